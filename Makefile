@@ -1,0 +1,46 @@
+# Pasar Aspikmas: `make run` serves the shop, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-dev lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: install-dev
+	$(BIN)/lint-imports
+
+# The suite runs on SQLite; with TEST_DATABASE_URL (PostgreSQL) it runs again there.
+test: install-dev lint
+	TEST_DATABASE_URL= POSTGRES_PASS_FOLLOWS=$(if $(TEST_DATABASE_URL),1,0) \
+		$(BIN)/pytest --cov --cov-report=term:skip-covered
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+		echo "--- the same suite on PostgreSQL ---"; \
+		$(BIN)/pytest; \
+	fi
+
+bench: install-dev
+	$(BIN)/python -m bench.catalog
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .coverage tests/browser/artifacts

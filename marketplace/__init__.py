@@ -1,0 +1,89 @@
+"""Pasar Aspikmas: the online marketplace of the UMKM association of Banyumas."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from whitenoise import WhiteNoise
+
+from marketplace import cli
+from marketplace.accounts.views import blueprint as accounts_blueprint
+from marketplace.api.views import blueprint as api_blueprint
+from marketplace.catalog.views import blueprint as catalog_blueprint
+from marketplace.config import PROJECT_ROOT, check_production, load_config
+from marketplace.core.jinja import register_filters
+from marketplace.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+ERROR_PAGES = {
+    400: "Permintaan tidak dapat diproses. Periksa kembali isian Anda.",
+    403: "Anda tidak memiliki akses ke halaman ini.",
+    404: "Halaman yang Anda cari tidak ditemukan.",
+    405: "Cara membuka halaman ini tidak didukung.",
+    413: "Berkas yang dikirim terlalu besar.",
+    429: "Terlalu banyak percobaan. Silakan tunggu sebentar lalu coba lagi.",
+    500: "Maaf, terjadi kesalahan di sisi kami. Silakan coba lagi nanti.",
+}
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_mapping(load_config())
+    if overrides:
+        app.config.from_mapping(overrides)
+    check_production(app.config)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_jinja(app)
+    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
+        app.wsgi_app, root=app.static_folder, prefix="static/", max_age=3600
+    )
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Silakan masuk terlebih dahulu."
+    login_manager.login_message_category = "warning"
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(catalog_blueprint)
+    app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(api_blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error: Exception):
+        code = getattr(error, "code", 500) or 500
+        if code not in ERROR_PAGES:
+            code = 500
+        if request.path.startswith("/api/"):
+            return jsonify(error=ERROR_PAGES[code]), code
+        return render_template("errors/error.html", code=code, message=ERROR_PAGES[code]), code
+
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, render_error)
+
+
+
+def register_commands(app: Flask) -> None:
+    cli.register(app)
+
+
+def register_jinja(app: Flask) -> None:
+    register_filters(app)

@@ -1,0 +1,72 @@
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text, func, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.db import Timestamp
+from marketplace.extensions import db
+
+
+class Role(StrEnum):
+    SHOPPER = "shopper"
+    MEMBER = "member"
+    TREASURER = "treasurer"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.SHOPPER: "Pembeli",
+    Role.MEMBER: "Anggota UMKM",
+    Role.TREASURER: "Bendahara",
+    Role.ADMIN: "Pengurus",
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    whatsapp: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> set[Role]:
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class OutboxEmail(db.Model):
+    """An email to send after the change that caused it has committed.
+    `deliver_outbox` sends each once; a rolled-back change leaves none."""
+
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    sent_at: Mapped[Timestamp | None]

@@ -1,0 +1,1 @@
+"""Products and browsing: categories, products, variants, images, search."""

@@ -1,0 +1,101 @@
+"""One page of the catalog with its facet counts: what `/produk`, the
+kecamatan pages and the API show. A fixed number of queries per page."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement
+
+from marketplace.catalog import queries
+from marketplace.catalog.filters import CatalogFilter
+from marketplace.catalog.models import Category, Product
+from marketplace.extensions import db
+from marketplace.members.models import Kecamatan, Member
+
+
+@dataclass
+class CatalogPage:
+    filter: CatalogFilter
+    products: list[Product]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    categories: list[Category]
+    kecamatan: list[Kecamatan]
+    category_counts: dict[int, int]
+    kecamatan_counts: dict[int, int]
+    selected_category: Category | None
+    selected_kecamatan: Kecamatan | None
+    messages: list[str]
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _counts(column, where: list[ColumnElement[bool]]) -> dict[int, int]:
+    return dict(db.session.execute(queries.counts_by(column, where)).tuples().all())
+
+
+def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
+    messages = list(catalog_filter.messages)
+    categories = list(db.session.scalars(queries.categories()))
+    kecamatan = list(db.session.scalars(queries.kecamatan_list()))
+
+    category = next((c for c in categories if c.slug == catalog_filter.category), None)
+    if catalog_filter.category and category is None:
+        messages.append("Kategori tidak ditemukan; menampilkan semua kategori.")
+        catalog_filter = catalog_filter.without("category")
+    place = next((k for k in kecamatan if k.slug == catalog_filter.kecamatan), None)
+    if catalog_filter.kecamatan and place is None:
+        messages.append("Kecamatan tidak ditemukan; menampilkan semua kecamatan.")
+        catalog_filter = catalog_filter.without("kecamatan")
+    category_id = category.id if category else None
+    kecamatan_id = place.id if place else None
+
+    category_counts = _counts(
+        Product.category_id,
+        queries.conditions(catalog_filter, category_id=None, kecamatan_id=kecamatan_id),
+    )
+    kecamatan_counts = _counts(
+        Member.kecamatan_id,
+        queries.conditions(catalog_filter, category_id=category_id, kecamatan_id=None),
+    )
+    total = (
+        kecamatan_counts.get(kecamatan_id, 0)
+        if kecamatan_id is not None
+        else sum(kecamatan_counts.values())
+    )
+    pages = max(1, -(-total // per_page))
+    page = catalog_filter.page
+    if page > pages:
+        messages.append(f"Halaman {page} tidak ada; menampilkan halaman terakhir ({pages}).")
+        page = pages
+    products: list[Product] = []
+    if total:
+        where = queries.conditions(
+            catalog_filter, category_id=category_id, kecamatan_id=kecamatan_id
+        )
+        statement = queries.public_products(where, catalog_filter.sort)
+        products = list(
+            db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
+        )
+    return CatalogPage(
+        filter=catalog_filter,
+        products=products,
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        categories=categories,
+        kecamatan=kecamatan,
+        category_counts=category_counts,
+        kecamatan_counts=kecamatan_counts,
+        selected_category=category,
+        selected_kecamatan=place,
+        messages=messages,
+    )

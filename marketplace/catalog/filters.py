@@ -1,0 +1,141 @@
+"""The catalog's filters as they arrive in a query string (`/produk` and the
+API share them), parsed into one value with a message for each bad part.
+Bad input never fails: the part is dropped and the user is told why."""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+MAX_QUERY_LENGTH = 100
+MAX_PRICE = 1_000_000_000
+MAX_PAGE = 100_000
+SEARCH_TERMS = 8
+
+
+class Sort(StrEnum):
+    NEWEST = "terbaru"
+    CHEAPEST = "termurah"
+    DEAREST = "termahal"
+    POPULAR = "terlaris"
+
+
+SORT_LABELS = {
+    Sort.NEWEST: "Terbaru",
+    Sort.CHEAPEST: "Termurah",
+    Sort.DEAREST: "Termahal",
+    Sort.POPULAR: "Terlaris",
+}
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    category: str | None = None
+    kecamatan: str | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    in_stock: bool = False
+    query: str = ""
+    sort: Sort = Sort.NEWEST
+    page: int = 1
+    messages: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def search_terms(self) -> list[str]:
+        """Words of the query, lower case, letters and digits only."""
+        return re.findall(r"\w+", self.query.lower())[:SEARCH_TERMS]
+
+    def without(self, *names: str) -> "CatalogFilter":
+        defaults = CatalogFilter()
+        return replace(self, **{name: getattr(defaults, name) for name in names})
+
+    def to_args(self, **changes: object) -> dict[str, str | int]:
+        """The query string for this filter (with `changes`), defaults left out,
+        so a filtered page has a short address to share."""
+        values = replace(self, **changes)  # type: ignore[arg-type]
+        args: dict[str, str | int] = {}
+        if values.query:
+            args["q"] = values.query
+        if values.category:
+            args["kategori"] = values.category
+        if values.kecamatan:
+            args["kecamatan"] = values.kecamatan
+        if values.price_min is not None:
+            args["harga_min"] = values.price_min
+        if values.price_max is not None:
+            args["harga_max"] = values.price_max
+        if values.in_stock:
+            args["tersedia"] = 1
+        if values.sort != Sort.NEWEST:
+            args["urut"] = values.sort.value
+        if values.page != 1:
+            args["hal"] = values.page
+        return args
+
+
+def _price(raw: str | None, label: str, messages: list[str]) -> int | None:
+    if raw is None or raw.strip() == "":
+        return None
+    cleaned = raw.strip().removeprefix("Rp").replace(".", "").strip()
+    if cleaned.startswith("-") and cleaned[1:].isdigit():
+        messages.append(f"{label} tidak boleh negatif; filter harga ini diabaikan.")
+        return None
+    if not cleaned.isdigit():
+        messages.append(f"{label} harus berupa angka rupiah; filter harga ini diabaikan.")
+        return None
+    value = int(cleaned)
+    if value > MAX_PRICE:
+        messages.append(f"{label} terlalu besar; filter harga ini diabaikan.")
+        return None
+    return value
+
+
+def _page(raw: str | None, messages: list[str]) -> int:
+    if raw is None or raw.strip() == "":
+        return 1
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        messages.append("Nomor halaman tidak valid; menampilkan halaman pertama.")
+        return 1
+    return int(raw)
+
+
+def _slug(raw: str | None) -> str | None:
+    value = (raw or "").strip().lower()
+    return value[:80] or None
+
+
+def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
+    """Read a query string into a CatalogFilter. Names are those of `/produk`:
+    q, kategori, kecamatan, harga_min, harga_max, tersedia, urut, hal."""
+    messages: list[str] = []
+    query = " ".join((args.get("q") or "").split())
+    if len(query) > MAX_QUERY_LENGTH:
+        messages.append(
+            f"Kata pencarian terlalu panjang; hanya {MAX_QUERY_LENGTH} karakter pertama yang dipakai."
+        )
+        query = query[:MAX_QUERY_LENGTH].strip()
+    if query and not re.search(r"\w", query):
+        messages.append("Kata pencarian harus berisi huruf atau angka.")
+        query = ""
+    price_min = _price(args.get("harga_min"), "Harga minimum", messages)
+    price_max = _price(args.get("harga_max"), "Harga maksimum", messages)
+    if price_min is not None and price_max is not None and price_min > price_max:
+        messages.append("Harga minimum lebih besar dari harga maksimum; keduanya ditukar.")
+        price_min, price_max = price_max, price_min
+    raw_sort = (args.get("urut") or Sort.NEWEST.value).strip().lower()
+    try:
+        sort = Sort(raw_sort)
+    except ValueError:
+        messages.append("Urutan tidak dikenal; menampilkan yang terbaru.")
+        sort = Sort.NEWEST
+    return CatalogFilter(
+        category=_slug(args.get("kategori")),
+        kecamatan=_slug(args.get("kecamatan")),
+        price_min=price_min,
+        price_max=price_max,
+        in_stock=(args.get("tersedia") or "").strip().lower() in {"1", "ya", "true", "on"},
+        query=query,
+        sort=sort,
+        page=_page(args.get("hal"), messages),
+        messages=tuple(messages),
+    )

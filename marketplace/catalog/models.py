@@ -1,0 +1,122 @@
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, and_, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.db import Timestamp
+from marketplace.extensions import db
+from marketplace.members.models import Member
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Product(db.Model):
+    """A member's product. Price and stock live on its variants; `min_price`,
+    `max_price` and `total_stock` summarise them for browsing and are kept in
+    step by `catalog.services.refresh_summary` whenever variants change."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        Index("ix_products_status_created_at", "status", "created_at"),
+        Index("ix_products_category_id_status", "category_id", "status"),
+        Index("ix_products_member_id_status", "member_id", "status"),
+        Index("ix_products_min_price", "min_price"),
+        CheckConstraint("total_stock >= 0", name="total_stock_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(160))
+    slug: Mapped[str] = mapped_column(String(180))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    unit: Mapped[str] = mapped_column(String(30), default="pcs", server_default="pcs")
+    weight_grams: Mapped[int | None]
+    status: Mapped[ProductStatus] = mapped_column(
+        String(20), default=ProductStatus.DRAFT, server_default=ProductStatus.DRAFT.value
+    )
+    min_price: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    max_price: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    total_stock: Mapped[int] = mapped_column(default=0, server_default="0")
+    sold_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    member: Mapped[Member] = relationship()
+    category: Mapped[Category] = relationship()
+    variants: Mapped[list["ProductVariant"]] = relationship(
+        back_populates="product",
+        cascade="all, delete-orphan",
+        order_by="ProductVariant.position, ProductVariant.id",
+    )
+    images: Mapped[list["ProductImage"]] = relationship(
+        back_populates="product",
+        cascade="all, delete-orphan",
+        order_by="ProductImage.position, ProductImage.id",
+    )
+    cover_image: Mapped["ProductImage | None"] = relationship(
+        primaryjoin=lambda: and_(
+            ProductImage.product_id == Product.id, ProductImage.position == 0
+        ),
+        viewonly=True,
+        uselist=False,
+    )
+
+    @property
+    def in_stock(self) -> bool:
+        return self.total_stock > 0
+
+    @property
+    def has_price_range(self) -> bool:
+        return self.min_price != self.max_price
+
+
+class ProductVariant(db.Model):
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    price: Mapped[int] = mapped_column(BigInteger)
+    stock: Mapped[int] = mapped_column(default=0, server_default="0")
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+
+class ProductImage(db.Model):
+    """A product photo, stored twice through the storage: a thumbnail for
+    cards and a large size for the product page. Position 0 is the cover."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    thumb_key: Mapped[str] = mapped_column(String(200))
+    large_key: Mapped[str] = mapped_column(String(200))
+    alt: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+    product: Mapped[Product] = relationship(back_populates="images")

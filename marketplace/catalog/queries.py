@@ -1,0 +1,140 @@
+"""Reads of the catalog. Functions named for what they return; those that
+return a `Select` leave execution and paging to the caller."""
+
+from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from marketplace.catalog.filters import CatalogFilter, Sort
+from marketplace.catalog.models import Category, Product, ProductStatus, ProductVariant
+from marketplace.extensions import db
+from marketplace.members.models import Kecamatan, Member, MemberStatus
+
+# The PostgreSQL search expression; the GIN index of the migration is built
+# on exactly this expression, so the planner can use it.
+PG_SEARCH_DOCUMENT = (
+    "to_tsvector('simple', coalesce(products.name, '') || ' ' || "
+    "coalesce(products.description, ''))"
+)
+
+
+def categories() -> Select[tuple[Category]]:
+    return select(Category).order_by(Category.position, Category.name)
+
+
+def kecamatan_list() -> Select[tuple[Kecamatan]]:
+    return select(Kecamatan).order_by(Kecamatan.name)
+
+
+def is_public() -> ColumnElement[bool]:
+    """Only active products of approved members are public."""
+    return (Product.status == ProductStatus.ACTIVE) & (Member.status == MemberStatus.APPROVED)
+
+
+def search_condition(terms: list[str]) -> ColumnElement[bool]:
+    """Products whose name or description has every term (as a word prefix),
+    through the database's own full-text index."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return text(f"{PG_SEARCH_DOCUMENT} @@ to_tsquery('simple', :search_query)").bindparams(
+            search_query=" & ".join(f"{term}:*" for term in terms)
+        )
+    return Product.id.in_(
+        text("SELECT rowid FROM products_fts WHERE products_fts MATCH :search_query")
+        .bindparams(search_query=" ".join(f'"{term}"*' for term in terms))
+        .columns()
+    )
+
+
+def conditions(
+    catalog_filter: CatalogFilter, *, category_id: int | None, kecamatan_id: int | None
+) -> list[ColumnElement[bool]]:
+    found = [is_public()]
+    if category_id is not None:
+        found.append(Product.category_id == category_id)
+    if kecamatan_id is not None:
+        found.append(Member.kecamatan_id == kecamatan_id)
+    if catalog_filter.price_min is not None:
+        found.append(Product.max_price >= catalog_filter.price_min)
+    if catalog_filter.price_max is not None:
+        found.append(Product.min_price <= catalog_filter.price_max)
+    if catalog_filter.in_stock:
+        found.append(Product.total_stock > 0)
+    if catalog_filter.search_terms:
+        found.append(search_condition(catalog_filter.search_terms))
+    return found
+
+
+SORT_ORDER = {
+    Sort.NEWEST: (Product.created_at.desc(), Product.id.desc()),
+    Sort.CHEAPEST: (Product.min_price.asc(), Product.id.desc()),
+    Sort.DEAREST: (Product.max_price.desc(), Product.id.desc()),
+    Sort.POPULAR: (Product.sold_count.desc(), Product.id.desc()),
+}
+
+
+def with_card_data(statement: Select[tuple[Product]]) -> Select[tuple[Product]]:
+    """What a product card shows, loaded in a fixed number of queries."""
+    return statement.options(
+        contains_eager(Product.member).joinedload(Member.kecamatan),
+        joinedload(Product.category),
+        selectinload(Product.cover_image),
+    )
+
+
+def public_products(where: list[ColumnElement[bool]], sort: Sort) -> Select[tuple[Product]]:
+    return with_card_data(
+        select(Product).join(Product.member).where(*where).order_by(*SORT_ORDER[sort])
+    )
+
+
+def counts_by(column, where: list[ColumnElement[bool]]) -> Select[tuple[int, int]]:
+    """How many public products match `where`, per value of `column`."""
+    return (
+        select(column, func.count(Product.id))
+        .select_from(Product)
+        .join(Product.member)
+        .where(*where)
+        .group_by(column)
+    )
+
+
+def newest_products(limit: int) -> Select[tuple[Product]]:
+    return public_products([is_public()], Sort.NEWEST).limit(limit)
+
+
+def products_of_member(member_id: int) -> Select[tuple[Product]]:
+    return public_products([is_public(), Product.member_id == member_id], Sort.NEWEST)
+
+
+def members_in_kecamatan(kecamatan_id: int) -> Select[tuple[Member]]:
+    return (
+        select(Member)
+        .where(Member.kecamatan_id == kecamatan_id, Member.status == MemberStatus.APPROVED)
+        .order_by(Member.shop_name)
+    )
+
+
+def public_product(product_id: int) -> Select[tuple[Product]]:
+    """One public product with all it shows on its page."""
+    return (
+        select(Product)
+        .join(Product.member)
+        .where(Product.id == product_id, is_public())
+        .options(
+            contains_eager(Product.member).joinedload(Member.kecamatan),
+            joinedload(Product.category),
+            selectinload(Product.variants),
+            selectinload(Product.images),
+        )
+    )
+
+
+def public_member(slug: str) -> Select[tuple[Member]]:
+    return select(Member).where(Member.slug == slug, Member.status == MemberStatus.APPROVED)
+
+
+def variants_of(product_id: int) -> Select[tuple[ProductVariant]]:
+    return (
+        select(ProductVariant)
+        .where(ProductVariant.product_id == product_id)
+        .order_by(ProductVariant.position, ProductVariant.id)
+    )

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+from marketplace.catalog import models  # noqa: F401
+
+blueprint = Blueprint("catalog", __name__)

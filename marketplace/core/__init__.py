@@ -1,0 +1,1 @@
+"""Shared building blocks every domain may use. Imports nothing from marketplace."""

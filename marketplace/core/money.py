@@ -1,0 +1,41 @@
+"""Money is whole rupiah in `int`. Rates are basis points (500 = 5 %)."""
+
+from collections.abc import Mapping
+
+BPS_WHOLE = 10_000
+
+
+def format_rupiah(amount: int) -> str:
+    """`15000` -> `Rp15.000`; negative amounts keep their sign in front."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise TypeError(f"rupiah must be int, got {type(amount).__name__}")
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+
+
+def percent_of(amount: int, bps: int) -> int:
+    """`bps` basis points of `amount`, rounded half up (away from zero for
+    negative amounts) to a whole rupiah, in integer arithmetic only."""
+    if bps < 0:
+        raise ValueError("rate must not be negative")
+    magnitude = (abs(amount) * bps * 2 + BPS_WHOLE) // (2 * BPS_WHOLE)
+    return magnitude if amount >= 0 else -magnitude
+
+
+def split(amount: int, shares: Mapping[str, int]) -> dict[str, int]:
+    """Split `amount` by integer `shares` with the largest remainder method,
+    so the parts always add up to `amount` exactly. Ties go to the share
+    listed first."""
+    total_share = sum(shares.values())
+    if total_share <= 0 or any(share < 0 for share in shares.values()):
+        raise ValueError("shares must be non-negative and not all zero")
+    if amount < 0:
+        return {name: -part for name, part in split(-amount, shares).items()}
+    parts = {name: amount * share // total_share for name, share in shares.items()}
+    remainders = sorted(
+        shares,
+        key=lambda name: -(amount * shares[name] % total_share),
+    )
+    for name in remainders[: amount - sum(parts.values())]:
+        parts[name] += 1
+    return parts

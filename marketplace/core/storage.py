@@ -1,0 +1,38 @@
+"""Where uploaded and generated files live. Local directory by default
+(UPLOAD_DIR); another store (S3-compatible) can sit behind the same methods."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.utils import safe_join
+
+
+class LocalStorage:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def save(self, data: bytes, *, folder: str, suffix: str) -> str:
+        """Store `data` under a random name and return its key."""
+        key = f"{folder}/{secrets.token_hex(16)}{suffix}"
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(path.suffix + ".part")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+        return key
+
+    def path(self, key: str) -> Path | None:
+        """The file of `key`, or None when the key would leave the root."""
+        joined = safe_join(str(self.root), key)
+        return Path(joined) if joined else None
+
+    def delete(self, key: str) -> None:
+        path = self.path(key)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def storage() -> LocalStorage:
+    return LocalStorage(current_app.config["UPLOAD_DIR"])

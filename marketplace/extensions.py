@@ -1,0 +1,18 @@
+"""Extensions, created unbound; `create_app` binds them."""
+
+from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from marketplace.core.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(compare_type=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+bootstrap = Bootstrap5()

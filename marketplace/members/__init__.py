@@ -1,0 +1,1 @@
+"""The UMKM members, their shops and where they are (the kecamatan)."""
