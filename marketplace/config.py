@@ -75,6 +75,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _env_bool(env, "RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         "PASSWORD_RESET_MAX_AGE": _env_int(env, "PASSWORD_RESET_MAX_AGE", 3600),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "console"),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Pasar Aspikmas <noreply@aspikmas.local>"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),

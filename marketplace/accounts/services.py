@@ -1,23 +1,66 @@
-"""Writes to accounts. Services flush, never commit."""
+"""Writes to accounts. Services flush, never commit; the caller commits once."""
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from marketplace.accounts import tokens
+from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import Role, User, UserRole
-from marketplace.accounts.passwords import hash_password
+from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
+# A mobile number in international form: 62, then 8 and 7 to 10 more digits.
+WHATSAPP_PATTERN = re.compile(r"628\d{7,10}")
+_WHATSAPP_SEPARATORS = re.compile(r"[\s\-.()]")
+# Verified against when no user has the email, so both cases cost the same.
+_dummy_hash: list[str] = []
 
 
 class AccountError(DomainError):
     """An account rule refused the change."""
 
 
+class InvalidCredentials(AccountError):
+    def __init__(self) -> None:
+        super().__init__("Email atau kata sandi salah.")
+
+
+class InactiveAccount(AccountError):
+    def __init__(self) -> None:
+        super().__init__("Akun ini dinonaktifkan. Hubungi pengurus Aspikmas untuk bantuan.")
+
+
+class InvalidResetToken(AccountError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Tautan atur ulang kata sandi tidak berlaku, sudah dipakai, atau sudah kedaluwarsa."
+        )
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def normalise_whatsapp(number: str) -> str:
+    """`0812-3456-7890`, `+62 812 3456 7890` or `6281234567890` -> `6281234567890`."""
+    digits = _WHATSAPP_SEPARATORS.sub("", number)
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    if not WHATSAPP_PATTERN.fullmatch(digits):
+        raise AccountError("Nomor WhatsApp tidak valid. Contoh: 0812 3456 7890.")
+    return digits
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.")
 
 
 def register_user(
@@ -29,18 +72,91 @@ def register_user(
     roles: Iterable[Role] = (Role.SHOPPER,),
 ) -> User:
     email = normalise_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.")
+    _check_password(password)
     taken = db.session.scalar(select(func.count(User.id)).where(User.email == email))
     if taken:
         raise AccountError("Email ini sudah terdaftar. Silakan masuk atau atur ulang kata sandi.")
     user = User(
         email=email,
         name=name.strip(),
-        whatsapp=whatsapp or None,
+        whatsapp=normalise_whatsapp(whatsapp) if whatsapp else None,
         password_hash=hash_password(password),
         role_rows=[UserRole(role=role) for role in dict.fromkeys(roles)],
     )
     db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same email registered a moment ago
+        raise AccountError(
+            "Email ini sudah terdaftar. Silakan masuk atau atur ulang kata sandi."
+        ) from error
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User:
+    """The user with this email and password. Rehashes the password when the
+    argon2 parameters have changed since it was stored."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        if not _dummy_hash:
+            _dummy_hash.append(hash_password("bukan-kata-sandi-siapa-pun"))
+        verify_password(_dummy_hash[0], password)
+        raise InvalidCredentials()
+    if not verify_password(user.password_hash, password):
+        raise InvalidCredentials()
+    if not user.is_active:
+        raise InactiveAccount()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.flush()
+    return user
+
+
+def request_password_reset(
+    *, email: str, secret_key: str, reset_link: Callable[[str], str]
+) -> User | None:
+    """Queue a reset email when an active user has this email; otherwise do
+    nothing, and say nothing different (the caller shows the same page)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.is_active:
+        return None
+    token = tokens.make_reset_token(user=user, secret_key=secret_key)
+    queue_email(
+        recipient=user.email,
+        template="password_reset",
+        subject="Atur ulang kata sandi Pasar Aspikmas",
+        name=user.name,
+        reset_url=reset_link(token),
+    )
+    return user
+
+
+def user_for_reset_token(
+    *, token: str, secret_key: str, max_age: int, lock: bool = False
+) -> User:
+    """The user a reset token was made for, while the token is fresh and the
+    password has not changed since. `lock` holds the user's row until commit."""
+    user_id, fingerprint = tokens.read_reset_token(
+        token=token, secret_key=secret_key, max_age=max_age
+    ) or (None, None)
+    user = None
+    if user_id is not None:
+        query = select(User).where(User.id == user_id).execution_options(populate_existing=True)
+        user = db.session.scalar(query.with_for_update() if lock else query)
+    if (
+        user is None
+        or not user.is_active
+        or fingerprint != tokens.password_fingerprint(user.password_hash, secret_key)
+    ):
+        raise InvalidResetToken()
+    return user
+
+
+def reset_password(*, token: str, password: str, secret_key: str, max_age: int) -> User:
+    """Set a new password from a reset token. The token is bound to the old
+    password, so it stops working once this has committed."""
+    user = user_for_reset_token(token=token, secret_key=secret_key, max_age=max_age, lock=True)
+    _check_password(password)
+    user.password_hash = hash_password(password)
     db.session.flush()
     return user

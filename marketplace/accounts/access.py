@@ -1,0 +1,58 @@
+"""Who is logged in and what they may open: the Flask-Login user loader,
+`role_required` for views, and the check that keeps `next` on this site."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask_login import current_user
+
+from marketplace.accounts.models import Role, User
+from marketplace.extensions import db, login_manager
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The logged-in user; a deactivated user is logged out on their next request."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Let in users with any of `roles`: anonymous users go to the login page,
+    logged-in users without the role get 403."""
+    if not roles:
+        raise ValueError("role_required needs at least one role")
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not any(current_user.has_role(role) for role in roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def safe_next_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site (`/produk?q=x`), else None.
+    Refuses absolute URLs, scheme-relative `//host`, backslashes (browsers
+    read `/\\host` as `//host`) and control characters or spaces (browsers
+    drop tabs and newlines, so `/\\t/host` would become `//host`)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
