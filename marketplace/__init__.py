@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 from whitenoise import WhiteNoise
 
 from marketplace import cli
@@ -72,9 +73,13 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500) or 500
         if code not in ERROR_PAGES:
             code = 500
+        # Keep what the exception says in headers (Allow on a 405, Retry-After on a 429).
+        headers = error.get_headers() if isinstance(error, HTTPException) else []
+        headers = [(name, value) for name, value in headers if name.lower() != "content-type"]
         if request.path.startswith("/api/"):
-            return jsonify(error=ERROR_PAGES[code]), code
-        return render_template("errors/error.html", code=code, message=ERROR_PAGES[code]), code
+            return jsonify(error=ERROR_PAGES[code]), code, headers
+        page = render_template("errors/error.html", code=code, message=ERROR_PAGES[code])
+        return page, code, headers
 
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)

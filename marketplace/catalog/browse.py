@@ -37,6 +37,36 @@ class CatalogPage:
         return self.page < self.pages
 
 
+@dataclass
+class MemberProducts:
+    """One page of a member's public products, for the shop page."""
+
+    products: list[Product]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    messages: list[str]
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _last_page(page: int, total: int, per_page: int, messages: list[str]) -> tuple[int, int]:
+    """The page to show of `total` items and how many pages there are; a page
+    past the end shows the last one, with a message."""
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        messages.append(f"Halaman {page} tidak ada; menampilkan halaman terakhir ({pages}).")
+        page = pages
+    return page, pages
+
+
 def _counts(column, where: list[ColumnElement[bool]]) -> dict[int, int]:
     return dict(db.session.execute(queries.counts_by(column, where)).tuples().all())
 
@@ -70,11 +100,7 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         if kecamatan_id is not None
         else sum(kecamatan_counts.values())
     )
-    pages = max(1, -(-total // per_page))
-    page = catalog_filter.page
-    if page > pages:
-        messages.append(f"Halaman {page} tidak ada; menampilkan halaman terakhir ({pages}).")
-        page = pages
+    page, pages = _last_page(catalog_filter.page, total, per_page, messages)
     products: list[Product] = []
     if total:
         where = queries.conditions(
@@ -97,5 +123,27 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         kecamatan_counts=kecamatan_counts,
         selected_category=category,
         selected_kecamatan=place,
+        messages=messages,
+    )
+
+
+def member_products(member_id: int, *, page: int, per_page: int) -> MemberProducts:
+    """A page of the member's public products, newest first: two queries and
+    one for the cover images, whatever the page size."""
+    messages: list[str] = []
+    total = db.session.scalar(queries.count_of_member(member_id)) or 0
+    page, pages = _last_page(page, total, per_page, messages)
+    products: list[Product] = []
+    if total:
+        statement = queries.products_of_member(member_id)
+        products = list(
+            db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
+        )
+    return MemberProducts(
+        products=products,
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=per_page,
         messages=messages,
     )

@@ -11,6 +11,15 @@ MAX_QUERY_LENGTH = 100
 MAX_PRICE = 1_000_000_000
 MAX_PAGE = 100_000
 SEARCH_TERMS = 8
+# Whole numbers as typed: ASCII digits only (`"²".isdigit()` is true but
+# `int("²")` fails), and short enough for `int()` to take.
+DIGITS = re.compile(r"[0-9]+")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+# Letters and digits; `_` separates words as it does in both full-text indexes.
+SEARCH_WORD = re.compile(r"[^\W_]+")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# What a slug in an address may look like; anything else is not found.
+SLUG = re.compile(r"[\w-]{1,180}")
 
 
 class Sort(StrEnum):
@@ -43,7 +52,7 @@ class CatalogFilter:
     @property
     def search_terms(self) -> list[str]:
         """Words of the query, lower case, letters and digits only."""
-        return re.findall(r"\w+", self.query.lower())[:SEARCH_TERMS]
+        return SEARCH_WORD.findall(self.query.lower())[:SEARCH_TERMS]
 
     def without(self, *names: str) -> "CatalogFilter":
         defaults = CatalogFilter()
@@ -72,31 +81,62 @@ class CatalogFilter:
             args["hal"] = values.page
         return args
 
+    def page_args(self, page: int) -> dict[str, str | int]:
+        """The query string of another page of this filter (for pagination)."""
+        return self.to_args(page=page)
+
+    @property
+    def active_count(self) -> int:
+        """How many filters narrow the list (the sort and page do not)."""
+        return sum(
+            (
+                bool(self.query),
+                self.category is not None,
+                self.kecamatan is not None,
+                self.price_min is not None,
+                self.price_max is not None,
+                self.in_stock,
+            )
+        )
+
+
+def is_slug(value: str) -> bool:
+    """Whether `value` can be a slug at all (so odd bytes never reach the database)."""
+    return SLUG.fullmatch(value) is not None
+
 
 def _price(raw: str | None, label: str, messages: list[str]) -> int | None:
     if raw is None or raw.strip() == "":
         return None
-    cleaned = raw.strip().removeprefix("Rp").replace(".", "").strip()
-    if cleaned.startswith("-") and cleaned[1:].isdigit():
-        messages.append(f"{label} tidak boleh negatif; filter harga ini diabaikan.")
-        return None
-    if not cleaned.isdigit():
+    cleaned = raw.strip().lower().removeprefix("rp").replace(".", "").strip()
+    digits = cleaned.removeprefix("-").strip()
+    if not DIGITS.fullmatch(digits):
         messages.append(f"{label} harus berupa angka rupiah; filter harga ini diabaikan.")
         return None
-    value = int(cleaned)
-    if value > MAX_PRICE:
+    if cleaned.startswith("-"):
+        messages.append(f"{label} tidak boleh negatif; filter harga ini diabaikan.")
+        return None
+    if not WHOLE_NUMBER.fullmatch(digits) or int(digits) > MAX_PRICE:
         messages.append(f"{label} terlalu besar; filter harga ini diabaikan.")
         return None
-    return value
+    return int(digits)
 
 
 def _page(raw: str | None, messages: list[str]) -> int:
     if raw is None or raw.strip() == "":
         return 1
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    number = raw.strip()
+    if not WHOLE_NUMBER.fullmatch(number) or not 1 <= int(number) <= MAX_PAGE:
         messages.append("Nomor halaman tidak valid; menampilkan halaman pertama.")
         return 1
-    return int(raw)
+    return int(number)
+
+
+def parse_page(args: Mapping[str, str]) -> tuple[int, list[str]]:
+    """Only the page number (`hal`) of a query string, with its message if bad:
+    for lists that have no other filter, such as a shop's products."""
+    messages: list[str] = []
+    return _page(args.get("hal"), messages), messages
 
 
 def _slug(raw: str | None) -> str | None:
@@ -108,13 +148,14 @@ def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
     """Read a query string into a CatalogFilter. Names are those of `/produk`:
     q, kategori, kecamatan, harga_min, harga_max, tersedia, urut, hal."""
     messages: list[str] = []
-    query = " ".join((args.get("q") or "").split())
+    query = " ".join(CONTROL_CHARACTERS.sub(" ", args.get("q") or "").split())
     if len(query) > MAX_QUERY_LENGTH:
         messages.append(
-            f"Kata pencarian terlalu panjang; hanya {MAX_QUERY_LENGTH} karakter pertama yang dipakai."
+            f"Kata pencarian terlalu panjang; hanya {MAX_QUERY_LENGTH} karakter pertama "
+            "yang dipakai."
         )
         query = query[:MAX_QUERY_LENGTH].strip()
-    if query and not re.search(r"\w", query):
+    if query and not SEARCH_WORD.search(query):
         messages.append("Kata pencarian harus berisi huruf atau angka.")
         query = ""
     price_min = _price(args.get("harga_min"), "Harga minimum", messages)

@@ -1,7 +1,7 @@
 """Reads of the catalog. Functions named for what they return; those that
 return a `Select` leave execution and paging to the caller."""
 
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import ColumnElement, Integer, Select, column, func, select, text
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace.catalog.filters import CatalogFilter, Sort
@@ -40,7 +40,7 @@ def search_condition(terms: list[str]) -> ColumnElement[bool]:
     return Product.id.in_(
         text("SELECT rowid FROM products_fts WHERE products_fts MATCH :search_query")
         .bindparams(search_query=" ".join(f'"{term}"*' for term in terms))
-        .columns()
+        .columns(column("rowid", Integer))
     )
 
 
@@ -103,6 +103,29 @@ def newest_products(limit: int) -> Select[tuple[Product]]:
 
 def products_of_member(member_id: int) -> Select[tuple[Product]]:
     return public_products([is_public(), Product.member_id == member_id], Sort.NEWEST)
+
+
+def count_of_member(member_id: int) -> Select[tuple[int]]:
+    """How many public products the member has."""
+    return (
+        select(func.count(Product.id))
+        .select_from(Product)
+        .join(Product.member)
+        .where(is_public(), Product.member_id == member_id)
+    )
+
+
+def other_products_of_member(
+    member_id: int, *, exclude_id: int, limit: int
+) -> Select[tuple[Product]]:
+    """The member's newest public products but one: "more from this shop"."""
+    return public_products(
+        [is_public(), Product.member_id == member_id, Product.id != exclude_id], Sort.NEWEST
+    ).limit(limit)
+
+
+def category_by_slug(slug: str) -> Select[tuple[Category]]:
+    return select(Category).where(Category.slug == slug)
 
 
 def members_in_kecamatan(kecamatan_id: int) -> Select[tuple[Member]]:

@@ -1,27 +1,148 @@
-"""PLACEHOLDER endpoints so base.html renders; the catalog pages work replaces this file."""
+"""The public catalog: home, product list with filters, kecamatan, category,
+product and shop pages, uploaded media and the health check. Each view
+parses, asks `browse` or `queries`, and renders."""
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
-from marketplace.catalog import models  # noqa: F401
+from marketplace.catalog import contact, queries
+from marketplace.catalog.browse import browse, member_products
+from marketplace.catalog.filters import (
+    SORT_LABELS,
+    CatalogFilter,
+    is_slug,
+    parse_filter,
+    parse_page,
+)
+from marketplace.core.storage import storage
+from marketplace.extensions import db
 
 blueprint = Blueprint("catalog", __name__)
 
+HOME_PRODUCTS = 12
+MORE_FROM_SHOP = 4
+MEDIA_MAX_AGE = 365 * 24 * 60 * 60  # keys are random names: a file never changes
 
-@blueprint.route("/")
+
+def _per_page() -> int:
+    return current_app.config["CATALOG_PAGE_SIZE"]
+
+
+def _slug_or_404(slug: str) -> str:
+    if not is_slug(slug):
+        abort(404)
+    return slug
+
+
+@blueprint.app_template_filter("berat")
+def weight(grams: int | None) -> str:
+    """`250` -> `250 g`, `1500` -> `1,5 kg`."""
+    if grams is None:
+        return ""
+    if grams < 1000:
+        return f"{grams} g"
+    kilograms = f"{grams / 1000:.2f}".rstrip("0").rstrip(".")
+    return f"{kilograms.replace('.', ',')} kg"
+
+
+@blueprint.get("/")
 def home():
-    return "beranda"
+    catalog_page = browse(CatalogFilter(), per_page=HOME_PRODUCTS)
+    return render_template("catalog/home.html", catalog_page=catalog_page)
 
 
-@blueprint.route("/produk")
+@blueprint.get("/produk")
 def products():
-    return "produk"
+    catalog_page = browse(parse_filter(request.args), per_page=_per_page())
+    return render_template(
+        "catalog/products.html",
+        catalog_page=catalog_page,
+        sort_labels=SORT_LABELS,
+        search_query=catalog_page.filter.query,
+    )
 
 
-@blueprint.route("/produk/<int:product_id>/<slug>")
-def product(product_id: int, slug: str):
-    return "produk"
+@blueprint.get("/kecamatan/<slug>")
+def kecamatan(slug: str):
+    page, messages = parse_page(request.args)
+    catalog_filter = CatalogFilter(kecamatan=slug, page=page, messages=tuple(messages))
+    catalog_page = browse(catalog_filter, per_page=_per_page())
+    if catalog_page.selected_kecamatan is None:
+        abort(404)
+    members = db.session.scalars(
+        queries.members_in_kecamatan(catalog_page.selected_kecamatan.id)
+    ).all()
+    return render_template("catalog/kecamatan.html", catalog_page=catalog_page, members=members)
 
 
-@blueprint.route("/media/<path:key>")
+@blueprint.get("/kategori/<slug>")
+def category(slug: str):
+    found = db.one_or_404(queries.category_by_slug(_slug_or_404(slug)))
+    return redirect(url_for(".products", kategori=found.slug))
+
+
+@blueprint.get("/produk/<int(max=2147483647):product_id>")
+@blueprint.get("/produk/<int(max=2147483647):product_id>/<slug>")
+def product(product_id: int, slug: str | None = None):
+    found = db.one_or_404(queries.public_product(product_id))
+    if slug != found.slug:
+        return redirect(url_for(".product", product_id=found.id, slug=found.slug))
+    more = db.session.scalars(
+        queries.other_products_of_member(
+            found.member_id, exclude_id=found.id, limit=MORE_FROM_SHOP
+        )
+    ).all()
+    message = contact.product_message(
+        shop_name=found.member.shop_name,
+        product_name=found.name,
+        url=url_for(".product", product_id=found.id, slug=found.slug, _external=True),
+    )
+    return render_template(
+        "catalog/product.html",
+        product=found,
+        more=more,
+        whatsapp_url=contact.whatsapp_url(found.member.whatsapp, message),
+    )
+
+
+@blueprint.get("/toko/<slug>")
+def shop(slug: str):
+    member = db.one_or_404(queries.public_member(_slug_or_404(slug)))
+    page, messages = parse_page(request.args)
+    listing = member_products(member.id, page=page, per_page=_per_page())
+    message = contact.shop_message(
+        shop_name=member.shop_name, url=url_for(".shop", slug=member.slug, _external=True)
+    )
+    return render_template(
+        "catalog/shop.html",
+        member=member,
+        listing=listing,
+        messages=messages + listing.messages,
+        page_args=CatalogFilter().page_args,
+        whatsapp_url=contact.whatsapp_url(member.whatsapp, message),
+    )
+
+
+@blueprint.get("/media/<path:key>")
 def media(key: str):
-    return "media"
+    path = storage().path(key)
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, max_age=MEDIA_MAX_AGE)
+    response.cache_control.immutable = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@blueprint.get("/healthz")
+def health():
+    """The benchmark's reference: a template and nothing else (no database)."""
+    return render_template("health.html")
