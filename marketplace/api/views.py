@@ -1,3 +1,71 @@
-from flask import Blueprint
+"""The read-only JSON API, version 1, with its OpenAPI document.
+
+Like `/produk`, a bad filter value never fails a request: it is dropped and
+`messages` says why. Only public products (active, of an approved member)
+appear anywhere."""
+
+from flask import Blueprint, jsonify, request
+
+from marketplace.api import openapi, serializers
+from marketplace.api.params import MAX_ID, parse_page_size
+from marketplace.api.queries import images_of
+from marketplace.catalog import queries
+from marketplace.catalog.browse import browse
+from marketplace.catalog.filters import parse_filter
+from marketplace.catalog.models import Product
+from marketplace.extensions import db
+from marketplace.members.models import Member
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PRODUCT_NOT_FOUND = "Produk tidak ditemukan."
+
+
+@blueprint.get("/products")
+def products():
+    per_page, messages = parse_page_size(request.args.get("per_halaman"))
+    page = browse(parse_filter(request.args), per_page=per_page)
+    images = db.session.scalars(images_of(p.id for p in page.products)) if page.products else ()
+    return jsonify(serializers.catalog_page(page, images, page.messages + messages))
+
+
+@blueprint.get("/products/<int:product_id>")
+def product(product_id: int):
+    found = None
+    if product_id <= MAX_ID:
+        found = db.session.scalars(queries.public_product(product_id)).unique().one_or_none()
+    if found is None:
+        return jsonify(error=PRODUCT_NOT_FOUND), 404
+    return jsonify(serializers.product_detail(found))
+
+
+def public_counts(column) -> dict[int, int]:
+    """Public products per value of `column`, in one grouped query."""
+    return dict(db.session.execute(queries.counts_by(column, [queries.is_public()])).tuples().all())
+
+
+@blueprint.get("/categories")
+def categories():
+    counts = public_counts(Product.category_id)
+    return jsonify(
+        [
+            serializers.category(category, counts.get(category.id, 0))
+            for category in db.session.scalars(queries.categories())
+        ]
+    )
+
+
+@blueprint.get("/kecamatan")
+def kecamatan():
+    counts = public_counts(Member.kecamatan_id)
+    return jsonify(
+        [
+            serializers.kecamatan(place, counts.get(place.id, 0))
+            for place in db.session.scalars(queries.kecamatan_list())
+        ]
+    )
+
+
+@blueprint.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.DOCUMENT)

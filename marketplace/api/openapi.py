@@ -1,0 +1,197 @@
+"""The OpenAPI 3.0 document of API v1, served at /api/v1/openapi.json.
+
+Kept as a Python dict so that shared shapes are written once and limits come
+from the code that enforces them. The contract and fuzz tests in tests/api
+check every response against it."""
+
+from typing import Any
+
+from marketplace.api.params import DEFAULT_PER_PAGE, MAX_ID, MAX_PER_PAGE
+from marketplace.catalog.filters import MAX_PAGE, MAX_PRICE, Sort
+
+Schema = dict[str, Any]
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Schema]) -> Schema:
+    """An object with exactly these properties, all required."""
+    return {
+        "type": "object",
+        "required": list(properties),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def _array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+ID = {"type": "integer", "minimum": 1}
+COUNT = {"type": "integer", "minimum": 0}
+RUPIAH = {"type": "integer", "minimum": 0, "description": "Whole rupiah."}
+TEXT = {"type": "string"}
+URL = {"type": "string", "format": "uri"}
+
+PRODUCT = {
+    "id": ID,
+    "name": TEXT,
+    "slug": TEXT,
+    "description": TEXT,
+    "unit": {**TEXT, "description": "Sales unit, e.g. `bungkus`, `pcs`."},
+    "weight_grams": {"type": "integer", "minimum": 0, "nullable": True},
+    "min_price": RUPIAH,
+    "max_price": RUPIAH,
+    "in_stock": {"type": "boolean"},
+    "total_stock": COUNT,
+    "category": _ref("Reference"),
+    "kecamatan": _ref("Reference"),
+    "member": _ref("Member"),
+    "cover_url": {
+        **URL,
+        "nullable": True,
+        "description": "Thumbnail of the cover image; null when the product has none.",
+    },
+    "images": _array(_ref("Image")),
+    "url": {**URL, "description": "The product's public page."},
+    "created_at": {"type": "string", "format": "date-time"},
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": _object({"error": {**TEXT, "description": "What went wrong, in Indonesian."}}),
+    "Reference": _object({"id": ID, "name": TEXT, "slug": TEXT}),
+    "Member": _object({"id": ID, "shop_name": TEXT, "slug": TEXT}),
+    "Image": _object({"thumb_url": URL, "large_url": URL, "alt": TEXT}),
+    "Variant": _object(
+        {"id": ID, "name": TEXT, "price": RUPIAH, "stock": COUNT, "in_stock": {"type": "boolean"}}
+    ),
+    "Product": _object(PRODUCT),
+    "ProductDetail": _object(PRODUCT | {"variants": {**_array(_ref("Variant")), "minItems": 1}}),
+    "Facet": _object({"slug": TEXT, "name": TEXT, "count": COUNT}),
+    "ProductPage": _object(
+        {
+            "items": _array(_ref("Product")),
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "total": COUNT,
+            "facets": _object(
+                {"categories": _array(_ref("Facet")), "kecamatan": _array(_ref("Facet"))}
+            ),
+            "messages": {
+                **_array(TEXT),
+                "description": "Why a filter value was ignored or changed, in Indonesian.",
+            },
+        }
+    ),
+    "Category": _object(
+        {"id": ID, "name": TEXT, "slug": TEXT, "description": TEXT, "product_count": COUNT}
+    ),
+    "Kecamatan": _object({"id": ID, "name": TEXT, "slug": TEXT, "product_count": COUNT}),
+}
+
+
+def _query(name: str, schema: Schema, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+PRODUCT_FILTERS = [
+    _query("q", TEXT, "Search words in name and description (word prefixes, all must match)."),
+    _query("kategori", TEXT, "Category slug."),
+    _query("kecamatan", TEXT, "Kecamatan slug."),
+    _query(
+        "harga_min",
+        {"type": "integer", "minimum": 0, "maximum": MAX_PRICE},
+        "Lowest price in rupiah: products with a variant at or above it.",
+    ),
+    _query(
+        "harga_max",
+        {"type": "integer", "minimum": 0, "maximum": MAX_PRICE},
+        "Highest price in rupiah: products with a variant at or below it.",
+    ),
+    _query("tersedia", {"type": "boolean"}, "Only products in stock (`1`, `ya`, `true`, `on`)."),
+    _query("urut", {"type": "string", "enum": [s.value for s in Sort]}, "Sort order."),
+    _query("hal", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number."),
+    _query(
+        "per_halaman",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+        "Page size.",
+    ),
+]
+
+DOCUMENT: Schema = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Pasar Aspikmas API",
+        "version": "1",
+        "description": (
+            "Read-only catalog of Pasar Aspikmas, the marketplace of the UMKM association of "
+            "Kabupaten Banyumas. Only public products (active, of an approved member) appear. "
+            "Money is whole rupiah. A bad filter value never fails a request: it is ignored "
+            "and the `messages` of the answer say why."
+        ),
+    },
+    "paths": {
+        "/api/v1/products": {
+            "get": {
+                "operationId": "listProducts",
+                "summary": "Public products, filtered and paginated, with facet counts",
+                "parameters": PRODUCT_FILTERS,
+                "responses": {"200": _json(_ref("ProductPage"), "One page of products.")},
+            }
+        },
+        "/api/v1/products/{product_id}": {
+            "get": {
+                "operationId": "getProduct",
+                "summary": "One public product with its variants and images",
+                "parameters": [
+                    {
+                        "name": "product_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {**ID, "maximum": MAX_ID},
+                    }
+                ],
+                "responses": {
+                    "200": _json(_ref("ProductDetail"), "The product."),
+                    "404": _json(_ref("Error"), "No public product has this id."),
+                },
+            }
+        },
+        "/api/v1/categories": {
+            "get": {
+                "operationId": "listCategories",
+                "summary": "Categories with their number of public products",
+                "responses": {"200": _json(_array(_ref("Category")), "Every category.")},
+            }
+        },
+        "/api/v1/kecamatan": {
+            "get": {
+                "operationId": "listKecamatan",
+                "summary": "The 27 kecamatan of Banyumas with their number of public products",
+                "responses": {"200": _json(_array(_ref("Kecamatan")), "Every kecamatan.")},
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "getOpenApiDocument",
+                "summary": "This document",
+                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.0 document.")},
+            }
+        },
+    },
+    "components": {"schemas": SCHEMAS},
+}

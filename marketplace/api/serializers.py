@@ -1,0 +1,136 @@
+"""Models to the JSON shapes of API v1, as plain dicts. `openapi.py` describes
+the same shapes; a test holds the two together. URLs are absolute."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import url_for
+
+from marketplace.catalog.browse import CatalogPage
+from marketplace.catalog.models import Category, Product, ProductImage, ProductVariant
+from marketplace.members.models import Kecamatan
+
+JSON = dict[str, Any]
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC. SQLite hands back naive values; the column holds UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def media_url(key: str) -> str:
+    return url_for("catalog.media", key=key, _external=True)
+
+
+def image(product: Product, photo: ProductImage) -> JSON:
+    return {
+        "thumb_url": media_url(photo.thumb_key),
+        "large_url": media_url(photo.large_key),
+        "alt": photo.alt or product.name,
+    }
+
+
+def cover(images: Sequence[ProductImage]) -> ProductImage | None:
+    """Position 0 is the cover, as `Product.cover_image` has it."""
+    return next((photo for photo in images if photo.position == 0), None)
+
+
+def product(product: Product, images: Sequence[ProductImage]) -> JSON:
+    """A product as lists show it; `images` are its images in order."""
+    cover_image = cover(images)
+    member = product.member
+    return {
+        "id": product.id,
+        "name": product.name,
+        "slug": product.slug,
+        "description": product.description,
+        "unit": product.unit,
+        "weight_grams": product.weight_grams,
+        "min_price": product.min_price,
+        "max_price": product.max_price,
+        "in_stock": product.in_stock,
+        "total_stock": product.total_stock,
+        "category": {
+            "id": product.category.id,
+            "name": product.category.name,
+            "slug": product.category.slug,
+        },
+        "kecamatan": {
+            "id": member.kecamatan.id,
+            "name": member.kecamatan.name,
+            "slug": member.kecamatan.slug,
+        },
+        "member": {"id": member.id, "shop_name": member.shop_name, "slug": member.slug},
+        "cover_url": media_url(cover_image.thumb_key) if cover_image else None,
+        "images": [image(product, photo) for photo in images],
+        "url": url_for(
+            "catalog.product", product_id=product.id, slug=product.slug, _external=True
+        ),
+        "created_at": timestamp(product.created_at),
+    }
+
+
+def variant(variant: ProductVariant) -> JSON:
+    return {
+        "id": variant.id,
+        "name": variant.name,
+        "price": variant.price,
+        "stock": variant.stock,
+        "in_stock": variant.stock > 0,
+    }
+
+
+def product_detail(found: Product) -> JSON:
+    """A product with its variants and images loaded."""
+    return product(found, found.images) | {"variants": [variant(v) for v in found.variants]}
+
+
+def catalog_page(
+    page: CatalogPage, images: Iterable[ProductImage], messages: Sequence[str]
+) -> JSON:
+    """One page of products with its facets; `images` are those of its
+    products, in order."""
+    images_of: defaultdict[int, list[ProductImage]] = defaultdict(list)
+    for photo in images:
+        images_of[photo.product_id].append(photo)
+    return {
+        "items": [product(item, images_of[item.id]) for item in page.products],
+        "page": page.page,
+        "pages": page.pages,
+        "per_page": page.per_page,
+        "total": page.total,
+        "facets": {
+            "categories": [
+                {"slug": c.slug, "name": c.name, "count": page.category_counts.get(c.id, 0)}
+                for c in page.categories
+            ],
+            "kecamatan": [
+                {"slug": k.slug, "name": k.name, "count": page.kecamatan_counts.get(k.id, 0)}
+                for k in page.kecamatan
+            ],
+        },
+        "messages": list(messages),
+    }
+
+
+def category(category: Category, product_count: int) -> JSON:
+    return {
+        "id": category.id,
+        "name": category.name,
+        "slug": category.slug,
+        "description": category.description,
+        "product_count": product_count,
+    }
+
+
+def kecamatan(place: Kecamatan, product_count: int) -> JSON:
+    return {
+        "id": place.id,
+        "name": place.name,
+        "slug": place.slug,
+        "product_count": product_count,
+    }
