@@ -1,0 +1,75 @@
+"""A shopper on a phone: home page, filter by kecamatan and category, open a product."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from marketplace.extensions import db
+from tests import factories
+from tests.catalog.seeding import add_photos
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def shop_data(app):
+    sokaraja = factories.MemberFactory(
+        shop_name="Getuk Goreng Pak Hadi", slug="getuk-goreng-pak-hadi",
+        kecamatan=factories.kecamatan("sokaraja"),
+    )
+    cilongok = factories.MemberFactory(
+        shop_name="Gula Kelapa Cilongok Makmur", slug="gula-kelapa-cilongok-makmur",
+        kecamatan=factories.kecamatan("cilongok"),
+    )
+    wanted = factories.ProductFactory(
+        member=sokaraja, name="Getuk Goreng Original 500 g",
+        variants=[factories.VariantFactory.build(name="500 g", price=25_000, stock=12)],
+    )
+    factories.ProductFactory(
+        member=sokaraja, name="Batik Sokaraja Tulis", category=factories.category("batik-fashion"),
+        variants=[factories.VariantFactory.build(price=350_000, stock=2)],
+    )
+    factories.ProductFactory(
+        member=cilongok, name="Gula Kelapa Cetak 1 kg",
+        variants=[factories.VariantFactory.build(price=22_000, stock=40)],
+    )
+    for product in (wanted,):
+        add_photos(app, product, 2)
+    db.session.commit()
+    return wanted
+
+
+def test_shopper_filters_by_kecamatan_and_category_then_opens_product(
+    live_server, phone, screenshot, shop_data
+):
+    phone.goto(live_server + "/")
+    expect(phone.get_by_role("heading", level=1)).to_be_visible()
+    expect(phone.locator("#kecamatan")).to_contain_text("Purwokerto Utara")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
+    screenshot("01-beranda")
+
+    phone.goto(live_server + "/produk")
+    expect(phone.locator("#jumlah-produk")).to_have_text("3 produk")
+    phone.get_by_role("button", name=re.compile("Filter")).click()
+    phone.locator("#filter-kecamatan").select_option("sokaraja")
+    phone.locator("#filter-kategori").select_option("makanan-minuman")
+    screenshot("02-panel-filter")
+    phone.get_by_role("button", name="Terapkan filter").click()
+
+    expect(phone).to_have_url(re.compile(r"kategori=makanan-minuman"))
+    expect(phone).to_have_url(re.compile(r"kecamatan=sokaraja"))
+    expect(phone.locator("#jumlah-produk")).to_have_text("1 produk")
+    expect(phone.locator(".product-card")).to_have_count(1)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot("03-hasil-filter")
+
+    phone.locator(".product-card a").first.click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Getuk Goreng Original 500 g")
+    expect(phone.locator("main")).to_contain_text("Rp25.000")
+    expect(phone.locator("main")).to_contain_text("Sokaraja")
+    whatsapp = phone.locator("a[href^='https://wa.me/']").first
+    expect(whatsapp).to_be_visible()
+    assert "Getuk" in (whatsapp.get_attribute("href") or "")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot("04-produk")
