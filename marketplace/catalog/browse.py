@@ -1,15 +1,14 @@
 """One page of the catalog with its facet counts: what `/produk`, the
 kecamatan pages and the API show. A fixed number of queries per page."""
 
+from collections import Counter
 from dataclasses import dataclass
-
-from sqlalchemy import ColumnElement
 
 from marketplace.catalog import queries
 from marketplace.catalog.filters import CatalogFilter
 from marketplace.catalog.models import Category, Product
 from marketplace.extensions import db
-from marketplace.members.models import Kecamatan, Member
+from marketplace.members.models import Kecamatan
 
 
 @dataclass
@@ -67,10 +66,6 @@ def _last_page(page: int, total: int, per_page: int, messages: list[str]) -> tup
     return page, pages
 
 
-def _counts(column, where: list[ColumnElement[bool]]) -> dict[int, int]:
-    return dict(db.session.execute(queries.counts_by(column, where)).tuples().all())
-
-
 def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     messages = list(catalog_filter.messages)
     categories = list(db.session.scalars(queries.categories()))
@@ -87,29 +82,38 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     category_id = category.id if category else None
     kecamatan_id = place.id if place else None
 
-    category_counts = _counts(
-        Product.category_id,
-        queries.conditions(catalog_filter, category_id=None, kecamatan_id=kecamatan_id),
-    )
-    kecamatan_counts = _counts(
-        Member.kecamatan_id,
-        queries.conditions(catalog_filter, category_id=category_id, kecamatan_id=None),
-    )
-    total = (
-        kecamatan_counts.get(kecamatan_id, 0)
-        if kecamatan_id is not None
-        else sum(kecamatan_counts.values())
-    )
+    kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
+    counted = db.session.execute(
+        queries.listing_counts(
+            queries.listing_conditions(
+                catalog_filter, member_ids=list(kecamatan_of), category_id=None
+            )
+        )
+    ).tuples()
+    category_counts: Counter[int] = Counter()
+    kecamatan_counts: Counter[int] = Counter()
+    total = 0
+    for member_id, product_category_id, count in counted:
+        place_id = kecamatan_of[member_id]
+        in_place = kecamatan_id in (None, place_id)
+        in_category = category_id in (None, product_category_id)
+        if in_place:
+            category_counts[product_category_id] += count
+        if in_category:
+            kecamatan_counts[place_id] += count
+        if in_place and in_category:
+            total += count
     page, pages = _last_page(catalog_filter.page, total, per_page, messages)
     products: list[Product] = []
     if total:
-        where = queries.conditions(
-            catalog_filter, category_id=category_id, kecamatan_id=kecamatan_id
+        member_ids = [id_ for id_, place_id in kecamatan_of.items() if kecamatan_id in (None, place_id)]
+        where = queries.listing_conditions(
+            catalog_filter, member_ids=member_ids, category_id=category_id
         )
-        statement = queries.public_products(where, catalog_filter.sort)
-        products = list(
-            db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
+        statement = queries.listing_page(
+            where, catalog_filter.sort, limit=per_page, offset=(page - 1) * per_page
         )
+        products = list(db.session.scalars(statement).unique())
     return CatalogPage(
         filter=catalog_filter,
         products=products,
@@ -119,8 +123,8 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         per_page=per_page,
         categories=categories,
         kecamatan=kecamatan,
-        category_counts=category_counts,
-        kecamatan_counts=kecamatan_counts,
+        category_counts=dict(category_counts),
+        kecamatan_counts=dict(kecamatan_counts),
         selected_category=category,
         selected_kecamatan=place,
         messages=messages,

@@ -31,10 +31,17 @@ class Product(db.Model):
 
     __tablename__ = "products"
     __table_args__ = (
-        Index("ix_products_status_created_at", "status", "created_at"),
-        Index("ix_products_category_id_status", "category_id", "status"),
-        Index("ix_products_member_id_status", "member_id", "status"),
-        Index("ix_products_min_price", "min_price"),
+        # Browsing reads these indexes alone (see catalog.queries.listing_*):
+        # the facet counts, and one per sort order to find a page's ids.
+        Index(
+            "ix_products_listing",
+            "status", "member_id", "category_id", "min_price", "max_price", "total_stock",
+        ),
+        Index("ix_products_newest", "status", "created_at", "id", "member_id", "category_id"),
+        Index("ix_products_cheapest", "status", "min_price", "id", "member_id", "category_id"),
+        Index("ix_products_dearest", "status", "max_price", "id", "member_id", "category_id"),
+        Index("ix_products_popular", "status", "sold_count", "id", "member_id", "category_id"),
+        Index("ix_products_category_id", "category_id"),
         CheckConstraint("total_stock >= 0", name="total_stock_not_negative"),
     )
 

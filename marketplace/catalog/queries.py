@@ -71,6 +71,62 @@ SORT_ORDER = {
 }
 
 
+def approved_members() -> Select[tuple[int, int]]:
+    """Every approved member as (id, kecamatan id): few rows, read once per
+    listing so the product queries need no join."""
+    return select(Member.id, Member.kecamatan_id).where(Member.status == MemberStatus.APPROVED)
+
+
+def listing_conditions(
+    catalog_filter: CatalogFilter, *, member_ids: list[int], category_id: int | None
+) -> list[ColumnElement[bool]]:
+    """Active products of `member_ids` (the approved members, of the chosen
+    kecamatan if any) matching the filter, on the products table alone."""
+    found = [Product.status == ProductStatus.ACTIVE, Product.member_id.in_(member_ids)]
+    if category_id is not None:
+        found.append(Product.category_id == category_id)
+    if catalog_filter.price_min is not None:
+        found.append(Product.max_price >= catalog_filter.price_min)
+    if catalog_filter.price_max is not None:
+        found.append(Product.min_price <= catalog_filter.price_max)
+    if catalog_filter.in_stock:
+        found.append(Product.total_stock > 0)
+    if catalog_filter.search_terms:
+        found.append(search_condition(catalog_filter.search_terms))
+    return found
+
+
+def listing_counts(where: list[ColumnElement[bool]]) -> Select[tuple[int, int, int]]:
+    """Matching products per (member, category), from which browse() adds up
+    the counts of every facet at once (an index-only scan)."""
+    return (
+        select(Product.member_id, Product.category_id, func.count())
+        .where(*where)
+        .group_by(Product.member_id, Product.category_id)
+    )
+
+
+def listing_page(
+    where: list[ColumnElement[bool]], sort: Sort, *, limit: int, offset: int
+) -> Select[tuple[Product]]:
+    """One page of matching products with what their cards show. The page's
+    ids are found first on the indexes alone, so a deep page skips index
+    entries rather than whole rows."""
+    order = SORT_ORDER[sort]
+    page_ids = select(Product.id).where(*where).order_by(*order).limit(limit).offset(offset)
+    page_ids = page_ids.subquery()
+    return (
+        select(Product)
+        .join(page_ids, Product.id == page_ids.c.id)
+        .order_by(*order)
+        .options(
+            joinedload(Product.member).joinedload(Member.kecamatan),
+            joinedload(Product.category),
+            selectinload(Product.cover_image),
+        )
+    )
+
+
 def with_card_data(statement: Select[tuple[Product]]) -> Select[tuple[Product]]:
     """What a product card shows, loaded in a fixed number of queries."""
     return statement.options(
