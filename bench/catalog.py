@@ -121,7 +121,9 @@ def free_port() -> int:
 class Server:
     """gunicorn -w 2 on 127.0.0.1, in its own process group, always stopped."""
 
-    def __init__(self, url: URL, upload_dir: Path, log: Path, workers: int) -> None:
+    def __init__(
+        self, url: URL, upload_dir: Path, log: Path, workers: int, cache_url: str | None
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = os.environ | {
@@ -131,6 +133,13 @@ class Server:
             "RATELIMIT_ENABLED": "0",
             "SECRET_KEY": "bench-only",
         }
+        if cache_url:  # the page cache shared by the workers, as in production
+            env |= {
+                "CACHE_REDIS_URL": cache_url,
+                "CACHE_KEY_PREFIX": f"bench-{os.getpid()}-{self.port}/",
+            }
+        else:  # every request renders: what a cache miss costs
+            env |= {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": "1"}
         env.pop("FLASK_DEBUG", None)
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.log = log.open("a")
@@ -287,7 +296,7 @@ def run_size(args: argparse.Namespace, products: int, log: Path) -> Run:
         seed_seconds=seed_seconds,
     )
     load_before = os.getloadavg()[0]
-    with Server(url, upload_dir, log, args.workers) as server:
+    with Server(url, upload_dir, log, args.workers, args.cache) as server:
         ready = []
         for name, path in targets:
             status = server.status(path)
@@ -364,7 +373,8 @@ def table(run: Run, args: argparse.Namespace) -> str:
     seeded = f", seeded in {run.seed_seconds:.1f} s" if run.seed_seconds else ""
     lines = [
         f"{run.dialect}, {run.products:,} products ({run.public_products:,} public){seeded}; "
-        f"gunicorn -w {args.workers}, {drive}; {load}",
+        f"gunicorn -w {args.workers}, {drive}; {load}; "
+        f"page cache: {'Redis' if args.cache else 'off (every request renders)'}",
         f"{'page':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s/ref':>9} "
         f"{'p50/ref':>8} {'p99/ref':>8} {'errors':>6}  path",
     ]
@@ -439,6 +449,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--warmup", type=int, default=20, help="requests per page before wrk")
+    parser.add_argument(
+        "--cache",
+        default=None,
+        metavar="REDIS_URL",
+        help="serve with the page cache in this Redis (e.g. redis://127.0.0.1:6379/2); "
+        "without it every request renders from the database (cache misses)",
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="keep a database that already holds exactly N products"
     )

@@ -10,11 +10,14 @@ from whitenoise import WhiteNoise
 
 from marketplace import cli
 from marketplace.accounts.views import blueprint as accounts_blueprint
+from marketplace.admin.views import blueprint as admin_blueprint
 from marketplace.api.views import blueprint as api_blueprint
 from marketplace.catalog.views import blueprint as catalog_blueprint
+from marketplace.members.views import blueprint as members_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config
 from marketplace.core.jinja import register_filters
-from marketplace.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from marketplace.catalog.cache import install_invalidation
+from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 
 ERROR_PAGES = {
     400: "Permintaan tidak dapat diproses. Periksa kembali isian Anda.",
@@ -56,6 +59,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
+    cache.init_app(app)
+    install_invalidation()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
@@ -66,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_blueprint)
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(api_blueprint)
+    app.register_blueprint(members_blueprint)
+    app.register_blueprint(admin_blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -73,6 +73,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool(env, "RATELIMIT_ENABLED", True),
+        "CACHE_NO_NULL_WARNING": _env_bool(env, "CACHE_NO_NULL_WARNING", False),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         "PASSWORD_RESET_MAX_AGE": _env_int(env, "PASSWORD_RESET_MAX_AGE", 3600),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "console"),
@@ -86,6 +87,15 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BANK_ACCOUNT_BANK": env.get("BANK_ACCOUNT_BANK", "Bank Jateng"),
         "BANK_ACCOUNT_NUMBER": env.get("BANK_ACCOUNT_NUMBER", "0000000000"),
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # Catalog pages for anonymous visitors (catalog/cache.py). Several
+        # workers need a shared cache: set CACHE_REDIS_URL.
+        "CACHE_TYPE": env.get("CACHE_TYPE")
+        or ("RedisCache" if env.get("CACHE_REDIS_URL") else "SimpleCache"),
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL"),
+        "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "pasar/"),
+        "CACHE_DEFAULT_TIMEOUT": _env_int(
+            env, "CACHE_DEFAULT_TIMEOUT", 600 if env.get("CACHE_REDIS_URL") else 30
+        ),
         "CATALOG_PAGE_SIZE": _env_int(env, "CATALOG_PAGE_SIZE", 24),
     }
 
@@ -98,3 +108,8 @@ def check_production(config: Mapping[str, Any]) -> None:
         raise ConfigError("SECRET_KEY must be set in production")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         raise ConfigError("production runs on PostgreSQL: set DATABASE_URL")
+    # Several gunicorn workers must share login limits and the page cache.
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        raise ConfigError("production shares login limits: set RATELIMIT_STORAGE_URI=redis://...")
+    if config["CACHE_TYPE"] == "SimpleCache":
+        raise ConfigError("production shares the page cache: set CACHE_REDIS_URL=redis://...")

@@ -29,6 +29,8 @@ def base_overrides(database_url: str, upload_dir: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "CACHE_TYPE": "NullCache",  # tests/catalog/test_cache.py turns it on
+        "CACHE_NO_NULL_WARNING": True,
     }
 
 

@@ -10,6 +10,7 @@ from marketplace.api import openapi, serializers
 from marketplace.api.params import MAX_ID, parse_page_size
 from marketplace.api.queries import images_of
 from marketplace.catalog import queries
+from marketplace.catalog.cache import cached_page
 from marketplace.catalog.browse import browse
 from marketplace.catalog.filters import parse_filter
 from marketplace.catalog.models import Product
@@ -22,6 +23,7 @@ PRODUCT_NOT_FOUND = "Produk tidak ditemukan."
 
 
 @blueprint.get("/products")
+@cached_page
 def products():
     per_page, messages = parse_page_size(request.args.get("per_halaman"))
     page = browse(parse_filter(request.args), per_page=per_page)
@@ -30,6 +32,7 @@ def products():
 
 
 @blueprint.get("/products/<int:product_id>")
+@cached_page
 def product(product_id: int):
     found = None
     if product_id <= MAX_ID:
@@ -45,6 +48,7 @@ def public_counts(column) -> dict[int, int]:
 
 
 @blueprint.get("/categories")
+@cached_page
 def categories():
     counts = public_counts(Product.category_id)
     return jsonify(
@@ -56,6 +60,7 @@ def categories():
 
 
 @blueprint.get("/kecamatan")
+@cached_page
 def kecamatan():
     counts = public_counts(Member.kecamatan_id)
     return jsonify(

@@ -1,6 +1,17 @@
+from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, and_, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    and_,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db import Timestamp
@@ -127,3 +138,68 @@ class ProductImage(db.Model):
     alt: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+class CertificateKind(StrEnum):
+    PIRT = "pirt"
+    HALAL = "halal"
+    BPOM_MD = "bpom-md"
+    BPOM_ML = "bpom-ml"
+    LAIK_HIGIENE = "laik-higiene"
+
+
+CERTIFICATE_LABELS = {
+    CertificateKind.PIRT: "P-IRT",
+    CertificateKind.HALAL: "Halal",
+    CertificateKind.BPOM_MD: "BPOM MD",
+    CertificateKind.BPOM_ML: "BPOM ML",
+    CertificateKind.LAIK_HIGIENE: "Laik Higiene",
+}
+
+
+class CertificateStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class Certificate(db.Model):
+    """A hygiene or food-safety certificate of one product, or of the whole
+    shop when `product_id` is empty. Shown as a badge once an admin has
+    verified it, until it expires."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        Index("ix_certificates_kind_status_expires_on", "kind", "status", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[CertificateKind] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(80))
+    issuer: Mapped[str] = mapped_column(String(120))
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    scan_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[CertificateStatus] = mapped_column(
+        String(20),
+        default=CertificateStatus.PENDING,
+        server_default=CertificateStatus.PENDING.value,
+    )
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    reviewed_at: Mapped[Timestamp | None]
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+    member: Mapped[Member] = relationship()
+    product: Mapped[Product | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return CERTIFICATE_LABELS[CertificateKind(self.kind)]

@@ -3,7 +3,7 @@ members sit below catalog, so the reference has to point down to here."""
 
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -44,15 +44,64 @@ class Member(db.Model):
     address: Mapped[str] = mapped_column(String(255), default="", server_default="")
     whatsapp: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    nib: Mapped[str | None] = mapped_column(String(20))  # Nomor Induk Berusaha, if any
+    bank_name: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    bank_account_number: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    bank_account_holder: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    opening_hours: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    offers_pickup: Mapped[bool] = mapped_column(default=True, server_default=true())
+    logo_key: Mapped[str | None] = mapped_column(String(200))
+    banner_key: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[MemberStatus] = mapped_column(
         String(20), default=MemberStatus.PENDING, server_default=MemberStatus.PENDING.value
     )
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
     approved_at: Mapped[Timestamp | None]
 
     user: Mapped[User] = relationship()
     kecamatan: Mapped[Kecamatan] = relationship(lazy="joined")
+    delivery_rates: Mapped[list["DeliveryRate"]] = relationship(
+        back_populates="member", cascade="all, delete-orphan"
+    )
 
     @property
     def is_public(self) -> bool:
         return self.status == MemberStatus.APPROVED
+
+
+class MemberDecision(db.Model):
+    """Who moved a membership from one status to another, when and why."""
+
+    __tablename__ = "member_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    from_status: Mapped[MemberStatus] = mapped_column(String(20))
+    to_status: Mapped[MemberStatus] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    decided_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+    member: Mapped[Member] = relationship()
+    decided_by: Mapped[User] = relationship()
+
+
+class DeliveryRate(db.Model):
+    """The member delivers to `kecamatan` for `fee` rupiah (used at checkout)."""
+
+    __tablename__ = "delivery_rates"
+    __table_args__ = (CheckConstraint("fee >= 0", name="fee_not_negative"),)
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    kecamatan_id: Mapped[int] = mapped_column(
+        ForeignKey("kecamatan.id", ondelete="RESTRICT"), primary_key=True
+    )
+    fee: Mapped[int] = mapped_column(BigInteger)
+
+    member: Mapped[Member] = relationship(back_populates="delivery_rates")
+    kecamatan: Mapped[Kecamatan] = relationship(lazy="joined")

@@ -14,6 +14,7 @@ from flask import (
 )
 
 from marketplace.catalog import contact, queries
+from marketplace.catalog.cache import cached_page
 from marketplace.catalog.browse import browse, member_products
 from marketplace.catalog.filters import (
     SORT_LABELS,
@@ -54,12 +55,14 @@ def weight(grams: int | None) -> str:
 
 
 @blueprint.get("/")
+@cached_page
 def home():
     catalog_page = browse(CatalogFilter(), per_page=HOME_PRODUCTS)
     return render_template("catalog/home.html", catalog_page=catalog_page)
 
 
 @blueprint.get("/produk")
+@cached_page
 def products():
     catalog_page = browse(parse_filter(request.args), per_page=_per_page())
     return render_template(
@@ -71,6 +74,7 @@ def products():
 
 
 @blueprint.get("/kecamatan/<slug>")
+@cached_page
 def kecamatan(slug: str):
     page, messages = parse_page(request.args)
     catalog_filter = CatalogFilter(kecamatan=slug, page=page, messages=tuple(messages))
@@ -91,6 +95,7 @@ def category(slug: str):
 
 @blueprint.get("/produk/<int(max=2147483647):product_id>")
 @blueprint.get("/produk/<int(max=2147483647):product_id>/<slug>")
+@cached_page
 def product(product_id: int, slug: str | None = None):
     found = db.one_or_404(queries.public_product(product_id))
     if slug != found.slug:
@@ -114,6 +119,7 @@ def product(product_id: int, slug: str | None = None):
 
 
 @blueprint.get("/toko/<slug>")
+@cached_page
 def shop(slug: str):
     member = db.one_or_404(queries.public_member(_slug_or_404(slug)))
     page, messages = parse_page(request.args)

@@ -1,0 +1,1 @@
+"""The association admin (pengurus): members, certificates."""

@@ -1,0 +1,94 @@
+"""The public catalog, cached whole for anonymous visitors.
+
+A cached page's key holds the catalog's *generation*, a counter in the cache
+that goes up after every commit that changed a catalog row (product, variant,
+image, category, member, kecamatan). So a change shows at once, on every
+worker sharing the cache (Redis in production), and no page is ever cleared
+by hand. What decides a change is the session itself (flushed objects and
+ORM UPDATE/INSERT/DELETE statements), so no service can forget to say so.
+A page is cached only if it is the same for every anonymous visitor: no
+logged-in user, no flash message, no session written while rendering (a
+form's CSRF token writes one), no cookie set."""
+
+from collections.abc import Callable
+from itertools import chain
+from typing import Any
+
+from flask import current_app, has_app_context, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from marketplace.catalog.models import Category, Product, ProductImage, ProductVariant
+from marketplace.extensions import cache
+from marketplace.members.models import Kecamatan, Member
+
+GENERATION_KEY = "catalog/generation"
+CHANGED = "catalog_changed"
+CATALOG_MODELS = (Product, ProductVariant, ProductImage, Category, Member, Kecamatan)
+CATALOG_TABLES = frozenset(model.__table__ for model in CATALOG_MODELS)
+
+
+def generation() -> int:
+    return cache.get(GENERATION_KEY) or 0
+
+
+def bump_generation() -> None:
+    """Every cached page is stale from now on."""
+    cache.cache.inc(GENERATION_KEY)  # atomic INCR on Redis
+
+
+def _note_flush(session: Session, flush_context: UOWTransaction) -> None:
+    if any(
+        isinstance(row, CATALOG_MODELS)
+        for row in chain(session.new, session.dirty, session.deleted)
+    ):
+        session.info[CHANGED] = True
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        if getattr(state.statement, "table", None) in CATALOG_TABLES:
+            state.session.info[CHANGED] = True
+
+
+def _after_commit(session: Session) -> None:
+    # A rolled-back change keeps the mark until the next commit: a page
+    # thrown away for nothing is harmless, a stale one is not.
+    if session.info.pop(CHANGED, False) and has_app_context():
+        bump_generation()
+
+
+LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("after_flush", _note_flush),
+    ("do_orm_execute", _note_statement),
+    ("after_commit", _after_commit),
+)
+
+
+def install_invalidation() -> None:
+    """Listen to every session once per process."""
+    for name, listener in LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def _page_key(*args: Any, **kwargs: Any) -> str:
+    return f"page/{generation()}/{request.full_path}"
+
+
+def _is_personal() -> bool:
+    return current_user.is_authenticated or "_flashes" in session
+
+
+def _is_shareable(returned: Any) -> bool:
+    response = current_app.make_response(returned)
+    sets_cookie = "Set-Cookie" in response.headers
+    return response.status_code == 200 and not session.modified and not sets_cookie
+
+
+def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Serve `view` from the cache to anonymous visitors (GET only)."""
+    return cache.cached(
+        make_cache_key=_page_key, unless=_is_personal, response_filter=_is_shareable
+    )(view)

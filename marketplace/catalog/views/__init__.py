@@ -1,0 +1,11 @@
+"""The catalog blueprint: public pages, and nested under it the member's
+listing management and certificates."""
+
+from marketplace.catalog.views.certificates import blueprint as certificates
+from marketplace.catalog.views.manage import blueprint as manage
+from marketplace.catalog.views.public import blueprint
+
+blueprint.register_blueprint(manage)
+blueprint.register_blueprint(certificates)
+
+__all__ = ["blueprint"]
