@@ -160,3 +160,19 @@ def reset_password(*, token: str, password: str, secret_key: str, max_age: int) 
     user.password_hash = hash_password(password)
     db.session.flush()
     return user
+
+
+def grant_role(*, user: User, role: Role) -> User:
+    """Give `user` the `role`; granting a role they already have changes nothing."""
+    if not user.has_role(role):
+        user.role_rows.append(UserRole(role=role))
+        db.session.flush()
+    return user
+
+
+def revoke_role(*, user: User, role: Role) -> User:
+    """Take the `role` away from `user`; revoking a role they lack changes nothing."""
+    for row in [row for row in user.role_rows if row.role == role]:
+        user.role_rows.remove(row)
+    db.session.flush()
+    return user

@@ -1,5 +1,240 @@
-"""The association admin's screens (under /pengurus)."""
+"""The association admin's screens (under /pengurus): membership applications
+and members, and the review of certificates. Only Role.ADMIN gets in."""
 
-from flask import Blueprint
+from datetime import UTC, datetime, timedelta, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from marketplace.accounts.access import role_required
+from marketplace.accounts.mail import deliver_outbox
+from marketplace.accounts.models import Role, User
+from marketplace.admin import queries
+from marketplace.admin.forms import DecisionForm
+from marketplace.catalog import certificates as certificate_rules
+from marketplace.catalog.certificates import CertificateError
+from marketplace.catalog.models import Certificate, CertificateStatus
+from marketplace.core.jinja import tanggal
+from marketplace.extensions import db
+from marketplace.members import queries as member_queries
+from marketplace.members import services as member_services
+from marketplace.members.models import Kecamatan, Member, MemberStatus
+from marketplace.members.services import MemberAction, MemberError
 
 blueprint = Blueprint("admin", __name__, url_prefix="/pengurus")
+
+WIB = timezone(timedelta(hours=7), "WIB")
+MEMBERS_PER_PAGE = 20
+CERTIFICATES_PER_PAGE = 20
+CERTIFICATE_STATUS_LABELS = {
+    CertificateStatus.PENDING: "Menunggu verifikasi",
+    CertificateStatus.VERIFIED: "Terverifikasi",
+    CertificateStatus.REJECTED: "Ditolak",
+}
+
+# The URL word of each decision, its service and what the admin is told after.
+MEMBER_DECISIONS = {
+    "setujui": (MemberAction.APPROVE, member_services.approve_member,
+                "{shop} sudah disetujui menjadi anggota. Pemohon kami kabari lewat email."),
+    "tolak": (MemberAction.REJECT, member_services.reject_member,
+              "Pengajuan {shop} ditolak. Pemohon menerima alasannya lewat email."),
+    "bekukan": (MemberAction.SUSPEND, member_services.suspend_member,
+                "Keanggotaan {shop} dibekukan. Tokonya tidak lagi tampil di pasar."),
+    "aktifkan": (MemberAction.REINSTATE, member_services.reinstate_member,
+                 "Keanggotaan {shop} aktif kembali. Tokonya tampil lagi di pasar."),
+}
+DECISION_SLUGS = {action: slug for slug, (action, _, _) in MEMBER_DECISIONS.items()}
+
+
+@blueprint.before_request
+@role_required(Role.ADMIN)
+def require_admin() -> None:
+    """Every page of /pengurus is for admins: others get the login page or 403."""
+
+
+@blueprint.app_template_filter("waktu")
+def moment(value: datetime | None) -> str:
+    """`28 November 2026, 14.05 WIB` (naive database times are UTC)."""
+    if value is None:
+        return ""
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(WIB)
+    return f"{tanggal(local)}, {local:%H.%M} WIB"
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@blueprint.get("")
+def index():
+    counts = dict(db.session.execute(member_queries.status_counts()).all())
+    certificate_counts = dict(db.session.execute(queries.certificate_status_counts()).all())
+    return render_template(
+        "admin/index.html",
+        member_counts=counts,
+        certificate_count=certificate_counts.get(CertificateStatus.PENDING, 0),
+    )
+
+
+def _member_filter() -> tuple[MemberStatus | None, Kecamatan | None]:
+    """The list's filters from the query string; unknown values mean no filter."""
+    status, slug = request.args.get("status", ""), request.args.get("kecamatan", "")
+    kecamatan = db.session.scalar(member_queries.kecamatan_by_slug(slug)) if slug else None
+    return (MemberStatus(status) if status in set(MemberStatus) else None), kecamatan
+
+
+@blueprint.get("/anggota")
+def members():
+    status, kecamatan = _member_filter()
+    kecamatan_id = kecamatan.id if kecamatan else None
+    chosen = {"status": status and status.value, "kecamatan": kecamatan and kecamatan.slug}
+    chosen = {name: value for name, value in chosen.items() if value}
+    return render_template(
+        "admin/members.html",
+        page=db.paginate(
+            member_queries.members_for_review(status=status, kecamatan_id=kecamatan_id),
+            per_page=MEMBERS_PER_PAGE,
+            error_out=False,
+        ),
+        status=status,
+        kecamatan=kecamatan,
+        kecamatan_list=db.session.scalars(member_queries.kecamatan_list()).all(),
+        counts=dict(
+            db.session.execute(member_queries.status_counts(kecamatan_id=kecamatan_id)).all()
+        ),
+        page_args=lambda number: chosen | {"page": number},
+    )
+
+
+def _member_page(member: Member, *, forms: dict | None = None, error: str | None = None):
+    forms = forms or {}
+    actions = [
+        (action, DECISION_SLUGS[action], forms.get(action) or DecisionForm(prefix=action.value))
+        for action in member_services.allowed_actions(MemberStatus(member.status))
+    ]
+    return render_template(
+        "admin/member.html",
+        member=member,
+        actions=actions,
+        error=error,
+        decisions=db.session.scalars(member_queries.decisions_of(member.id)).all(),
+    )
+
+
+@blueprint.get("/anggota/<int:member_id>")
+def member(member_id: int):
+    return _member_page(db.get_or_404(Member, member_id))
+
+
+@blueprint.post("/anggota/<int:member_id>/<decision>")
+def decide_member(member_id: int, decision: str):
+    if decision not in MEMBER_DECISIONS:
+        abort(404)
+    action, decide, done = MEMBER_DECISIONS[decision]
+    found = db.get_or_404(Member, member_id)
+    form = DecisionForm(prefix=action.value)
+    if not form.validate_on_submit():
+        return _member_page(found, forms={action: form})
+    try:
+        decide(member=found, admin=_me(), reason=form.reason.data or "")
+    except MemberError as refused:
+        db.session.rollback()
+        return _member_page(found, forms={action: form}, error=refused.message)
+    db.session.commit()
+    deliver_outbox()
+    flash(done.format(shop=found.shop_name), "success")
+    return redirect(url_for(".member", member_id=found.id))
+
+
+# --- certificates --------------------------------------------------------------
+
+
+def _certificate_status() -> CertificateStatus | None:
+    status = request.args.get("status", "")
+    return CertificateStatus(status) if status in set(CertificateStatus) else None
+
+
+def _certificates_page(
+    *, refused: int | None = None, form: DecisionForm | None = None, error: str | None = None
+) -> str:
+    """The review list. A refused decision on certificate `refused` shows
+    its `error` (and the submitted reject `form`) on that certificate's card."""
+    status = _certificate_status()
+    page = db.paginate(
+        certificate_rules.certificates_for_review(status),
+        per_page=CERTIFICATES_PER_PAGE,
+        error_out=False,
+    )
+    today = certificate_rules.today()
+    rows = []
+    for certificate in page.items:
+        moves = certificate_rules.TRANSITIONS[CertificateStatus(certificate.status)]
+        mine = certificate.id == refused
+        rows.append({
+            "summary": certificate_rules.summarise(certificate, today),
+            "can_verify": CertificateStatus.VERIFIED in moves,
+            "can_reject": CertificateStatus.REJECTED in moves,
+            "form": form if mine and form else DecisionForm(
+                prefix=f"sertifikat-{certificate.id}", formdata=None
+            ),
+            "error": error if mine else None,
+            "open": mine and form is not None,
+        })
+    chosen = {"status": status.value} if status else {}
+    return render_template(
+        "admin/certificates.html",
+        page=page,
+        rows=rows,
+        status=status,
+        error=error if refused not in {row["summary"].certificate.id for row in rows} else None,
+        labels=CERTIFICATE_STATUS_LABELS,
+        counts=dict(db.session.execute(queries.certificate_status_counts()).all()),
+        page_args=lambda number: chosen | {"page": number},
+        here=_list_place(),
+    )
+
+
+def _list_place() -> dict:
+    """Where in the list the admin is (status, page), to come back to after a decision."""
+    place = {"status": request.args.get("status", ""), "page": request.args.get("page", "")}
+    return {name: value for name, value in place.items() if value}
+
+
+def _back_to_certificates():
+    return redirect(url_for(".certificates", **_list_place()))
+
+
+@blueprint.get("/sertifikat")
+def certificates():
+    return _certificates_page()
+
+
+@blueprint.post("/sertifikat/<int:certificate_id>/verifikasi")
+def verify_certificate(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    try:
+        certificate_rules.verify_certificate(certificate=certificate, reviewer=_me())
+    except CertificateError as refused:
+        db.session.rollback()
+        return _certificates_page(refused=certificate_id, error=refused.message)
+    db.session.commit()
+    flash(f"Sertifikat {certificate.label} nomor {certificate.number} terverifikasi.", "success")
+    return _back_to_certificates()
+
+
+@blueprint.post("/sertifikat/<int:certificate_id>/tolak")
+def reject_certificate(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = DecisionForm(prefix=f"sertifikat-{certificate_id}")
+    if not form.validate_on_submit():
+        return _certificates_page(refused=certificate_id, form=form)
+    try:
+        certificate_rules.reject_certificate(
+            certificate=certificate, reviewer=_me(), reason=form.reason.data or ""
+        )
+    except CertificateError as refused:
+        db.session.rollback()
+        return _certificates_page(refused=certificate_id, form=form, error=refused.message)
+    db.session.commit()
+    flash(f"Sertifikat {certificate.label} nomor {certificate.number} ditolak.", "success")
+    return _back_to_certificates()

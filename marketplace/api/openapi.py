@@ -8,6 +8,7 @@ from typing import Any
 
 from marketplace.api.params import DEFAULT_PER_PAGE, MAX_ID, MAX_PER_PAGE
 from marketplace.catalog.filters import MAX_PAGE, MAX_PRICE, Sort
+from marketplace.catalog.models import CertificateKind
 
 Schema = dict[str, Any]
 
@@ -35,6 +36,7 @@ COUNT = {"type": "integer", "minimum": 0}
 RUPIAH = {"type": "integer", "minimum": 0, "description": "Whole rupiah."}
 TEXT = {"type": "string"}
 URL = {"type": "string", "format": "uri"}
+CERTIFICATE_KIND = {"type": "string", "enum": [kind.value for kind in CertificateKind]}
 
 PRODUCT = {
     "id": ID,
@@ -56,6 +58,13 @@ PRODUCT = {
         "description": "Thumbnail of the cover image; null when the product has none.",
     },
     "images": _array(_ref("Image")),
+    "certificates": {
+        **_array(_ref("Certificate")),
+        "description": (
+            "Verified, unexpired certificates of the product or of its whole shop, "
+            "in a fixed order (P-IRT, Halal, BPOM MD, BPOM ML, Laik Higiene)."
+        ),
+    },
     "url": {**URL, "description": "The product's public page."},
     "created_at": {"type": "string", "format": "date-time"},
 }
@@ -65,6 +74,12 @@ SCHEMAS: dict[str, Schema] = {
     "Reference": _object({"id": ID, "name": TEXT, "slug": TEXT}),
     "Member": _object({"id": ID, "shop_name": TEXT, "slug": TEXT}),
     "Image": _object({"thumb_url": URL, "large_url": URL, "alt": TEXT}),
+    "Certificate": _object(
+        {
+            "kind": CERTIFICATE_KIND,
+            "name": {**TEXT, "description": "As shown on the badge, e.g. `Halal`, `P-IRT`."},
+        }
+    ),
     "Variant": _object(
         {"id": ID, "name": TEXT, "price": RUPIAH, "stock": COUNT, "in_stock": {"type": "boolean"}}
     ),
@@ -123,6 +138,12 @@ PRODUCT_FILTERS = [
         "Highest price in rupiah: products with a variant at or below it.",
     ),
     _query("tersedia", {"type": "boolean"}, "Only products in stock (`1`, `ya`, `true`, `on`)."),
+    _query(
+        "sertifikat",
+        CERTIFICATE_KIND,
+        "Only products with a verified, unexpired certificate of this kind, their own "
+        "or their shop's.",
+    ),
     _query("urut", {"type": "string", "enum": [s.value for s in Sort]}, "Sort order."),
     _query("hal", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number."),
     _query(

@@ -9,6 +9,7 @@ from typing import Any
 from flask import url_for
 
 from marketplace.catalog.browse import CatalogPage
+from marketplace.catalog.certificates import Badge
 from marketplace.catalog.models import Category, Product, ProductImage, ProductVariant
 from marketplace.members.models import Kecamatan
 
@@ -39,8 +40,15 @@ def cover(images: Sequence[ProductImage]) -> ProductImage | None:
     return next((photo for photo in images if photo.position == 0), None)
 
 
-def product(product: Product, images: Sequence[ProductImage]) -> JSON:
-    """A product as lists show it; `images` are its images in order."""
+def badge(badge: Badge) -> JSON:
+    return {"kind": badge.kind.value, "name": badge.label}
+
+
+def product(
+    product: Product, images: Sequence[ProductImage], badges: Sequence[Badge] = ()
+) -> JSON:
+    """A product as lists show it; `images` are its images in order, `badges`
+    its verified, unexpired certificates (its own and its shop's)."""
     cover_image = cover(images)
     member = product.member
     return {
@@ -67,6 +75,7 @@ def product(product: Product, images: Sequence[ProductImage]) -> JSON:
         "member": {"id": member.id, "shop_name": member.shop_name, "slug": member.slug},
         "cover_url": media_url(cover_image.thumb_key) if cover_image else None,
         "images": [image(product, photo) for photo in images],
+        "certificates": [badge(found) for found in badges],
         "url": url_for(
             "catalog.product", product_id=product.id, slug=product.slug, _external=True
         ),
@@ -84,9 +93,11 @@ def variant(variant: ProductVariant) -> JSON:
     }
 
 
-def product_detail(found: Product) -> JSON:
+def product_detail(found: Product, badges: Sequence[Badge] = ()) -> JSON:
     """A product with its variants and images loaded."""
-    return product(found, found.images) | {"variants": [variant(v) for v in found.variants]}
+    return product(found, found.images, badges) | {
+        "variants": [variant(v) for v in found.variants]
+    }
 
 
 def catalog_page(
@@ -98,7 +109,10 @@ def catalog_page(
     for photo in images:
         images_of[photo.product_id].append(photo)
     return {
-        "items": [product(item, images_of[item.id]) for item in page.products],
+        "items": [
+            product(item, images_of[item.id], page.badges.get(item.id, ()))
+            for item in page.products
+        ],
         "page": page.page,
         "pages": page.pages,
         "per_page": page.per_page,

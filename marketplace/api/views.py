@@ -12,6 +12,7 @@ from marketplace.api.queries import images_of
 from marketplace.catalog import queries
 from marketplace.catalog.cache import cached_page
 from marketplace.catalog.browse import browse
+from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import parse_filter
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
@@ -39,7 +40,7 @@ def product(product_id: int):
         found = db.session.scalars(queries.public_product(product_id)).unique().one_or_none()
     if found is None:
         return jsonify(error=PRODUCT_NOT_FOUND), 404
-    return jsonify(serializers.product_detail(found))
+    return jsonify(serializers.product_detail(found, badges_for([found]).get(found.id, ())))
 
 
 def public_counts(column) -> dict[int, int]:

@@ -1,12 +1,14 @@
 """One page of the catalog with its facet counts: what `/produk`, the
-kecamatan pages and the API show. A fixed number of queries per page."""
+kecamatan pages and the API show. A fixed number of queries per page, one
+of them for the certificate badges of the page's products."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from marketplace.catalog import queries
+from marketplace.catalog.certificates import Badge, badges_for
 from marketplace.catalog.filters import CatalogFilter
-from marketplace.catalog.models import Category, Product
+from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
 from marketplace.extensions import db
 from marketplace.members.models import Kecamatan
 
@@ -26,6 +28,7 @@ class CatalogPage:
     selected_category: Category | None
     selected_kecamatan: Kecamatan | None
     messages: list[str]
+    badges: dict[int, list[Badge]] = field(default_factory=dict)  # by product id
 
     @property
     def has_prev(self) -> bool:
@@ -34,6 +37,11 @@ class CatalogPage:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+    @property
+    def certificate_choices(self) -> dict[CertificateKind, str]:
+        """The values of the `sertifikat` filter, with their labels."""
+        return CERTIFICATE_LABELS
 
 
 @dataclass
@@ -46,6 +54,7 @@ class MemberProducts:
     pages: int
     per_page: int
     messages: list[str]
+    badges: dict[int, list[Badge]] = field(default_factory=dict)  # by product id
 
     @property
     def has_prev(self) -> bool:
@@ -128,12 +137,13 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         selected_category=category,
         selected_kecamatan=place,
         messages=messages,
+        badges=badges_for(products),
     )
 
 
 def member_products(member_id: int, *, page: int, per_page: int) -> MemberProducts:
-    """A page of the member's public products, newest first: two queries and
-    one for the cover images, whatever the page size."""
+    """A page of the member's public products, newest first: two queries,
+    one for the cover images and one for the badges, whatever the page size."""
     messages: list[str] = []
     total = db.session.scalar(queries.count_of_member(member_id)) or 0
     page, pages = _last_page(page, total, per_page, messages)
@@ -150,4 +160,5 @@ def member_products(member_id: int, *, page: int, per_page: int) -> MemberProduc
         pages=pages,
         per_page=per_page,
         messages=messages,
+        badges=badges_for(products),
     )

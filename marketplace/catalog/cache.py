@@ -2,9 +2,9 @@
 
 A cached page's key holds the catalog's *generation*, a counter in the cache
 that goes up after every commit that changed a catalog row (product, variant,
-image, category, member, kecamatan). So a change shows at once, on every
-worker sharing the cache (Redis in production), and no page is ever cleared
-by hand. What decides a change is the session itself (flushed objects and
+image, category, certificate, member, delivery rate, kecamatan). So a
+change shows at once, on every worker sharing the cache (Redis in
+production), and no page is ever cleared by hand. What decides a change is the session itself (flushed objects and
 ORM UPDATE/INSERT/DELETE statements), so no service can forget to say so.
 A page is cached only if it is the same for every anonymous visitor: no
 logged-in user, no flash message, no session written while rendering (a
@@ -19,13 +19,29 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from marketplace.catalog.models import Category, Product, ProductImage, ProductVariant
+from marketplace.catalog.models import (
+    Category,
+    Certificate,
+    Product,
+    ProductImage,
+    ProductVariant,
+)
 from marketplace.extensions import cache
-from marketplace.members.models import Kecamatan, Member
+from marketplace.members.models import DeliveryRate, Kecamatan, Member
 
 GENERATION_KEY = "catalog/generation"
 CHANGED = "catalog_changed"
-CATALOG_MODELS = (Product, ProductVariant, ProductImage, Category, Member, Kecamatan)
+# Certificate: a verified one is a badge on cards and pages, and filters /produk.
+CATALOG_MODELS = (
+    Product,
+    ProductVariant,
+    ProductImage,
+    Category,
+    Certificate,
+    Member,
+    DeliveryRate,
+    Kecamatan,
+)
 CATALOG_TABLES = frozenset(model.__table__ for model in CATALOG_MODELS)
 
 

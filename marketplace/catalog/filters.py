@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from marketplace.catalog.models import CERTIFICATE_LABELS, CertificateKind
+
 MAX_QUERY_LENGTH = 100
 MAX_PRICE = 1_000_000_000
 MAX_PAGE = 100_000
@@ -44,6 +46,7 @@ class CatalogFilter:
     price_min: int | None = None
     price_max: int | None = None
     in_stock: bool = False
+    certificate: CertificateKind | None = None
     query: str = ""
     sort: Sort = Sort.NEWEST
     page: int = 1
@@ -75,6 +78,8 @@ class CatalogFilter:
             args["harga_max"] = values.price_max
         if values.in_stock:
             args["tersedia"] = 1
+        if values.certificate is not None:
+            args["sertifikat"] = values.certificate.value
         if values.sort != Sort.NEWEST:
             args["urut"] = values.sort.value
         if values.page != 1:
@@ -96,8 +101,13 @@ class CatalogFilter:
                 self.price_min is not None,
                 self.price_max is not None,
                 self.in_stock,
+                self.certificate is not None,
             )
         )
+
+    @property
+    def certificate_label(self) -> str | None:
+        return CERTIFICATE_LABELS[self.certificate] if self.certificate else None
 
 
 def is_slug(value: str) -> bool:
@@ -144,9 +154,21 @@ def _slug(raw: str | None) -> str | None:
     return value[:80] or None
 
 
+def _certificate(raw: str | None, messages: list[str]) -> CertificateKind | None:
+    value = (raw or "").strip().lower()
+    if not value:
+        return None
+    try:
+        return CertificateKind(value)
+    except ValueError:
+        messages.append("Jenis sertifikat tidak dikenal; filter sertifikat diabaikan.")
+        return None
+
+
 def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
     """Read a query string into a CatalogFilter. Names are those of `/produk`:
-    q, kategori, kecamatan, harga_min, harga_max, tersedia, urut, hal."""
+    q, kategori, kecamatan, harga_min, harga_max, tersedia, sertifikat, urut,
+    hal."""
     messages: list[str] = []
     query = " ".join(CONTROL_CHARACTERS.sub(" ", args.get("q") or "").split())
     if len(query) > MAX_QUERY_LENGTH:
@@ -175,6 +197,7 @@ def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
         price_min=price_min,
         price_max=price_max,
         in_stock=(args.get("tersedia") or "").strip().lower() in {"1", "ya", "true", "on"},
+        certificate=_certificate(args.get("sertifikat"), messages),
         query=query,
         sort=sort,
         page=_page(args.get("hal"), messages),

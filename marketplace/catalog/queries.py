@@ -4,6 +4,7 @@ return a `Select` leave execution and paging to the caller."""
 from sqlalchemy import ColumnElement, Integer, Select, column, func, select, text
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from marketplace.catalog import certificates
 from marketplace.catalog.filters import CatalogFilter, Sort
 from marketplace.catalog.models import Category, Product, ProductStatus, ProductVariant
 from marketplace.extensions import db
@@ -58,6 +59,8 @@ def conditions(
         found.append(Product.min_price <= catalog_filter.price_max)
     if catalog_filter.in_stock:
         found.append(Product.total_stock > 0)
+    if catalog_filter.certificate is not None:
+        found.append(certificates.has_certificate(catalog_filter.certificate, certificates.today()))
     if catalog_filter.search_terms:
         found.append(search_condition(catalog_filter.search_terms))
     return found
@@ -91,6 +94,8 @@ def listing_conditions(
         found.append(Product.min_price <= catalog_filter.price_max)
     if catalog_filter.in_stock:
         found.append(Product.total_stock > 0)
+    if catalog_filter.certificate is not None:
+        found.append(certificates.has_certificate(catalog_filter.certificate, certificates.today()))
     if catalog_filter.search_terms:
         found.append(search_condition(catalog_filter.search_terms))
     return found
@@ -208,7 +213,12 @@ def public_product(product_id: int) -> Select[tuple[Product]]:
 
 
 def public_member(slug: str) -> Select[tuple[Member]]:
-    return select(Member).where(Member.slug == slug, Member.status == MemberStatus.APPROVED)
+    """An approved member with the delivery choices its shop page shows."""
+    return (
+        select(Member)
+        .where(Member.slug == slug, Member.status == MemberStatus.APPROVED)
+        .options(joinedload(Member.delivery_rates))
+    )
 
 
 def variants_of(product_id: int) -> Select[tuple[ProductVariant]]:

@@ -140,6 +140,32 @@ APPLICANTS = (
          "Sapu ijuk dan sapu lidi buatan tangan."),
 )
 
+# An application the association turned back (the applicant can correct it),
+# and a member the association has suspended, with their reasons.
+REJECTED_APPLICANT = Shop(
+    "Emping Melinjo Karangtengah", "Warsito", "Cilongok", "Karangtengah", ("keripik",),
+    "Emping melinjo tipis buatan ibu-ibu Karangtengah.",
+)
+REJECTION_REASON = (
+    "Nomor rekening atas nama orang lain. Mohon pakai rekening atas nama pemilik usaha, "
+    "lalu kirim ulang pengajuan."
+)
+SUSPENDED_SHOP = Shop(
+    "Sablon Kaos Mas Dimas", "Dimas Prakoso", "Purwokerto Selatan", "Teluk", ("fashion",),
+    "Sablon kaos satuan dan lusinan untuk komunitas dan sekolah.",
+)
+SUSPENSION_REASON = (
+    "Tiga pembeli melaporkan pesanan belum dikirim lebih dari dua minggu. Toko dibekukan "
+    "sementara sampai pesanan diselesaikan."
+)
+OPENING_HOURS = (
+    "Senin–Sabtu 08.00–16.00, Minggu libur",
+    "Setiap hari 07.00–17.00",
+    "Senin–Jumat 08.00–15.00, Sabtu 08.00–12.00",
+    "Setiap hari 09.00–20.00",
+)
+BANKS = ("BRI", "BNI", "Bank Mandiri", "Bank Jateng", "BSI (Bank Syariah Indonesia)", "BCA")
+
 # Indonesian mobile prefixes after 62 (Telkomsel, Indosat, XL, Tri).
 MOBILE_PREFIXES = (
     "812", "813", "821", "822", "823", "852", "853", "857", "858", "877", "878", "895", "896",

@@ -19,6 +19,7 @@ from marketplace.catalog.models import Category, Product, ProductImage, ProductS
 from marketplace.catalog.services import VariantInput, create_product
 from marketplace.core.storage import LocalStorage
 from marketplace.demo import images
+from marketplace.demo.membership import add_membership_demo
 from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.people import (
     APPLICANTS,
@@ -293,7 +294,8 @@ def seed_demo_data(
     seed: int = SEED,
 ) -> DemoSummary:
     """Add the demo logins, `members` approved members (plus two applicants
-    waiting for approval) and `products` products with their photos."""
+    waiting for approval, one turned back, and one member suspended) and
+    `products` products with their photos."""
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
     summary = DemoSummary()
@@ -302,5 +304,6 @@ def seed_demo_data(
     summary.members = len(approved)
     summary.kecamatan = len({member.kecamatan_id for member in approved})
     _products(rng, approved, products, now, storage, summary)
+    add_membership_demo(approved=approved, now=now, seed=seed + 1)
     db.session.flush()
     return summary

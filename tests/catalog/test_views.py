@@ -7,8 +7,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from marketplace.catalog.models import ProductStatus
-from marketplace.core.storage import LocalStorage
+from marketplace.catalog.models import (
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    ProductStatus,
+)
+from marketplace.core.storage import LocalStorage, storage
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
 from tests import factories
@@ -534,6 +539,31 @@ def _seed(app, few: bool) -> dict:
     first = made[0]
     for extra in extra_variants:
         first.variants.append(extra)
+    # Badges on every list: a shop-level Halal for the first shop, a P-IRT
+    # for each product of the seed (verified), and one pending.
+    for product in made:
+        db.session.add(
+            Certificate(
+                member=product.member,
+                product=product,
+                kind=CertificateKind.PIRT,
+                number=f"P-IRT {product.id}",
+                issuer="Dinkes",
+                scan_key="certificates/x.pdf",
+                status=CertificateStatus.VERIFIED,
+            )
+        )
+    for status in (CertificateStatus.VERIFIED, CertificateStatus.PENDING):
+        db.session.add(
+            Certificate(
+                member=first.member,
+                kind=CertificateKind.HALAL,
+                number=f"ID{status}",
+                issuer="BPJPH",
+                scan_key="certificates/y.pdf",
+                status=status,
+            )
+        )
     db.session.commit()
     return {
         "product": f"/produk/{first.id}/{first.slug}",
@@ -543,18 +573,20 @@ def _seed(app, few: bool) -> dict:
 
 
 EXPECTED_QUERIES = {
-    # categories, kecamatan, category counts, kecamatan counts, the page, cover photos
-    "/produk": 6,
-    "/produk?hal=2": 6,
-    "/produk?q=keripik&kategori=makanan-minuman&harga_min=1&tersedia=1&urut=termurah": 6,
-    "/": 6,
-    # browse (6) and the members of the kecamatan
-    "kecamatan": 7,
-    # the member, the count, the page, cover photos
-    "shop": 4,
+    # categories, kecamatan, category counts, kecamatan counts, the page, cover
+    # photos, certificate badges
+    "/produk": 7,
+    "/produk?hal=2": 7,
+    "/produk?q=keripik&kategori=makanan-minuman&harga_min=1&tersedia=1&urut=termurah": 7,
+    "/produk?sertifikat=halal&kategori=makanan-minuman&tersedia=1": 7,
+    "/": 7,
+    # browse (7) and the members of the kecamatan
+    "kecamatan": 8,
+    # the member, the count, the page, cover photos, badges
+    "shop": 5,
     # the product with member, kecamatan and category; variants; photos;
-    # more from the shop and their covers
-    "product": 5,
+    # more from the shop and their covers; badges of all of them
+    "product": 6,
 }
 
 
@@ -571,3 +603,17 @@ def test_each_page_costs_a_fixed_number_of_queries(make_app, statements_of, page
                 assert len(statements) == expected, (url, statements)
             db.session.remove()
         assert len(product_links(client.get("/produk").text)) == page_size
+
+
+def test_certificate_scans_are_never_served_as_public_media(app, client):
+    key = storage().save(b"%PDF-1.4 rahasia", folder="certificates", suffix=".pdf")
+    assert client.get(f"/media/{key}").status_code == 404
+
+
+def test_a_pdf_in_media_is_downloaded_not_shown(app, client):
+    key = storage().save(b"%PDF-1.4 brosur", folder="brochures", suffix=".pdf")
+    response = client.get(f"/media/{key}")
+    response.close()
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -14,8 +14,10 @@ from flask import (
 )
 
 from marketplace.catalog import contact, queries
+from marketplace.catalog.certificates import SCAN_FOLDER
 from marketplace.catalog.cache import cached_page
 from marketplace.catalog.browse import browse, member_products
+from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import (
     SORT_LABELS,
     CatalogFilter,
@@ -114,6 +116,7 @@ def product(product_id: int, slug: str | None = None):
         "catalog/product.html",
         product=found,
         more=more,
+        badges=badges_for([found, *more]),
         whatsapp_url=contact.whatsapp_url(found.member.whatsapp, message),
     )
 
@@ -121,7 +124,9 @@ def product(product_id: int, slug: str | None = None):
 @blueprint.get("/toko/<slug>")
 @cached_page
 def shop(slug: str):
-    member = db.one_or_404(queries.public_member(_slug_or_404(slug)))
+    member = db.session.scalars(queries.public_member(_slug_or_404(slug))).unique().first()
+    if member is None:
+        abort(404)
     page, messages = parse_page(request.args)
     listing = member_products(member.id, page=page, per_page=_per_page())
     message = contact.shop_message(
@@ -139,10 +144,11 @@ def shop(slug: str):
 
 @blueprint.get("/media/<path:key>")
 def media(key: str):
+    """Public photos, logos and banners. Certificate scans are private."""
     path = storage().path(key)
-    if path is None or not path.is_file():
+    if key.startswith(f"{SCAN_FOLDER}/") or path is None or not path.is_file():
         abort(404)
-    response = send_file(path, max_age=MEDIA_MAX_AGE)
+    response = send_file(path, max_age=MEDIA_MAX_AGE, as_attachment=path.suffix == ".pdf")
     response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

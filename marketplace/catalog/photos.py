@@ -1,0 +1,106 @@
+"""A product's photos: added (checked and re-encoded, all or none), moved,
+made the cover, deleted. Services flush, never commit."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from marketplace.catalog.models import Product, ProductImage
+from marketplace.catalog.services import CatalogError, NotFound, ensure_editable
+from marketplace.core.images import ImageRejected, process_image
+from marketplace.core.storage import LocalStorage
+from marketplace.extensions import db
+
+MAX_PHOTOS = 8
+PHOTO_FOLDER = "products"
+
+
+def _renumber(photos: list[ProductImage]) -> None:
+    for position, photo in enumerate(photos):
+        photo.position = position
+
+
+def add_photos(
+    *, product: Product, uploads: Sequence[bytes], store: LocalStorage
+) -> list[ProductImage]:
+    """Check, re-encode and store the uploaded photos (all of them or none),
+    after the ones the product has. A refused file leaves no row and no file."""
+    ensure_editable(product)
+    if not uploads:
+        raise CatalogError("Pilih setidaknya satu foto.")
+    # One upload at a time per product: lock its row (the product alone; FOR
+    # UPDATE cannot reach across the outer joins of its eager relationships).
+    db.session.execute(select(Product.id).where(Product.id == product.id).with_for_update())
+    db.session.expire(product, ["images"])
+    room = MAX_PHOTOS - len(product.images)
+    if len(uploads) > room:
+        raise CatalogError(
+            f"Paling banyak {MAX_PHOTOS} foto per produk; "
+            + (f"masih bisa {room} foto lagi." if room > 0 else "hapus foto lama dulu.")
+        )
+    processed = []
+    for number, data in enumerate(uploads, start=1):
+        try:
+            processed.append(process_image(data))
+        except ImageRejected as rejected:
+            prefix = f"Foto ke-{number}: " if len(uploads) > 1 else ""
+            raise CatalogError(prefix + rejected.message) from rejected
+    saved: list[str] = []
+    try:
+        added = []
+        for image in processed:
+            thumb = store.save(image.thumb, folder=PHOTO_FOLDER, suffix=image.suffix)
+            saved.append(thumb)
+            large = store.save(image.large, folder=PHOTO_FOLDER, suffix=image.suffix)
+            saved.append(large)
+            added.append(ProductImage(thumb_key=thumb, large_key=large))
+        photos = list(product.images) + added
+        product.images = photos
+        _renumber(photos)
+        db.session.flush()
+    except BaseException:
+        for key in saved:
+            store.delete(key)
+        raise
+    return added
+
+
+def _photo_index(product: Product, photo: ProductImage) -> int:
+    if photo.product_id != product.id or photo not in product.images:
+        raise NotFound("Foto tidak ditemukan.")
+    return product.images.index(photo)
+
+
+def move_photo(*, product: Product, photo: ProductImage, offset: int) -> None:
+    """Move a photo one place forward (-1) or back (+1)."""
+    ensure_editable(product)
+    photos = list(product.images)
+    index = _photo_index(product, photo)
+    target = index + offset
+    if offset not in (-1, 1) or not 0 <= target < len(photos):
+        raise CatalogError("Foto ini sudah di ujung urutan.")
+    photos[index], photos[target] = photos[target], photos[index]
+    _renumber(photos)
+    db.session.flush()
+
+
+def set_cover(*, product: Product, photo: ProductImage) -> None:
+    """Make `photo` the cover (position 0); the others keep their order."""
+    ensure_editable(product)
+    photos = list(product.images)
+    photos.insert(0, photos.pop(_photo_index(product, photo)))
+    _renumber(photos)
+    db.session.flush()
+
+
+def delete_photo(*, product: Product, photo: ProductImage) -> list[str]:
+    """Remove the photo's row and return its storage keys, for the caller to
+    delete after the commit (a rolled-back delete must still find its files)."""
+    ensure_editable(product)
+    photos = list(product.images)
+    photos.pop(_photo_index(product, photo))
+    keys = [photo.thumb_key, photo.large_key]
+    product.images = photos
+    _renumber(photos)
+    db.session.flush()
+    return keys

@@ -1,0 +1,105 @@
+"""Who may open what under /pengurus (members and certificates): admins only. Anonymous visitors go to
+the login page, everyone else gets 403 and changes nothing; an admin asking
+for an id that does not exist gets 404."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import OutboxEmail
+from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
+from marketplace.extensions import db
+from marketplace.members.models import MemberDecision
+from tests.members.helpers import PEOPLE, log_in, make_people, routes_of
+
+NOT_ADMIN = {"owner": 403, "other_member": 403, "shopper": 403, "anonymous": (302, "/akun/masuk")}
+
+# (rule, method) -> (concrete URL with the owner's id, form data, admin's status)
+MATRIX = {
+    ("/pengurus", "GET"): ("/pengurus", {}, 200),
+    ("/pengurus/anggota", "GET"): ("/pengurus/anggota", {}, 200),
+    ("/pengurus/anggota/<int:member_id>", "GET"): ("/pengurus/anggota/{owner}", {}, 200),
+    # The owner is approved: suspending goes through, the rest are refused with a message.
+    ("/pengurus/anggota/<int:member_id>/<decision>", "POST"): (
+        "/pengurus/anggota/{owner}/bekukan", {"suspend-reason": "Uji akses."}, (302, None)
+    ),
+    ("/pengurus/sertifikat", "GET"): ("/pengurus/sertifikat?status=pending", {}, 200),
+    ("/pengurus/sertifikat/<int:certificate_id>/verifikasi", "POST"): (
+        "/pengurus/sertifikat/{certificate}/verifikasi", {}, (302, "/pengurus/sertifikat")
+    ),
+    ("/pengurus/sertifikat/<int:certificate_id>/tolak", "POST"): (
+        "/pengurus/sertifikat/{certificate}/tolak",
+        {"sertifikat-{certificate}-reason": "Uji akses."},
+        (302, "/pengurus/sertifikat"),
+    ),
+}
+EXTRA_ADMIN_CASES = [
+    ("GET", "/pengurus/anggota/999999", {}, 404),
+    ("POST", "/pengurus/anggota/999999/setujui", {}, 404),
+    ("POST", "/pengurus/anggota/{owner}/hapus", {}, 404),
+    ("POST", "/pengurus/anggota/{owner}/setujui", {}, 200),
+    ("POST", "/pengurus/anggota/{owner}/tolak", {"reject-reason": "x"}, 200),
+    ("POST", "/pengurus/anggota/{owner}/aktifkan", {}, 200),
+    ("GET", "/pengurus/anggota?status=pending&kecamatan=sokaraja&page=3", {}, 200),
+    ("POST", "/pengurus/sertifikat/999999/verifikasi", {}, 404),
+    ("POST", "/pengurus/sertifikat/999999/tolak", {}, 404),
+    ("GET", "/pengurus/sertifikat?status=bukan&page=99&certificate_id=1", {}, 200),
+]
+
+
+def written() -> tuple:
+    decisions, emails = (
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (MemberDecision, OutboxEmail)
+    )
+    reviews = db.session.execute(select(Certificate.status, Certificate.reviewed_at)).all()
+    return decisions, emails, reviews
+
+
+def owner_certificate(owner) -> Certificate:
+    made = Certificate(
+        member=owner, kind=CertificateKind.PIRT, number="2063302010123-29", issuer="Dinkes",
+        scan_key="certificates/contoh.webp", status=CertificateStatus.PENDING,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def concrete(url: str, people: dict, certificate: Certificate) -> str:
+    return url.format(owner=people["owner"].id, certificate=certificate.id)
+
+
+def test_the_matrix_covers_every_admin_route(app):
+    assert routes_of(app, "admin") == set(MATRIX)
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+@pytest.mark.parametrize(("rule", "method"), list(MATRIX))
+def test_access_matrix(client, login_as, rule, method, who):
+    people = make_people(login_as)
+    log_in(login_as, people, who)
+    certificate = owner_certificate(people["owner"])
+    url, data, admin_status = MATRIX[(rule, method)]
+    data = {concrete(key, people, certificate): value for key, value in data.items()}
+    before = written()
+    response = client.open(concrete(url, people, certificate), method=method, data=data)
+    expected = admin_status if who == "admin" else NOT_ADMIN[who]
+    status, location = expected if isinstance(expected, tuple) else (expected, None)
+    assert response.status_code == status
+    if location:
+        assert urlsplit(response.headers["Location"]).path == location
+    if status == 403:
+        assert "Anda tidak memiliki akses ke halaman ini." in response.text
+    if who != "admin":
+        assert written() == before
+
+
+@pytest.mark.parametrize(("method", "url", "data", "status"), EXTRA_ADMIN_CASES)
+def test_admin_edges(client, login_as, method, url, data, status):
+    people = make_people(login_as)
+    certificate = owner_certificate(people["owner"])
+    log_in(login_as, people, "admin")
+    response = client.open(concrete(url, people, certificate), method=method, data=data)
+    assert response.status_code == status

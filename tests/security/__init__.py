@@ -1,0 +1,1 @@
+"""Attacks on the upload pipeline, through process_image and the upload routes."""
