@@ -1,5 +1,6 @@
 """`flask seed-demo`: a realistic demo shop, seeded once, with photos on disk."""
 
+from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -8,9 +9,15 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import verify_password
-from marketplace.catalog.models import Category, Product, ProductStatus
+from marketplace.catalog.models import (
+    Category,
+    Certificate,
+    CertificateStatus,
+    Product,
+    ProductStatus,
+)
 from marketplace.catalog.queries import is_public
-from marketplace.core.storage import LocalStorage
+from marketplace.core.storage import LocalStorage, storage
 from marketplace.demo.people import LOGINS, MEMBER_LOGIN
 from marketplace.demo.seed import RecordingStorage, seed_demo_data
 from marketplace.extensions import db
@@ -112,3 +119,15 @@ def test_full_demo_has_hundreds_of_public_products_in_every_category(app, runner
     )
     statuses = set(db.session.scalars(select(Product.status).distinct()))
     assert {ProductStatus.DRAFT, ProductStatus.ARCHIVED} <= statuses
+
+
+def test_demo_has_certificates_in_every_state_with_private_scans(app, runner):
+    result = runner.invoke(args=["seed-demo", "--members", "12", "--products", "60"])
+    assert result.exit_code == 0, result.output
+
+    rows = db.session.scalars(select(Certificate)).all()
+    assert {row.status for row in rows} == set(CertificateStatus)
+    assert any(row.expires_on and row.expires_on < date.today() for row in rows), "an expired one"
+    assert any(row.rejection_reason for row in rows if row.status == CertificateStatus.REJECTED)
+    assert all(row.scan_key.startswith("certificates/") for row in rows)
+    assert all(storage().path(row.scan_key).is_file() for row in rows)

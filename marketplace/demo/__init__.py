@@ -59,7 +59,8 @@ def seed_demo(if_empty: bool, members: int, products: int) -> None:
     click.echo(
         f"Data demo siap dalam {perf_counter() - started:.1f} detik: "
         f"{summary.members} anggota di {summary.kecamatan} kecamatan, "
-        f"{summary.products} produk ({summary.public_products} tayang), {summary.images} foto."
+        f"{summary.products} produk ({summary.public_products} tayang), {summary.images} foto, "
+        f"{summary.certificates} sertifikat."
     )
     click.echo("\nAkun demo:")
     for login in LOGINS:

@@ -19,6 +19,7 @@ from marketplace.catalog.models import Category, Product, ProductImage, ProductS
 from marketplace.catalog.services import VariantInput, create_product
 from marketplace.core.storage import LocalStorage
 from marketplace.demo import images
+from marketplace.demo.certificates import add_certificates_demo
 from marketplace.demo.membership import add_membership_demo
 from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.people import (
@@ -44,6 +45,7 @@ class DemoSummary:
     products: int = 0
     public_products: int = 0
     images: int = 0
+    certificates: int = 0
 
 
 @dataclass
@@ -305,5 +307,7 @@ def seed_demo_data(
     summary.kecamatan = len({member.kecamatan_id for member in approved})
     _products(rng, approved, products, now, storage, summary)
     add_membership_demo(approved=approved, now=now, seed=seed + 1)
+    db.session.flush()
+    summary.certificates = add_certificates_demo(storage=storage, now=now, seed=seed + 2)
     db.session.flush()
     return summary
