@@ -45,27 +45,6 @@ def search_condition(terms: list[str]) -> ColumnElement[bool]:
     )
 
 
-def conditions(
-    catalog_filter: CatalogFilter, *, category_id: int | None, kecamatan_id: int | None
-) -> list[ColumnElement[bool]]:
-    found = [is_public()]
-    if category_id is not None:
-        found.append(Product.category_id == category_id)
-    if kecamatan_id is not None:
-        found.append(Member.kecamatan_id == kecamatan_id)
-    if catalog_filter.price_min is not None:
-        found.append(Product.max_price >= catalog_filter.price_min)
-    if catalog_filter.price_max is not None:
-        found.append(Product.min_price <= catalog_filter.price_max)
-    if catalog_filter.in_stock:
-        found.append(Product.total_stock > 0)
-    if catalog_filter.certificate is not None:
-        found.append(certificates.has_certificate(catalog_filter.certificate, certificates.today()))
-    if catalog_filter.search_terms:
-        found.append(search_condition(catalog_filter.search_terms))
-    return found
-
-
 SORT_ORDER = {
     Sort.NEWEST: (Product.created_at.desc(), Product.id.desc()),
     Sort.CHEAPEST: (Product.min_price.asc(), Product.id.desc()),
@@ -156,10 +135,6 @@ def counts_by(column, where: list[ColumnElement[bool]]) -> Select[tuple[int, int
         .where(*where)
         .group_by(column)
     )
-
-
-def newest_products(limit: int) -> Select[tuple[Product]]:
-    return public_products([is_public()], Sort.NEWEST).limit(limit)
 
 
 def products_of_member(member_id: int) -> Select[tuple[Product]]:
