@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from whitenoise import WhiteNoise
 
@@ -14,6 +15,7 @@ from marketplace.admin.views import blueprint as admin_blueprint
 from marketplace.api.views import blueprint as api_blueprint
 from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.members.views import blueprint as members_blueprint
+from marketplace.orders.views import blueprint as orders_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config
 from marketplace.core.jinja import register_filters
 from marketplace.catalog.cache import install_invalidation
@@ -28,6 +30,7 @@ ERROR_PAGES = {
     429: "Terlalu banyak percobaan. Silakan tunggu sebentar lalu coba lagi.",
     500: "Maaf, terjadi kesalahan di sisi kami. Silakan coba lagi nanti.",
 }
+CSRF_EXPIRED = "Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi."
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -73,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_blueprint)
     app.register_blueprint(members_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(orders_blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -90,6 +94,11 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)
+
+    def render_csrf_error(error: CSRFError):
+        return render_template("errors/error.html", code=400, message=CSRF_EXPIRED), 400
+
+    app.register_error_handler(CSRFError, render_csrf_error)
 
 
 

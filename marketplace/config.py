@@ -97,6 +97,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
             env, "CACHE_DEFAULT_TIMEOUT", 600 if env.get("CACHE_REDIS_URL") else 30
         ),
         "CATALOG_PAGE_SIZE": _env_int(env, "CATALOG_PAGE_SIZE", 24),
+        "ORDER_PAYMENT_HOURS": _env_int(env, "ORDER_PAYMENT_HOURS", 24),
     }
 
 

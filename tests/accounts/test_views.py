@@ -213,7 +213,7 @@ def test_login_without_csrf_token_is_refused(make_app):
     client = app.test_client()
     response = client.post("/akun/masuk", data={"email": "budi@contoh.id", "password": PASSWORD})
     assert response.status_code == 400
-    assert "Permintaan tidak dapat diproses" in response.text
+    assert "Formulir ini sudah kedaluwarsa" in response.text
     assert logged_in_user_id(client) is None
 
 

@@ -25,6 +25,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
+def app(make_app):
+    """As in production: CSRF checked on every form."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
 def live_server(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -73,3 +73,9 @@ def test_shopper_filters_by_kecamatan_and_category_then_opens_product(
     assert "Getuk" in (whatsapp.get_attribute("href") or "")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot("04-produk")
+
+    phone.get_by_role("button", name="Tambah ke keranjang").click()
+    expect(phone).to_have_url(re.compile(r"/keranjang$"))
+    expect(phone.locator("main")).to_contain_text("Getuk Goreng Original 500 g")
+    expect(phone.locator("main")).to_contain_text("Getuk Goreng Pak Hadi")
+    screenshot("05-keranjang")

@@ -1,0 +1,1 @@
+"""Orders: the cart, checkout, and the states of an order and its parts."""

@@ -1,0 +1,284 @@
+"""Checkout: `place_order` turns a shopper's cart into one Order with a
+SellerOrder per member, in one transaction (the caller commits once).
+
+Order of work: refuse bad input before writing anything; reserve the stock
+(conditional UPDATEs in variant id order, so concurrent checkouts queue on
+the same rows in the same order and never deadlock, and never oversell);
+snapshot the lines; pick an order code and a unique code that makes the
+transfer amount unique among open transfers; empty the cart; queue the
+email. A resubmitted form carries the same idempotency key and gets the
+order it already placed."""
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from marketplace.accounts.mail import queue_email
+from marketplace.accounts.models import User
+from marketplace.accounts.services import AccountError, normalise_whatsapp
+from marketplace.catalog.models import ProductVariant
+from marketplace.core.money import percent_of
+from marketplace.extensions import db
+from marketplace.members.models import DeliveryRate, Kecamatan, Member
+from marketplace.orders.cart import cart_items, empty_cart, is_buyable, load_variants
+from marketplace.orders.models import (
+    Cart,
+    DeliveryMethod,
+    Order,
+    OrderError,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    SellerOrder,
+)
+from marketplace.orders.services import commission_rate, reserve_stock
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+CODE_LENGTH = 6
+MAX_UNIQUE_CODE = 999
+DEFAULT_PAYMENT_HOURS = 24
+ENABLED_METHODS = frozenset({PaymentMethod.BANK_TRANSFER})  # cash: the next slice
+_random = secrets.SystemRandom()
+
+
+class InvalidCheckout(OrderError):
+    """The checkout form or the cart cannot make an order as it is."""
+
+
+class PriceChanged(InvalidCheckout):
+    """A price changed since the shopper put the variant in the cart."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    whatsapp: str
+    address: str
+    kecamatan: Kecamatan | None
+    desa: str
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _clean_contact(contact: Contact) -> Contact:
+    name, address, desa = contact.name.strip(), contact.address.strip(), contact.desa.strip()
+    if not name or len(name) > 120:
+        raise InvalidCheckout("Isi nama penerima (paling banyak 120 huruf).")
+    if not address or len(address) > 255:
+        raise InvalidCheckout("Isi alamat lengkap (paling banyak 255 huruf).")
+    if not desa or len(desa) > 80:
+        raise InvalidCheckout("Isi nama desa/kelurahan (paling banyak 80 huruf).")
+    if contact.kecamatan is None:
+        raise InvalidCheckout("Pilih kecamatan tujuan.")
+    try:
+        whatsapp = normalise_whatsapp(contact.whatsapp)
+    except AccountError as refused:
+        raise InvalidCheckout(refused.message) from refused
+    return Contact(name, whatsapp, address, contact.kecamatan, desa)
+
+
+def _delivery_fees(members: list[Member], kecamatan: Kecamatan) -> dict[int, int]:
+    rows = db.session.execute(
+        select(DeliveryRate.member_id, DeliveryRate.fee).where(
+            DeliveryRate.member_id.in_([member.id for member in members]),
+            DeliveryRate.kecamatan_id == kecamatan.id,
+        )
+    ).all()
+    return {member_id: fee for member_id, fee in rows}
+
+
+def _delivery_of(
+    member: Member, choice: str | None, fees: Mapping[int, int], kecamatan: Kecamatan
+) -> tuple[DeliveryMethod, int]:
+    if choice == DeliveryMethod.PICKUP:
+        if not member.offers_pickup:
+            raise InvalidCheckout(f"{member.shop_name} tidak melayani ambil sendiri.")
+        return DeliveryMethod.PICKUP, 0
+    if choice == DeliveryMethod.DELIVERY:
+        if member.id not in fees:
+            raise InvalidCheckout(
+                f"{member.shop_name} tidak mengantar ke Kecamatan {kecamatan.name}. "
+                "Pilih ambil sendiri atau kecamatan lain."
+            )
+        return DeliveryMethod.DELIVERY, fees[member.id]
+    raise InvalidCheckout(f"Pilih cara pengiriman untuk {member.shop_name}.")
+
+
+def _new_code() -> str:
+    for _ in range(10):
+        code = "PA-" + "".join(_random.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
+            return code
+    raise OrderError("Kode pesanan tidak bisa dibuat. Silakan coba lagi.")  # pragma: no cover
+
+
+def _unique_code(base: int) -> int:
+    """A code 1–999 so that base + code is no open transfer's amount. Taken
+    after the stock rows are locked, so checkouts of the same goods choose
+    one after another; a partial unique index guards the rest."""
+    taken = set(
+        db.session.scalars(
+            select(Order.total).where(
+                Order.status == OrderStatus.PENDING_PAYMENT,
+                Order.payment_method == PaymentMethod.BANK_TRANSFER,
+                Order.total.between(base + 1, base + MAX_UNIQUE_CODE),
+            )
+        )
+    )
+    free = [code for code in range(1, MAX_UNIQUE_CODE + 1) if base + code not in taken]
+    if not free:
+        raise OrderError(
+            "Terlalu banyak pesanan dengan jumlah yang sama menunggu pembayaran. "
+            "Silakan coba lagi beberapa menit lagi."
+        )
+    return _random.choice(free)
+
+
+def existing_order(*, buyer: User, idempotency_key: str) -> Order | None:
+    return db.session.scalar(
+        select(Order).where(Order.idempotency_key == idempotency_key, Order.buyer_id == buyer.id)
+    )
+
+
+def place_order(
+    *,
+    buyer: User,
+    cart: Cart,
+    contact: Contact,
+    choices: Mapping[int, str],
+    payment_method: str,
+    idempotency_key: str,
+    order_link: Callable[[str], str] | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Place the order of `cart`: `choices` is {member id: "pickup" | "delivery"};
+    `order_link(code)` is the order page's URL for the email.
+    Raises InvalidCheckout, PriceChanged or OutOfStock; the caller rolls back."""
+    if not 16 <= len(idempotency_key) <= 64:
+        raise InvalidCheckout("Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
+    already = existing_order(buyer=buyer, idempotency_key=idempotency_key)
+    if already is not None:
+        return already
+    if cart.user_id != buyer.id:
+        raise InvalidCheckout("Keranjang ini bukan milik Anda.")
+    contact = _clean_contact(contact)
+    assert contact.kecamatan is not None
+    if payment_method not in ENABLED_METHODS:
+        raise InvalidCheckout("Pilih cara pembayaran yang tersedia: transfer bank.")
+
+    items = cart_items(cart)
+    if not items:
+        # A second submit of the same form may find the cart the first emptied.
+        already = existing_order(buyer=buyer, idempotency_key=idempotency_key)
+        if already is not None:
+            return already
+        raise InvalidCheckout("Keranjang Anda kosong.")
+    quantities: dict[int, int] = {}
+    for item in items:
+        quantities[item.variant_id] = quantities.get(item.variant_id, 0) + item.quantity
+    variants = load_variants(quantities)
+    for item in items:
+        variant = variants.get(item.variant_id)
+        if variant is None or not is_buyable(variant):
+            raise InvalidCheckout("Ada produk di keranjang yang sudah tidak dijual. Hapus dulu.")
+        if variant.price != item.price_seen:
+            raise PriceChanged(
+                f"Harga {variant.product.name} ({variant.name}) sudah berubah. "
+                "Periksa keranjang Anda lalu lanjutkan."
+            )
+
+    by_member: dict[int, list[ProductVariant]] = {}
+    for variant_id in quantities:
+        variant = variants[variant_id]
+        by_member.setdefault(variant.product.member_id, []).append(variant)
+    members = [variants_of[0].product.member for variants_of in by_member.values()]
+    fees = _delivery_fees(members, contact.kecamatan)
+    deliveries = {
+        member.id: _delivery_of(member, choices.get(member.id), fees, contact.kecamatan)
+        for member in members
+    }
+
+    reserve_stock(
+        quantities=quantities,
+        names={v.id: f"{v.product.name} ({v.name})" for v in variants.values()},
+    )
+
+    parts = []
+    for member in members:
+        lines = []
+        for variant in by_member[member.id]:
+            quantity = quantities[variant.id]
+            line_total = variant.price * quantity
+            rate = commission_rate(member, variant.product.category)
+            lines.append(
+                OrderLine(
+                    variant_id=variant.id,
+                    product_id=variant.product_id,
+                    category_id=variant.product.category_id,
+                    product_name=variant.product.name,
+                    variant_name=variant.name,
+                    unit_price=variant.price,
+                    quantity=quantity,
+                    line_total=line_total,
+                    commission_rate_bps=rate,
+                    commission=percent_of(line_total, rate),
+                )
+            )
+        method, fee = deliveries[member.id]
+        parts.append(
+            SellerOrder(
+                member_id=member.id,
+                delivery_method=method,
+                delivery_fee=fee,
+                subtotal=sum(line.line_total for line in lines),
+                commission_total=sum(line.commission for line in lines),
+                lines=lines,
+            )
+        )
+
+    now = now or datetime.now(UTC)
+    subtotal = sum(part.subtotal for part in parts)
+    delivery_total = sum(part.delivery_fee for part in parts)
+    unique_code = (
+        _unique_code(subtotal + delivery_total)
+        if payment_method == PaymentMethod.BANK_TRANSFER
+        else 0
+    )
+    hours = current_app.config.get("ORDER_PAYMENT_HOURS", DEFAULT_PAYMENT_HOURS)
+    order = Order(
+        code=_new_code(),
+        idempotency_key=idempotency_key,
+        buyer_id=buyer.id,
+        contact_name=contact.name,
+        contact_whatsapp=contact.whatsapp,
+        address=contact.address,
+        kecamatan_id=contact.kecamatan.id,
+        desa=contact.desa,
+        payment_method=PaymentMethod(payment_method),
+        status=OrderStatus.PENDING_PAYMENT,
+        subtotal=subtotal,
+        delivery_total=delivery_total,
+        unique_code=unique_code,
+        total=subtotal + delivery_total + unique_code,
+        placed_at=now,
+        expires_at=now + timedelta(hours=hours),
+        seller_orders=parts,
+    )
+    db.session.add(order)
+    db.session.flush()
+    empty_cart(cart=cart)
+    queue_email(
+        recipient=buyer.email,
+        template="order_placed",
+        subject=f"Pesanan {order.code} menunggu pembayaran",
+        order=order,
+        buyer=buyer,
+        order_url=order_link(order.code) if order_link else None,
+    )
+    return order

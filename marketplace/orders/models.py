@@ -1,0 +1,352 @@
+"""Cart, Order, SellerOrder (one member's part of an order) and OrderLine.
+
+Money is whole rupiah in BigInteger columns. Each status is a StrEnum with
+its allowed transitions in a dict; `set_status()` checks the dict and raises.
+`Order` and `SellerOrder` carry a version counter: a state change written
+from a stale row (a cancel racing a payment or the expiry job) fails with
+StaleDataError instead of overwriting, so exactly one of them wins."""
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import User
+from marketplace.catalog.models import ProductVariant
+from marketplace.core.db import Timestamp
+from marketplace.core.errors import DomainError
+from marketplace.extensions import db
+from marketplace.members.models import Kecamatan, Member
+
+
+class OrderError(DomainError):
+    """An order rule refused the action."""
+
+
+class InvalidTransition(OrderError):
+    """The order (or its part) cannot move from its status to the one asked for."""
+
+
+class PaymentMethod(StrEnum):
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+
+
+class DeliveryMethod(StrEnum):
+    PICKUP = "pickup"
+    DELIVERY = "delivery"
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+class SellerOrderStatus(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    NEW = "new"
+    PROCESSING = "processing"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset(
+        {OrderStatus.COMPLETED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}
+    ),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset(
+        {OrderStatus.COMPLETED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}
+    ),
+    OrderStatus.COMPLETED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+
+# awaiting_payment -> cancelled: the whole unpaid order is cancelled (shopper or expiry).
+SELLER_ORDER_TRANSITIONS: dict[SellerOrderStatus, frozenset[SellerOrderStatus]] = {
+    SellerOrderStatus.AWAITING_PAYMENT: frozenset(
+        {SellerOrderStatus.NEW, SellerOrderStatus.CANCELLED}
+    ),
+    SellerOrderStatus.NEW: frozenset({SellerOrderStatus.PROCESSING, SellerOrderStatus.CANCELLED}),
+    SellerOrderStatus.PROCESSING: frozenset(
+        {
+            SellerOrderStatus.SHIPPED,
+            SellerOrderStatus.READY_FOR_PICKUP,
+            SellerOrderStatus.CANCELLED,
+        }
+    ),
+    SellerOrderStatus.SHIPPED: frozenset({SellerOrderStatus.COMPLETED}),
+    SellerOrderStatus.READY_FOR_PICKUP: frozenset({SellerOrderStatus.COMPLETED}),
+    SellerOrderStatus.COMPLETED: frozenset(),
+    SellerOrderStatus.CANCELLED: frozenset(),
+}
+
+ORDER_STATUS_LABELS = {
+    OrderStatus.PENDING_PAYMENT: "Menunggu pembayaran",
+    OrderStatus.PAID: "Sudah dibayar",
+    OrderStatus.COMPLETED: "Selesai",
+    OrderStatus.CANCELLED: "Dibatalkan",
+    OrderStatus.REFUNDED: "Dana dikembalikan",
+    OrderStatus.PARTIALLY_REFUNDED: "Dana dikembalikan sebagian",
+}
+SELLER_ORDER_STATUS_LABELS = {
+    SellerOrderStatus.AWAITING_PAYMENT: "Menunggu pembayaran",
+    SellerOrderStatus.NEW: "Pesanan baru",
+    SellerOrderStatus.PROCESSING: "Sedang disiapkan",
+    SellerOrderStatus.SHIPPED: "Sedang diantar",
+    SellerOrderStatus.READY_FOR_PICKUP: "Siap diambil",
+    SellerOrderStatus.COMPLETED: "Selesai",
+    SellerOrderStatus.CANCELLED: "Dibatalkan",
+}
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.BANK_TRANSFER: "Transfer bank",
+    PaymentMethod.CASH: "Tunai saat ambil/antar",
+}
+DELIVERY_METHOD_LABELS = {
+    DeliveryMethod.PICKUP: "Ambil sendiri",
+    DeliveryMethod.DELIVERY: "Diantar penjual",
+}
+
+
+def _refuse(labels: dict, current: StrEnum, wanted: StrEnum) -> InvalidTransition:
+    return InvalidTransition(
+        f"Status tidak bisa diubah dari “{labels[current]}” menjadi “{labels[wanted]}”."
+    )
+
+
+class Cart(db.Model):
+    """A logged-in shopper's cart (a guest's cart lives in the session)."""
+
+    __tablename__ = "carts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+    user: Mapped[User] = relationship()
+    lines: Mapped[list["CartLine"]] = relationship(
+        back_populates="cart", cascade="all, delete-orphan", order_by="CartLine.id"
+    )
+
+
+class CartLine(db.Model):
+    """`price_seen` is the variant's price when the shopper added it, so the
+    cart can warn when the price has changed since. The services keep one
+    line per variant; checkout still adds up the quantities of every line of
+    a variant, so two lines of one variant can never buy more than its stock."""
+
+    __tablename__ = "cart_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("price_seen >= 0", name="price_seen_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    # A member deleting a variant drops it from carts: there is nothing left to buy.
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int]
+    price_seen: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+    cart: Mapped[Cart] = relationship(back_populates="lines")
+    variant: Mapped[ProductVariant] = relationship()
+
+
+class Order(db.Model):
+    """One checkout of one shopper. `total` is what the shopper pays:
+    subtotal + delivery + the unique code that makes a bank transfer's
+    amount unique among the orders awaiting one."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("subtotal >= 0", name="subtotal_not_negative"),
+        CheckConstraint("delivery_total >= 0", name="delivery_total_not_negative"),
+        CheckConstraint("unique_code >= 0 AND unique_code <= 999", name="unique_code_range"),
+        CheckConstraint(
+            "total = subtotal + delivery_total + unique_code", name="total_adds_up"
+        ),
+        # The amount of an open bank transfer identifies its order.
+        Index(
+            "uq_orders_open_transfer_total",
+            "total",
+            unique=True,
+            sqlite_where=text(
+                "status = 'pending_payment' AND payment_method = 'bank_transfer'"
+            ),
+            postgresql_where=text(
+                "status = 'pending_payment' AND payment_method = 'bank_transfer'"
+            ),
+        ),
+        Index("ix_orders_buyer_id_placed_at", "buyer_id", "placed_at"),
+        Index("ix_orders_status_expires_at", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    contact_name: Mapped[str] = mapped_column(String(120))
+    contact_whatsapp: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(255))
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    desa: Mapped[str] = mapped_column(String(80))
+    payment_method: Mapped[PaymentMethod] = mapped_column(String(20))
+    status: Mapped[OrderStatus] = mapped_column(
+        String(20),
+        default=OrderStatus.PENDING_PAYMENT,
+        server_default=OrderStatus.PENDING_PAYMENT.value,
+    )
+    subtotal: Mapped[int] = mapped_column(BigInteger)
+    delivery_total: Mapped[int] = mapped_column(BigInteger)
+    unique_code: Mapped[int]
+    total: Mapped[int] = mapped_column(BigInteger)
+    placed_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    expires_at: Mapped[Timestamp]
+    paid_at: Mapped[Timestamp | None]
+    cancelled_at: Mapped[Timestamp | None]
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    buyer: Mapped[User] = relationship()
+    kecamatan: Mapped[Kecamatan] = relationship()
+    seller_orders: Mapped[list["SellerOrder"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="SellerOrder.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def set_status(self, status: OrderStatus) -> None:
+        current = OrderStatus(self.status)
+        if status not in ORDER_TRANSITIONS[current]:
+            raise _refuse(ORDER_STATUS_LABELS, current, status)
+        self.status = status
+
+    @property
+    def status_label(self) -> str:
+        return ORDER_STATUS_LABELS[OrderStatus(self.status)]
+
+    @property
+    def is_cancellable(self) -> bool:
+        return OrderStatus.CANCELLED in ORDER_TRANSITIONS[OrderStatus(self.status)]
+
+
+class SellerOrder(db.Model):
+    """One member's part of an order: their lines and delivery choice."""
+
+    __tablename__ = "seller_orders"
+    __table_args__ = (
+        UniqueConstraint("order_id", "member_id"),
+        CheckConstraint("delivery_fee >= 0", name="delivery_fee_not_negative"),
+        CheckConstraint("subtotal >= 0", name="subtotal_not_negative"),
+        CheckConstraint(
+            "commission_total >= 0 AND commission_total <= subtotal",
+            name="commission_total_within_subtotal",
+        ),
+        CheckConstraint(
+            "delivery_method = 'delivery' OR delivery_fee = 0", name="pickup_costs_nothing"
+        ),
+        Index("ix_seller_orders_member_id_status", "member_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    status: Mapped[SellerOrderStatus] = mapped_column(
+        String(20),
+        default=SellerOrderStatus.AWAITING_PAYMENT,
+        server_default=SellerOrderStatus.AWAITING_PAYMENT.value,
+    )
+    delivery_method: Mapped[DeliveryMethod] = mapped_column(String(20))
+    delivery_fee: Mapped[int] = mapped_column(BigInteger)
+    subtotal: Mapped[int] = mapped_column(BigInteger)
+    commission_total: Mapped[int] = mapped_column(BigInteger)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now(), onupdate=func.now())
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    order: Mapped[Order] = relationship(back_populates="seller_orders")
+    member: Mapped[Member] = relationship()
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="seller_order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def set_status(self, status: SellerOrderStatus) -> None:
+        current = SellerOrderStatus(self.status)
+        if status not in SELLER_ORDER_TRANSITIONS[current]:
+            raise _refuse(SELLER_ORDER_STATUS_LABELS, current, status)
+        self.status = status
+
+    @property
+    def status_label(self) -> str:
+        return SELLER_ORDER_STATUS_LABELS[SellerOrderStatus(self.status)]
+
+    @property
+    def delivery_label(self) -> str:
+        return DELIVERY_METHOD_LABELS[DeliveryMethod(self.delivery_method)]
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.delivery_fee
+
+
+class OrderLine(db.Model):
+    """What was bought, as it was: names, price and commission are copied, so
+    later edits of the product or the rates never change a past order."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        CheckConstraint("line_total = unit_price * quantity", name="line_total_adds_up"),
+        CheckConstraint("commission_rate_bps >= 0", name="commission_rate_not_negative"),
+        CheckConstraint(
+            "commission >= 0 AND commission <= line_total", name="commission_within_line_total"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_order_id: Mapped[int] = mapped_column(
+        ForeignKey("seller_orders.id", ondelete="CASCADE"), index=True
+    )
+    # Members may delete a variant; the line keeps its snapshot.
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
+    )
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), index=True
+    )
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    product_name: Mapped[str] = mapped_column(String(160))
+    variant_name: Mapped[str] = mapped_column(String(80))
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int]
+    line_total: Mapped[int] = mapped_column(BigInteger)
+    commission_rate_bps: Mapped[int]
+    commission: Mapped[int] = mapped_column(BigInteger)
+
+    seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
+    variant: Mapped[ProductVariant | None] = relationship()

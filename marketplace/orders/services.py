@@ -1,0 +1,152 @@
+"""Writes to orders outside checkout: the commission rate, stock kept and
+given back, and the shopper cancelling an unpaid order. Services take
+keyword arguments, raise an OrderError, flush and never commit."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from marketplace.accounts.models import User
+from marketplace.catalog.models import Category, Product, ProductVariant
+from marketplace.extensions import db
+from marketplace.members.models import Member
+from marketplace.orders.models import (
+    Order,
+    OrderError,
+    OrderStatus,
+    SellerOrderStatus,
+)
+
+
+class OutOfStock(OrderError):
+    """A variant has less stock than the order asks for."""
+
+
+class ConcurrentChange(OrderError):
+    def __init__(self) -> None:
+        super().__init__("Pesanan ini baru saja berubah. Muat ulang halaman lalu coba lagi.")
+
+
+def commission_rate(member: Member, category: Category | None) -> int:
+    """The commission in basis points on a sale of `member` in `category`:
+    the member's own rate if set, else the category's, else the default.
+    Member and category rates are not modelled yet, so it is the default."""
+    return int(current_app.config["COMMISSION_DEFAULT_BPS"])
+
+
+def _product_ids(variant_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(ProductVariant.id, ProductVariant.product_id).where(
+            ProductVariant.id.in_(variant_ids)
+        )
+    ).all()
+    return {variant_id: product_id for variant_id, product_id in rows}
+
+
+def _expire(model: type, ids: list[int]) -> None:
+    """Forget what the session remembers of rows changed by a bulk UPDATE."""
+    for row_id in ids:
+        row = db.session.identity_map.get(db.session.identity_key(model, row_id))
+        if row is not None:
+            db.session.expire(row, ["stock"] if model is ProductVariant else ["total_stock"])
+
+
+def _product_quantities(quantities: Mapping[int, int]) -> dict[int, int]:
+    product_of = _product_ids(list(quantities))
+    per_product: dict[int, int] = {}
+    for variant_id, quantity in quantities.items():
+        if variant_id in product_of:
+            product_id = product_of[variant_id]
+            per_product[product_id] = per_product.get(product_id, 0) + quantity
+    return per_product
+
+
+def reserve_stock(*, quantities: Mapping[int, int], names: Mapping[int, str]) -> None:
+    """Take `quantities` ({variant id: quantity}) off the stock, all or none:
+    one conditional UPDATE per variant, in variant id order (so two carts
+    never lock the same rows in opposite orders), then each product's total
+    in product id order. Raises OutOfStock; the caller rolls back."""
+    for variant_id in sorted(quantities):
+        quantity = quantities[variant_id]
+        taken = db.session.execute(
+            update(ProductVariant)
+            .where(ProductVariant.id == variant_id, ProductVariant.stock >= quantity)
+            .values(stock=ProductVariant.stock - quantity)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            left = db.session.scalar(
+                select(ProductVariant.stock).where(ProductVariant.id == variant_id)
+            )
+            name = names.get(variant_id, "Produk")
+            if not left:
+                raise OutOfStock(f"Stok {name} habis. Hapus dari keranjang lalu coba lagi.")
+            raise OutOfStock(
+                f"Stok {name} tinggal {left}, kurang dari {quantity} yang dipesan. "
+                "Kurangi jumlahnya lalu coba lagi."
+            )
+    _shift_product_totals(quantities, sign=-1)
+    _expire(ProductVariant, list(quantities))
+
+
+def release_stock(*, quantities: Mapping[int, int]) -> None:
+    """Give `quantities` back to the stock, in variant id order. Deleted
+    variants (no longer in the table) are skipped."""
+    for variant_id in sorted(quantities):
+        db.session.execute(
+            update(ProductVariant)
+            .where(ProductVariant.id == variant_id)
+            .values(stock=ProductVariant.stock + quantities[variant_id])
+            .execution_options(synchronize_session=False)
+        )
+    _shift_product_totals(quantities, sign=1)
+    _expire(ProductVariant, list(quantities))
+
+
+def _shift_product_totals(quantities: Mapping[int, int], *, sign: int) -> None:
+    """Keep `Product.total_stock` (the browsing summary) in step with its
+    variants, by the same delta. Prices do not change here, so the rest of
+    `catalog.services.refresh_summary` has nothing to do."""
+    per_product = _product_quantities(quantities)
+    for product_id in sorted(per_product):
+        db.session.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(total_stock=Product.total_stock + sign * per_product[product_id])
+            .execution_options(synchronize_session=False)
+        )
+    _expire(Product, list(per_product))
+
+
+def order_quantities(order: Order) -> dict[int, int]:
+    """{variant id: quantity} of the order's lines whose variant still exists."""
+    quantities: dict[int, int] = {}
+    for part in order.seller_orders:
+        for line in part.lines:
+            if line.variant_id is not None:
+                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+    return quantities
+
+
+def cancel_order(*, order: Order, by: User, reason: str = "", now: datetime | None = None) -> Order:
+    """The shopper cancels their own unpaid order: it and its parts become
+    cancelled and the stock goes back. Only the buyer may; a paid or already
+    cancelled order is refused. The status change is written first, guarded
+    by the order's version, so a cancel racing a payment or the expiry job
+    releases the stock at most once."""
+    if order.buyer_id != by.id:
+        raise OrderError("Pesanan ini bukan milik Anda.")
+    order.set_status(OrderStatus.CANCELLED)
+    order.cancelled_at = now or datetime.now(UTC)
+    order.cancel_reason = reason.strip()[:500] or "Dibatalkan pembeli."
+    for part in order.seller_orders:
+        part.set_status(SellerOrderStatus.CANCELLED)
+    try:
+        db.session.flush()
+    except StaleDataError as raced:
+        raise ConcurrentChange() from raced
+    release_stock(quantities=order_quantities(order))
+    return order

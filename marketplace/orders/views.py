@@ -1,0 +1,296 @@
+"""The cart (/keranjang), checkout (/checkout) and the shopper's orders
+(/pesanan). Each view validates, calls one service, commits once.
+
+Adding to the cart is posted from the product page, which is cached whole
+for anonymous visitors, so the page cannot carry a visitor's CSRF token: its
+form asks `/keranjang/token` for one when it is submitted (static/js/cart.js)
+and posts it like every other form; a post without it is refused."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from marketplace.accounts.mail import deliver_outbox
+from marketplace.accounts.models import User
+from marketplace.catalog.models import ProductVariant
+from marketplace.extensions import db
+from marketplace.members.models import Kecamatan
+from marketplace.orders import cart as carts
+from marketplace.orders import queries
+from marketplace.orders.checkout import (
+    Contact,
+    existing_order,
+    new_idempotency_key,
+    place_order,
+)
+from marketplace.orders.forms import (
+    CartAcceptPricesForm,
+    CartAddForm,
+    CartUpdateForm,
+    CheckoutForm,
+    OrderCancelForm,
+)
+from marketplace.orders.models import DeliveryMethod, OrderError
+from marketplace.orders.services import cancel_order
+
+blueprint = Blueprint("orders", __name__)
+
+GUEST_CART = "cart"
+WIB = timezone(timedelta(hours=7), "WIB")
+MONTHS = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)
+HISTORY_PAGE_SIZE = 20
+
+
+@blueprint.app_template_filter("waktu")
+def moment_wib(moment: datetime | None) -> str:
+    """`29 November 2026 pukul 14.05 WIB` (stored UTC; SQLite forgets the zone)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(WIB)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} pukul {local:%H.%M} WIB"
+
+
+@blueprint.before_app_request
+def merge_guest_cart() -> None:
+    """Login lives in accounts, below orders, so it cannot merge the carts:
+    on the first request of a logged-in user whose session still holds a
+    guest cart, the guest cart goes into their cart and leaves the session."""
+    if GUEST_CART not in session or not current_user.is_authenticated:
+        return
+    items = carts.guest_items(session.pop(GUEST_CART))
+    if items:
+        cart = carts.open_cart(user=_me())
+        carts.merge_guest_cart(cart=cart, items=items)
+        db.session.commit()
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _kecamatan_list() -> list[Kecamatan]:
+    return list(db.session.scalars(select(Kecamatan).order_by(Kecamatan.name)))
+
+
+def _chosen_kecamatan() -> Kecamatan | None:
+    slug = request.args.get("kecamatan")
+    if slug:
+        return db.session.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
+    if current_user.is_authenticated:
+        last = db.session.scalar(queries.last_kecamatan_id(current_user.id))
+        return db.session.get(Kecamatan, last) if last else None
+    return None
+
+
+def _items() -> list[carts.CartItem]:
+    if current_user.is_authenticated:
+        return carts.cart_items(carts.cart_of(_me()))
+    return carts.guest_items(session.get(GUEST_CART))
+
+
+@blueprint.get("/keranjang")
+def cart():
+    summary = carts.summarise(_items(), _chosen_kecamatan())
+    return render_template(
+        "orders/cart.html",
+        summary=summary,
+        kecamatan_list=_kecamatan_list(),
+        update_form=CartUpdateForm(),
+        accept_form=CartAcceptPricesForm(),
+    )
+
+
+@blueprint.get("/keranjang/token")
+def cart_token():
+    """The CSRF token of this visitor, for the add-to-cart form of a cached page."""
+    response = jsonify(csrf_token=generate_csrf())
+    response.cache_control.no_store = True
+    return response
+
+
+@blueprint.post("/keranjang/tambah")
+def cart_add():
+    form = CartAddForm()
+    variant = db.session.get(ProductVariant, form.variant_id.data or 0) if form.validate() else None
+    if variant is None:
+        flash(next(iter(form.quantity.errors), "Produk tidak ditemukan."), "danger")
+        return redirect(url_for(".cart"))
+    try:
+        if current_user.is_authenticated:
+            carts.add_to_cart(
+                cart=carts.open_cart(user=_me()), variant=variant, quantity=form.quantity.data
+            )
+            db.session.commit()
+        else:
+            session[GUEST_CART] = carts.guest_add(
+                session.get(GUEST_CART), variant=variant, quantity=form.quantity.data
+            )
+    except OrderError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+    else:
+        flash(f"{variant.product.name} ({variant.name}) masuk keranjang.", "success")
+    return redirect(url_for(".cart"))
+
+
+@blueprint.post("/keranjang/ubah")
+def cart_update():
+    form = CartUpdateForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.quantity.errors), "Jumlah tidak valid."), "danger")
+        return redirect(url_for(".cart"))
+    variant_id, quantity = form.variant_id.data, form.quantity.data
+    if request.form.get("hapus"):
+        quantity = 0
+    try:
+        if current_user.is_authenticated:
+            cart = carts.cart_of(_me())
+            if cart is None:
+                raise carts.CartError("Keranjang Anda kosong.")
+            carts.set_quantity(cart=cart, variant_id=variant_id, quantity=quantity)
+            db.session.commit()
+        else:
+            session[GUEST_CART] = carts.guest_set(
+                session.get(GUEST_CART),
+                variant=db.session.get(ProductVariant, variant_id),
+                variant_id=variant_id,
+                quantity=quantity,
+            )
+    except OrderError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+    else:
+        flash("Produk dihapus dari keranjang." if quantity == 0 else "Jumlah diperbarui.", "success")
+    return redirect(url_for(".cart"))
+
+
+@blueprint.post("/keranjang/terima-harga")
+def cart_accept_prices():
+    if CartAcceptPricesForm().validate_on_submit():
+        if current_user.is_authenticated:
+            cart = carts.cart_of(_me())
+            if cart is not None:
+                carts.accept_prices(cart=cart)
+                db.session.commit()
+        else:
+            session[GUEST_CART] = carts.guest_accept_prices(session.get(GUEST_CART))
+        flash("Harga terbaru sudah dipakai di keranjang Anda.", "success")
+    return redirect(url_for(".cart"))
+
+
+def _choices() -> dict[int, str]:
+    prefix = "pengiriman-"
+    return {
+        int(name[len(prefix):]): value
+        for name, value in request.form.items()
+        if name.startswith(prefix) and name[len(prefix):].isdigit()
+    }
+
+
+@blueprint.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout():
+    me = _me()
+    cart = carts.cart_of(me)
+    form = CheckoutForm(name=me.name, whatsapp=me.whatsapp)
+    form.kecamatan.choices = [SelectChoice(0, "Pilih kecamatan")] + [
+        SelectChoice(k.id, k.name) for k in _kecamatan_list()
+    ]
+    if request.method == "GET":
+        form.idempotency_key.data = new_idempotency_key()
+        form.kecamatan.data = db.session.scalar(queries.last_kecamatan_id(me.id)) or 0
+    kecamatan = db.session.get(Kecamatan, form.kecamatan.data or 0)
+    summary = carts.summarise(carts.cart_items(cart), kecamatan)
+    if summary.is_empty and request.method == "GET":
+        flash("Keranjang Anda masih kosong.", "info")
+        return redirect(url_for(".cart"))
+    if summary.has_problems and request.method == "GET":
+        flash("Ada yang perlu diperiksa di keranjang sebelum lanjut ke pembayaran.", "warning")
+        return redirect(url_for(".cart"))
+    error = None
+    if "hitung" not in request.form and form.validate_on_submit() and cart is not None:
+        contact = Contact(
+            form.name.data, form.whatsapp.data, form.address.data, kecamatan, form.desa.data
+        )
+        try:
+            order = place_order(
+                buyer=me,
+                cart=cart,
+                contact=contact,
+                choices=_choices(),
+                payment_method=form.payment_method.data,
+                idempotency_key=form.idempotency_key.data or "",
+                order_link=lambda code: url_for(".order", code=code, _external=True),
+            )
+            db.session.commit()
+        except (OrderError, IntegrityError) as refused:
+            db.session.rollback()
+            # The same form submitted twice at once: the other submit placed it.
+            order = existing_order(buyer=me, idempotency_key=form.idempotency_key.data or "")
+            if order is None:
+                error = getattr(refused, "message", "Pesanan belum tersimpan. Silakan coba lagi.")
+        if error is None:
+            deliver_outbox()
+            flash(f"Pesanan {order.code} sudah dibuat. Silakan selesaikan pembayaran.", "success")
+            return redirect(url_for(".order", code=order.code))
+        summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
+    elif request.method == "POST" and cart is None:
+        error = "Keranjang Anda kosong."
+    return render_template(
+        "orders/checkout.html",
+        form=form,
+        summary=summary,
+        choices=_choices(),
+        error=error,
+        delivery=DeliveryMethod,
+    )
+
+
+@blueprint.get("/pesanan")
+@login_required
+def history():
+    orders = db.paginate(queries.orders_of_buyer(current_user.id), per_page=HISTORY_PAGE_SIZE)
+    return render_template("orders/history.html", orders=orders)
+
+
+@blueprint.get("/pesanan/<code>")
+@login_required
+def order(code: str):
+    found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
+    return render_template("orders/order.html", order=found, cancel_form=OrderCancelForm())
+
+
+@blueprint.post("/pesanan/<code>/batal")
+@login_required
+def cancel(code: str):
+    found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
+    if OrderCancelForm().validate_on_submit():
+        try:
+            cancel_order(order=found, by=_me())
+            db.session.commit()
+        except OrderError as refused:
+            db.session.rollback()
+            flash(refused.message, "danger")
+        else:
+            flash(f"Pesanan {found.code} dibatalkan dan stoknya dikembalikan.", "success")
+    return redirect(url_for(".order", code=code))

@@ -1,0 +1,195 @@
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from marketplace.accounts.models import OutboxEmail
+from marketplace.extensions import db
+from marketplace.orders import cart as carts
+from marketplace.orders.models import CartLine, Order, OrderStatus
+from tests.orders.helpers import (
+    cart_with,
+    checkout,
+    count,
+    deliver_to,
+    nothing_written,
+    shopper,
+    stock_of,
+    variant,
+)
+
+
+def _form(member_id, key="k" * 24, **changes):
+    data = {
+        "name": "Sri Lestari",
+        "whatsapp": "0812 3456 7890",
+        "address": "Jl. Soedirman 12",
+        "kecamatan": str(_kecamatan_id("sokaraja")),
+        "desa": "Karangrau",
+        "payment_method": "bank_transfer",
+        "idempotency_key": key,
+        f"pengiriman-{member_id}": "delivery",
+    }
+    return data | changes
+
+
+def _kecamatan_id(slug):
+    from tests.factories import kecamatan
+
+    return kecamatan(slug).id
+
+
+def test_guest_adds_to_cart_and_it_joins_their_cart_after_login(client, login_as):
+    keripik = variant(price=12_000, stock=5)
+    db.session.commit()
+    response = client.post("/keranjang/tambah", data={"variant_id": keripik.id, "quantity": 2})
+    assert response.status_code == 302 and response.location.endswith("/keranjang")
+    page = client.get("/keranjang").get_data(as_text=True)
+    assert keripik.product.name in page and "Rp24.000" in page
+
+    buyer = login_as(shopper())
+    g.pop("_login_user", None)  # the test's app context outlives the guest's request
+    client.get("/keranjang")
+    lines = db.session.scalars(select(CartLine)).all()
+    assert [(line.variant_id, line.quantity, line.cart.user_id) for line in lines] == [
+        (keripik.id, 2, buyer.id)
+    ]
+    with client.session_transaction() as session:
+        assert "cart" not in session
+
+
+def test_add_to_cart_needs_the_visitors_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        keripik = variant()
+        db.session.commit()
+        client = app.test_client()
+        data = {"variant_id": keripik.id, "quantity": 1}
+
+        assert client.post("/keranjang/tambah", data=data).status_code == 400
+        with client.session_transaction() as session:
+            assert "cart" not in session
+
+        token = client.get("/keranjang/token")
+        assert token.headers["Cache-Control"] == "no-store"
+        response = client.post(
+            "/keranjang/tambah", data=data | {"csrf_token": token.json["csrf_token"]}
+        )
+        assert response.status_code == 302
+        with client.session_transaction() as session:
+            assert session["cart"]
+
+
+def test_product_page_has_the_add_form_and_stays_cacheable(make_app):
+    app = make_app(CACHE_TYPE="SimpleCache")
+    with app.app_context():
+        keripik = variant()
+        db.session.commit()
+        url = f"/produk/{keripik.product.id}/{keripik.product.slug}"
+        client = app.test_client()
+        response = client.get(url)
+        assert "Tambah ke keranjang" in response.get_data(as_text=True)
+        assert 'name="csrf_token" value=""' in response.get_data(as_text=True)
+        assert "Set-Cookie" not in response.headers
+        assert client.get(url).data == response.data  # from the cache
+
+
+def test_cart_warns_when_stock_ran_out_and_blocks_checkout(client, login_as):
+    keripik = variant(stock=5)
+    buyer = login_as(shopper())
+    cart_with(buyer, (keripik, 3))
+    keripik.stock = 0
+    db.session.commit()
+    page = client.get("/keranjang").get_data(as_text=True)
+    assert "Stok habis." in page
+    response = client.get("/checkout")
+    assert response.status_code == 302 and response.location.endswith("/keranjang")
+
+
+def test_update_and_remove_cart_lines(client, login_as):
+    keripik = variant(stock=5)
+    buyer = login_as(shopper())
+    cart_with(buyer, (keripik, 1))
+    db.session.commit()
+    client.post("/keranjang/ubah", data={"variant_id": keripik.id, "quantity": 4})
+    assert db.session.scalars(select(CartLine.quantity)).one() == 4
+    page = client.post(
+        "/keranjang/ubah", data={"variant_id": keripik.id, "quantity": 9}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "tinggal 5" in page
+    client.post("/keranjang/ubah", data={"variant_id": keripik.id, "quantity": 4, "hapus": "1"})
+    assert count(CartLine) == 0
+
+
+def test_checkout_places_one_order_even_when_submitted_twice(client, login_as):
+    keripik = variant(price=20_000, stock=5)
+    deliver_to(keripik.product.member, "sokaraja", fee=6_000)
+    buyer = login_as(shopper())
+    cart_with(buyer, (keripik, 2))
+    db.session.commit()
+    assert "Buat pesanan" in client.get("/checkout").get_data(as_text=True)
+
+    first = client.post("/checkout", data=_form(keripik.product.member_id))
+    second = client.post("/checkout", data=_form(keripik.product.member_id))
+    order = db.session.scalars(select(Order)).one()
+    assert first.location == second.location == f"/pesanan/{order.code}"
+    assert order.delivery_total == 6_000 and stock_of(keripik.id) == 3
+    assert count(OutboxEmail) == 1
+
+    page = client.get(f"/pesanan/{order.code}").get_data(as_text=True)
+    total = f"Rp{order.total:,}".replace(",", ".")
+    for expected in (total, order.code, "Bank Jateng", "Unit Usaha Aspikmas Banyumas", "Menunggu pembayaran"):
+        assert expected in page
+    assert order.code in client.get("/pesanan").get_data(as_text=True)
+
+
+def test_checkout_refuses_delivery_where_not_offered_and_writes_nothing(client, login_as):
+    keripik = variant(stock=5)
+    buyer = login_as(shopper())
+    cart_with(buyer, (keripik, 1))
+    db.session.commit()
+    response = client.post("/checkout", data=_form(keripik.product.member_id))
+    assert response.status_code == 200
+    assert "tidak mengantar ke Kecamatan Sokaraja" in response.get_data(as_text=True)
+    assert nothing_written() and stock_of(keripik.id) == 5
+
+
+def test_checkout_recalculate_does_not_place(client, login_as):
+    keripik = variant(stock=5)
+    deliver_to(keripik.product.member, "sokaraja", fee=6_000)
+    buyer = login_as(shopper())
+    cart_with(buyer, (keripik, 1))
+    db.session.commit()
+    page = client.post("/checkout", data=_form(keripik.product.member_id, hitung="1"))
+    assert "Rp6.000" in page.get_data(as_text=True) and nothing_written()
+
+
+@pytest.mark.parametrize("path", ["/checkout", "/pesanan", "/pesanan/PA-AAAAAA"])
+def test_anonymous_is_sent_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/akun/masuk" in response.location
+
+
+def test_another_shoppers_order_is_not_found(client, login_as):
+    keripik = variant()
+    owner = shopper()
+    order = checkout(owner, cart_with(owner, (keripik, 1)))
+    db.session.commit()
+    login_as(shopper())
+    assert client.get(f"/pesanan/{order.code}").status_code == 404
+    assert client.post(f"/pesanan/{order.code}/batal").status_code == 404
+    assert order.status == OrderStatus.PENDING_PAYMENT and stock_of(keripik.id) == 9
+    assert order.code not in client.get("/pesanan").get_data(as_text=True)
+
+
+def test_shopper_cancels_an_unpaid_order(client, login_as):
+    keripik = variant(stock=5)
+    buyer = login_as(shopper())
+    order = checkout(buyer, cart_with(buyer, (keripik, 2)))
+    db.session.commit()
+    page = client.post(f"/pesanan/{order.code}/batal", follow_redirects=True).get_data(as_text=True)
+    assert "dibatalkan" in page
+    db.session.refresh(order)
+    assert order.status == OrderStatus.CANCELLED and stock_of(keripik.id) == 5
+    again = client.post(f"/pesanan/{order.code}/batal", follow_redirects=True)
+    assert "Status tidak bisa diubah" in again.get_data(as_text=True)
+    assert stock_of(keripik.id) == 5
