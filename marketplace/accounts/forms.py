@@ -25,7 +25,8 @@ CONFIRMATION = [
 ]
 
 
-def _whatsapp_number(form: FlaskForm, field: StringField) -> None:
+def whatsapp_number(form: FlaskForm, field: StringField) -> None:
+    """Validator: tidy an Indonesian WhatsApp number to 628…, or say why not."""
     try:
         field.data = normalise_whatsapp(field.data or "")
     except AccountError as error:
@@ -44,7 +45,7 @@ class UserRegisterForm(FlaskForm):
     whatsapp = StringField(
         "Nomor WhatsApp",
         description="Contoh: 0812 3456 7890. Dipakai penjual untuk mengabari pesanan Anda.",
-        validators=[DataRequired(message="Isi nomor WhatsApp Anda."), _whatsapp_number],
+        validators=[DataRequired(message="Isi nomor WhatsApp Anda."), whatsapp_number],
     )
     password = PasswordField(
         "Kata sandi",

@@ -10,6 +10,7 @@ from marketplace.api import openapi, serializers
 from marketplace.api.params import MAX_ID, parse_page_size
 from marketplace.api.queries import images_of
 from marketplace.catalog import queries
+from marketplace.members import queries as member_queries
 from marketplace.catalog.cache import cached_page
 from marketplace.catalog.browse import browse
 from marketplace.catalog.certificates import badges_for
@@ -67,7 +68,7 @@ def kecamatan():
     return jsonify(
         [
             serializers.kecamatan(place, counts.get(place.id, 0))
-            for place in db.session.scalars(queries.kecamatan_list())
+            for place in db.session.scalars(member_queries.kecamatan_list())
         ]
     )
 

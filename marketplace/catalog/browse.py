@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from marketplace.catalog import queries
+from marketplace.members import queries as member_queries
 from marketplace.catalog.certificates import Badge, badges_for
 from marketplace.catalog.filters import CatalogFilter
 from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
@@ -78,7 +79,7 @@ def _last_page(page: int, total: int, per_page: int, messages: list[str]) -> tup
 def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     messages = list(catalog_filter.messages)
     categories = list(db.session.scalars(queries.categories()))
-    kecamatan = list(db.session.scalars(queries.kecamatan_list()))
+    kecamatan = list(db.session.scalars(member_queries.kecamatan_list()))
 
     category = next((c for c in categories if c.slug == catalog_filter.category), None)
     if catalog_filter.category and category is None:

@@ -8,7 +8,7 @@ from marketplace.catalog import certificates
 from marketplace.catalog.filters import CatalogFilter, Sort
 from marketplace.catalog.models import Category, Product, ProductStatus, ProductVariant
 from marketplace.extensions import db
-from marketplace.members.models import Kecamatan, Member, MemberStatus
+from marketplace.members.models import Member, MemberStatus
 
 # The PostgreSQL search expression; the GIN index of the migration is built
 # on exactly this expression, so the planner can use it.
@@ -20,10 +20,6 @@ PG_SEARCH_DOCUMENT = (
 
 def categories() -> Select[tuple[Category]]:
     return select(Category).order_by(Category.position, Category.name)
-
-
-def kecamatan_list() -> Select[tuple[Kecamatan]]:
-    return select(Kecamatan).order_by(Kecamatan.name)
 
 
 def is_public() -> ColumnElement[bool]:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from marketplace.catalog.models import (
     Category,
     Product,
-    ProductImage,
     ProductStatus,
     ProductVariant,
 )

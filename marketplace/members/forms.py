@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from marketplace.accounts.services import AccountError, normalise_whatsapp
+from marketplace.accounts.forms import whatsapp_number
 from marketplace.extensions import db
 from marketplace.members import queries
 from marketplace.members.models import Kecamatan, Member
@@ -58,13 +58,6 @@ def _required(message: str) -> DataRequired:
 
 def _longest(limit: int) -> Length:
     return Length(max=limit, message=f"Paling panjang {limit} karakter.")
-
-
-def _whatsapp_number(form: Form, field: StringField) -> None:
-    try:
-        field.data = normalise_whatsapp(field.data or "")
-    except AccountError as error:
-        raise ValidationError(error.message) from error
 
 
 def _checked_by(normalise):
@@ -114,7 +107,7 @@ class MemberApplyForm(FlaskForm):
     whatsapp = StringField(
         "Nomor WhatsApp usaha",
         description="Contoh: 0812 3456 7890. Pembeli dan pengurus menghubungi Anda di sini.",
-        validators=[_required("Isi nomor WhatsApp usaha Anda."), _whatsapp_number],
+        validators=[_required("Isi nomor WhatsApp usaha Anda."), whatsapp_number],
     )
     nib = StringField(
         "NIB (jika ada)",
@@ -230,7 +223,7 @@ class ShopProfileEditForm(FlaskForm):
     whatsapp = StringField(
         "Nomor WhatsApp",
         description="Contoh: 0812 3456 7890.",
-        validators=[_required("Isi nomor WhatsApp toko."), _whatsapp_number],
+        validators=[_required("Isi nomor WhatsApp toko."), whatsapp_number],
     )
     opening_hours = StringField(
         "Jam buka",

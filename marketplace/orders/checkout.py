@@ -12,9 +12,9 @@ order it already placed."""
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from marketplace.accounts.mail import queue_email
@@ -40,7 +40,21 @@ from marketplace.orders.services import commission_rate, reserve_stock
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
 MAX_UNIQUE_CODE = 999
-DEFAULT_PAYMENT_HOURS = 24
+
+
+@dataclass(frozen=True)
+class CheckoutRules:
+    """The settings a checkout follows, from the app's configuration."""
+
+    payment_hours: int
+    default_commission_bps: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "CheckoutRules":
+        return cls(
+            payment_hours=config["ORDER_PAYMENT_HOURS"],
+            default_commission_bps=config["COMMISSION_DEFAULT_BPS"],
+        )
 ENABLED_METHODS = frozenset({PaymentMethod.BANK_TRANSFER})  # cash: the next slice
 _random = secrets.SystemRandom()
 
@@ -154,6 +168,7 @@ def place_order(
     choices: Mapping[int, str],
     payment_method: str,
     idempotency_key: str,
+    rules: CheckoutRules,
     order_link: Callable[[str], str] | None = None,
     now: datetime | None = None,
 ) -> Order:
@@ -215,7 +230,9 @@ def place_order(
         for variant in by_member[member.id]:
             quantity = quantities[variant.id]
             line_total = variant.price * quantity
-            rate = commission_rate(member, variant.product.category)
+            rate = commission_rate(
+                member, variant.product.category, default_bps=rules.default_commission_bps
+            )
             lines.append(
                 OrderLine(
                     variant_id=variant.id,
@@ -250,7 +267,6 @@ def place_order(
         if payment_method == PaymentMethod.BANK_TRANSFER
         else 0
     )
-    hours = current_app.config.get("ORDER_PAYMENT_HOURS", DEFAULT_PAYMENT_HOURS)
     order = Order(
         code=_new_code(),
         idempotency_key=idempotency_key,
@@ -267,7 +283,7 @@ def place_order(
         unique_code=unique_code,
         total=subtotal + delivery_total + unique_code,
         placed_at=now,
-        expires_at=now + timedelta(hours=hours),
+        expires_at=now + timedelta(hours=rules.payment_hours),
         seller_orders=parts,
     )
     db.session.add(order)

@@ -5,7 +5,6 @@ keyword arguments, raise an OrderError, flush and never commit."""
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,11 +29,11 @@ class ConcurrentChange(OrderError):
         super().__init__("Pesanan ini baru saja berubah. Muat ulang halaman lalu coba lagi.")
 
 
-def commission_rate(member: Member, category: Category | None) -> int:
+def commission_rate(member: Member, category: Category | None, *, default_bps: int) -> int:
     """The commission in basis points on a sale of `member` in `category`:
     the member's own rate if set, else the category's, else the default.
     Member and category rates are not modelled yet, so it is the default."""
-    return int(current_app.config["COMMISSION_DEFAULT_BPS"])
+    return default_bps
 
 
 def _product_ids(variant_ids: list[int]) -> dict[int, int]:

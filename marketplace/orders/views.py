@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from flask import (
     Blueprint,
-    abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -31,8 +31,10 @@ from marketplace.catalog.models import ProductVariant
 from marketplace.extensions import db
 from marketplace.members.models import Kecamatan
 from marketplace.orders import cart as carts
+from marketplace.members import queries as member_queries
 from marketplace.orders import queries
 from marketplace.orders.checkout import (
+    CheckoutRules,
     Contact,
     existing_order,
     new_idempotency_key,
@@ -89,7 +91,7 @@ def _me() -> User:
 
 
 def _kecamatan_list() -> list[Kecamatan]:
-    return list(db.session.scalars(select(Kecamatan).order_by(Kecamatan.name)))
+    return list(db.session.scalars(member_queries.kecamatan_list()))
 
 
 def _chosen_kecamatan() -> Kecamatan | None:
@@ -240,6 +242,7 @@ def checkout():
                 choices=_choices(),
                 payment_method=form.payment_method.data,
                 idempotency_key=form.idempotency_key.data or "",
+                rules=CheckoutRules.from_config(current_app.config),
                 order_link=lambda code: url_for(".order", code=code, _external=True),
             )
             db.session.commit()

@@ -1,5 +1,6 @@
 """Shops with products, a shopper with a cart, and checkout in one call."""
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import OutboxEmail, Role
@@ -7,7 +8,12 @@ from marketplace.catalog.models import ProductVariant
 from marketplace.extensions import db
 from marketplace.members.models import DeliveryRate
 from marketplace.orders import cart as carts
-from marketplace.orders.checkout import Contact, new_idempotency_key, place_order
+from marketplace.orders.checkout import (
+    CheckoutRules,
+    Contact,
+    new_idempotency_key,
+    place_order,
+)
 from marketplace.orders.models import Order, OrderLine, SellerOrder
 from tests import factories
 
@@ -57,6 +63,7 @@ def checkout(user, cart, choices=None, **changes) -> Order:
         "choices": choices if choices is not None else {m: "pickup" for m in members},
         "payment_method": "bank_transfer",
         "idempotency_key": new_idempotency_key(),
+        "rules": CheckoutRules.from_config(current_app.config),
     }
     return place_order(**(arguments | changes))
 

@@ -13,7 +13,7 @@ from marketplace.accounts.models import User
 from marketplace.catalog.models import Product, ProductVariant
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
-from marketplace.orders.checkout import new_idempotency_key, place_order
+from marketplace.orders.checkout import CheckoutRules, new_idempotency_key, place_order
 from marketplace.orders.models import Order, OrderError, OrderLine
 from marketplace.orders.services import OutOfStock
 from tests.orders.helpers import contact, shopper, variant
@@ -45,6 +45,7 @@ def _hammer(app, buyer_ids, *, keys=None):
                     choices={member: "pickup" for member in members},
                     payment_method="bank_transfer",
                     idempotency_key=key,
+                    rules=CheckoutRules.from_config(app.config),
                 )
                 db.session.commit()
                 return "placed"
@@ -147,7 +148,7 @@ def test_a_double_submit_at_the_same_moment_places_one_order(make_app):
                     order = place_order(
                         buyer=me, cart=carts.cart_of(me), contact=contact(),
                         choices={keripik_member: "pickup"}, payment_method="bank_transfer",
-                        idempotency_key=key,
+                        idempotency_key=key, rules=CheckoutRules.from_config(app.config),
                     )
                     db.session.commit()
                 except (IntegrityError, OrderError):  # what the checkout view does

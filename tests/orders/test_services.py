@@ -8,7 +8,12 @@ from marketplace.accounts.models import OutboxEmail
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
-from marketplace.orders.checkout import InvalidCheckout, PriceChanged, new_idempotency_key
+from marketplace.orders.checkout import (
+    CheckoutRules,
+    InvalidCheckout,
+    PriceChanged,
+    new_idempotency_key,
+)
 from marketplace.orders.models import (
     CartLine,
     InvalidTransition,
@@ -253,7 +258,12 @@ def test_commission_rate_is_the_configured_default(make_app):
     app = make_app(COMMISSION_DEFAULT_BPS=750)
     with app.app_context():
         keripik = variant()
-        assert commission_rate(keripik.product.member, keripik.product.category) == 750
+        rules = CheckoutRules.from_config(app.config)
+        rate = commission_rate(
+            keripik.product.member, keripik.product.category,
+            default_bps=rules.default_commission_bps,
+        )
+        assert rate == 750
 
 
 def test_cart_refuses_more_than_the_stock_and_merges_a_guest_cart(app):
