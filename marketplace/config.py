@@ -98,6 +98,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         ),
         "CATALOG_PAGE_SIZE": _env_int(env, "CATALOG_PAGE_SIZE", 24),
         "ORDER_PAYMENT_HOURS": _env_int(env, "ORDER_PAYMENT_HOURS", 24),
+        # Days after a part is completed before its money can be paid out.
+        "PAYOUT_HOLD_DAYS": _env_int(env, "PAYOUT_HOLD_DAYS", 0),
+        # Links in emails sent outside a request (the expiry job).
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
     }
 
 

@@ -21,12 +21,20 @@ from marketplace.members.models import Member
 
 class Category(db.Model):
     __tablename__ = "categories"
+    __table_args__ = (
+        CheckConstraint(
+            "commission_bps IS NULL OR (commission_bps >= 0 AND commission_bps <= 10000)",
+            name="commission_bps_range",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(String(255), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Commission on sales in this category, in basis points; None: the default.
+    commission_bps: Mapped[int | None]
 
 
 class ProductStatus(StrEnum):

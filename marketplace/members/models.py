@@ -3,7 +3,17 @@ members sit below catalog, so the reference has to point down to here."""
 
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, func, true
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    false,
+    func,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -30,7 +40,13 @@ class Member(db.Model):
     """An UMKM of the association and its shop."""
 
     __tablename__ = "members"
-    __table_args__ = (Index("ix_members_kecamatan_id_status", "kecamatan_id", "status"),)
+    __table_args__ = (
+        Index("ix_members_kecamatan_id_status", "kecamatan_id", "status"),
+        CheckConstraint(
+            "commission_bps IS NULL OR (commission_bps >= 0 AND commission_bps <= 10000)",
+            name="commission_bps_range",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
@@ -50,6 +66,11 @@ class Member(db.Model):
     bank_account_holder: Mapped[str] = mapped_column(String(120), default="", server_default="")
     opening_hours: Mapped[str] = mapped_column(String(255), default="", server_default="")
     offers_pickup: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Shoppers may pay this member in cash on pickup or delivery.
+    accepts_cash: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The association's commission on this member's sales, in basis points;
+    # None: the category's rate, else the default (orders.services.commission_rate).
+    commission_bps: Mapped[int | None]
     logo_key: Mapped[str | None] = mapped_column(String(200))
     banner_key: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[MemberStatus] = mapped_column(

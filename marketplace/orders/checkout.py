@@ -34,7 +34,9 @@ from marketplace.orders.models import (
     OrderStatus,
     PaymentMethod,
     SellerOrder,
+    SellerOrderStatus,
 )
+from marketplace.orders import notify
 from marketplace.orders.services import commission_rate, reserve_stock
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -48,14 +50,17 @@ class CheckoutRules:
 
     payment_hours: int
     default_commission_bps: int
+    shares: Mapping[str, int]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "CheckoutRules":
         return cls(
             payment_hours=config["ORDER_PAYMENT_HOURS"],
             default_commission_bps=config["COMMISSION_DEFAULT_BPS"],
+            shares=dict(config["COMMISSION_SHARES"]),
         )
-ENABLED_METHODS = frozenset({PaymentMethod.BANK_TRANSFER})  # cash: the next slice
+
+
 _random = secrets.SystemRandom()
 
 
@@ -154,6 +159,11 @@ def _unique_code(base: int) -> int:
     return _random.choice(free)
 
 
+def accepts_cash(members: list[Member]) -> bool:
+    """Cash is one handover per member: every member of the order must take it."""
+    return bool(members) and all(member.accepts_cash for member in members)
+
+
 def existing_order(*, buyer: User, idempotency_key: str) -> Order | None:
     return db.session.scalar(
         select(Order).where(Order.idempotency_key == idempotency_key, Order.buyer_id == buyer.id)
@@ -184,8 +194,8 @@ def place_order(
         raise InvalidCheckout("Keranjang ini bukan milik Anda.")
     contact = _clean_contact(contact)
     assert contact.kecamatan is not None
-    if payment_method not in ENABLED_METHODS:
-        raise InvalidCheckout("Pilih cara pembayaran yang tersedia: transfer bank.")
+    if payment_method not in set(PaymentMethod):
+        raise InvalidCheckout("Pilih cara pembayaran: transfer bank atau tunai.")
 
     items = cart_items(cart)
     if not items:
@@ -213,6 +223,13 @@ def place_order(
         variant = variants[variant_id]
         by_member.setdefault(variant.product.member_id, []).append(variant)
     members = [variants_of[0].product.member for variants_of in by_member.values()]
+    cash = payment_method == PaymentMethod.CASH
+    if cash and not accepts_cash(members):
+        refusing = ", ".join(member.shop_name for member in members if not member.accepts_cash)
+        raise InvalidCheckout(
+            f"{refusing} belum menerima pembayaran tunai. Pilih transfer bank, "
+            "atau pesan dari toko itu terpisah."
+        )
     fees = _delivery_fees(members, contact.kecamatan)
     deliveries = {
         member.id: _delivery_of(member, choices.get(member.id), fees, contact.kecamatan)
@@ -251,6 +268,8 @@ def place_order(
         parts.append(
             SellerOrder(
                 member_id=member.id,
+                # Cash is paid on handover: the member prepares the part now.
+                status=SellerOrderStatus.NEW if cash else SellerOrderStatus.AWAITING_PAYMENT,
                 delivery_method=method,
                 delivery_fee=fee,
                 subtotal=sum(line.line_total for line in lines),
@@ -284,11 +303,17 @@ def place_order(
         total=subtotal + delivery_total + unique_code,
         placed_at=now,
         expires_at=now + timedelta(hours=rules.payment_hours),
+        share_empowerment=rules.shares["empowerment"],
+        share_central=rules.shares["central"],
+        share_kecamatan=rules.shares["kecamatan"],
         seller_orders=parts,
     )
     db.session.add(order)
     db.session.flush()
     empty_cart(cart=cart)
+    if cash:
+        notify.order_placed_cash(order)
+        return order
     queue_email(
         recipient=buyer.email,
         template="order_placed",

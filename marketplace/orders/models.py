@@ -223,8 +223,14 @@ class Order(db.Model):
     placed_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
     expires_at: Mapped[Timestamp]
     paid_at: Mapped[Timestamp | None]
+    completed_at: Mapped[Timestamp | None]
     cancelled_at: Mapped[Timestamp | None]
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The commission's allocation shares at checkout (COMMISSION_SHARES), so a
+    # later change of the shares never changes how this order is split.
+    share_empowerment: Mapped[int] = mapped_column(default=50, server_default="50")
+    share_central: Mapped[int] = mapped_column(default=30, server_default="30")
+    share_kecamatan: Mapped[int] = mapped_column(default=20, server_default="20")
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     buyer: Mapped[User] = relationship()
@@ -247,7 +253,31 @@ class Order(db.Model):
 
     @property
     def is_cancellable(self) -> bool:
-        return OrderStatus.CANCELLED in ORDER_TRANSITIONS[OrderStatus(self.status)]
+        """The shopper may cancel until payment, and for cash until a member
+        has started preparing their part."""
+        return OrderStatus.CANCELLED in ORDER_TRANSITIONS[OrderStatus(self.status)] and all(
+            part.status in (SellerOrderStatus.AWAITING_PAYMENT, SellerOrderStatus.NEW)
+            for part in self.seller_orders
+        )
+
+    @property
+    def shares(self) -> dict[str, int]:
+        return {
+            "empowerment": self.share_empowerment,
+            "central": self.share_central,
+            "kecamatan": self.share_kecamatan,
+        }
+
+    @property
+    def is_awaiting_transfer(self) -> bool:
+        return (
+            self.status == OrderStatus.PENDING_PAYMENT
+            and self.payment_method == PaymentMethod.BANK_TRANSFER
+        )
+
+    @property
+    def refund_total(self) -> int:
+        return sum(part.refund_amount for part in self.seller_orders)
 
 
 class SellerOrder(db.Model):
@@ -265,7 +295,9 @@ class SellerOrder(db.Model):
         CheckConstraint(
             "delivery_method = 'delivery' OR delivery_fee = 0", name="pickup_costs_nothing"
         ),
+        CheckConstraint("refund_amount >= 0", name="refund_amount_not_negative"),
         Index("ix_seller_orders_member_id_status", "member_id", "status"),
+        Index("ix_seller_orders_status_completed_at", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -281,6 +313,15 @@ class SellerOrder(db.Model):
     subtotal: Mapped[int] = mapped_column(BigInteger)
     commission_total: Mapped[int] = mapped_column(BigInteger)
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Paid: with the order (bank transfer) or when the member took the cash.
+    paid_at: Mapped[Timestamp | None]
+    completed_at: Mapped[Timestamp | None]
+    cancelled_at: Mapped[Timestamp | None]
+    # What goes back to the shopper for this part, and when the treasurer sent it.
+    refund_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    refund_paid_at: Mapped[Timestamp | None]
+    # When the member's share moved from pending to available payable.
+    payable_released_at: Mapped[Timestamp | None]
     updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now(), onupdate=func.now())
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -309,6 +350,44 @@ class SellerOrder(db.Model):
     @property
     def total(self) -> int:
         return self.subtotal + self.delivery_fee
+
+    @property
+    def member_share(self) -> int:
+        """What the member earns from this part: their lines less commission,
+        plus the delivery fee."""
+        return self.subtotal - self.commission_total + self.delivery_fee
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (SellerOrderStatus.COMPLETED, SellerOrderStatus.CANCELLED)
+
+    def can_become(self, status: SellerOrderStatus) -> bool:
+        return status in SELLER_ORDER_TRANSITIONS[SellerOrderStatus(self.status)]
+
+
+class PaymentReceipt(db.Model):
+    """Money received for an order, as confirmed by a person: the treasurer
+    for a bank transfer (the whole order, `seller_order_id` empty), the
+    member for cash (their part). `key` makes each receipt happen once:
+    `order:<id>` or `part:<id>`."""
+
+    __tablename__ = "payment_receipts"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    seller_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seller_orders.id", ondelete="RESTRICT"), index=True
+    )
+    method: Mapped[PaymentMethod] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    received_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    order: Mapped[Order] = relationship()
+    recorded_by: Mapped[User] = relationship()
 
 
 class OrderLine(db.Model):

@@ -1,9 +1,11 @@
 """Reads of orders: each returns a Select for the caller to run or paginate."""
 
+from datetime import datetime
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod, SellerOrder
 
 
 def orders_of_buyer(buyer_id: int) -> Select:
@@ -34,4 +36,17 @@ def last_kecamatan_id(buyer_id: int) -> Select:
         .where(Order.buyer_id == buyer_id)
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .limit(1)
+    )
+
+
+def expired_order_ids(now: datetime) -> Select:
+    """Unpaid bank transfers whose deadline has passed, oldest first."""
+    return (
+        select(Order.id)
+        .where(
+            Order.status == OrderStatus.PENDING_PAYMENT,
+            Order.payment_method == PaymentMethod.BANK_TRANSFER,
+            Order.expires_at <= now,
+        )
+        .order_by(Order.expires_at, Order.id)
     )

@@ -1,23 +1,14 @@
-"""Writes to orders outside checkout: the commission rate, stock kept and
-given back, and the shopper cancelling an unpaid order. Services take
-keyword arguments, raise an OrderError, flush and never commit."""
+"""What checkout and fulfilment share: the commission rate, and stock kept
+and given back. Services take keyword arguments, raise an OrderError,
+flush and never commit."""
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select, update
-from sqlalchemy.orm.exc import StaleDataError
-
-from marketplace.accounts.models import User
 from marketplace.catalog.models import Category, Product, ProductVariant
 from marketplace.extensions import db
 from marketplace.members.models import Member
-from marketplace.orders.models import (
-    Order,
-    OrderError,
-    OrderStatus,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import Order, OrderError, OrderLine
 
 
 class OutOfStock(OrderError):
@@ -31,8 +22,11 @@ class ConcurrentChange(OrderError):
 
 def commission_rate(member: Member, category: Category | None, *, default_bps: int) -> int:
     """The commission in basis points on a sale of `member` in `category`:
-    the member's own rate if set, else the category's, else the default.
-    Member and category rates are not modelled yet, so it is the default."""
+    the member's own rate if set, else the category's, else the default."""
+    if member.commission_bps is not None:
+        return member.commission_bps
+    if category is not None and category.commission_bps is not None:
+        return category.commission_bps
     return default_bps
 
 
@@ -120,32 +114,14 @@ def _shift_product_totals(quantities: Mapping[int, int], *, sign: int) -> None:
     _expire(Product, list(per_product))
 
 
-def order_quantities(order: Order) -> dict[int, int]:
-    """{variant id: quantity} of the order's lines whose variant still exists."""
+def line_quantities(lines: Iterable[OrderLine]) -> dict[int, int]:
+    """{variant id: quantity} of `lines` whose variant still exists."""
     quantities: dict[int, int] = {}
-    for part in order.seller_orders:
-        for line in part.lines:
-            if line.variant_id is not None:
-                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+    for line in lines:
+        if line.variant_id is not None:
+            quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
     return quantities
 
 
-def cancel_order(*, order: Order, by: User, reason: str = "", now: datetime | None = None) -> Order:
-    """The shopper cancels their own unpaid order: it and its parts become
-    cancelled and the stock goes back. Only the buyer may; a paid or already
-    cancelled order is refused. The status change is written first, guarded
-    by the order's version, so a cancel racing a payment or the expiry job
-    releases the stock at most once."""
-    if order.buyer_id != by.id:
-        raise OrderError("Pesanan ini bukan milik Anda.")
-    order.set_status(OrderStatus.CANCELLED)
-    order.cancelled_at = now or datetime.now(UTC)
-    order.cancel_reason = reason.strip()[:500] or "Dibatalkan pembeli."
-    for part in order.seller_orders:
-        part.set_status(SellerOrderStatus.CANCELLED)
-    try:
-        db.session.flush()
-    except StaleDataError as raced:
-        raise ConcurrentChange() from raced
-    release_stock(quantities=order_quantities(order))
-    return order
+def order_quantities(order: Order) -> dict[int, int]:
+    return line_quantities(line for part in order.seller_orders for line in part.lines)

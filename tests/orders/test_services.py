@@ -22,7 +22,8 @@ from marketplace.orders.models import (
     OrderStatus,
     SellerOrderStatus,
 )
-from marketplace.orders.services import OutOfStock, cancel_order, commission_rate
+from marketplace.orders.fulfilment import cancel_order
+from marketplace.orders.services import OutOfStock, commission_rate
 from tests.orders.helpers import (
     cart_with,
     checkout,

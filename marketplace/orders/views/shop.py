@@ -48,7 +48,7 @@ from marketplace.orders.forms import (
     OrderCancelForm,
 )
 from marketplace.orders.models import DeliveryMethod, OrderError
-from marketplace.orders.services import cancel_order
+from marketplace.orders.fulfilment import cancel_order
 
 blueprint = Blueprint("orders", __name__)
 

@@ -1,0 +1,386 @@
+"""Order states after checkout: the treasurer confirms a bank transfer, a
+member prepares, ships or hands over their part (and takes the cash for a
+cash order), or cancels it; the expiry job cancels unpaid transfers; the
+treasurer pays refunds back. Each service locks the order row first (so
+two parts of one order, or a payment and the expiry job, change it one
+after another), checks the transition, writes the state, posts to the
+ledger through `settlement` and queues the emails, all in the caller's one
+transaction. Services flush and raise an OrderError; they never commit."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from marketplace.accounts.models import User
+from marketplace.core.money import format_rupiah
+from marketplace.extensions import db
+from marketplace.members.models import Member
+from marketplace.orders import notify, settlement
+from marketplace.orders.models import (
+    SELLER_ORDER_STATUS_LABELS,
+    DeliveryMethod,
+    InvalidTransition,
+    Order,
+    OrderError,
+    OrderStatus,
+    PaymentMethod,
+    PaymentReceipt,
+    SellerOrder,
+    SellerOrderStatus,
+)
+from marketplace.orders.services import (
+    ConcurrentChange,
+    line_quantities,
+    order_quantities,
+    release_stock,
+)
+
+REASON_LENGTH = 500
+
+
+class PaymentMismatch(OrderError):
+    """The amount received is not the amount the order asks for."""
+
+
+class NotYours(OrderError):
+    def __init__(self) -> None:
+        super().__init__("Pesanan ini bukan untuk toko Anda.")
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def lock_order(order: Order) -> Order:
+    """Take the order's row lock (PostgreSQL; SQLite has one writer) and
+    reload it and its parts as committed, so the checks that follow see what
+    another transaction may have just written."""
+    db.session.execute(
+        select(Order)
+        .where(Order.id == order.id)
+        .with_for_update(of=Order)
+        .options(selectinload(Order.seller_orders).selectinload(SellerOrder.lines))
+        .execution_options(populate_existing=True)
+    )
+    return order
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as raced:
+        raise ConcurrentChange() from raced
+
+
+def _set_order_status(order: Order, status: OrderStatus) -> None:
+    if order.status != status:
+        order.set_status(status)
+
+
+def _settle_order_status(order: Order, now: datetime) -> None:
+    """The order's status follows its parts: all cancelled (refunded when
+    they had been paid), all finished, some refunded, or paid."""
+    parts = order.seller_orders
+    live = [part for part in parts if part.status != SellerOrderStatus.CANCELLED]
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        if not live:
+            _set_order_status(order, OrderStatus.CANCELLED)
+            order.cancelled_at = now
+            return
+        if any(part.paid_at is None for part in live):
+            return
+        _set_order_status(order, OrderStatus.PAID)
+        order.paid_at = now
+    if not live:
+        _set_order_status(order, OrderStatus.REFUNDED)
+    elif all(part.status == SellerOrderStatus.COMPLETED for part in live):
+        _set_order_status(order, OrderStatus.COMPLETED)
+        order.completed_at = now
+    elif len(live) < len(parts) and any(part.refund_amount for part in parts):
+        _set_order_status(order, OrderStatus.PARTIALLY_REFUNDED)
+
+
+# --- the treasurer -------------------------------------------------------------
+
+
+def confirm_transfer(
+    *, order: Order, amount: int, by: User, note: str = "", now: datetime | None = None
+) -> Order:
+    """The treasurer saw `amount` arrive for `order`: it becomes paid, its
+    parts go to their members as new orders, and the sale is posted. Any
+    amount but the order's exact total is refused and nothing is written."""
+    now = _now(now)
+    lock_order(order)
+    if not order.is_awaiting_transfer:
+        raise InvalidTransition(
+            f"Pesanan {order.code} tidak sedang menunggu transfer (status: {order.status_label})."
+        )
+    if type(amount) is not int or amount != order.total:
+        difference = (amount if isinstance(amount, int) else 0) - order.total
+        words = "lebih" if difference > 0 else "kurang"
+        raise PaymentMismatch(
+            f"Jumlah diterima {format_rupiah(amount)} tidak sama dengan tagihan "
+            f"{format_rupiah(order.total)} ({words} {format_rupiah(abs(difference))}). "
+            "Pesanan tidak ditandai lunas. Periksa mutasi rekening, atau hubungi pembeli "
+            f"di WhatsApp {order.contact_whatsapp}."
+        )
+    order.set_status(OrderStatus.PAID)
+    order.paid_at = now
+    for part in order.seller_orders:
+        part.set_status(SellerOrderStatus.NEW)
+        part.paid_at = now
+    _flush()
+    db.session.add(
+        PaymentReceipt(
+            key=f"order:{order.id}",
+            order_id=order.id,
+            method=PaymentMethod.BANK_TRANSFER,
+            amount=amount,
+            recorded_by_id=by.id,
+            received_at=now,
+            note=note.strip()[:REASON_LENGTH],
+        )
+    )
+    _flush()
+    settlement.post_transfer_sale(order=order, by=by, when=now)
+    notify.order_paid(order)
+    return order
+
+
+def mark_refund_paid(*, part: SellerOrder, by: User, now: datetime | None = None) -> SellerOrder:
+    """The treasurer sent a part's refund back to the shopper."""
+    now = _now(now)
+    lock_order(part.order)
+    if not part.refund_amount:
+        raise OrderError("Tidak ada dana yang perlu dikembalikan untuk bagian pesanan ini.")
+    if part.refund_paid_at is not None:
+        raise OrderError("Pengembalian dana ini sudah dicatat.")
+    part.refund_paid_at = now
+    _flush()
+    settlement.post_refund_paid(part=part, by=by, when=now)
+    return part
+
+
+# --- the shopper and the expiry job ---------------------------------------------------
+
+
+def cancel_order(
+    *, order: Order, by: User, reason: str = "", now: datetime | None = None
+) -> Order:
+    """The shopper cancels their own order before it is paid (and, for cash,
+    before a member started preparing it): it and its parts are cancelled
+    and the stock goes back, once, however many cancels race."""
+    now = _now(now)
+    if order.buyer_id != by.id:
+        raise OrderError("Pesanan ini bukan milik Anda.")
+    lock_order(order)
+    if not order.is_cancellable:
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            raise InvalidTransition(
+                "Penjual sudah mulai menyiapkan pesanan ini. Hubungi penjual lewat WhatsApp "
+                "bila ingin membatalkan."
+            )
+        order.set_status(OrderStatus.CANCELLED)  # raises with the reason
+    order.set_status(OrderStatus.CANCELLED)
+    order.cancelled_at = now
+    order.cancel_reason = reason.strip()[:REASON_LENGTH] or "Dibatalkan pembeli."
+    for part in order.seller_orders:
+        part.set_status(SellerOrderStatus.CANCELLED)
+        part.cancelled_at = now
+    _flush()
+    release_stock(quantities=order_quantities(order))
+    notify.order_cancelled(order, expired=False)
+    return order
+
+
+
+def expire_order(*, order: Order, now: datetime | None = None) -> bool:
+    """Cancel an unpaid bank transfer order past its deadline and give its
+    stock back. False when it is no longer due (paid, cancelled, or its
+    deadline not reached), so the job can run twice at once."""
+    now = _now(now)
+    lock_order(order)
+    if not order.is_awaiting_transfer or _aware(order.expires_at) > now:
+        return False
+    order.set_status(OrderStatus.CANCELLED)
+    order.cancelled_at = now
+    order.cancel_reason = "Batas waktu pembayaran lewat."
+    for part in order.seller_orders:
+        part.set_status(SellerOrderStatus.CANCELLED)
+        part.cancelled_at = now
+    _flush()
+    release_stock(quantities=order_quantities(order))
+    notify.order_cancelled(order, expired=True)
+    return True
+
+
+# --- the member ------------------------------------------------------------------
+
+
+def _own(part: SellerOrder, member: Member) -> None:
+    if part.member_id != member.id:
+        raise NotYours()
+
+
+def _move(part: SellerOrder, status: SellerOrderStatus) -> None:
+    if not part.can_become(status):
+        raise InvalidTransition(
+            f"Pesanan ini {part.status_label.lower()}; tidak bisa diubah menjadi "
+            f"“{SELLER_ORDER_STATUS_LABELS[status]}”."
+        )
+    part.set_status(status)
+
+
+def start_processing(*, part: SellerOrder, member: Member) -> SellerOrder:
+    _own(part, member)
+    lock_order(part.order)
+    _move(part, SellerOrderStatus.PROCESSING)
+    _flush()
+    return part
+
+
+def dispatch(*, part: SellerOrder, member: Member) -> SellerOrder:
+    """Sent on its way (delivery) or ready at the shop (pickup)."""
+    _own(part, member)
+    lock_order(part.order)
+    status = (
+        SellerOrderStatus.SHIPPED
+        if part.delivery_method == DeliveryMethod.DELIVERY
+        else SellerOrderStatus.READY_FOR_PICKUP
+    )
+    _move(part, status)
+    _flush()
+    notify.part_dispatched(part)
+    return part
+
+
+def complete(
+    *,
+    part: SellerOrder,
+    member: Member,
+    hold_days: int = 0,
+    cash_received: int | None = None,
+    now: datetime | None = None,
+) -> SellerOrder:
+    """The shopper has the goods. For a cash order the member confirms the
+    cash taken (`cash_received`, exactly the part's total): the part is paid
+    and the commission becomes what the member owes. For a transfer the
+    member's share is released for payout once `hold_days` have passed."""
+    now = _now(now)
+    _own(part, member)
+    order = lock_order(part.order)
+    if not part.can_become(SellerOrderStatus.COMPLETED):
+        _move(part, SellerOrderStatus.COMPLETED)  # raises with the reason
+    is_cash = order.payment_method == PaymentMethod.CASH
+    if is_cash:
+        if type(cash_received) is not int or cash_received != part.total:
+            raise PaymentMismatch(
+                f"Tulis uang tunai yang diterima: tepat {format_rupiah(part.total)}. "
+                "Bila pembeli membayar lain, hubungi pengurus sebelum menyelesaikan pesanan."
+            )
+        part.paid_at = now
+    part.set_status(SellerOrderStatus.COMPLETED)
+    part.completed_at = now
+    _settle_order_status(order, now)
+    _flush()
+    if is_cash:
+        db.session.add(
+            PaymentReceipt(
+                key=f"part:{part.id}",
+                order_id=order.id,
+                seller_order_id=part.id,
+                method=PaymentMethod.CASH,
+                amount=cash_received,
+                recorded_by_id=member.user_id,
+                received_at=now,
+            )
+        )
+        _flush()
+        settlement.post_cash_sale(part=part, by=member.user, when=now)
+    elif hold_days <= 0:
+        release_payable(part=part, now=now)
+    return part
+
+
+def cancel_part(
+    *,
+    part: SellerOrder,
+    member: Member,
+    reason: str,
+    restock: bool = True,
+    now: datetime | None = None,
+) -> SellerOrder:
+    """The member cannot fulfil their part (new or processing). A paid part
+    is refunded in full: owed to the shopper until the treasurer pays it
+    back; the unique code goes back with the order's last part. `restock`
+    returns the quantities to the stock (off when the goods ran out)."""
+    now = _now(now)
+    _own(part, member)
+    reason = reason.strip()[:REASON_LENGTH]
+    if not reason:
+        raise OrderError("Tulis alasan pembatalan untuk pembeli.")
+    order = lock_order(part.order)
+    if part.status not in (SellerOrderStatus.NEW, SellerOrderStatus.PROCESSING):
+        _move(part, SellerOrderStatus.CANCELLED)  # raises: only new or processing parts
+    part.set_status(SellerOrderStatus.CANCELLED)
+    part.cancelled_at = now
+    part.cancel_reason = reason
+    others_open = any(
+        other.status != SellerOrderStatus.CANCELLED
+        for other in order.seller_orders
+        if other.id != part.id
+    )
+    if part.paid_at is not None:
+        with_code = not others_open
+        part.refund_amount = part.total + (order.unique_code if with_code else 0)
+    _settle_order_status(order, now)
+    _flush()
+    if restock:
+        release_stock(quantities=line_quantities(part.lines))
+    if part.refund_amount:
+        settlement.post_refund(part=part, with_unique_code=not others_open, by=member.user, when=now)
+    notify.part_cancelled(part)
+    return part
+
+
+# --- payouts become available --------------------------------------------------------
+
+
+def release_payable(*, part: SellerOrder, now: datetime | None = None) -> bool:
+    """Move a completed transfer part's share from pending to available.
+    False when there is nothing to release (cash, not completed, done before)."""
+    now = _now(now)
+    if (
+        part.status != SellerOrderStatus.COMPLETED
+        or part.order.payment_method != PaymentMethod.BANK_TRANSFER
+        or part.payable_released_at is not None
+    ):
+        return False
+    part.payable_released_at = now
+    _flush()
+    settlement.post_release(part=part, when=now)
+    return True
+
+
+def release_due(*, hold_days: int, now: datetime | None = None) -> int:
+    """Release every completed transfer part whose hold has passed."""
+    now = _now(now)
+    due = db.session.scalars(
+        select(SellerOrder)
+        .join(Order)
+        .where(
+            SellerOrder.status == SellerOrderStatus.COMPLETED,
+            SellerOrder.payable_released_at.is_(None),
+            SellerOrder.completed_at <= now - timedelta(days=hold_days),
+            Order.payment_method == PaymentMethod.BANK_TRANSFER,
+        )
+        .order_by(SellerOrder.id)
+    ).all()
+    return sum(release_payable(part=part, now=now) for part in due)

@@ -1,0 +1,178 @@
+"""Order emails, queued in the outbox in the same transaction as the change
+(accounts.mail): a rolled-back change sends nothing, and the outbox sends
+each email once after commit. One template, `email/order_update`, lays out
+every message: a greeting, a few paragraphs, the lines concerned, a link."""
+
+from flask import current_app, has_request_context, url_for
+
+from marketplace.accounts.mail import queue_email
+from marketplace.core.money import format_rupiah
+from marketplace.orders.models import Order, PaymentMethod, SellerOrder, SellerOrderStatus
+
+
+def link(endpoint: str, **values: object) -> str:
+    """An absolute URL, also outside a request (the expiry job): from PUBLIC_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _send(
+    *,
+    to: str,
+    name: str,
+    subject: str,
+    paragraphs: list[str],
+    parts: list[SellerOrder],
+    url: str,
+    label: str,
+) -> None:
+    queue_email(
+        recipient=to,
+        template="order_update",
+        subject=subject,
+        name=name,
+        paragraphs=paragraphs,
+        parts=parts,
+        url=url,
+        label=label,
+    )
+
+
+def _to_shopper(order: Order, subject: str, paragraphs: list[str], parts: list[SellerOrder]) -> None:
+    _send(
+        to=order.buyer.email,
+        name=order.buyer.name,
+        subject=subject,
+        paragraphs=paragraphs,
+        parts=parts,
+        url=link("orders.order", code=order.code),
+        label="Lihat pesanan",
+    )
+
+
+def _to_member(part: SellerOrder, subject: str, paragraphs: list[str]) -> None:
+    _send(
+        to=part.member.user.email,
+        name=part.member.owner_name,
+        subject=subject,
+        paragraphs=paragraphs,
+        parts=[part],
+        url=link("orders.fulfilment.part", part_id=part.id),
+        label="Buka pesanan",
+    )
+
+
+def _delivery_words(part: SellerOrder) -> str:
+    order = part.order
+    if part.delivery_method == "pickup":
+        return f"{order.contact_name} akan mengambil sendiri di toko Anda."
+    return (
+        f"Antar ke {order.contact_name}, {order.address}, Desa {order.desa}, "
+        f"Kec. {order.kecamatan.name}."
+    )
+
+
+def _new_order_for(part: SellerOrder, *, cash: bool) -> None:
+    order = part.order
+    payment = (
+        f"Pembeli membayar tunai {format_rupiah(part.total)} saat barang diterima."
+        if cash
+        else "Pembayaran sudah diterima bendahara Aspikmas."
+    )
+    _to_member(
+        part,
+        f"Pesanan baru {order.code}",
+        [
+            f"Ada pesanan baru {order.code} untuk {part.member.shop_name}. {payment}",
+            _delivery_words(part),
+            f"WhatsApp pembeli: {order.contact_whatsapp}.",
+        ],
+    )
+
+
+def order_placed_cash(order: Order) -> None:
+    """A cash order: the members prepare it now; the shopper pays on handover."""
+    _to_shopper(
+        order,
+        f"Pesanan {order.code} diterima",
+        [
+            f"Terima kasih! Pesanan {order.code} sudah diteruskan ke penjual.",
+            f"Siapkan uang tunai {format_rupiah(order.total)} saat mengambil atau menerima "
+            "pesanan.",
+        ],
+        list(order.seller_orders),
+    )
+    for part in order.seller_orders:
+        _new_order_for(part, cash=True)
+
+
+def order_paid(order: Order) -> None:
+    _to_shopper(
+        order,
+        f"Pembayaran {order.code} diterima",
+        [
+            f"Transfer {format_rupiah(order.total)} untuk pesanan {order.code} sudah kami "
+            "terima. Penjual kini menyiapkan pesanan Anda.",
+        ],
+        list(order.seller_orders),
+    )
+    for part in order.seller_orders:
+        _new_order_for(part, cash=False)
+
+
+def part_dispatched(part: SellerOrder) -> None:
+    order = part.order
+    if part.status == SellerOrderStatus.SHIPPED:
+        subject = f"Pesanan {order.code} sedang diantar"
+        words = f"{part.member.shop_name} sedang mengantar pesanan Anda."
+    else:
+        subject = f"Pesanan {order.code} siap diambil"
+        words = (
+            f"Pesanan Anda di {part.member.shop_name} siap diambil di {part.member.address or ''} "
+            f"Desa {part.member.desa}, Kec. {part.member.kecamatan.name}."
+        )
+    if order.payment_method == PaymentMethod.CASH:
+        words += f" Siapkan uang tunai {format_rupiah(part.total)}."
+    _to_shopper(order, subject, [words], [part])
+
+
+def part_cancelled(part: SellerOrder) -> None:
+    order = part.order
+    refund = (
+        [
+            f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan bendahara Aspikmas "
+            "ke rekening Anda. Balas email ini dengan nomor rekening bila belum tercatat."
+        ]
+        if part.refund_amount
+        else []
+    )
+    _to_shopper(
+        order,
+        f"Bagian pesanan {order.code} dibatalkan penjual",
+        [f"{part.member.shop_name} membatalkan bagiannya: {part.cancel_reason}", *refund],
+        [part],
+    )
+    _to_member(
+        part,
+        f"Pesanan {order.code} dibatalkan",
+        [f"Anda membatalkan pesanan {order.code}: {part.cancel_reason}"],
+    )
+
+
+def order_cancelled(order: Order, *, expired: bool) -> None:
+    reason = (
+        "Batas waktu pembayaran sudah lewat, jadi pesanan dibatalkan otomatis dan stoknya "
+        "dikembalikan. Silakan pesan lagi bila masih berminat."
+        if expired
+        else "Pesanan dibatalkan sesuai permintaan Anda."
+    )
+    _to_shopper(order, f"Pesanan {order.code} dibatalkan", [reason], list(order.seller_orders))
+    if order.payment_method == PaymentMethod.CASH:
+        for part in order.seller_orders:
+            _to_member(
+                part,
+                f"Pesanan {order.code} dibatalkan pembeli",
+                [f"Pembeli membatalkan pesanan {order.code}. Tidak perlu disiapkan lagi."],
+            )

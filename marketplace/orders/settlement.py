@@ -1,0 +1,179 @@
+"""Settlement: the rules that turn order events into ledger postings
+(DESIGN.md, Ledger). Each function posts one transaction through
+`ledger.services.post` with an idempotency key derived from the event, so
+running it twice posts once. Signs: debit positive, credit negative.
+
+    bank transfer paid   cash:bank            +total
+                         payable:member:<id>:pending   -(lines - commission + delivery), per part
+                         income:commission:<fund>      -commission, split by the order's shares
+                         income:transfer-code          -unique code
+    cash received        payable:member:<id>:available +commission (the member owes it)
+                         income:commission:<fund>      -commission
+    part completed       pending +share, available -share          (bank transfer only)
+    part refunded        the part's share of the sale, reversed, owed to the shopper
+                         on payable:shopper-refunds (and the unique code with the last part)
+    refund paid back     payable:shopper-refunds +amount, cash:bank -amount
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from marketplace.accounts.models import User
+from marketplace.core.money import split
+from marketplace.ledger.models import LedgerTransaction, TransactionKind
+from marketplace.ledger.services import post
+from marketplace.orders.models import Order, SellerOrder
+
+CASH_BANK = "cash:bank"
+TRANSFER_CODE = "income:transfer-code"
+SHOPPER_REFUNDS = "payable:shopper-refunds"
+
+
+def pending_account(member_id: int) -> str:
+    return f"payable:member:{member_id}:pending"
+
+
+def available_account(member_id: int) -> str:
+    return f"payable:member:{member_id}:available"
+
+
+def fund_accounts(part: SellerOrder) -> dict[str, str]:
+    """Where each share of the part's commission goes: the association's
+    empowerment fund, the central office, and the member's kecamatan chapter."""
+    return {
+        "empowerment": "income:commission:empowerment",
+        "central": "income:commission:central",
+        "kecamatan": f"income:commission:kecamatan:{part.member.kecamatan.slug}",
+    }
+
+
+def commission_split(part: SellerOrder, order: Order) -> dict[str, int]:
+    """{income account: rupiah} of the part's commission, by the shares
+    snapshotted on the order; the parts add up to the commission exactly."""
+    shares = split(part.commission_total, order.shares)
+    accounts = fund_accounts(part)
+    return {accounts[fund]: amount for fund, amount in shares.items()}
+
+
+def _merged(entries: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """One entry per account, zero amounts dropped."""
+    totals: dict[str, int] = {}
+    for code, amount in entries:
+        totals[code] = totals.get(code, 0) + amount
+    return [(code, amount) for code, amount in totals.items() if amount != 0]
+
+
+def _post(
+    *,
+    key: str,
+    kind: TransactionKind,
+    entries: Iterable[tuple[str, int]],
+    subject: tuple[str, int],
+    memo: str,
+    when: datetime,
+    by: User | None,
+) -> LedgerTransaction | None:
+    merged = _merged(entries)
+    if not merged:
+        return None  # nothing moves (a free part, no commission)
+    return post(
+        key=key,
+        kind=kind,
+        entries=merged,
+        subject=subject,
+        memo=memo,
+        occurred_at=when,
+        recorded_by=by,
+    )
+
+
+def sale_entries(order: Order) -> list[tuple[str, int]]:
+    """The sale of a bank transfer order: what it posts when paid."""
+    entries: list[tuple[str, int]] = [(CASH_BANK, order.total)]
+    for part in order.seller_orders:
+        entries.append((pending_account(part.member_id), -part.member_share))
+        entries.extend((code, -amount) for code, amount in commission_split(part, order).items())
+    entries.append((TRANSFER_CODE, -order.unique_code))
+    return _merged(entries)
+
+
+def post_transfer_sale(*, order: Order, by: User, when: datetime) -> LedgerTransaction | None:
+    return _post(
+        key=f"order:{order.id}:sale",
+        kind=TransactionKind.SALE,
+        entries=sale_entries(order),
+        subject=("order", order.id),
+        memo=f"Penjualan {order.code} (transfer bank)",
+        when=when,
+        by=by,
+    )
+
+
+def post_cash_sale(*, part: SellerOrder, by: User, when: datetime) -> LedgerTransaction | None:
+    """The member took the cash: they owe the association its commission."""
+    order = part.order
+    entries = [(available_account(part.member_id), part.commission_total)]
+    entries.extend((code, -amount) for code, amount in commission_split(part, order).items())
+    return _post(
+        key=f"seller-order:{part.id}:cash-sale",
+        kind=TransactionKind.SALE,
+        entries=entries,
+        subject=("order", order.id),
+        memo=f"Penjualan {order.code} (tunai, {part.member.shop_name})",
+        when=when,
+        by=by,
+    )
+
+
+def post_release(*, part: SellerOrder, when: datetime) -> LedgerTransaction | None:
+    """A completed part's share moves from pending to available (payable out)."""
+    return _post(
+        key=f"seller-order:{part.id}:release",
+        kind=TransactionKind.ADJUSTMENT,
+        entries=[
+            (pending_account(part.member_id), part.member_share),
+            (available_account(part.member_id), -part.member_share),
+        ],
+        subject=("order", part.order_id),
+        memo=f"Pesanan {part.order.code} selesai: bagian {part.member.shop_name} siap dibayarkan",
+        when=when,
+        by=None,
+    )
+
+
+def refund_entries(part: SellerOrder, *, with_unique_code: bool) -> list[tuple[str, int]]:
+    """The part's share of the sale reversed (it is still pending: only an
+    unfinished part can be cancelled), now owed back to the shopper."""
+    order = part.order
+    unique_code = order.unique_code if with_unique_code else 0
+    entries = [(pending_account(part.member_id), part.member_share)]
+    entries.extend(commission_split(part, order).items())
+    entries.append((TRANSFER_CODE, unique_code))
+    entries.append((SHOPPER_REFUNDS, -(part.total + unique_code)))
+    return _merged(entries)
+
+
+def post_refund(
+    *, part: SellerOrder, with_unique_code: bool, by: User, when: datetime
+) -> LedgerTransaction | None:
+    return _post(
+        key=f"seller-order:{part.id}:refund",
+        kind=TransactionKind.REFUND,
+        entries=refund_entries(part, with_unique_code=with_unique_code),
+        subject=("order", part.order_id),
+        memo=f"Pengembalian dana {part.order.code} ({part.member.shop_name})",
+        when=when,
+        by=by,
+    )
+
+
+def post_refund_paid(*, part: SellerOrder, by: User, when: datetime) -> LedgerTransaction | None:
+    return _post(
+        key=f"seller-order:{part.id}:refund-paid",
+        kind=TransactionKind.REFUND,
+        entries=[(SHOPPER_REFUNDS, part.refund_amount), (CASH_BANK, -part.refund_amount)],
+        subject=("order", part.order_id),
+        memo=f"Dana {part.order.code} ditransfer kembali ke pembeli",
+        when=when,
+        by=by,
+    )
