@@ -268,6 +268,7 @@ def place_order(
         parts.append(
             SellerOrder(
                 member_id=member.id,
+                kecamatan_slug=member.kecamatan.slug,
                 # Cash is paid on handover: the member prepares the part now.
                 status=SellerOrderStatus.NEW if cash else SellerOrderStatus.AWAITING_PAYMENT,
                 delivery_method=method,

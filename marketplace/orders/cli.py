@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from marketplace.accounts.mail import deliver_outbox
 from marketplace.extensions import db

@@ -61,15 +61,15 @@ def _aware(moment: datetime) -> datetime:
 def lock_order(order: Order) -> Order:
     """Take the order's row lock (PostgreSQL; SQLite has one writer) and
     reload it and its parts as committed, so the checks that follow see what
-    another transaction may have just written."""
-    db.session.execute(
+    another transaction may have just written. The rows must be fetched:
+    the ORM refreshes the objects as it reads them, not when the query runs."""
+    return db.session.scalars(
         select(Order)
         .where(Order.id == order.id)
         .with_for_update(of=Order)
         .options(selectinload(Order.seller_orders).selectinload(SellerOrder.lines))
         .execution_options(populate_existing=True)
-    )
-    return order
+    ).one()
 
 
 def _flush() -> None:
@@ -118,12 +118,21 @@ def confirm_transfer(
     amount but the order's exact total is refused and nothing is written."""
     now = _now(now)
     lock_order(order)
+    if order.payment_method == PaymentMethod.CASH:
+        raise InvalidTransition(
+            f"Pesanan {order.code} dibayar tunai kepada penjual, bukan lewat transfer."
+        )
     if not order.is_awaiting_transfer:
         raise InvalidTransition(
             f"Pesanan {order.code} tidak sedang menunggu transfer (status: {order.status_label})."
         )
-    if type(amount) is not int or amount != order.total:
-        difference = (amount if isinstance(amount, int) else 0) - order.total
+    if type(amount) is not int:  # a float, a bool or a text is no amount of rupiah
+        raise PaymentMismatch(
+            f"Jumlah diterima harus rupiah bulat, tepat {format_rupiah(order.total)}. "
+            "Pesanan tidak ditandai lunas."
+        )
+    if amount != order.total:
+        difference = amount - order.total
         words = "lebih" if difference > 0 else "kurang"
         raise PaymentMismatch(
             f"Jumlah diterima {format_rupiah(amount)} tidak sama dengan tagihan "
@@ -181,6 +190,8 @@ def cancel_order(
     if order.buyer_id != by.id:
         raise OrderError("Pesanan ini bukan milik Anda.")
     lock_order(order)
+    if order.status == OrderStatus.CANCELLED:
+        raise InvalidTransition(f"Pesanan {order.code} sudah dibatalkan.")
     if not order.is_cancellable:
         if order.status == OrderStatus.PENDING_PAYMENT:
             raise InvalidTransition(
@@ -191,11 +202,13 @@ def cancel_order(
     order.set_status(OrderStatus.CANCELLED)
     order.cancelled_at = now
     order.cancel_reason = reason.strip()[:REASON_LENGTH] or "Dibatalkan pembeli."
-    for part in order.seller_orders:
+    # A part a member cancelled already gave its stock back (or kept it).
+    open_parts = [part for part in order.seller_orders if part.is_open]
+    for part in open_parts:
         part.set_status(SellerOrderStatus.CANCELLED)
         part.cancelled_at = now
     _flush()
-    release_stock(quantities=order_quantities(order))
+    release_stock(quantities=line_quantities(line for part in open_parts for line in part.lines))
     notify.order_cancelled(order, expired=False)
     return order
 
@@ -238,15 +251,18 @@ def _move(part: SellerOrder, status: SellerOrderStatus) -> None:
     part.set_status(status)
 
 
-def start_processing(*, part: SellerOrder, member: Member) -> SellerOrder:
+def start_processing(
+    *, part: SellerOrder, member: Member, now: datetime | None = None
+) -> SellerOrder:
     _own(part, member)
     lock_order(part.order)
     _move(part, SellerOrderStatus.PROCESSING)
+    part.processing_at = _now(now)
     _flush()
     return part
 
 
-def dispatch(*, part: SellerOrder, member: Member) -> SellerOrder:
+def dispatch(*, part: SellerOrder, member: Member, now: datetime | None = None) -> SellerOrder:
     """Sent on its way (delivery) or ready at the shop (pickup)."""
     _own(part, member)
     lock_order(part.order)
@@ -256,6 +272,7 @@ def dispatch(*, part: SellerOrder, member: Member) -> SellerOrder:
         else SellerOrderStatus.READY_FOR_PICKUP
     )
     _move(part, status)
+    part.dispatched_at = _now(now)
     _flush()
     notify.part_dispatched(part)
     return part
@@ -327,8 +344,13 @@ def cancel_part(
     if not reason:
         raise OrderError("Tulis alasan pembatalan untuk pembeli.")
     order = lock_order(part.order)
+    # Not `_move`: awaiting_payment -> cancelled is the whole unpaid order's
+    # cancel (shopper or expiry), never one member's.
     if part.status not in (SellerOrderStatus.NEW, SellerOrderStatus.PROCESSING):
-        _move(part, SellerOrderStatus.CANCELLED)  # raises: only new or processing parts
+        raise InvalidTransition(
+            f"Pesanan ini {part.status_label.lower()}; hanya pesanan baru atau sedang "
+            "disiapkan yang bisa dibatalkan penjual."
+        )
     part.set_status(SellerOrderStatus.CANCELLED)
     part.cancelled_at = now
     part.cancel_reason = reason
@@ -345,7 +367,9 @@ def cancel_part(
     if restock:
         release_stock(quantities=line_quantities(part.lines))
     if part.refund_amount:
-        settlement.post_refund(part=part, with_unique_code=not others_open, by=member.user, when=now)
+        settlement.post_refund(
+            part=part, with_unique_code=not others_open, by=member.user, when=now
+        )
     notify.part_cancelled(part)
     return part
 
@@ -370,7 +394,10 @@ def release_payable(*, part: SellerOrder, now: datetime | None = None) -> bool:
 
 
 def release_due(*, hold_days: int, now: datetime | None = None) -> int:
-    """Release every completed transfer part whose hold has passed."""
+    """Release every completed transfer part whose hold has passed. The
+    parts are locked as they are read, skipping any another run holds, so
+    two runs at once release each part once (PostgreSQL; SQLite has one
+    writer)."""
     now = _now(now)
     due = db.session.scalars(
         select(SellerOrder)
@@ -382,5 +409,7 @@ def release_due(*, hold_days: int, now: datetime | None = None) -> int:
             Order.payment_method == PaymentMethod.BANK_TRANSFER,
         )
         .order_by(SellerOrder.id)
+        .with_for_update(of=SellerOrder, skip_locked=True)
+        .execution_options(populate_existing=True)
     ).all()
     return sum(release_payable(part=part, now=now) for part in due)

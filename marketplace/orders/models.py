@@ -254,9 +254,14 @@ class Order(db.Model):
     @property
     def is_cancellable(self) -> bool:
         """The shopper may cancel until payment, and for cash until a member
-        has started preparing their part."""
+        has started preparing their part (parts a member cancelled don't count)."""
         return OrderStatus.CANCELLED in ORDER_TRANSITIONS[OrderStatus(self.status)] and all(
-            part.status in (SellerOrderStatus.AWAITING_PAYMENT, SellerOrderStatus.NEW)
+            part.status
+            in (
+                SellerOrderStatus.AWAITING_PAYMENT,
+                SellerOrderStatus.NEW,
+                SellerOrderStatus.CANCELLED,
+            )
             for part in self.seller_orders
         )
 
@@ -313,8 +318,13 @@ class SellerOrder(db.Model):
     subtotal: Mapped[int] = mapped_column(BigInteger)
     commission_total: Mapped[int] = mapped_column(BigInteger)
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The member's kecamatan at checkout: its chapter gets this part's share
+    # of the commission, and gives it back on a refund, whatever moves later.
+    kecamatan_slug: Mapped[str] = mapped_column(String(60), default="", server_default="")
     # Paid: with the order (bank transfer) or when the member took the cash.
     paid_at: Mapped[Timestamp | None]
+    processing_at: Mapped[Timestamp | None]
+    dispatched_at: Mapped[Timestamp | None]
     completed_at: Mapped[Timestamp | None]
     cancelled_at: Mapped[Timestamp | None]
     # What goes back to the shopper for this part, and when the treasurer sent it.

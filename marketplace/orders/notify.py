@@ -129,10 +129,16 @@ def part_dispatched(part: SellerOrder) -> None:
         words = f"{part.member.shop_name} sedang mengantar pesanan Anda."
     else:
         subject = f"Pesanan {order.code} siap diambil"
-        words = (
-            f"Pesanan Anda di {part.member.shop_name} siap diambil di {part.member.address or ''} "
-            f"Desa {part.member.desa}, Kec. {part.member.kecamatan.name}."
+        place = ", ".join(
+            bit
+            for bit in (
+                part.member.address,
+                f"Desa {part.member.desa}",
+                f"Kec. {part.member.kecamatan.name}",
+            )
+            if bit
         )
+        words = f"Pesanan Anda di {part.member.shop_name} siap diambil di {place}."
     if order.payment_method == PaymentMethod.CASH:
         words += f" Siapkan uang tunai {format_rupiah(part.total)}."
     _to_shopper(order, subject, [words], [part])

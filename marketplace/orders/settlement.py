@@ -39,11 +39,12 @@ def available_account(member_id: int) -> str:
 
 def fund_accounts(part: SellerOrder) -> dict[str, str]:
     """Where each share of the part's commission goes: the association's
-    empowerment fund, the central office, and the member's kecamatan chapter."""
+    empowerment fund, the central office, and the chapter of the kecamatan
+    the member was in at checkout."""
     return {
         "empowerment": "income:commission:empowerment",
         "central": "income:commission:central",
-        "kecamatan": f"income:commission:kecamatan:{part.member.kecamatan.slug}",
+        "kecamatan": f"income:commission:kecamatan:{part.kecamatan_slug}",
     }
 
 

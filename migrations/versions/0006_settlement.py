@@ -45,7 +45,10 @@ def upgrade():
     op.add_column('orders', sa.Column('share_central', sa.Integer(), server_default='30', nullable=False))
     op.add_column('orders', sa.Column('share_kecamatan', sa.Integer(), server_default='20', nullable=False))
 
+    op.add_column('seller_orders', sa.Column('kecamatan_slug', sa.String(length=60), server_default='', nullable=False))
     op.add_column('seller_orders', sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('seller_orders', sa.Column('processing_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('seller_orders', sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('seller_orders', sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('seller_orders', sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True))
     add_column_with(
@@ -89,7 +92,10 @@ def downgrade():
         batch_op.drop_column('refund_amount')
         batch_op.drop_column('cancelled_at')
         batch_op.drop_column('completed_at')
+        batch_op.drop_column('dispatched_at')
+        batch_op.drop_column('processing_at')
         batch_op.drop_column('paid_at')
+        batch_op.drop_column('kecamatan_slug')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_column('share_kecamatan')
         batch_op.drop_column('share_central')

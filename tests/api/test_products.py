@@ -1,16 +1,15 @@
 """GET /api/v1/products and /api/v1/products/<id>: what a client of the API
 relies on. Every answer is also checked against the OpenAPI document."""
 
-from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.catalog.models import ProductImage
 from marketplace.extensions import db
 from tests.api.conftest import Catalog
 from tests.factories import ProductFactory
+from tests.sql import recorded_statements
 
 LIST = "/api/v1/products"
 DETAIL = "/api/v1/products/{product_id}"
@@ -209,18 +208,6 @@ def test_empty_catalog_is_one_empty_page(app, get_valid):
     assert (body["items"], body["total"], body["page"], body["pages"]) == ([], 0, 1, 1)
 
 
-@contextmanager
-def counted_queries():
-    statements: list[str] = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_a_page_costs_the_same_queries_whatever_its_size(app, client):
@@ -235,7 +222,7 @@ def test_a_page_costs_the_same_queries_whatever_its_size(app, client):
     counts = {}
     for per_page in (2, 20):
         db.session.remove()  # no help from objects the test already holds
-        with counted_queries() as statements:
+        with recorded_statements() as statements:
             response = client.get(LIST, query_string={"per_halaman": per_page})
         assert len(response.json["items"]) == per_page
         assert all(len(item["images"]) == 2 for item in response.json["items"])

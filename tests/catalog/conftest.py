@@ -1,27 +1,11 @@
 """Catalog fixtures: a counter of the SQL statements a request runs."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.extensions import db
-
-
-@contextmanager
-def recorded_statements() -> Iterator[list[str]]:
-    """Every SQL statement sent to the database while inside."""
-    statements: list[str] = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.sql import recorded_statements
 
 
 @pytest.fixture

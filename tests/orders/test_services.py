@@ -14,6 +14,7 @@ from marketplace.orders.checkout import (
     PriceChanged,
     new_idempotency_key,
 )
+from marketplace.orders.fulfilment import cancel_order
 from marketplace.orders.models import (
     CartLine,
     InvalidTransition,
@@ -22,7 +23,6 @@ from marketplace.orders.models import (
     OrderStatus,
     SellerOrderStatus,
 )
-from marketplace.orders.fulfilment import cancel_order
 from marketplace.orders.services import OutOfStock, commission_rate
 from tests.orders.helpers import (
     cart_with,
@@ -80,7 +80,7 @@ def test_place_order_splits_by_member_and_snapshots_lines(app):
 def test_line_keeps_its_snapshot_when_the_product_changes_or_the_variant_goes(app):
     keripik = variant(price=15_000)
     buyer = shopper()
-    order = checkout(buyer, cart_with(buyer, (keripik, 1)))
+    checkout(buyer, cart_with(buyer, (keripik, 1)))
     db.session.commit()
     keripik.product.name = "Nama baru"
     keripik.price = 99_000
