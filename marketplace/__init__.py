@@ -16,6 +16,7 @@ from marketplace.api.views import blueprint as api_blueprint
 from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.members.views import blueprint as members_blueprint
 from marketplace.orders.views import blueprint as orders_blueprint
+from marketplace.treasury.views import blueprint as treasury_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config
 from marketplace.core.jinja import register_filters
 from marketplace.catalog.cache import install_invalidation
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(orders_blueprint)
+    app.register_blueprint(treasury_blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

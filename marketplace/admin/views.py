@@ -1,20 +1,31 @@
 """The association admin's screens (under /pengurus): membership applications
-and members, and the review of certificates. Only Role.ADMIN gets in."""
+and members, the review of certificates, and commission rates by category
+and by member. Only Role.ADMIN gets in."""
 
-from datetime import UTC, datetime, timedelta, timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from marketplace.accounts.access import role_required
 from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.models import Role, User
 from marketplace.admin import queries
-from marketplace.admin.forms import DecisionForm
+from marketplace.admin.forms import CommissionRateForm, DecisionForm, percent
 from marketplace.catalog import certificates as certificate_rules
+from marketplace.catalog import queries as catalog_queries
+from marketplace.catalog.categories import set_category_commission
 from marketplace.catalog.certificates import CertificateError
-from marketplace.catalog.models import Certificate, CertificateStatus
-from marketplace.core.jinja import tanggal
+from marketplace.catalog.models import Category, Certificate, CertificateStatus
+from marketplace.catalog.services import CatalogError
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
 from marketplace.members import services as member_services
@@ -23,7 +34,7 @@ from marketplace.members.services import MemberAction, MemberError
 
 blueprint = Blueprint("admin", __name__, url_prefix="/pengurus")
 
-WIB = timezone(timedelta(hours=7), "WIB")
+MEMBER_RATE_PREFIX = "komisi"
 MEMBERS_PER_PAGE = 20
 CERTIFICATES_PER_PAGE = 20
 CERTIFICATE_STATUS_LABELS = {
@@ -50,15 +61,6 @@ DECISION_SLUGS = {action: slug for slug, (action, _, _) in MEMBER_DECISIONS.item
 @role_required(Role.ADMIN)
 def require_admin() -> None:
     """Every page of /pengurus is for admins: others get the login page or 403."""
-
-
-@blueprint.app_template_filter("waktu")
-def moment(value: datetime | None) -> str:
-    """`28 November 2026, 14.05 WIB` (naive database times are UTC)."""
-    if value is None:
-        return ""
-    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(WIB)
-    return f"{tanggal(local)}, {local:%H.%M} WIB"
 
 
 def _me() -> User:
@@ -106,7 +108,13 @@ def members():
     )
 
 
-def _member_page(member: Member, *, forms: dict | None = None, error: str | None = None):
+def _member_page(
+    member: Member,
+    *,
+    forms: dict | None = None,
+    error: str | None = None,
+    commission_form: CommissionRateForm | None = None,
+):
     forms = forms or {}
     actions = [
         (action, DECISION_SLUGS[action], forms.get(action) or DecisionForm(prefix=action.value))
@@ -118,6 +126,9 @@ def _member_page(member: Member, *, forms: dict | None = None, error: str | None
         actions=actions,
         error=error,
         decisions=db.session.scalars(member_queries.decisions_of(member.id)).all(),
+        commission_form=commission_form or _rate_form(MEMBER_RATE_PREFIX, member.commission_bps),
+        rate_text=_rate_text(member.commission_bps),
+        default_rate=percent(_default_bps()),
     )
 
 
@@ -238,3 +249,93 @@ def reject_certificate(certificate_id: int):
     db.session.commit()
     flash(f"Sertifikat {certificate.label} nomor {certificate.number} ditolak.", "success")
     return _back_to_certificates()
+
+
+# --- commission rates ------------------------------------------------------------
+
+
+def _default_bps() -> int:
+    return current_app.config["COMMISSION_DEFAULT_BPS"]
+
+
+def _rate_text(bps: int | None) -> str | None:
+    return None if bps is None else f"{percent(bps)} %"
+
+
+def _rate_form(prefix: str, bps: int | None) -> CommissionRateForm:
+    return CommissionRateForm(prefix=prefix, formdata=None, data={"rate": bps})
+
+
+def _category_prefix(category_id: int) -> str:
+    return f"kategori-{category_id}"
+
+
+def _commission_page(
+    *, refused: int | None = None, form: CommissionRateForm | None = None, error: str | None = None
+) -> str:
+    """Categories with their rates. A refused change to category `refused`
+    shows the submitted `form` and the `error` on that category's row."""
+    rows = [
+        {
+            "category": category,
+            "rate": _rate_text(category.commission_bps),
+            "form": form if category.id == refused and form else _rate_form(
+                _category_prefix(category.id), category.commission_bps
+            ),
+            "error": error if category.id == refused else None,
+        }
+        for category in db.session.scalars(catalog_queries.categories())
+    ]
+    members = db.session.scalars(queries.members_with_own_commission()).all()
+    return render_template(
+        "admin/commission.html",
+        rows=rows,
+        members=[(member, _rate_text(member.commission_bps)) for member in members],
+        default_rate=percent(_default_bps()),
+    )
+
+
+@blueprint.get("/komisi")
+def commission():
+    return _commission_page()
+
+
+@blueprint.post("/komisi/kategori/<int:category_id>")
+def set_category_rate(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    form = CommissionRateForm(prefix=_category_prefix(category.id))
+    if not form.validate_on_submit():
+        return _commission_page(refused=category.id, form=form)
+    try:
+        set_category_commission(category=category, rate_bps=form.rate.data)
+    except CatalogError as refused:
+        db.session.rollback()
+        return _commission_page(refused=category.id, form=form, error=refused.message)
+    db.session.commit()
+    if category.commission_bps is None:
+        done = f"Komisi kategori {category.name} kembali ke bawaan ({percent(_default_bps())} %)."
+    else:
+        done = f"Komisi kategori {category.name} sekarang {percent(category.commission_bps)} %."
+    flash(f"{done} Berlaku untuk pesanan baru.", "success")
+    return redirect(url_for(".commission", _anchor=_category_prefix(category.id)))
+
+
+@blueprint.post("/komisi/anggota/<int:member_id>")
+def set_member_rate(member_id: int):
+    found = db.get_or_404(Member, member_id)
+    form = CommissionRateForm(prefix=MEMBER_RATE_PREFIX)
+    if not form.validate_on_submit():
+        return _member_page(found, commission_form=form)
+    try:
+        member_services.set_member_commission(member=found, rate_bps=form.rate.data)
+    except MemberError as refused:
+        db.session.rollback()
+        return _member_page(found, commission_form=form, error=refused.message)
+    db.session.commit()
+    if found.commission_bps is None:
+        done = f"Komisi khusus {found.shop_name} dihapus: kembali mengikuti kategori produknya."
+    else:
+        rate = percent(found.commission_bps)
+        done = f"Komisi {found.shop_name} sekarang {rate} % untuk semua produknya."
+    flash(f"{done} Berlaku untuk pesanan baru.", "success")
+    return redirect(url_for(".member", member_id=found.id))

@@ -73,10 +73,10 @@ def parse_whole(text: str, *, what: str = "Angka", example: str = "25") -> int |
     raise ValueError(f"{what} harus bilangan bulat, misalnya {example}.")
 
 
-def parse_rupiah(text: str) -> int | None:
+def parse_rupiah(text: str, *, what: str = "Harga") -> int | None:
     """`"Rp15.000"`, `"15.000"`, `"15000"` -> 15000. Sen are refused."""
     cleaned = _CURRENCY.sub("", (text or "").strip())
-    return parse_whole(cleaned, what="Harga", example="15000 atau 15.000")
+    return parse_whole(cleaned, what=what, example="15000 atau 15.000")
 
 
 def thousands(number: int) -> str:
@@ -109,7 +109,7 @@ class WholeNumberField(StringField):
 
 class RupiahField(WholeNumberField):
     def parse(self, text: str) -> int | None:
-        return parse_rupiah(text)
+        return parse_rupiah(text, what=self.what)
 
     def format(self, number: int) -> str:
         return thousands(number)

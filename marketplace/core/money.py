@@ -13,6 +13,11 @@ def format_rupiah(amount: int) -> str:
     return f"{sign}Rp{abs(amount):,}".replace(",", ".")
 
 
+def is_rate(bps: object) -> bool:
+    """A rate in whole basis points from 0 to 100 %."""
+    return isinstance(bps, int) and not isinstance(bps, bool) and 0 <= bps <= BPS_WHOLE
+
+
 def percent_of(amount: int, bps: int) -> int:
     """`bps` basis points of `amount`, rounded half up (away from zero for
     negative amounts) to a whole rupiah, in integer arithmetic only."""

@@ -231,6 +231,7 @@ class ShopProfileEditForm(FlaskForm):
         validators=[_longest(255)],
     )
     offers_pickup = BooleanField("Pembeli boleh mengambil pesanan di alamat toko")
+    accepts_cash = BooleanField("Terima pembayaran tunai saat ambil/antar")
     delivery = FieldList(FormField(DeliveryRateForm), max_entries=60)
     submit = SubmitField("Simpan profil toko")
 
@@ -251,6 +252,7 @@ class ShopProfileEditForm(FlaskForm):
             whatsapp=self.whatsapp.data,
             opening_hours=self.opening_hours.data or "",
             offers_pickup=bool(self.offers_pickup.data),
+            accepts_cash=bool(self.accepts_cash.data),
             delivery_fees={
                 int(row.kecamatan_id.data): row.fee.data
                 for row in self.delivery

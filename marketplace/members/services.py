@@ -17,6 +17,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import AccountError, grant_role, normalise_whatsapp, revoke_role
 from marketplace.core.errors import DomainError
 from marketplace.core.images import ImageRejected, ProcessedImage, process_image
+from marketplace.core.money import is_rate
 from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.members.models import (
@@ -116,6 +117,7 @@ class ShopProfile:
     whatsapp: str
     opening_hours: str
     offers_pickup: bool
+    accepts_cash: bool = False  # shoppers may pay cash on pickup or delivery
     delivery_fees: Mapping[int, int] = field(default_factory=dict)  # kecamatan id -> rupiah
 
 
@@ -331,6 +333,20 @@ def resubmit_application(*, member: Member, details: ApplicationDetails) -> Memb
     return member
 
 
+# --- the commission rate --------------------------------------------------
+
+
+def set_member_commission(*, member: Member, rate_bps: int | None) -> Member:
+    """The admin's own commission rate for `member`'s sales, in basis points
+    (250 = 2,5 %); None clears it, so the category's rate or the default
+    applies. Past orders keep the rate they were sold at."""
+    if rate_bps is not None and not is_rate(rate_bps):
+        raise MemberError("Komisi harus antara 0 % dan 100 %.")
+    member.commission_bps = rate_bps
+    db.session.flush()
+    return member
+
+
 # --- the shop profile -----------------------------------------------------
 
 
@@ -379,6 +395,7 @@ def update_shop_profile(
         "whatsapp": _whatsapp(profile.whatsapp),
         "opening_hours": (profile.opening_hours or "").strip(),
         "offers_pickup": profile.offers_pickup,
+        "accepts_cash": profile.accepts_cash,
     }
     new_logo, new_banner = _picture(logo, "Logo"), _picture(banner, "Banner")
     for name, value in values.items():

@@ -1,6 +1,7 @@
-"""Who may open what under /pengurus (members and certificates): admins only. Anonymous visitors go to
-the login page, everyone else gets 403 and changes nothing; an admin asking
-for an id that does not exist gets 404."""
+"""Who may open what under /pengurus (members, certificates, commission
+rates): admins only. Anonymous visitors go to the login page, everyone else
+gets 403 and changes nothing; an admin asking for an id that does not exist
+gets 404."""
 
 from urllib.parse import urlsplit
 
@@ -8,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import OutboxEmail
-from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
+from marketplace.catalog.models import Category, Certificate, CertificateKind, CertificateStatus
 from marketplace.extensions import db
-from marketplace.members.models import MemberDecision
+from marketplace.members.models import Member, MemberDecision
+from tests.factories import category
 from tests.members.helpers import PEOPLE, log_in, make_people, routes_of
 
 NOT_ADMIN = {"owner": 403, "other_member": 403, "shopper": 403, "anonymous": (302, "/akun/masuk")}
@@ -33,6 +35,14 @@ MATRIX = {
         {"sertifikat-{certificate}-reason": "Uji akses."},
         (302, "/pengurus/sertifikat"),
     ),
+    ("/pengurus/komisi", "GET"): ("/pengurus/komisi", {}, 200),
+    ("/pengurus/komisi/kategori/<int:category_id>", "POST"): (
+        "/pengurus/komisi/kategori/{category}", {"kategori-{category}-rate": "2,5"},
+        (302, "/pengurus/komisi"),
+    ),
+    ("/pengurus/komisi/anggota/<int:member_id>", "POST"): (
+        "/pengurus/komisi/anggota/{owner}", {"komisi-rate": "3"}, (302, None)
+    ),
 }
 EXTRA_ADMIN_CASES = [
     ("GET", "/pengurus/anggota/999999", {}, 404),
@@ -45,6 +55,8 @@ EXTRA_ADMIN_CASES = [
     ("POST", "/pengurus/sertifikat/999999/verifikasi", {}, 404),
     ("POST", "/pengurus/sertifikat/999999/tolak", {}, 404),
     ("GET", "/pengurus/sertifikat?status=bukan&page=99&certificate_id=1", {}, 200),
+    ("POST", "/pengurus/komisi/kategori/999999", {}, 404),
+    ("POST", "/pengurus/komisi/anggota/999999", {}, 404),
 ]
 
 
@@ -54,7 +66,10 @@ def written() -> tuple:
         for model in (MemberDecision, OutboxEmail)
     )
     reviews = db.session.execute(select(Certificate.status, Certificate.reviewed_at)).all()
-    return decisions, emails, reviews
+    rates = db.session.execute(
+        select(Category.commission_bps).order_by(Category.id)
+    ).all() + db.session.execute(select(Member.commission_bps).order_by(Member.id)).all()
+    return decisions, emails, reviews, rates
 
 
 def owner_certificate(owner) -> Certificate:
@@ -68,7 +83,9 @@ def owner_certificate(owner) -> Certificate:
 
 
 def concrete(url: str, people: dict, certificate: Certificate) -> str:
-    return url.format(owner=people["owner"].id, certificate=certificate.id)
+    return url.format(
+        owner=people["owner"].id, certificate=certificate.id, category=category().id
+    )
 
 
 def test_the_matrix_covers_every_admin_route(app):

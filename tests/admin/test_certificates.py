@@ -40,7 +40,7 @@ def test_list_shows_pending_first_with_the_scan(client, admin):
     verified = certificate(CertificateStatus.VERIFIED, number="ID0001halal")
     pending = certificate(CertificateStatus.PENDING, number="ID0002halal", kind=CertificateKind.PIRT)
     pdf = certificate(CertificateStatus.PENDING, number="ID0003halal", scan_key="certificates/b.pdf")
-    rejected = certificate(CertificateStatus.REJECTED, number="ID0004halal",
+    certificate(CertificateStatus.REJECTED, number="ID0004halal",
                            rejection_reason="Pindaian buram.")
     db.session.commit()
     page = client.get("/pengurus/sertifikat").text

@@ -318,6 +318,15 @@ def profile(**changes) -> ShopProfile:
     return ShopProfile(**(values | changes))
 
 
+@pytest.mark.parametrize("accepts", [True, False])
+def test_profile_says_whether_the_shop_takes_cash(app, accepts):
+    member = member_in(MemberStatus.APPROVED, accepts_cash=not accepts)
+    services.update_shop_profile(member=member, profile=profile(accepts_cash=accepts))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Member, member.id).accepts_cash is accepts
+
+
 def test_profile_saves_what_the_shop_page_shows(app):
     member = member_in(MemberStatus.APPROVED, slug="toko-lama")
     sokaraja, kembaran = kecamatan("sokaraja"), kecamatan("kembaran")

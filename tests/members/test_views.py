@@ -263,6 +263,44 @@ def test_profile_mistakes_are_explained_and_nothing_changes(client, login_as, ro
     assert db.session.scalars(select(DeliveryRate)).all() == []
 
 
+def cash_ticked(html: str) -> bool:
+    box = re.search(r'<input[^>]*id="accepts_cash"[^>]*>', html)
+    return box is not None and "checked" in box.group(0)
+
+
+def test_profile_page_asks_whether_the_shop_takes_cash(client, login_as):
+    member = member_in(MemberStatus.APPROVED, accepts_cash=True)
+    login_as(member.user)
+    page = client.get("/anggota/toko").text
+    assert (
+        '<label class="form-check-label" for="accepts_cash">'
+        "Terima pembayaran tunai saat ambil/antar</label>"
+    ) in page
+    assert cash_ticked(page)
+
+
+@pytest.mark.parametrize(("ticked", "accepts"), [({"accepts_cash": "y"}, True), ({}, False)])
+def test_member_chooses_whether_to_take_cash(client, login_as, ticked, accepts):
+    member = member_in(MemberStatus.APPROVED, accepts_cash=not accepts)
+    login_as(member.user)
+    response = client.post("/anggota/toko", data=profile_form() | ticked)
+    assert response.status_code == 302, response.text
+    db.session.refresh(member)
+    assert member.accepts_cash is accepts
+
+
+def test_a_refused_profile_leaves_cash_as_it_was(client, login_as):
+    member = member_in(MemberStatus.APPROVED)
+    login_as(member.user)
+    response = client.post(
+        "/anggota/toko", data=profile_form(whatsapp="12") | {"accepts_cash": "y"}
+    )
+    assert response.status_code == 200
+    assert cash_ticked(response.text)
+    db.session.expire_all()
+    assert db.session.get(Member, member.id).accepts_cash is False
+
+
 def test_a_logo_that_is_not_a_picture_is_refused_with_a_message(client, login_as):
     member = member_in(MemberStatus.APPROVED)
     login_as(member.user)

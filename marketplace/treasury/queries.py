@@ -1,0 +1,131 @@
+"""Reads for the treasurer: the Selects behind the transfer queue and the
+refunds list (the caller runs or paginates them), and a summary of the
+ledger's main balances read through `ledger.balances`."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from marketplace.ledger import balances as ledger
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod, SellerOrder
+from marketplace.orders.settlement import CASH_BANK, SHOPPER_REFUNDS, TRANSFER_CODE
+
+AWAITING_TRANSFER = (
+    Order.status == OrderStatus.PENDING_PAYMENT,
+    Order.payment_method == PaymentMethod.BANK_TRANSFER,
+)
+HAS_REFUND = SellerOrder.refund_amount > 0
+REFUND_OWED = SellerOrder.refund_paid_at.is_(None)
+
+# The commission funds (DESIGN.md, Ledger), as the treasurer calls them.
+FUNDS = {
+    "income:commission:empowerment": "Dana pemberdayaan anggota",
+    "income:commission:central": "Kantor pusat",
+}
+KECAMATAN_FUNDS = "income:commission:kecamatan:"
+
+
+def transfers_awaiting(*, code: str | None = None, amount: int | None = None) -> Select:
+    """Orders waiting for the treasurer to see their bank transfer, oldest
+    first; narrowed to an order code or an exact amount when given."""
+    statement = select(Order).where(*AWAITING_TRANSFER)
+    wanted = [Order.code == code] if code else []
+    if amount is not None:
+        wanted.append(Order.total == amount)
+    if wanted:
+        statement = statement.where(or_(*wanted))
+    return statement.order_by(Order.placed_at, Order.id)
+
+
+def transfer_counts(now: datetime) -> Select:
+    """(waiting, of which past their deadline)."""
+    overdue = func.coalesce(func.sum(case((Order.expires_at <= now, 1), else_=0)), 0)
+    return select(func.count(Order.id), overdue).where(*AWAITING_TRANSFER)
+
+
+def order_awaiting_transfer(code: str) -> Select:
+    """The order with this code, whatever its status (the service says why
+    it cannot be confirmed), with what confirming it touches."""
+    return (
+        select(Order)
+        .where(Order.code == code)
+        .options(selectinload(Order.seller_orders).selectinload(SellerOrder.member))
+    )
+
+
+def refunds() -> Select:
+    """Parts with money to give back: owed first (oldest cancellation
+    first), then those paid back (latest first)."""
+    return (
+        select(SellerOrder)
+        .join(SellerOrder.order)
+        .where(HAS_REFUND)
+        .options(contains_eager(SellerOrder.order), selectinload(SellerOrder.member))
+        .order_by(
+            case((REFUND_OWED, 0), else_=1),
+            SellerOrder.refund_paid_at.desc(),  # all empty among those owed
+            SellerOrder.cancelled_at,
+            SellerOrder.id,
+        )
+    )
+
+
+def refunds_owed_total() -> Select:
+    """(parts, rupiah) still to be paid back to shoppers."""
+    return select(
+        func.count(SellerOrder.id), func.coalesce(func.sum(SellerOrder.refund_amount), 0)
+    ).where(HAS_REFUND, REFUND_OWED)
+
+
+def refund_part(part_id: int) -> Select:
+    return (
+        select(SellerOrder)
+        .where(SellerOrder.id == part_id)
+        .options(selectinload(SellerOrder.order), selectinload(SellerOrder.member))
+    )
+
+
+@dataclass(frozen=True)
+class LedgerSummary:
+    """The balances the treasurer looks at first, natural-signed (see
+    ledger.models): money in the bank, income by fund, what is owed."""
+
+    bank: int
+    income: list[tuple[str, int]]
+    payable_pending: int
+    payable_available: int
+    owed_by_members: int
+    shopper_refunds: int
+
+    @property
+    def income_total(self) -> int:
+        return sum(amount for _, amount in self.income)
+
+
+def ledger_summary() -> LedgerSummary:
+    income = ledger.balances("income")
+    payables = ledger.balances("payable")
+    members = {
+        code: amount for code, amount in payables.items() if code.startswith("payable:member:")
+    }
+    available = [amount for code, amount in members.items() if code.endswith(":available")]
+    return LedgerSummary(
+        bank=ledger.balance(CASH_BANK),
+        income=[
+            *((label, income.get(code, 0)) for code, label in FUNDS.items()),
+            (
+                "Cabang kecamatan (27)",
+                sum(amount for code, amount in income.items() if code.startswith(KECAMATAN_FUNDS)),
+            ),
+            ("Kode unik transfer", income.get(TRANSFER_CODE, 0)),
+        ],
+        payable_pending=sum(
+            amount for code, amount in members.items() if code.endswith(":pending")
+        ),
+        # A negative available balance is commission a member owes on cash sales.
+        payable_available=sum(amount for amount in available if amount > 0),
+        owed_by_members=-sum(amount for amount in available if amount < 0),
+        shopper_refunds=payables.get(SHOPPER_REFUNDS, 0),
+    )

@@ -1,0 +1,186 @@
+"""The treasurer's screens (under /bendahara): the home with what waits and
+the main ledger balances, the queue of bank transfers to confirm, and the
+refunds to pay back to shoppers. Only Role.TREASURER gets in."""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from marketplace.accounts.access import role_required
+from marketplace.accounts.mail import deliver_outbox
+from marketplace.accounts.models import Role, User
+from marketplace.catalog.contact import whatsapp_url
+from marketplace.core.money import format_rupiah
+from marketplace.extensions import db
+from marketplace.orders import fulfilment
+from marketplace.orders.models import Order, OrderError, SellerOrder
+from marketplace.treasury import queries
+from marketplace.treasury.forms import RefundPaidForm, TransferConfirmForm, TransferSearchForm
+
+blueprint = Blueprint("treasury", __name__, url_prefix="/bendahara")
+
+TRANSFERS_PER_PAGE = 20
+REFUNDS_PER_PAGE = 20
+
+
+@blueprint.before_request
+@role_required(Role.TREASURER)
+def require_treasurer() -> None:
+    """Every page of /bendahara is for the treasurer: others get the login page or 403."""
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _list_place() -> dict:
+    """Where in a list the treasurer is (search, page), to come back to after a post."""
+    place = {"q": request.args.get("q", ""), "page": request.args.get("page", "")}
+    return {name: value for name, value in place.items() if value}
+
+
+@blueprint.get("")
+def index():
+    waiting, overdue = db.session.execute(queries.transfer_counts(_now())).one()
+    refunds_owed, refunds_total = db.session.execute(queries.refunds_owed_total()).one()
+    return render_template(
+        "treasury/index.html",
+        waiting=waiting,
+        overdue=int(overdue),
+        refunds_owed=refunds_owed,
+        refunds_total=int(refunds_total),  # PostgreSQL sums bigint into numeric
+        summary=queries.ledger_summary(),
+    )
+
+
+# --- bank transfers -------------------------------------------------------------
+
+
+def _transfers_page(*, refused: int | None = None, form: TransferConfirmForm | None = None):
+    """The queue. A refused confirmation of order `refused` shows the
+    submitted `form`, with its errors, open on that order's row."""
+    search = TransferSearchForm(request.args)
+    code, amount = search.terms() if search.validate() else (None, None)
+    searching = bool(code or amount is not None)
+    page = db.paginate(
+        queries.transfers_awaiting(code=code, amount=amount),
+        per_page=TRANSFERS_PER_PAGE,
+        error_out=False,
+    )
+    now = _now()
+    rows = [
+        {
+            "order": order,
+            "overdue": _aware(order.expires_at) <= now,
+            "form": form if order.id == refused and form else TransferConfirmForm.for_order(
+                order.id, formdata=None
+            ),
+            "open": order.id == refused,
+        }
+        for order in page.items
+    ]
+    place = _list_place()
+    return render_template(
+        "treasury/transfers.html",
+        page=page,
+        rows=rows,
+        search=search,
+        searching=searching,
+        here=place,
+        page_args=lambda number: {**place, "page": number},
+    )
+
+
+@blueprint.get("/transfer")
+def transfers():
+    return _transfers_page()
+
+
+@blueprint.post("/transfer/<code>/konfirmasi")
+def confirm_transfer(code: str):
+    order = db.first_or_404(queries.order_awaiting_transfer(code))
+    form = TransferConfirmForm.for_order(order.id)
+    if not form.validate_on_submit():
+        return _transfers_page(refused=order.id, form=form)
+    try:
+        fulfilment.confirm_transfer(
+            order=order, amount=form.amount.data, by=_me(), note=form.note.data or ""
+        )
+    except OrderError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+        return redirect(url_for(".transfers", **_list_place()))
+    db.session.commit()
+    deliver_outbox()
+    flash(
+        f"Pesanan {order.code} lunas: {format_rupiah(order.total)} diterima. "
+        "Pembeli dan penjual sudah dikabari lewat email.",
+        "success",
+    )
+    return redirect(url_for(".transfers", **_list_place()))
+
+
+# --- refunds ----------------------------------------------------------------------
+
+
+def _refund_message(part: SellerOrder) -> str:
+    order: Order = part.order
+    return (
+        f"Halo {order.contact_name}, kami dari Pasar Aspikmas. Dana pesanan {order.code} "
+        f"dari {part.member.shop_name} sebesar {format_rupiah(part.refund_amount)} akan "
+        "kami kembalikan. Mohon kirim nama bank, nomor rekening, dan nama pemilik rekening."
+    )
+
+
+@blueprint.get("/pengembalian")
+def refunds():
+    page = db.paginate(queries.refunds(), per_page=REFUNDS_PER_PAGE, error_out=False)
+    rows = [
+        {
+            "part": part,
+            "whatsapp": whatsapp_url(part.order.contact_whatsapp, _refund_message(part))
+            if part.refund_paid_at is None
+            else None,
+        }
+        for part in page.items
+    ]
+    return render_template(
+        "treasury/refunds.html",
+        page=page,
+        rows=rows,
+        form=RefundPaidForm(),
+        here=_list_place(),
+        page_args=lambda number: {"page": number},
+    )
+
+
+@blueprint.post("/pengembalian/<int:part_id>/selesai")
+def refund_paid(part_id: int):
+    part = db.first_or_404(queries.refund_part(part_id))
+    form = RefundPaidForm()
+    if not form.validate_on_submit():
+        flash("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", "danger")
+        return redirect(url_for(".refunds", **_list_place()))
+    try:
+        fulfilment.mark_refund_paid(part=part, by=_me())
+    except OrderError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+        return redirect(url_for(".refunds", **_list_place()))
+    db.session.commit()
+    flash(
+        f"Pengembalian {format_rupiah(part.refund_amount)} untuk pesanan {part.order.code} "
+        f"({part.order.contact_name}) dicatat.",
+        "success",
+    )
+    return redirect(url_for(".refunds", **_list_place()))

@@ -1,0 +1,56 @@
+"""Orders in the states the treasurer works on: waiting for a transfer,
+and parts cancelled after payment with money to give back."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import OutboxEmail, Role
+from marketplace.extensions import db
+from marketplace.ledger.models import LedgerEntry
+from marketplace.orders import fulfilment
+from marketplace.orders.models import Order, PaymentReceipt
+from tests import factories
+from tests.orders.helpers import cart_with, checkout, shopper, variant
+
+
+def treasurer():
+    return factories.UserFactory(roles=[Role.TREASURER], name="Siti Bendahara")
+
+
+def transfer_order(price: int = 15_000, quantity: int = 1, *, placed_hours_ago: float = 0,
+                   overdue: bool = False, name: str = "Sri Lestari") -> Order:
+    """An order waiting for its bank transfer, placed `placed_hours_ago`."""
+    item = variant(price=price, stock=50)
+    buyer = shopper()
+    order = checkout(buyer, cart_with(buyer, (item, quantity)))
+    order.contact_name = name
+    now = datetime.now(UTC)
+    order.placed_at = now - timedelta(hours=placed_hours_ago)
+    order.expires_at = now - timedelta(minutes=5) if overdue else now + timedelta(hours=24)
+    db.session.commit()
+    return order
+
+
+def refund_owed(price: int = 30_000, *, reason: str = "Stok habis") -> tuple:
+    """A paid two-member order with one part cancelled by its member:
+    (order, the refunded part)."""
+    first, second = variant(price=price, stock=5), variant(price=12_000, stock=5)
+    buyer = shopper()
+    order = checkout(buyer, cart_with(buyer, (first, 1), (second, 1)))
+    db.session.commit()
+    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
+    db.session.commit()
+    part = next(p for p in order.seller_orders if p.subtotal == price)
+    fulfilment.cancel_part(part=part, member=part.member, reason=reason)
+    db.session.commit()
+    return order, part
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def money_written() -> tuple[int, int, int]:
+    """Ledger entries, emails, payment receipts: a refused confirmation adds none."""
+    return count(LedgerEntry), count(OutboxEmail), count(PaymentReceipt)

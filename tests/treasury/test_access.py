@@ -1,0 +1,185 @@
+"""Who may open what under /bendahara: the treasurer only. Anonymous
+visitors go to the login page; shoppers, members and admins get 403 and
+change nothing. And the admin's commission pages are the admin's alone:
+the treasurer gets 403 there like everyone else who is not an admin."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role
+from marketplace.catalog.models import Category
+from marketplace.extensions import db
+from marketplace.members.models import Member
+from marketplace.orders.models import Order, SellerOrder
+from tests import factories
+from tests.members.helpers import routes_of
+from tests.treasury.helpers import money_written, refund_owed, transfer_order
+
+PEOPLE = ("anonymous", "shopper", "member", "admin", "treasurer")
+ROLES = {
+    "shopper": [Role.SHOPPER],
+    "member": [Role.MEMBER],
+    "admin": [Role.ADMIN],
+    "treasurer": [Role.TREASURER],
+}
+LOGIN = (302, "/akun/masuk")
+
+# (rule, method) -> (URL, form data, the treasurer's answer)
+TREASURY = {
+    ("/bendahara", "GET"): ("/bendahara", {}, 200),
+    ("/bendahara/transfer", "GET"): ("/bendahara/transfer?q=PA-2&page=1", {}, 200),
+    ("/bendahara/transfer/<code>/konfirmasi", "POST"): (
+        "/bendahara/transfer/{code}/konfirmasi",
+        {"transfer-{order}-amount": "{total}"},
+        (302, "/bendahara/transfer"),
+    ),
+    ("/bendahara/pengembalian", "GET"): ("/bendahara/pengembalian", {}, 200),
+    ("/bendahara/pengembalian/<int:part_id>/selesai", "POST"): (
+        "/bendahara/pengembalian/{part}/selesai", {}, (302, "/bendahara/pengembalian")
+    ),
+}
+ADMIN_COMMISSION = {
+    ("/pengurus/komisi", "GET"): ("/pengurus/komisi", {}, 200),
+    ("/pengurus/komisi/kategori/<int:category_id>", "POST"): (
+        "/pengurus/komisi/kategori/{category}",
+        {"kategori-{category}-rate": "2,5"},
+        (302, "/pengurus/komisi"),
+    ),
+    ("/pengurus/komisi/anggota/<int:member_id>", "POST"): (
+        "/pengurus/komisi/anggota/{member}",
+        {"komisi-rate": "3"},
+        (302, "/pengurus/anggota/{member}"),
+    ),
+}
+
+
+@pytest.fixture
+def world(app):
+    """An order waiting for its transfer and a part with a refund owed."""
+    order = transfer_order()
+    _, part = refund_owed()
+    member = factories.MemberFactory()
+    db.session.commit()
+    return {
+        "code": order.code,
+        "order": order.id,
+        "total": str(order.total),
+        "part": part.id,
+        "category": factories.category().id,
+        "member": member.id,
+    }
+
+
+def fill(text: str, world: dict) -> str:
+    return text.format(**world)
+
+
+def state() -> tuple:
+    """Everything the routes under test could write."""
+    return (
+        money_written(),
+        db.session.execute(select(Order.id, Order.status).order_by(Order.id)).all(),
+        db.session.execute(
+            select(SellerOrder.id, SellerOrder.refund_paid_at).order_by(SellerOrder.id)
+        ).all(),
+        db.session.execute(
+            select(Category.id, Category.commission_bps).order_by(Category.id)
+        ).all(),
+        db.session.execute(select(Member.id, Member.commission_bps).order_by(Member.id)).all(),
+    )
+
+
+def request_as(client, login_as, who: str, world: dict, case: tuple):
+    url, data, _ = case
+    if who != "anonymous":
+        login_as(factories.UserFactory(roles=ROLES[who]))
+    data = {fill(key, world): fill(value, world) for key, value in data.items()}
+    return url, data
+
+
+def check(response, expected, world: dict) -> None:
+    status, location = expected if isinstance(expected, tuple) else (expected, None)
+    assert response.status_code == status
+    if location:
+        assert urlsplit(response.headers["Location"]).path == fill(location, world)
+    if status == 403:
+        assert "Anda tidak memiliki akses ke halaman ini." in response.text
+
+
+def test_the_matrix_covers_every_treasury_route(app):
+    assert routes_of(app, "treasury") == set(TREASURY)
+    assert set(ADMIN_COMMISSION) <= routes_of(app, "admin")
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+@pytest.mark.parametrize(("rule", "method"), list(TREASURY))
+def test_treasury_access(client, login_as, world, rule, method, who):
+    url, data = request_as(client, login_as, who, world, TREASURY[(rule, method)])
+    db.session.expire_all()
+    before = state()
+    response = client.open(fill(url, world), method=method, data=data)
+    expected = {"anonymous": LOGIN, "treasurer": TREASURY[(rule, method)][2]}.get(who, 403)
+    check(response, expected, world)
+    db.session.expire_all()
+    if who != "treasurer":
+        assert state() == before
+    elif method == "POST":
+        assert state() != before
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+@pytest.mark.parametrize(("rule", "method"), list(ADMIN_COMMISSION))
+def test_commission_access(client, login_as, world, rule, method, who):
+    url, data = request_as(client, login_as, who, world, ADMIN_COMMISSION[(rule, method)])
+    db.session.expire_all()
+    before = state()
+    response = client.open(fill(url, world), method=method, data=data)
+    expected = {"anonymous": LOGIN, "admin": ADMIN_COMMISSION[(rule, method)][2]}.get(who, 403)
+    check(response, expected, world)
+    db.session.expire_all()
+    if who != "admin":
+        assert state() == before
+    elif method == "POST":
+        assert state() != before
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("POST", "/bendahara/transfer/PA-TIDAKADA/konfirmasi", 404),
+        ("POST", "/bendahara/pengembalian/999999/selesai", 404),
+        ("GET", "/bendahara/transfer/{code}/konfirmasi", 405),
+        ("GET", "/bendahara/transfer?page=abc&q=" + "9" * 60, 200),
+    ],
+)
+def test_treasurer_edges(client, login_as, world, method, url, status):
+    login_as(factories.UserFactory(roles=[Role.TREASURER]))
+    assert client.open(fill(url, world), method=method).status_code == status
+
+
+def test_posts_without_a_csrf_token_are_refused(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        order = transfer_order()
+        _, part = refund_owed()
+        treasurer = factories.UserFactory(roles=[Role.TREASURER])
+        admin = factories.UserFactory(roles=[Role.ADMIN])
+        db.session.commit()
+        before = state()
+        client = app.test_client()
+        for user, url, data in (
+            (treasurer, f"/bendahara/transfer/{order.code}/konfirmasi",
+             {f"transfer-{order.id}-amount": str(order.total)}),
+            (treasurer, f"/bendahara/pengembalian/{part.id}/selesai", {}),
+            (admin, f"/pengurus/komisi/kategori/{factories.category().id}",
+             {f"kategori-{factories.category().id}-rate": "1"}),
+        ):
+            with client.session_transaction() as session:
+                session["_user_id"] = str(user.id)
+            response = client.post(url, data=data)
+            assert response.status_code == 400
+            assert "Formulir ini sudah kedaluwarsa" in response.text
+        db.session.expire_all()
+        assert state() == before
