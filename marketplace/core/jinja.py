@@ -1,11 +1,13 @@
 """Jinja filters every template may use."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from flask import Flask
 
 from marketplace.core.money import format_rupiah
 
+# Banyumas time: UTC+7 all year round.
+WIB = timezone(timedelta(hours=7), "WIB")
 MONTHS_ID = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
@@ -23,6 +25,26 @@ def tanggal(moment: datetime | None) -> str:
     return f"{moment.day} {MONTHS_ID[moment.month - 1]} {moment.year}"
 
 
+def waktu(moment: datetime | None) -> str:
+    """`28 November 2026, 14.05 WIB`. Stored times are UTC; SQLite hands
+    them back without their zone."""
+    if moment is None:
+        return ""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(WIB)
+    return f"{tanggal(local)}, {local:%H.%M} WIB"
+
+
+def nomor_wa(number: str | None) -> str:
+    """A stored WhatsApp number (`6281234567890`) as people write it: `0812-3456-7890`."""
+    if not number:
+        return ""
+    local = "0" + number[2:] if number.startswith("62") else number
+    groups = [local[:4], local[4:8], local[8:]]
+    return "-".join(group for group in groups if group)
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(rupiah, "rupiah")
     app.add_template_filter(tanggal, "tanggal")
+    app.add_template_filter(waktu, "waktu")
+    app.add_template_filter(nomor_wa, "nomor_wa")

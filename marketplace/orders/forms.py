@@ -1,11 +1,23 @@
-"""Forms of the cart and checkout."""
+"""Forms of the cart, checkout, and the member's fulfilment pages."""
+
+import re
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from marketplace.catalog.forms import RupiahField, parse_whole
 from marketplace.orders.cart import MAX_QUANTITY
+from marketplace.orders.fulfilment import REASON_LENGTH
 from marketplace.orders.models import PaymentMethod
 
 
@@ -67,6 +79,48 @@ class CheckoutForm(FlaskForm):
         "Cara pembayaran",
         choices=[SelectChoice(PaymentMethod.BANK_TRANSFER.value, "Transfer bank")],
         default=PaymentMethod.BANK_TRANSFER.value,
+        # The view adds cash when the cart allows it; place_order refuses the rest in words.
+        validate_choice=False,
         validators=[InputRequired("Pilih cara pembayaran.")],
     )
     idempotency_key = HiddenField()
+
+
+# --- the member's fulfilment pages ----------------------------------------------------
+
+
+class PartAdvanceForm(FlaskForm):
+    """Start preparing a part, or send it / make it ready: only the CSRF token."""
+
+
+class CashField(RupiahField):
+    """Rupiah typed as `150000`, `150.000` or `Rp150.000`."""
+
+    def parse(self, text: str) -> int | None:
+        cleaned = re.sub(r"^rp\.?", "", (text or "").strip(), flags=re.IGNORECASE)
+        return parse_whole(cleaned, what="Uang tunai", example="150000 atau 150.000")
+
+
+class PartCompleteForm(FlaskForm):
+    # Only cash orders show it; the service checks it equals the part's total.
+    cash_received = CashField(
+        "Uang tunai diterima",
+        description="Jumlah yang Anda terima dari pembeli saat serah terima.",
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+class PartCancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Alasan pembatalan",
+        description="Dikirim ke pembeli. Contoh: stok habis, bahan baku tidak tersedia.",
+        validators=[
+            DataRequired("Tulis alasan pembatalan untuk pembeli."),
+            Length(max=REASON_LENGTH, message=f"Alasan paling panjang {REASON_LENGTH} huruf."),
+        ],
+    )
+    restock = BooleanField(
+        "Kembalikan jumlahnya ke stok",
+        default=True,
+        description="Hilangkan centang bila barangnya memang habis.",
+    )

@@ -1,11 +1,19 @@
 """Reads of orders: each returns a Select for the caller to run or paginate."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
-from marketplace.orders.models import Order, OrderStatus, PaymentMethod, SellerOrder
+from marketplace.members.models import Member
+from marketplace.orders.models import (
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    SellerOrder,
+    SellerOrderStatus,
+)
 
 
 def orders_of_buyer(buyer_id: int) -> Select:
@@ -49,4 +57,68 @@ def expired_order_ids(now: datetime) -> Select:
             Order.expires_at <= now,
         )
         .order_by(Order.expires_at, Order.id)
+    )
+
+
+# --- a member's parts (/kelola/pesanan) ----------------------------------------------
+
+
+def _seen_by_member():
+    """A member sees a part once there is something to do: a cash part from
+    the start, a transfer part once the treasurer confirmed the payment (an
+    unpaid transfer that expired or was cancelled never reached them)."""
+    return (SellerOrder.status != SellerOrderStatus.AWAITING_PAYMENT) & (
+        (Order.payment_method == PaymentMethod.CASH) | SellerOrder.paid_at.is_not(None)
+    )
+
+
+def parts_of_member(member_id: int, statuses: Iterable[SellerOrderStatus] = ()) -> Select:
+    """The member's parts, newest order first, with their order and lines;
+    only those in `statuses` when given."""
+    statement = (
+        select(SellerOrder)
+        .join(SellerOrder.order)
+        .where(SellerOrder.member_id == member_id, _seen_by_member())
+        .order_by(Order.placed_at.desc(), SellerOrder.id.desc())
+        .options(
+            contains_eager(SellerOrder.order).joinedload(Order.kecamatan),
+            selectinload(SellerOrder.lines),
+        )
+    )
+    statuses = list(statuses)
+    if statuses:
+        statement = statement.where(SellerOrder.status.in_(statuses))
+    return statement
+
+
+def part_counts_of_member(member_id: int) -> Select:
+    """(status, how many) of the parts the member sees."""
+    return (
+        select(SellerOrder.status, func.count(SellerOrder.id))
+        .join(SellerOrder.order)
+        .where(SellerOrder.member_id == member_id, _seen_by_member())
+        .group_by(SellerOrder.status)
+    )
+
+
+def part_of_member(member_id: int, part_id: int) -> Select:
+    """One of the member's parts with its order, lines and the buyer; anyone
+    else's part (or one they cannot see yet) is not found."""
+    return (
+        select(SellerOrder)
+        .join(SellerOrder.order)
+        .where(SellerOrder.id == part_id, SellerOrder.member_id == member_id, _seen_by_member())
+        .options(
+            contains_eager(SellerOrder.order).joinedload(Order.kecamatan),
+            selectinload(SellerOrder.lines),
+        )
+    )
+
+
+def new_part_count(user_id: int) -> Select:
+    """How many new parts wait for the member of this user (the nav badge)."""
+    return (
+        select(func.count(SellerOrder.id))
+        .join(Member, Member.id == SellerOrder.member_id)
+        .where(Member.user_id == user_id, SellerOrder.status == SellerOrderStatus.NEW)
     )

@@ -7,9 +7,8 @@ association's admins, who verify it. Each write: form -> scan checked and
 stored -> one service -> one commit -> redirect; when anything refuses, the
 stored scan is deleted again, so a refused upload leaves nothing behind."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
@@ -22,23 +21,20 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from marketplace.accounts.models import Role
 from marketplace.catalog import certificates
+from marketplace.catalog.access import approved_member
 from marketplace.catalog.certificates import CertificateError
 from marketplace.catalog.models import CERTIFICATE_LABELS, Certificate, Product
 from marketplace.core.images import MAX_BYTES as MAX_IMAGE_BYTES
 from marketplace.core.storage import storage
 from marketplace.core.uploads import MAX_PDF_BYTES, ScanRejected, process_scan
 from marketplace.extensions import db, login_manager
-from marketplace.members.models import Member, MemberStatus
+from marketplace.members.models import Member
 
 blueprint = Blueprint("certificates", __name__, url_prefix="/kelola/sertifikat")
+member_view = approved_member("catalog/certificates/not_approved.html")
 
 ID = "int(max=2147483647)"
 WHOLE_SHOP = ""
-MEMBER_STATUS_WORDS = {
-    MemberStatus.PENDING: "Pendaftaran keanggotaan Anda sedang diperiksa pengurus.",
-    MemberStatus.REJECTED: "Pendaftaran keanggotaan Anda belum disetujui.",
-    MemberStatus.SUSPENDED: "Keanggotaan Anda sedang dibekukan oleh pengurus.",
-}
 SCAN_HINT = (
     f"Foto (JPEG, PNG, WebP, maks. {MAX_IMAGE_BYTES // (1024 * 1024)} MB) atau PDF "
     f"(maks. {MAX_PDF_BYTES // (1024 * 1024)} MB). Pastikan nomor dan tanggalnya terbaca."
@@ -121,29 +117,6 @@ class CertificateCorrectForm(CertificateDetailsForm):
 
 def _member_of(user_id: int) -> Member | None:
     return db.session.scalar(select(Member).where(Member.user_id == user_id))
-
-
-def member_view(view: Callable) -> Callable:
-    """Let in the logged-in user's approved member, passed as `member`:
-    anonymous users go to the login page, users who are not members get 403,
-    and members not (or no longer) approved a page that says why."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        member = _member_of(current_user.id)
-        if member is None:
-            abort(403)
-        if member.status != MemberStatus.APPROVED:
-            page = render_template(
-                "catalog/certificates/not_approved.html",
-                message=MEMBER_STATUS_WORDS[MemberStatus(member.status)],
-            )
-            return page, 403
-        return view(*args, member=member, **kwargs)
-
-    return wrapped
 
 
 def _certificate_or_404(member: Member, certificate_id: int) -> Certificate:

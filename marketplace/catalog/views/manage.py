@@ -5,25 +5,22 @@ product, variant and photo is looked up within the member's own, so anyone
 else's id is simply not found (404). Each view: form -> one service -> one
 commit -> redirect; a refusal re-renders with its message."""
 
-from collections.abc import Callable
-from functools import wraps
 from itertools import groupby
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_login import current_user
 
 from marketplace.accounts.access import safe_next_path
 from marketplace.catalog import imports, manage_queries, photos, queries, services
+from marketplace.catalog.access import member_view
 from marketplace.catalog.forms import (
     STATUS_LABELS,
     ActionForm,
@@ -37,47 +34,13 @@ from marketplace.catalog.forms import (
 from marketplace.catalog.models import Category, Product, ProductStatus
 from marketplace.catalog.services import BulkUpdateRefused, CatalogError, NotFound
 from marketplace.core.storage import storage
-from marketplace.extensions import db, login_manager
-from marketplace.members.models import Member, MemberStatus
+from marketplace.extensions import db
+from marketplace.members.models import Member
 
 blueprint = Blueprint("manage", __name__, url_prefix="/kelola")
 
 PER_PAGE = 20
 ID = "int(max=2147483647)"
-MEMBER_STATUS_WORDS = {
-    MemberStatus.PENDING: "Pendaftaran keanggotaan Anda sedang diperiksa pengurus.",
-    MemberStatus.REJECTED: "Pendaftaran keanggotaan Anda belum disetujui.",
-    MemberStatus.SUSPENDED: "Keanggotaan Anda sedang dibekukan oleh pengurus.",
-}
-
-
-def member_view(view: Callable) -> Callable:
-    """Let in the logged-in user's approved member, passed as `member`:
-    anonymous users go to the login page, users who are not members get 403,
-    and members not (or no longer) approved a page that says why."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        member = db.session.scalar(manage_queries.member_of_user(current_user.id))
-        if member is None:
-            abort(403)
-        if member.status != MemberStatus.APPROVED:
-            status_url = (
-                url_for("members.status")
-                if "members.status" in current_app.view_functions
-                else "/anggota"
-            )
-            page = render_template(
-                "catalog/manage/not_approved.html",
-                message=MEMBER_STATUS_WORDS[MemberStatus(member.status)],
-                status_url=status_url,
-            )
-            return page, 403
-        return view(*args, member=member, **kwargs)
-
-    return wrapped
 
 
 def _product_or_404(member: Member, product_id: int) -> Product:

@@ -1,13 +1,227 @@
 """A member's orders (/kelola/pesanan): their parts of shoppers' orders,
 moved through processing, shipped or ready for pickup, completed, or
 cancelled with a reason. Nested under the orders blueprint: endpoints are
-`orders.fulfilment.*`."""
+`orders.fulfilment.*`.
 
-from flask import Blueprint, abort
+Only an approved member gets in (catalog.access), and only to their own
+parts: a part is looked up within the member's own, so anyone else's is not
+found (404). A transfer part shows once it is paid; a cash part from the
+start. Each action: form -> one service -> one commit -> emails -> redirect;
+a refusal is flashed and changes nothing."""
+
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from marketplace.accounts.mail import deliver_outbox
+from marketplace.catalog.access import approved_member
+from marketplace.catalog.contact import whatsapp_url
+from marketplace.core.money import format_rupiah
+from marketplace.extensions import db
+from marketplace.members.models import Member
+from marketplace.orders import fulfilment, queries
+from marketplace.orders.forms import PartAdvanceForm, PartCancelForm, PartCompleteForm
+from marketplace.orders.models import (
+    DeliveryMethod,
+    OrderError,
+    PaymentMethod,
+    SellerOrder,
+    SellerOrderStatus,
+)
+from marketplace.orders.timeline import part_timeline
 
 blueprint = Blueprint("fulfilment", __name__, url_prefix="/kelola/pesanan")
+member_view = approved_member("orders/fulfilment/not_approved.html")
+
+PER_PAGE = 20
+ID = "int(max=2147483647)"
+# The list's tabs: ?status=<key> -> (label, the part statuses it shows).
+TABS: dict[str, tuple[str, tuple[SellerOrderStatus, ...]]] = {
+    "baru": ("Baru", (SellerOrderStatus.NEW,)),
+    "disiapkan": ("Disiapkan", (SellerOrderStatus.PROCESSING,)),
+    "dikirim": (
+        "Dikirim / siap diambil",
+        (SellerOrderStatus.SHIPPED, SellerOrderStatus.READY_FOR_PICKUP),
+    ),
+    "selesai": ("Selesai", (SellerOrderStatus.COMPLETED,)),
+    "batal": ("Dibatalkan", (SellerOrderStatus.CANCELLED,)),
+}
 
 
-@blueprint.get("/<int:part_id>")
-def part(part_id: int):
-    abort(404)  # the member's page of one part: built next
+@blueprint.app_template_global()
+def new_part_count() -> int:
+    """New parts waiting for the logged-in member (the badge in their menu)."""
+    if not current_user.is_authenticated:
+        return 0
+    return db.session.scalar(queries.new_part_count(current_user.id)) or 0
+
+
+def _part_or_404(member: Member, part_id: int) -> SellerOrder:
+    return db.one_or_404(queries.part_of_member(member.id, part_id))
+
+
+@blueprint.get("")
+@member_view
+def index(member: Member):
+    chosen = request.args.get("status")
+    chosen = chosen if chosen in TABS else None
+    page = db.paginate(
+        queries.parts_of_member(member.id, TABS[chosen][1] if chosen else ()),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    by_status = dict(db.session.execute(queries.part_counts_of_member(member.id)).all())
+    counts = {
+        key: sum(by_status.get(status, 0) for status in statuses)
+        for key, (_, statuses) in TABS.items()
+    }
+    total = sum(by_status.values())
+    return render_template(
+        "orders/fulfilment/index.html",
+        member=member,
+        page=page,
+        page_args=lambda number: {"status": chosen, "page": number},
+        tabs=[(None, "Semua", total)] + [(key, TABS[key][0], counts[key]) for key in TABS],
+        chosen=chosen,
+        new_parts=counts["baru"],
+        total=total,
+    )
+
+
+def _shopper_message(part: SellerOrder) -> str:
+    order = part.order
+    return (
+        f"Halo {order.contact_name}, saya dari {part.member.shop_name} (Pasar Aspikmas) "
+        f"tentang pesanan {order.code}."
+    )
+
+
+def _page(
+    part: SellerOrder,
+    complete_form: PartCompleteForm | None = None,
+    cancel_form: PartCancelForm | None = None,
+):
+    order = part.order
+    is_cash = order.payment_method == PaymentMethod.CASH
+    is_delivery = part.delivery_method == DeliveryMethod.DELIVERY
+    sent = SellerOrderStatus.SHIPPED if is_delivery else SellerOrderStatus.READY_FOR_PICKUP
+    return render_template(
+        "orders/fulfilment/part.html",
+        member=part.member,
+        part=part,
+        order=order,
+        is_cash=is_cash,
+        is_delivery=is_delivery,
+        steps=part_timeline(part),
+        whatsapp=whatsapp_url(order.contact_whatsapp, _shopper_message(part)),
+        can_process=part.can_become(SellerOrderStatus.PROCESSING),
+        can_dispatch=part.can_become(sent),
+        can_complete=part.can_become(SellerOrderStatus.COMPLETED),
+        can_cancel=part.can_become(SellerOrderStatus.CANCELLED),
+        advance_form=PartAdvanceForm(formdata=None),
+        complete_form=complete_form
+        or PartCompleteForm(formdata=None, cash_received=part.total if is_cash else None),
+        cancel_form=cancel_form or PartCancelForm(formdata=None),
+    )
+
+
+@blueprint.get(f"/<{ID}:part_id>")
+@member_view
+def part(member: Member, part_id: int):
+    return _page(_part_or_404(member, part_id))
+
+
+def _act(part: SellerOrder, change: Callable[[], object], done: Callable[[], str]):
+    """Run the service `change`, commit, send its emails, say `done()` and go
+    back to the part; a refusal is said instead and nothing is kept."""
+    try:
+        change()
+        db.session.commit()
+    except OrderError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+    else:
+        deliver_outbox()
+        flash(done(), "success")
+    return redirect(url_for(".part", part_id=part.id))
+
+
+@blueprint.post(f"/<{ID}:part_id>/proses")
+@member_view
+def start(member: Member, part_id: int):
+    found = _part_or_404(member, part_id)
+    if not PartAdvanceForm().validate_on_submit():
+        return _page(found)
+    return _act(
+        found,
+        lambda: fulfilment.start_processing(part=found, member=member),
+        lambda: f"Pesanan {found.order.code} sedang Anda siapkan.",
+    )
+
+
+@blueprint.post(f"/<{ID}:part_id>/kirim")
+@member_view
+def dispatch(member: Member, part_id: int):
+    found = _part_or_404(member, part_id)
+    if not PartAdvanceForm().validate_on_submit():
+        return _page(found)
+    return _act(
+        found,
+        lambda: fulfilment.dispatch(part=found, member=member),
+        lambda: f"Pesanan {found.order.code}: {found.status_label.lower()}. "
+        "Pembeli sudah diberi tahu lewat email.",
+    )
+
+
+def _completed_words(part: SellerOrder) -> str:
+    words = f"Pesanan {part.order.code} selesai."
+    if part.order.payment_method == PaymentMethod.CASH:
+        words += (
+            f" Tunai {format_rupiah(part.total)} tercatat; komisi "
+            f"{format_rupiah(part.commission_total)} diperhitungkan pada pencairan berikutnya."
+        )
+    return words
+
+
+def _cancelled_words(part: SellerOrder) -> str:
+    words = f"Pesanan {part.order.code} dibatalkan. Pembeli sudah diberi tahu lewat email."
+    if part.refund_amount:
+        words += f" Dana {format_rupiah(part.refund_amount)} dikembalikan bendahara ke pembeli."
+    return words
+
+
+@blueprint.post(f"/<{ID}:part_id>/selesai")
+@member_view
+def complete(member: Member, part_id: int):
+    found = _part_or_404(member, part_id)
+    form = PartCompleteForm()
+    if not form.validate_on_submit():
+        return _page(found, complete_form=form)
+    is_cash = found.order.payment_method == PaymentMethod.CASH
+    return _act(
+        found,
+        lambda: fulfilment.complete(
+            part=found,
+            member=member,
+            hold_days=current_app.config["PAYOUT_HOLD_DAYS"],
+            cash_received=form.cash_received.data if is_cash else None,
+        ),
+        lambda: _completed_words(found),
+    )
+
+
+@blueprint.post(f"/<{ID}:part_id>/batal")
+@member_view
+def cancel(member: Member, part_id: int):
+    found = _part_or_404(member, part_id)
+    form = PartCancelForm()
+    if not form.validate_on_submit():
+        return _page(found, cancel_form=form)
+    return _act(
+        found,
+        lambda: fulfilment.cancel_part(
+            part=found, member=member, reason=form.reason.data, restock=form.restock.data
+        ),
+        lambda: _cancelled_words(found),
+    )

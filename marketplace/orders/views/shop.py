@@ -6,7 +6,6 @@ for anonymous visitors, so the page cannot carry a visitor's CSRF token: its
 form asks `/keranjang/token` for one when it is submitted (static/js/cart.js)
 and posts it like every other form; a post without it is refused."""
 
-from datetime import UTC, datetime, timedelta, timezone
 
 from flask import (
     Blueprint,
@@ -27,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.models import User
+from marketplace.catalog.contact import whatsapp_url
 from marketplace.catalog.models import ProductVariant
 from marketplace.extensions import db
 from marketplace.members.models import Kecamatan
@@ -36,6 +36,7 @@ from marketplace.orders import queries
 from marketplace.orders.checkout import (
     CheckoutRules,
     Contact,
+    accepts_cash,
     existing_order,
     new_idempotency_key,
     place_order,
@@ -47,29 +48,23 @@ from marketplace.orders.forms import (
     CheckoutForm,
     OrderCancelForm,
 )
-from marketplace.orders.models import DeliveryMethod, OrderError
 from marketplace.orders.fulfilment import cancel_order
+from marketplace.orders.models import (
+    PAYMENT_METHOD_LABELS,
+    Cart,
+    Order,
+    OrderError,
+    PaymentMethod,
+    SellerOrder,
+    SellerOrderStatus,
+)
+from marketplace.orders.timeline import part_timeline
 
 blueprint = Blueprint("orders", __name__)
 
 GUEST_CART = "cart"
-WIB = timezone(timedelta(hours=7), "WIB")
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)
 HISTORY_PAGE_SIZE = 20
-
-
-@blueprint.app_template_filter("waktu")
-def moment_wib(moment: datetime | None) -> str:
-    """`29 November 2026 pukul 14.05 WIB` (stored UTC; SQLite forgets the zone)."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(WIB)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} pukul {local:%H.%M} WIB"
+CASH_CHOICE = SelectChoice(PaymentMethod.CASH.value, PAYMENT_METHOD_LABELS[PaymentMethod.CASH])
 
 
 @blueprint.before_app_request
@@ -209,11 +204,7 @@ def _choices() -> dict[int, str]:
     }
 
 
-@blueprint.route("/checkout", methods=["GET", "POST"])
-@login_required
-def checkout():
-    me = _me()
-    cart = carts.cart_of(me)
+def _checkout_form(me: User) -> CheckoutForm:
     form = CheckoutForm(name=me.name, whatsapp=me.whatsapp)
     form.kecamatan.choices = [SelectChoice(0, "Pilih kecamatan")] + [
         SelectChoice(k.id, k.name) for k in _kecamatan_list()
@@ -221,51 +212,89 @@ def checkout():
     if request.method == "GET":
         form.idempotency_key.data = new_idempotency_key()
         form.kecamatan.data = db.session.scalar(queries.last_kecamatan_id(me.id)) or 0
+    return form
+
+
+def _not_ready(summary: carts.CartSummary) -> tuple[str, str] | None:
+    """Why the cart cannot go to checkout yet (flash message and category)."""
+    if summary.is_empty:
+        return "Keranjang Anda masih kosong.", "info"
+    if summary.has_problems:
+        return "Ada yang perlu diperiksa di keranjang sebelum lanjut ke pembayaran.", "warning"
+    return None
+
+
+def _offer_payment(form: CheckoutForm, summary: carts.CartSummary) -> list[str]:
+    """Offer cash only when every member in the cart takes it; the names of
+    the shops that do not (empty when cash is offered)."""
+    members = [group.member for group in summary.groups]
+    if accepts_cash(members):
+        form.payment_method.choices = [*form.payment_method.choices, CASH_CHOICE]
+        return []
+    return [member.shop_name for member in members if not member.accepts_cash]
+
+
+def _place(me: User, cart: Cart, form: CheckoutForm, kecamatan: Kecamatan | None):
+    """Place and commit the order: (order, None), or (None, why it was refused)."""
+    contact = Contact(
+        form.name.data, form.whatsapp.data, form.address.data, kecamatan, form.desa.data
+    )
+    try:
+        order = place_order(
+            buyer=me,
+            cart=cart,
+            contact=contact,
+            choices=_choices(),
+            payment_method=form.payment_method.data,
+            idempotency_key=form.idempotency_key.data or "",
+            rules=CheckoutRules.from_config(current_app.config),
+            order_link=lambda code: url_for(".order", code=code, _external=True),
+        )
+        db.session.commit()
+    except (OrderError, IntegrityError) as refused:
+        db.session.rollback()
+        # The same form submitted twice at once: the other submit placed it.
+        order = existing_order(buyer=me, idempotency_key=form.idempotency_key.data or "")
+        if order is None:
+            return None, getattr(refused, "message", "Pesanan belum tersimpan. Silakan coba lagi.")
+    return order, None
+
+
+def _placed_words(order: Order) -> str:
+    if order.payment_method == PaymentMethod.CASH:
+        return f"Pesanan {order.code} sudah diteruskan ke penjual. Bayar tunai saat ambil/antar."
+    return f"Pesanan {order.code} sudah dibuat. Silakan selesaikan pembayaran."
+
+
+@blueprint.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout():
+    me = _me()
+    cart = carts.cart_of(me)
+    form = _checkout_form(me)
     kecamatan = db.session.get(Kecamatan, form.kecamatan.data or 0)
     summary = carts.summarise(carts.cart_items(cart), kecamatan)
-    if summary.is_empty and request.method == "GET":
-        flash("Keranjang Anda masih kosong.", "info")
+    if request.method == "GET" and (blocked := _not_ready(summary)):
+        flash(*blocked)
         return redirect(url_for(".cart"))
-    if summary.has_problems and request.method == "GET":
-        flash("Ada yang perlu diperiksa di keranjang sebelum lanjut ke pembayaran.", "warning")
-        return redirect(url_for(".cart"))
+    cash_refused_by = _offer_payment(form, summary)
     error = None
-    if "hitung" not in request.form and form.validate_on_submit() and cart is not None:
-        contact = Contact(
-            form.name.data, form.whatsapp.data, form.address.data, kecamatan, form.desa.data
-        )
-        try:
-            order = place_order(
-                buyer=me,
-                cart=cart,
-                contact=contact,
-                choices=_choices(),
-                payment_method=form.payment_method.data,
-                idempotency_key=form.idempotency_key.data or "",
-                rules=CheckoutRules.from_config(current_app.config),
-                order_link=lambda code: url_for(".order", code=code, _external=True),
-            )
-            db.session.commit()
-        except (OrderError, IntegrityError) as refused:
-            db.session.rollback()
-            # The same form submitted twice at once: the other submit placed it.
-            order = existing_order(buyer=me, idempotency_key=form.idempotency_key.data or "")
-            if order is None:
-                error = getattr(refused, "message", "Pesanan belum tersimpan. Silakan coba lagi.")
-        if error is None:
+    if request.method == "POST" and cart is None:
+        error = "Keranjang Anda kosong."
+    elif "hitung" not in request.form and form.validate_on_submit():
+        order, error = _place(me, cart, form, kecamatan)
+        if order is not None:
             deliver_outbox()
-            flash(f"Pesanan {order.code} sudah dibuat. Silakan selesaikan pembayaran.", "success")
+            flash(_placed_words(order), "success")
             return redirect(url_for(".order", code=order.code))
         summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
-    elif request.method == "POST" and cart is None:
-        error = "Keranjang Anda kosong."
     return render_template(
         "orders/checkout.html",
         form=form,
         summary=summary,
         choices=_choices(),
         error=error,
-        delivery=DeliveryMethod,
+        cash_refused_by=cash_refused_by,
     )
 
 
@@ -276,11 +305,42 @@ def history():
     return render_template("orders/history.html", orders=orders)
 
 
+def _member_message(part: SellerOrder) -> str:
+    order = part.order
+    return (
+        f"Halo {part.member.shop_name}, saya {order.contact_name}, pembeli di Pasar Aspikmas. "
+        f"Tentang pesanan {order.code}: "
+    )
+
+
+def _cash_due(order: Order) -> list[SellerOrder]:
+    """The parts of a cash order the shopper still pays on handover."""
+    if order.payment_method != PaymentMethod.CASH:
+        return []
+    return [
+        part
+        for part in order.seller_orders
+        if part.paid_at is None and part.status != SellerOrderStatus.CANCELLED
+    ]
+
+
 @blueprint.get("/pesanan/<code>")
 @login_required
 def order(code: str):
     found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
-    return render_template("orders/order.html", order=found, cancel_form=OrderCancelForm())
+    return render_template(
+        "orders/order.html",
+        order=found,
+        timelines={
+            part.id: part_timeline(part, order_steps=False) for part in found.seller_orders
+        },
+        whatsapp={
+            part.id: whatsapp_url(part.member.whatsapp, _member_message(part))
+            for part in found.seller_orders
+        },
+        cash_due=_cash_due(found),
+        cancel_form=OrderCancelForm(),
+    )
 
 
 @blueprint.post("/pesanan/<code>/batal")
