@@ -1,13 +1,13 @@
 """`flask seed-demo`: a realistic demo shop, seeded once, with photos on disk."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import OutboxEmail, User
 from marketplace.accounts.passwords import verify_password
 from marketplace.catalog.models import (
     Category,
@@ -15,17 +15,141 @@ from marketplace.catalog.models import (
     CertificateStatus,
     Product,
     ProductStatus,
+    ProductVariant,
 )
 from marketplace.catalog.queries import is_public
 from marketplace.core.storage import LocalStorage, storage
-from marketplace.demo.people import LOGINS, MEMBER_LOGIN
+from marketplace.demo.people import LOGINS, MEMBER_LOGIN, SHOPPER_LOGIN
 from marketplace.demo.seed import RecordingStorage, seed_demo_data
 from marketplace.extensions import db
+from marketplace.ledger.balances import balance, trial_balance
+from marketplace.ledger.models import LedgerEntry, LedgerTransaction
 from marketplace.members.models import Member, MemberStatus
+from marketplace.orders.models import (
+    CartLine,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentReceipt,
+    SellerOrder,
+    SellerOrderStatus,
+)
 
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def everything_counted() -> tuple:
+    """What a second seed must not change: rows, stock and the ledger."""
+    return (
+        *(
+            count(model)
+            for model in (
+                User, Member, Product, Order, SellerOrder, OrderLine, PaymentReceipt,
+                CartLine, LedgerTransaction, LedgerEntry, OutboxEmail,
+            )
+        ),
+        db.session.scalar(select(func.coalesce(func.sum(ProductVariant.stock), 0))),
+    )
+
+
+def demo_user(email: str) -> User:
+    return db.session.scalars(select(User).where(User.email == email)).one()
+
+
+def assert_orders_in_every_state(runner) -> None:
+    """The orders of the demo, made through the services: every status of an
+    order and of a part, what each demo login needs to try its pages, and a
+    ledger that holds their postings and balances."""
+    orders = db.session.scalars(select(Order)).all()
+    parts = db.session.scalars(select(SellerOrder)).all()
+    assert {order.status for order in orders} == set(OrderStatus)
+    assert {part.status for part in parts} == set(SellerOrderStatus)
+    assert {order.payment_method for order in orders} == set(PaymentMethod)
+    now = datetime.now(UTC)
+
+    # Checkout snapshotted the lines and kept the stock summaries in step.
+    for order in orders:
+        assert order.total == order.subtotal + order.delivery_total + order.unique_code
+        assert order.subtotal == sum(part.subtotal for part in order.seller_orders)
+        assert aware(order.placed_at) <= now
+    lines = db.session.scalars(select(OrderLine)).all()
+    assert lines and all(
+        line.product_name and line.line_total == line.unit_price * line.quantity > 0
+        for line in lines
+    )
+    for product in db.session.scalars(select(Product).options(selectinload(Product.variants))):
+        assert product.total_stock == sum(variant.stock for variant in product.variants) >= 0
+
+    # The demo member has something in every tab of their fulfilment page.
+    shop = db.session.scalars(
+        select(Member).join(Member.user).where(User.email == MEMBER_LOGIN.email)
+    ).one()
+    assert shop.accepts_cash
+    own = {part.status for part in parts if part.member_id == shop.id}
+    assert {
+        SellerOrderStatus.NEW,
+        SellerOrderStatus.PROCESSING,
+        SellerOrderStatus.SHIPPED,
+        SellerOrderStatus.READY_FOR_PICKUP,
+        SellerOrderStatus.COMPLETED,
+    } <= own
+
+    # The demo shopper has orders in several states and a cart to check out.
+    shopper = demo_user(SHOPPER_LOGIN.email)
+    theirs = [order for order in orders if order.buyer_id == shopper.id]
+    assert len({order.status for order in theirs}) >= 4
+    assert {order.payment_method for order in theirs} == set(PaymentMethod)
+    assert db.session.scalar(
+        select(func.count(CartLine.id)).where(CartLine.cart.has(user_id=shopper.id))
+    )
+    assert len({order.buyer_id for order in orders}) >= 5
+
+    # The treasurer has transfers to confirm (and overdue ones), refunds owed and paid.
+    awaiting = [order for order in orders if order.is_awaiting_transfer]
+    assert sum(aware(order.expires_at) > now for order in awaiting) >= 2
+    overdue = sum(aware(order.expires_at) <= now for order in awaiting)
+    assert overdue >= 1
+    refunds = [part for part in parts if part.refund_amount]
+    assert any(part.refund_paid_at is None for part in refunds)
+    assert any(part.refund_paid_at is not None for part in refunds)
+    cancelled = [order for order in orders if order.status == OrderStatus.CANCELLED]
+    assert any(order.cancel_reason == "Batas waktu pembayaran lewat." for order in cancelled)
+    assert any(order.cancel_reason != "Batas waktu pembayaran lewat." for order in cancelled)
+
+    # The ledger holds the services' postings: the bank has every confirmed
+    # transfer less the refunds sent back, and owes the refunds not yet sent.
+    received = sum(
+        order.total
+        for order in orders
+        if order.payment_method == PaymentMethod.BANK_TRANSFER and order.paid_at is not None
+    )
+    sent_back = sum(part.refund_amount for part in refunds if part.refund_paid_at is not None)
+    assert balance("cash:bank") == received - sent_back > 0
+    assert balance("payable:shopper-refunds") == sum(
+        part.refund_amount for part in refunds if part.refund_paid_at is None
+    )
+    rows = trial_balance()
+    assert sum(row.debit for row in rows) == sum(row.credit for row in rows) > 0
+    check = runner.invoke(args=["ledger", "check"])
+    assert check.exit_code == 0, check.output
+    assert "Buku besar seimbang." in check.output
+
+    # The emails the services queued were dropped, not left to print.
+    assert count(OutboxEmail) == 0
+
+    # The expiry job has the overdue transfers to cancel, and the ledger still balances.
+    expired = runner.invoke(args=["orders", "expire-unpaid"])
+    assert expired.exit_code == 0, expired.output
+    assert f"{overdue} pesanan dibatalkan" in expired.output
+    assert runner.invoke(args=["ledger", "check"]).exit_code == 0
 
 
 def public_products() -> list[Product]:
@@ -76,8 +200,9 @@ def test_seed_demo_builds_a_shop_with_members_products_and_photos(app, runner):
 
 
 def test_seed_demo_never_seeds_twice(app, runner):
-    assert runner.invoke(args=["seed-demo", "--products", "5"]).exit_code == 0
-    before = (count(User), count(Member), count(Product))
+    assert runner.invoke(args=["seed-demo", "--members", "8", "--products", "20"]).exit_code == 0
+    before = everything_counted()
+    assert count(Order) > 0, "orders were placed"
     uploads = sorted(Path(app.config["UPLOAD_DIR"]).rglob("*"))
 
     again = runner.invoke(args=["seed-demo", "--if-empty"])
@@ -86,7 +211,7 @@ def test_seed_demo_never_seeds_twice(app, runner):
     refused = runner.invoke(args=["seed-demo"])
     assert refused.exit_code != 0
 
-    assert (count(User), count(Member), count(Product)) == before
+    assert everything_counted() == before
     assert sorted(Path(app.config["UPLOAD_DIR"]).rglob("*")) == uploads
 
 
@@ -99,16 +224,27 @@ def test_seed_demo_is_deterministic(app, tmp_path):
                 Product.name, Product.min_price, Product.max_price, Product.total_stock
             ).order_by(Product.id)
         ).all()
+        # The order codes and transfer codes are random on purpose; the rest is not.
+        orders = db.session.execute(
+            select(
+                Order.status, Order.payment_method, Order.subtotal, Order.delivery_total,
+                SellerOrder.status, Member.shop_name, SellerOrder.refund_amount > 0,
+            )
+            .join(Order.seller_orders)
+            .join(SellerOrder.member)
+            .order_by(SellerOrder.id)
+        ).all()
         db.session.rollback()
         store.delete_saved()
-        return [tuple(row) for row in rows]
+        return [tuple(row) for row in rows] + [tuple(row) for row in orders]
 
     first = shop_window()
-    assert len(first) == 12
+    assert len([row for row in first if len(row) == 4]) == 12
+    assert len(first) > 12, "orders too"
     assert shop_window() == first
 
 
-def test_full_demo_has_hundreds_of_public_products_in_every_category(app, runner):
+def test_full_demo_has_hundreds_of_public_products_and_orders_in_every_state(app, runner):
     result = runner.invoke(args=["seed-demo"])
 
     assert result.exit_code == 0, result.output
@@ -119,6 +255,7 @@ def test_full_demo_has_hundreds_of_public_products_in_every_category(app, runner
     )
     statuses = set(db.session.scalars(select(Product.status).distinct()))
     assert {ProductStatus.DRAFT, ProductStatus.ARCHIVED} <= statuses
+    assert_orders_in_every_state(runner)
 
 
 def test_demo_has_certificates_in_every_state_with_private_scans(app, runner):

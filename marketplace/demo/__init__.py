@@ -1,6 +1,6 @@
 """`flask seed-demo`: a realistic demo shop in Bahasa Indonesia. The data is
 in `people.py` and `catalogue.py`, the rows are made by `seed.py`, the
-photos drawn by `images.py`."""
+photos drawn by `images.py`, the orders placed by `orders.py`."""
 
 from time import perf_counter
 
@@ -38,7 +38,8 @@ from marketplace.extensions import db
 @with_appcontext
 def seed_demo(if_empty: bool, members: int, products: int) -> None:
     """Load the demo shop into an empty database: four demo logins, the
-    members of Aspikmas with their shops, products and photos."""
+    members of Aspikmas with their shops, products and photos, and orders
+    in every state."""
     if db.session.scalar(select(func.count(User.id))):
         if if_empty:
             click.echo("Data demo sudah ada (ada pengguna); tidak ada yang ditambahkan.")
@@ -60,7 +61,7 @@ def seed_demo(if_empty: bool, members: int, products: int) -> None:
         f"Data demo siap dalam {perf_counter() - started:.1f} detik: "
         f"{summary.members} anggota di {summary.kecamatan} kecamatan, "
         f"{summary.products} produk ({summary.public_products} tayang), {summary.images} foto, "
-        f"{summary.certificates} sertifikat."
+        f"{summary.certificates} sertifikat, {summary.orders} pesanan."
     )
     click.echo("\nAkun demo:")
     for login in LOGINS:

@@ -4,14 +4,12 @@ suspended member, with the decisions behind them. Its own random stream,
 so the rest of the demo stays the same."""
 
 import random
-import secrets
 from datetime import datetime, timedelta
 
 from slugify import slugify
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User, UserRole
-from marketplace.accounts.passwords import hash_password
 from marketplace.demo.people import (
     BANKS,
     LOGINS,
@@ -72,7 +70,7 @@ def _decision(
 
 def _member(
     shop: Shop, kecamatan: dict[str, Kecamatan], rng: random.Random, now: datetime,
-    *, joined_days_ago: int,
+    *, joined_days_ago: int, password_hash: str,
 ) -> Member:
     """A pending membership of `shop`, its owner a shopper nobody logs in as."""
     joined = now - timedelta(days=joined_days_ago)
@@ -80,7 +78,7 @@ def _member(
         email=f"{slugify(shop.name)}@demo.aspikmas.id",
         name=shop.owner,
         whatsapp=f"62857{rng.randrange(10**7, 10**8)}",
-        password_hash=hash_password(secrets.token_urlsafe(32)),
+        password_hash=password_hash,
         role_rows=[UserRole(role=Role.SHOPPER)],
         created_at=joined - timedelta(days=2),
     )
@@ -105,9 +103,12 @@ def _member(
     return member
 
 
-def add_membership_demo(*, approved: list[Member], now: datetime, seed: int) -> None:
+def add_membership_demo(
+    *, approved: list[Member], now: datetime, seed: int, password_hash: str
+) -> None:
     """Bank accounts for the applicants, profiles and approvals for the
-    approved shops; a suspended member and a rejected application."""
+    approved shops; a suspended member and a rejected application, whose
+    owners' `password_hash` is of a password nobody knows."""
     rng = random.Random(seed)
     kecamatan = list(db.session.scalars(select(Kecamatan).order_by(Kecamatan.id)))
     admin_email = next(login.email for login in LOGINS if login.role == Role.ADMIN)
@@ -128,13 +129,19 @@ def add_membership_demo(*, approved: list[Member], now: datetime, seed: int) -> 
             )
 
     kecamatan_named = {k.name: k for k in kecamatan}
-    suspended = _member(SUSPENDED_SHOP, kecamatan_named, rng, now, joined_days_ago=300)
+    suspended = _member(
+        SUSPENDED_SHOP, kecamatan_named, rng, now, joined_days_ago=300,
+        password_hash=password_hash,
+    )
     _shop_profile(rng, suspended, kecamatan)
     _decision(suspended, admin, MemberStatus.APPROVED, now - timedelta(days=290))
     suspended.approved_at = now - timedelta(days=290)
     _decision(suspended, admin, MemberStatus.SUSPENDED, now - timedelta(days=3), SUSPENSION_REASON)
 
-    rejected = _member(REJECTED_APPLICANT, kecamatan_named, rng, now, joined_days_ago=10)
+    rejected = _member(
+        REJECTED_APPLICANT, kecamatan_named, rng, now, joined_days_ago=10,
+        password_hash=password_hash,
+    )
     rejected.bank_name, rejected.bank_account_holder = "BRI", "Siti Maesaroh"
     _decision(rejected, admin, MemberStatus.REJECTED, now - timedelta(days=8), REJECTION_REASON)
     rejected.rejection_reason = REJECTION_REASON

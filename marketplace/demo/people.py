@@ -25,6 +25,16 @@ class Shop:
     about: str
 
 
+@dataclass(frozen=True)
+class Shopper:
+    email: str
+    name: str
+    whatsapp: str
+    kecamatan: str  # as seeded by the migration
+    desa: str
+    street: str
+
+
 # fmt: off
 # One password each, printed by `flask seed-demo`. The member login owns SHOPS[0].
 LOGINS = (
@@ -38,6 +48,8 @@ LOGINS = (
               Role.ADMIN),
 )
 MEMBER_LOGIN = LOGINS[1]
+SHOPPER_LOGIN = LOGINS[0]
+TREASURER_LOGIN = LOGINS[2]
 
 SHOPS = (
     Shop("Keripik Tempe Bu Sri", "Sri Rahayu", "Purwokerto Barat", "Pasir Kidul",
@@ -130,6 +142,29 @@ SHOPS = (
     Shop("Oleh-oleh Ajibarang Barokah", "Wartini", "Ajibarang", "Ajibarang Wetan",
          ("getuk", "keripik", "bumbu"),
          "Pusat oleh-oleh khas Banyumas di jalur selatan Ajibarang."),
+)
+
+# Where the shoppers live: the demo shopper first, then shoppers nobody logs
+# in as, who place the other orders of the demo.
+SHOPPERS = (
+    Shopper("pembeli@demo.aspikmas.id", "Rina Kusumawati", "6281227310045",
+            "Purwokerto Timur", "Mersi", "Jl. Prof. Dr. Suharso No. 21, RT 03/RW 05"),
+    Shopper("andi.wijaya@demo.aspikmas.id", "Andi Wijaya", "6281325567810",
+            "Purwokerto Utara", "Bobosan", "Jl. HR Bunyamin Gg. Mawar No. 7, RT 02/RW 04"),
+    Shopper("dewi.puspitasari@demo.aspikmas.id", "Dewi Puspitasari", "6285640021963",
+            "Sokaraja", "Karangnanas", "Jl. Raya Sokaraja–Banyumas Km 2, RT 01/RW 02"),
+    Shopper("yoga.pratama@demo.aspikmas.id", "Yoga Pratama", "6282226781354",
+            "Kembaran", "Bojongsari", "Perum Griya Bojongsari Blok C-12"),
+    Shopper("lina.marlina@demo.aspikmas.id", "Lina Marlina", "6287837410926",
+            "Purwokerto Selatan", "Karangklesem", "Jl. Gerilya Timur No. 45, RT 04/RW 01"),
+    Shopper("fajar.nugraha@demo.aspikmas.id", "Fajar Nugraha", "6281391047725",
+            "Baturraden", "Karangmangu", "Jl. Raya Baturraden No. 110, RT 05/RW 02"),
+    Shopper("ratna.sari@demo.aspikmas.id", "Ratna Sari", "6285291638402",
+            "Banyumas", "Kedunguter", "Jl. Mruyung No. 3, RT 02/RW 06"),
+    Shopper("hendra.gunawan@demo.aspikmas.id", "Hendra Gunawan", "6289523310877",
+            "Ajibarang", "Ajibarang Kulon", "Jl. Pancasan No. 18, RT 03/RW 03"),
+    Shopper("nurul.aini@demo.aspikmas.id", "Nurul Aini", "6281902238514",
+            "Cilongok", "Pernasidi", "Dusun Karangtengah, RT 06/RW 02"),
 )
 
 # Applications still waiting for the association's approval (no products yet).

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from slugify import slugify
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from marketplace.core.storage import LocalStorage
 from marketplace.demo import images
 from marketplace.demo.certificates import add_certificates_demo
 from marketplace.demo.membership import add_membership_demo
+from marketplace.demo.orders import add_orders_demo
 from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.people import (
     APPLICANTS,
@@ -32,6 +34,7 @@ from marketplace.demo.people import (
 )
 from marketplace.extensions import db
 from marketplace.members.models import Kecamatan, Member, MemberStatus
+from marketplace.orders.checkout import CheckoutRules
 
 SEED = 3302  # the Kemendagri code of Kabupaten Banyumas
 DEMO_DOMAIN = "demo.aspikmas.id"
@@ -46,6 +49,7 @@ class DemoSummary:
     public_products: int = 0
     images: int = 0
     certificates: int = 0
+    orders: int = 0
 
 
 @dataclass
@@ -133,13 +137,16 @@ def _owner(rng: random.Random, shop: Shop, role: Role, password_hash: str, now: 
 
 
 def _members(
-    rng: random.Random, shops: tuple[Shop, ...], applicants: tuple[Shop, ...], now: datetime
+    rng: random.Random,
+    shops: tuple[Shop, ...],
+    applicants: tuple[Shop, ...],
+    now: datetime,
+    unusable: str,
 ) -> list[Member]:
     """The approved members, the member login owning the first shop; the
-    other owners share one hash of a random password nobody knows: they
-    exist to own shops, not to log in. Applicants stay pending."""
+    other owners share `unusable`, the hash of a random password nobody
+    knows: they exist to own shops, not to log in. Applicants stay pending."""
     logins = _logins()
-    unusable = hash_password(secrets.token_urlsafe(32))
     kecamatan = {k.name: k for k in db.session.scalars(select(Kecamatan))}
     members = []
     for index, shop in enumerate(shops + applicants):
@@ -294,20 +301,38 @@ def seed_demo_data(
     members: int = len(SHOPS),
     products: int = DEFAULT_PRODUCTS,
     seed: int = SEED,
+    rules: CheckoutRules | None = None,
+    hold_days: int | None = None,
 ) -> DemoSummary:
     """Add the demo logins, `members` approved members (plus two applicants
-    waiting for approval, one turned back, and one member suspended) and
-    `products` products with their photos."""
+    waiting for approval, one turned back, and one member suspended),
+    `products` products with their photos, and shoppers with orders in
+    every state. `rules` and `hold_days` (days before a finished part's
+    money can be paid out) default to the app's configuration."""
+    if rules is None:
+        rules = CheckoutRules.from_config(current_app.config)
+    if hold_days is None:
+        hold_days = current_app.config["PAYOUT_HOLD_DAYS"]
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
     summary = DemoSummary()
     shops = SHOPS[: max(1, min(members, len(SHOPS)))]
-    approved = _members(rng, shops, APPLICANTS, now)
+    # One hash (argon2 is slow on purpose) for every demo user nobody logs in as.
+    unusable = hash_password(secrets.token_urlsafe(32))
+    approved = _members(rng, shops, APPLICANTS, now, unusable)
     summary.members = len(approved)
     summary.kecamatan = len({member.kecamatan_id for member in approved})
     _products(rng, approved, products, now, storage, summary)
-    add_membership_demo(approved=approved, now=now, seed=seed + 1)
+    add_membership_demo(approved=approved, now=now, seed=seed + 1, password_hash=unusable)
     db.session.flush()
     summary.certificates = add_certificates_demo(storage=storage, now=now, seed=seed + 2)
     db.session.flush()
+    summary.orders = add_orders_demo(
+        members=approved,
+        now=now,
+        seed=seed + 3,
+        rules=rules,
+        hold_days=hold_days,
+        password_hash=unusable,
+    )
     return summary
