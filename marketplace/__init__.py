@@ -13,14 +13,14 @@ from marketplace import cli
 from marketplace.accounts.views import blueprint as accounts_blueprint
 from marketplace.admin.views import blueprint as admin_blueprint
 from marketplace.api.views import blueprint as api_blueprint
+from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
+from marketplace.config import PROJECT_ROOT, check_production, load_config
+from marketplace.core.jinja import register_filters
+from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
 from marketplace.orders.views import blueprint as orders_blueprint
 from marketplace.treasury.views import blueprint as treasury_blueprint
-from marketplace.config import PROJECT_ROOT, check_production, load_config
-from marketplace.core.jinja import register_filters
-from marketplace.catalog.cache import install_invalidation
-from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 
 ERROR_PAGES = {
     400: "Permintaan tidak dapat diproses. Periksa kembali isian Anda.",

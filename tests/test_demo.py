@@ -25,16 +25,8 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance, trial_balance
 from marketplace.ledger.models import LedgerEntry, LedgerTransaction
 from marketplace.members.models import Member, MemberStatus
-from marketplace.orders.models import (
-    CartLine,
-    Order,
-    OrderLine,
-    OrderStatus,
-    PaymentMethod,
-    PaymentReceipt,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import CartLine, Order, OrderLine, PaymentReceipt, SellerOrder
+from marketplace.orders.status import OrderStatus, PaymentMethod, SellerOrderStatus
 
 
 def count(model) -> int:

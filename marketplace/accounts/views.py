@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
+from marketplace.accounts import services
 from marketplace.accounts.access import safe_next_path
 from marketplace.accounts.forms import (
     PasswordForgotForm,
@@ -14,7 +15,6 @@ from marketplace.accounts.forms import (
     UserRegisterForm,
 )
 from marketplace.accounts.mail import deliver_outbox
-from marketplace.accounts import services
 from marketplace.accounts.services import AccountError
 from marketplace.extensions import db, limiter
 

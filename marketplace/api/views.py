@@ -10,13 +10,13 @@ from marketplace.api import openapi, serializers
 from marketplace.api.params import MAX_ID, parse_page_size
 from marketplace.api.queries import images_of
 from marketplace.catalog import queries
-from marketplace.members import queries as member_queries
-from marketplace.catalog.cache import cached_page
 from marketplace.catalog.browse import browse
+from marketplace.catalog.cache import cached_page
 from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import parse_filter
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
+from marketplace.members import queries as member_queries
 from marketplace.members.models import Member
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from marketplace.catalog import queries
-from marketplace.members import queries as member_queries
 from marketplace.catalog.certificates import Badge, badges_for
 from marketplace.catalog.filters import CatalogFilter
 from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
 from marketplace.extensions import db
+from marketplace.members import queries as member_queries
 from marketplace.members.models import Kecamatan
 
 

@@ -36,7 +36,8 @@ from marketplace.members.models import DeliveryRate, Kecamatan, Member
 from marketplace.orders import fulfilment
 from marketplace.orders.cart import add_to_cart, open_cart
 from marketplace.orders.checkout import CheckoutRules, Contact, place_order
-from marketplace.orders.models import DeliveryMethod, Order, PaymentMethod
+from marketplace.orders.models import Order
+from marketplace.orders.status import DeliveryMethod, PaymentMethod
 
 # The demo member's shop (Purwokerto Barat) delivers around Purwokerto, so
 # its fulfilment page can show a part on its way as well as one to pick up.

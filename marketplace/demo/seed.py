@@ -20,10 +20,10 @@ from marketplace.catalog.models import Category, Product, ProductImage, ProductS
 from marketplace.catalog.services import VariantInput, create_product
 from marketplace.core.storage import LocalStorage
 from marketplace.demo import images
+from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.certificates import add_certificates_demo
 from marketplace.demo.membership import add_membership_demo
 from marketplace.demo.orders import add_orders_demo
-from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.people import (
     APPLICANTS,
     LOGINS,

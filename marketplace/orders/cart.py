@@ -14,7 +14,8 @@ from marketplace.catalog.models import Product, ProductStatus, ProductVariant
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.members.models import DeliveryRate, Kecamatan, Member, MemberStatus
-from marketplace.orders.models import Cart, CartLine, OrderError
+from marketplace.orders.models import Cart, CartLine
+from marketplace.orders.status import OrderError
 
 MAX_QUANTITY = 999
 MAX_GUEST_LINES = 30  # the session is a cookie

@@ -12,8 +12,8 @@ order it already placed."""
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,20 +24,17 @@ from marketplace.catalog.models import ProductVariant
 from marketplace.core.money import percent_of
 from marketplace.extensions import db
 from marketplace.members.models import DeliveryRate, Kecamatan, Member
+from marketplace.orders import notify
 from marketplace.orders.cart import cart_items, empty_cart, is_buyable, load_variants
-from marketplace.orders.models import (
-    Cart,
+from marketplace.orders.models import Cart, Order, OrderLine, SellerOrder
+from marketplace.orders.services import commission_rate, reserve_stock
+from marketplace.orders.status import (
     DeliveryMethod,
-    Order,
     OrderError,
-    OrderLine,
     OrderStatus,
     PaymentMethod,
-    SellerOrder,
     SellerOrderStatus,
 )
-from marketplace.orders import notify
-from marketplace.orders.services import commission_rate, reserve_stock
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 CODE_LENGTH = 6

@@ -14,7 +14,8 @@ from flask.cli import with_appcontext
 from marketplace.accounts.mail import deliver_outbox
 from marketplace.extensions import db
 from marketplace.orders import fulfilment, queries
-from marketplace.orders.models import Order, OrderError
+from marketplace.orders.models import Order
+from marketplace.orders.status import OrderError
 
 
 @click.group("orders", help="Pesanan: tugas terjadwal.")

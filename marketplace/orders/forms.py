@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from marketplace.catalog.forms import RupiahField, parse_whole
 from marketplace.orders.cart import MAX_QUANTITY
 from marketplace.orders.fulfilment import REASON_LENGTH
-from marketplace.orders.models import PaymentMethod
+from marketplace.orders.status import PaymentMethod
 
 
 class CartAddForm(FlaskForm):

@@ -18,23 +18,21 @@ from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders import notify, settlement
-from marketplace.orders.models import (
-    SELLER_ORDER_STATUS_LABELS,
-    DeliveryMethod,
-    InvalidTransition,
-    Order,
-    OrderError,
-    OrderStatus,
-    PaymentMethod,
-    PaymentReceipt,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
 from marketplace.orders.services import (
     ConcurrentChange,
     line_quantities,
     order_quantities,
     release_stock,
+)
+from marketplace.orders.status import (
+    SELLER_ORDER_STATUS_LABELS,
+    DeliveryMethod,
+    InvalidTransition,
+    OrderError,
+    OrderStatus,
+    PaymentMethod,
+    SellerOrderStatus,
 )
 
 REASON_LENGTH = 500

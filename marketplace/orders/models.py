@@ -1,12 +1,12 @@
-"""Cart, Order, SellerOrder (one member's part of an order) and OrderLine.
+"""Cart, Order, SellerOrder (one member's part of an order), OrderLine and
+PaymentReceipt.
 
 Money is whole rupiah in BigInteger columns. Each status is a StrEnum with
-its allowed transitions in a dict; `set_status()` checks the dict and raises.
+its allowed transitions in a dict (`status`); `set_status()` checks the dict
+and raises.
 `Order` and `SellerOrder` carry a version counter: a state change written
 from a stale row (a cancel racing a payment or the expiry job) fails with
 StaleDataError instead of overwriting, so exactly one of them wins."""
-
-from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -24,111 +24,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import User
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.db import Timestamp
-from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.members.models import Kecamatan, Member
-
-
-class OrderError(DomainError):
-    """An order rule refused the action."""
-
-
-class InvalidTransition(OrderError):
-    """The order (or its part) cannot move from its status to the one asked for."""
-
-
-class PaymentMethod(StrEnum):
-    BANK_TRANSFER = "bank_transfer"
-    CASH = "cash"
-
-
-class DeliveryMethod(StrEnum):
-    PICKUP = "pickup"
-    DELIVERY = "delivery"
-
-
-class OrderStatus(StrEnum):
-    PENDING_PAYMENT = "pending_payment"
-    PAID = "paid"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
-    PARTIALLY_REFUNDED = "partially_refunded"
-
-
-class SellerOrderStatus(StrEnum):
-    AWAITING_PAYMENT = "awaiting_payment"
-    NEW = "new"
-    PROCESSING = "processing"
-    SHIPPED = "shipped"
-    READY_FOR_PICKUP = "ready_for_pickup"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-
-ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
-    OrderStatus.PAID: frozenset(
-        {OrderStatus.COMPLETED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}
-    ),
-    OrderStatus.PARTIALLY_REFUNDED: frozenset(
-        {OrderStatus.COMPLETED, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}
-    ),
-    OrderStatus.COMPLETED: frozenset(),
-    OrderStatus.CANCELLED: frozenset(),
-    OrderStatus.REFUNDED: frozenset(),
-}
-
-# awaiting_payment -> cancelled: the whole unpaid order is cancelled (shopper or expiry).
-SELLER_ORDER_TRANSITIONS: dict[SellerOrderStatus, frozenset[SellerOrderStatus]] = {
-    SellerOrderStatus.AWAITING_PAYMENT: frozenset(
-        {SellerOrderStatus.NEW, SellerOrderStatus.CANCELLED}
-    ),
-    SellerOrderStatus.NEW: frozenset({SellerOrderStatus.PROCESSING, SellerOrderStatus.CANCELLED}),
-    SellerOrderStatus.PROCESSING: frozenset(
-        {
-            SellerOrderStatus.SHIPPED,
-            SellerOrderStatus.READY_FOR_PICKUP,
-            SellerOrderStatus.CANCELLED,
-        }
-    ),
-    SellerOrderStatus.SHIPPED: frozenset({SellerOrderStatus.COMPLETED}),
-    SellerOrderStatus.READY_FOR_PICKUP: frozenset({SellerOrderStatus.COMPLETED}),
-    SellerOrderStatus.COMPLETED: frozenset(),
-    SellerOrderStatus.CANCELLED: frozenset(),
-}
-
-ORDER_STATUS_LABELS = {
-    OrderStatus.PENDING_PAYMENT: "Menunggu pembayaran",
-    OrderStatus.PAID: "Sudah dibayar",
-    OrderStatus.COMPLETED: "Selesai",
-    OrderStatus.CANCELLED: "Dibatalkan",
-    OrderStatus.REFUNDED: "Dana dikembalikan",
-    OrderStatus.PARTIALLY_REFUNDED: "Dana dikembalikan sebagian",
-}
-SELLER_ORDER_STATUS_LABELS = {
-    SellerOrderStatus.AWAITING_PAYMENT: "Menunggu pembayaran",
-    SellerOrderStatus.NEW: "Pesanan baru",
-    SellerOrderStatus.PROCESSING: "Sedang disiapkan",
-    SellerOrderStatus.SHIPPED: "Sedang diantar",
-    SellerOrderStatus.READY_FOR_PICKUP: "Siap diambil",
-    SellerOrderStatus.COMPLETED: "Selesai",
-    SellerOrderStatus.CANCELLED: "Dibatalkan",
-}
-PAYMENT_METHOD_LABELS = {
-    PaymentMethod.BANK_TRANSFER: "Transfer bank",
-    PaymentMethod.CASH: "Tunai saat ambil/antar",
-}
-DELIVERY_METHOD_LABELS = {
-    DeliveryMethod.PICKUP: "Ambil sendiri",
-    DeliveryMethod.DELIVERY: "Diantar penjual",
-}
-
-
-def _refuse(labels: dict, current: StrEnum, wanted: StrEnum) -> InvalidTransition:
-    return InvalidTransition(
-        f"Status tidak bisa diubah dari “{labels[current]}” menjadi “{labels[wanted]}”."
-    )
+from marketplace.orders.status import (
+    DELIVERY_METHOD_LABELS,
+    ORDER_STATUS_LABELS,
+    ORDER_TRANSITIONS,
+    SELLER_ORDER_STATUS_LABELS,
+    SELLER_ORDER_TRANSITIONS,
+    DeliveryMethod,
+    OrderStatus,
+    PaymentMethod,
+    SellerOrderStatus,
+    refuse_transition,
+)
 
 
 class Cart(db.Model):
@@ -244,7 +153,7 @@ class Order(db.Model):
     def set_status(self, status: OrderStatus) -> None:
         current = OrderStatus(self.status)
         if status not in ORDER_TRANSITIONS[current]:
-            raise _refuse(ORDER_STATUS_LABELS, current, status)
+            raise refuse_transition(ORDER_STATUS_LABELS, current, status)
         self.status = status
 
     @property
@@ -346,7 +255,7 @@ class SellerOrder(db.Model):
     def set_status(self, status: SellerOrderStatus) -> None:
         current = SellerOrderStatus(self.status)
         if status not in SELLER_ORDER_TRANSITIONS[current]:
-            raise _refuse(SELLER_ORDER_STATUS_LABELS, current, status)
+            raise refuse_transition(SELLER_ORDER_STATUS_LABELS, current, status)
         self.status = status
 
     @property

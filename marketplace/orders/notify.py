@@ -7,7 +7,8 @@ from flask import current_app, has_request_context, url_for
 
 from marketplace.accounts.mail import queue_email
 from marketplace.core.money import format_rupiah
-from marketplace.orders.models import Order, PaymentMethod, SellerOrder, SellerOrderStatus
+from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.status import PaymentMethod, SellerOrderStatus
 
 
 def link(endpoint: str, **values: object) -> str:

@@ -7,13 +7,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.members.models import Member
-from marketplace.orders.models import (
-    Order,
-    OrderStatus,
-    PaymentMethod,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.status import OrderStatus, PaymentMethod, SellerOrderStatus
 
 
 def orders_of_buyer(buyer_id: int) -> Select:

@@ -5,10 +5,12 @@ flush and never commit."""
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select, update
+
 from marketplace.catalog.models import Category, Product, ProductVariant
 from marketplace.extensions import db
 from marketplace.members.models import Member
-from marketplace.orders.models import Order, OrderError, OrderLine
+from marketplace.orders.models import Order, OrderLine
+from marketplace.orders.status import OrderError
 
 
 class OutOfStock(OrderError):

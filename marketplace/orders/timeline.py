@@ -7,12 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from marketplace.core.money import format_rupiah
-from marketplace.orders.models import (
-    DeliveryMethod,
-    PaymentMethod,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import SellerOrder
+from marketplace.orders.status import DeliveryMethod, PaymentMethod, SellerOrderStatus
 
 PREPARED = frozenset(
     {

@@ -9,8 +9,9 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.ledger import balances as ledger
-from marketplace.orders.models import Order, OrderStatus, PaymentMethod, SellerOrder
+from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.settlement import CASH_BANK, SHOPPER_REFUNDS, TRANSFER_CODE
+from marketplace.orders.status import OrderStatus, PaymentMethod
 
 AWAITING_TRANSFER = (
     Order.status == OrderStatus.PENDING_PAYMENT,

@@ -14,7 +14,8 @@ from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
-from marketplace.orders.models import Order, OrderError, SellerOrder
+from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.status import OrderError
 from marketplace.treasury import queries
 from marketplace.treasury.forms import RefundPaidForm, TransferConfirmForm, TransferSearchForm
 

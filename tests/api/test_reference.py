@@ -4,7 +4,7 @@ from flask import Flask
 
 from marketplace.api.openapi import DOCUMENT
 from tests.api.conftest import Catalog
-from tests.api.test_products import counted_queries
+from tests.sql import recorded_statements
 
 
 def test_categories_count_public_products(catalog: Catalog, get_valid):
@@ -46,7 +46,7 @@ def test_kecamatan_are_the_27_with_public_product_counts(catalog: Catalog, get_v
 
 def test_reference_lists_cost_two_queries(catalog: Catalog, client):
     for path in ("/api/v1/categories", "/api/v1/kecamatan"):
-        with counted_queries() as statements:
+        with recorded_statements() as statements:
             assert client.get(path).status_code == 200
         assert len(statements) == 2, path  # the rows, and one grouped count
 

@@ -13,12 +13,8 @@ from marketplace.catalog.models import ProductVariant
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from marketplace.orders import fulfilment
-from marketplace.orders.models import (
-    Order,
-    OrderError,
-    PaymentReceipt,
-    SellerOrder,
-)
+from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
+from marketplace.orders.status import OrderError
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, deliver_to, shopper, variant
 

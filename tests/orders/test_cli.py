@@ -11,8 +11,8 @@ from marketplace.accounts.models import OutboxEmail
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance
 from marketplace.orders import fulfilment
-from marketplace.orders.models import OrderStatus, SellerOrderStatus
 from marketplace.orders.settlement import available_account, pending_account
+from marketplace.orders.status import OrderStatus, SellerOrderStatus
 from tests.orders.flows import books_balance, count, member, treasurer, walk_to_dispatched
 from tests.orders.helpers import cart_with, checkout, shopper, stock_of, variant
 

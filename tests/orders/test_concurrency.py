@@ -14,8 +14,9 @@ from marketplace.catalog.models import Product, ProductVariant
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
 from marketplace.orders.checkout import CheckoutRules, new_idempotency_key, place_order
-from marketplace.orders.models import Order, OrderError, OrderLine
+from marketplace.orders.models import Order, OrderLine
 from marketplace.orders.services import OutOfStock
+from marketplace.orders.status import OrderError
 from tests.orders.helpers import contact, shopper, variant
 
 BUYERS = 200

@@ -16,14 +16,9 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances, problems
 from marketplace.orders import fulfilment
 from marketplace.orders.fulfilment import NotYours, PaymentMismatch
-from marketplace.orders.models import (
-    InvalidTransition,
-    OrderLine,
-    OrderStatus,
-    PaymentReceipt,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import OrderLine, PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
+from marketplace.orders.status import InvalidTransition, OrderStatus, SellerOrderStatus
 from tests import factories
 from tests.orders.flows import (
     DEADLINE,

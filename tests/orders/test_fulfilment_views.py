@@ -15,14 +15,9 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerTransaction
 from marketplace.members.models import Member
 from marketplace.orders import fulfilment
-from marketplace.orders.models import (
-    Order,
-    OrderStatus,
-    PaymentReceipt,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
 from marketplace.orders.services import ConcurrentChange
+from marketplace.orders.status import OrderStatus, SellerOrderStatus
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, deliver_to, shopper, stock_of, variant
 from tests.sql import recorded_statements

@@ -1,12 +1,7 @@
 import pytest
 
-from marketplace.orders.models import (
-    InvalidTransition,
-    Order,
-    OrderStatus,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.status import InvalidTransition, OrderStatus, SellerOrderStatus
 
 
 @pytest.mark.parametrize(

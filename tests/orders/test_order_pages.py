@@ -11,7 +11,8 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
-from marketplace.orders.models import Order, PaymentMethod, SellerOrderStatus
+from marketplace.orders.models import Order
+from marketplace.orders.status import PaymentMethod, SellerOrderStatus
 from tests import factories
 from tests.orders.helpers import (
     cart_with,

@@ -20,15 +20,9 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance
 from marketplace.orders import fulfilment
 from marketplace.orders.cli import expire_unpaid
-from marketplace.orders.models import (
-    Order,
-    OrderError,
-    OrderStatus,
-    PaymentReceipt,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
 from marketplace.orders.settlement import available_account, pending_account
+from marketplace.orders.status import OrderError, OrderStatus, SellerOrderStatus
 from tests.orders.flows import (
     DEADLINE,
     MONDAY,

@@ -15,15 +15,9 @@ from marketplace.orders.checkout import (
     new_idempotency_key,
 )
 from marketplace.orders.fulfilment import cancel_order
-from marketplace.orders.models import (
-    CartLine,
-    InvalidTransition,
-    Order,
-    OrderLine,
-    OrderStatus,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import CartLine, Order, OrderLine
 from marketplace.orders.services import OutOfStock, commission_rate
+from marketplace.orders.status import InvalidTransition, OrderStatus, SellerOrderStatus
 from tests.orders.helpers import (
     cart_with,
     checkout,

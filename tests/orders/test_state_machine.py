@@ -40,14 +40,9 @@ from marketplace.orders import cart as carts
 from marketplace.orders import fulfilment
 from marketplace.orders.checkout import CheckoutRules, new_idempotency_key, place_order
 from marketplace.orders.cli import expire_unpaid
-from marketplace.orders.models import (
-    CartLine,
-    Order,
-    OrderError,
-    PaymentReceipt,
-    SellerOrder,
-)
+from marketplace.orders.models import CartLine, Order, PaymentReceipt, SellerOrder
 from marketplace.orders.settlement import available_account, pending_account
+from marketplace.orders.status import OrderError
 from tests import factories
 from tests.conftest import empty_database
 from tests.orders.flows import MONDAY, books_balance, count, member, state, treasurer

@@ -4,7 +4,8 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import OutboxEmail
 from marketplace.extensions import db
-from marketplace.orders.models import CartLine, Order, OrderStatus
+from marketplace.orders.models import CartLine, Order
+from marketplace.orders.status import OrderStatus
 from tests.orders.helpers import (
     cart_with,
     checkout,

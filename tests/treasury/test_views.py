@@ -11,12 +11,8 @@ from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances
 from marketplace.orders import fulfilment
-from marketplace.orders.models import (
-    OrderStatus,
-    PaymentReceipt,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import PaymentReceipt, SellerOrder
+from marketplace.orders.status import OrderStatus, SellerOrderStatus
 from marketplace.treasury import views
 from tests.factories import UserFactory
 from tests.sql import recorded_statements

@@ -14,10 +14,9 @@ from flask import (
 )
 
 from marketplace.catalog import contact, queries
-from marketplace.catalog.certificates import SCAN_FOLDER
-from marketplace.catalog.cache import cached_page
 from marketplace.catalog.browse import browse, member_products
-from marketplace.catalog.certificates import badges_for
+from marketplace.catalog.cache import cached_page
+from marketplace.catalog.certificates import SCAN_FOLDER, badges_for
 from marketplace.catalog.filters import (
     SORT_LABELS,
     CatalogFilter,

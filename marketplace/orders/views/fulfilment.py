@@ -22,13 +22,8 @@ from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders import fulfilment, queries
 from marketplace.orders.forms import PartAdvanceForm, PartCancelForm, PartCompleteForm
-from marketplace.orders.models import (
-    DeliveryMethod,
-    OrderError,
-    PaymentMethod,
-    SellerOrder,
-    SellerOrderStatus,
-)
+from marketplace.orders.models import SellerOrder
+from marketplace.orders.status import DeliveryMethod, OrderError, PaymentMethod, SellerOrderStatus
 from marketplace.orders.timeline import part_timeline
 
 blueprint = Blueprint("fulfilment", __name__, url_prefix="/kelola/pesanan")

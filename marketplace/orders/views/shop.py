@@ -18,8 +18,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
@@ -29,9 +29,9 @@ from marketplace.accounts.models import User
 from marketplace.catalog.contact import whatsapp_url
 from marketplace.catalog.models import ProductVariant
 from marketplace.extensions import db
+from marketplace.members import queries as member_queries
 from marketplace.members.models import Kecamatan
 from marketplace.orders import cart as carts
-from marketplace.members import queries as member_queries
 from marketplace.orders import queries
 from marketplace.orders.checkout import (
     CheckoutRules,
@@ -49,13 +49,11 @@ from marketplace.orders.forms import (
     OrderCancelForm,
 )
 from marketplace.orders.fulfilment import cancel_order
-from marketplace.orders.models import (
+from marketplace.orders.models import Cart, Order, SellerOrder
+from marketplace.orders.status import (
     PAYMENT_METHOD_LABELS,
-    Cart,
-    Order,
     OrderError,
     PaymentMethod,
-    SellerOrder,
     SellerOrderStatus,
 )
 from marketplace.orders.timeline import part_timeline
