@@ -44,10 +44,15 @@ def _shares(raw: str | None) -> dict[str, int]:
         shares = json.loads(raw)
     except json.JSONDecodeError as error:
         raise ConfigError("COMMISSION_SHARES must be JSON") from error
-    if set(shares) != set(DEFAULT_SHARES) or not all(
-        isinstance(v, int) and v >= 0 for v in shares.values()
+    if (
+        not isinstance(shares, dict)
+        or set(shares) != set(DEFAULT_SHARES)
+        or not all(type(v) is int and v >= 0 for v in shares.values())
+        or sum(shares.values()) == 0
     ):
-        raise ConfigError(f"COMMISSION_SHARES needs whole shares for {sorted(DEFAULT_SHARES)}")
+        raise ConfigError(
+            f"COMMISSION_SHARES needs whole shares for {sorted(DEFAULT_SHARES)}, not all zero"
+        )
     return shares
 
 
@@ -118,3 +123,6 @@ def check_production(config: Mapping[str, Any]) -> None:
         raise ConfigError("production shares login limits: set RATELIMIT_STORAGE_URI=redis://...")
     if config["CACHE_TYPE"] == "SimpleCache":
         raise ConfigError("production shares the page cache: set CACHE_REDIS_URL=redis://...")
+    # Emails from cron jobs link to the shop: not to this machine.
+    if "127.0.0.1" in config["PUBLIC_URL"] or "localhost" in config["PUBLIC_URL"]:
+        raise ConfigError("production emails link to the shop: set PUBLIC_URL=https://...")

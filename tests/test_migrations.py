@@ -21,3 +21,23 @@ def test_migration_seeds_the_27_kecamatan_and_categories(app, runner):
     assert len(names) == 27
     assert {"Ajibarang", "Purwokerto Utara", "Wangon"} <= set(names)
     assert db.session.scalar(sa.select(sa.func.count(Category.id))) >= 6
+
+
+def test_settlement_migration_gives_parts_placed_before_it_their_kecamatan(app):
+    from tests import factories
+    from tests.orders.helpers import cart_with, checkout, shopper, variant
+
+    seller = factories.MemberFactory(kecamatan=factories.kecamatan("wangon"))
+    buyer = shopper()
+    order = checkout(buyer, cart_with(buyer, (variant(member=seller), 1)))
+    db.session.commit()
+    order_id = order.id
+    db.session.remove()
+
+    downgrade(revision="0005_orders")
+    upgrade()
+
+    slugs = db.session.scalars(
+        sa.text("SELECT kecamatan_slug FROM seller_orders WHERE order_id = :id"), {"id": order_id}
+    ).all()
+    assert slugs == ["wangon"]

@@ -1,9 +1,10 @@
 """`flask orders expire-unpaid` and `flask orders release-payables`, for cron.
 
-Each order (or part) is its own transaction, committed on its own: a
-failure or a race with a payment leaves the others done. Two runs at once
-are safe: the row lock and the status check let one of them act on an
-order, and the other finds it no longer due."""
+Expiry commits each order on its own: a failure or a race with a payment
+leaves the others done. Two runs at once are safe: the row lock and the
+status check let one of them act on an order, and the other finds it no
+longer due. Releasing payables commits once; a second run at once skips
+the parts the first holds."""
 
 from datetime import UTC, datetime
 

@@ -1,6 +1,5 @@
 """Forms of the cart, checkout, and the member's fulfilment pages."""
 
-import re
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from marketplace.catalog.forms import RupiahField, parse_whole
+from marketplace.catalog.forms import RupiahField
 from marketplace.orders.cart import MAX_QUANTITY
 from marketplace.orders.fulfilment import REASON_LENGTH
 from marketplace.orders.status import PaymentMethod
@@ -93,18 +92,11 @@ class PartAdvanceForm(FlaskForm):
     """Start preparing a part, or send it / make it ready: only the CSRF token."""
 
 
-class CashField(RupiahField):
-    """Rupiah typed as `150000`, `150.000` or `Rp150.000`."""
-
-    def parse(self, text: str) -> int | None:
-        cleaned = re.sub(r"^rp\.?", "", (text or "").strip(), flags=re.IGNORECASE)
-        return parse_whole(cleaned, what="Uang tunai", example="150000 atau 150.000")
-
-
 class PartCompleteForm(FlaskForm):
     # Only cash orders show it; the service checks it equals the part's total.
-    cash_received = CashField(
+    cash_received = RupiahField(
         "Uang tunai diterima",
+        what="Uang tunai",
         description="Jumlah yang Anda terima dari pembeli saat serah terima.",
         render_kw={"inputmode": "numeric"},
     )

@@ -172,6 +172,7 @@ def mark_refund_paid(*, part: SellerOrder, by: User, now: datetime | None = None
     part.refund_paid_at = now
     _flush()
     settlement.post_refund_paid(part=part, by=by, when=now)
+    notify.refund_paid(part)
     return part
 
 
@@ -207,7 +208,7 @@ def cancel_order(
         part.cancelled_at = now
     _flush()
     release_stock(quantities=line_quantities(line for part in open_parts for line in part.lines))
-    notify.order_cancelled(order, expired=False)
+    notify.order_cancelled(order, parts=open_parts, expired=False)
     return order
 
 
@@ -228,7 +229,7 @@ def expire_order(*, order: Order, now: datetime | None = None) -> bool:
         part.cancelled_at = now
     _flush()
     release_stock(quantities=order_quantities(order))
-    notify.order_cancelled(order, expired=True)
+    notify.order_cancelled(order, parts=list(order.seller_orders), expired=True)
     return True
 
 
@@ -305,7 +306,7 @@ def complete(
     part.completed_at = now
     _settle_order_status(order, now)
     _flush()
-    if is_cash:
+    if is_cash and cash_received:  # a free part (price 0) has no cash to record
         db.session.add(
             PaymentReceipt(
                 key=f"part:{part.id}",
@@ -318,6 +319,7 @@ def complete(
             )
         )
         _flush()
+    if is_cash:
         settlement.post_cash_sale(part=part, by=member.user, when=now)
     elif hold_days <= 0:
         release_payable(part=part, now=now)
@@ -365,9 +367,7 @@ def cancel_part(
     if restock:
         release_stock(quantities=line_quantities(part.lines))
     if part.refund_amount:
-        settlement.post_refund(
-            part=part, with_unique_code=not others_open, by=member.user, when=now
-        )
+        settlement.post_refund(part=part, by=member.user, when=now)
     notify.part_cancelled(part)
     return part
 

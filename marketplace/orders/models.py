@@ -193,6 +193,13 @@ class Order(db.Model):
     def refund_total(self) -> int:
         return sum(part.refund_amount for part in self.seller_orders)
 
+    @property
+    def refund_owed(self) -> int:
+        """Refunds the treasurer has not yet paid back to the shopper."""
+        return sum(
+            part.refund_amount for part in self.seller_orders if part.refund_paid_at is None
+        )
+
 
 class SellerOrder(db.Model):
     """One member's part of an order: their lines and delivery choice."""
@@ -229,7 +236,7 @@ class SellerOrder(db.Model):
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The member's kecamatan at checkout: its chapter gets this part's share
     # of the commission, and gives it back on a refund, whatever moves later.
-    kecamatan_slug: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    kecamatan_slug: Mapped[str] = mapped_column(String(60), server_default="")
     # Paid: with the order (bank transfer) or when the member took the cash.
     paid_at: Mapped[Timestamp | None]
     processing_at: Mapped[Timestamp | None]
@@ -275,6 +282,15 @@ class SellerOrder(db.Model):
         """What the member earns from this part: their lines less commission,
         plus the delivery fee."""
         return self.subtotal - self.commission_total + self.delivery_fee
+
+    @property
+    def is_cash_due(self) -> bool:
+        """A cash part whose money the member still takes on handover."""
+        return (
+            self.order.payment_method == PaymentMethod.CASH
+            and self.paid_at is None
+            and self.status != SellerOrderStatus.CANCELLED
+        )
 
     @property
     def is_open(self) -> bool:

@@ -168,16 +168,30 @@ def part_cancelled(part: SellerOrder) -> None:
     )
 
 
-def order_cancelled(order: Order, *, expired: bool) -> None:
+def refund_paid(part: SellerOrder) -> None:
+    order = part.order
+    _to_shopper(
+        order,
+        f"Dana pesanan {order.code} sudah dikembalikan",
+        [
+            f"Bendahara Aspikmas sudah mentransfer kembali {format_rupiah(part.refund_amount)} "
+            f"untuk bagian {part.member.shop_name} yang dibatalkan. Mohon periksa rekening Anda."
+        ],
+        [part],
+    )
+
+
+def order_cancelled(order: Order, *, parts: list[SellerOrder], expired: bool) -> None:
+    """`parts`: those cancelled now (a part its member cancelled before was told then)."""
     reason = (
         "Batas waktu pembayaran sudah lewat, jadi pesanan dibatalkan otomatis dan stoknya "
         "dikembalikan. Silakan pesan lagi bila masih berminat."
         if expired
         else "Pesanan dibatalkan sesuai permintaan Anda."
     )
-    _to_shopper(order, f"Pesanan {order.code} dibatalkan", [reason], list(order.seller_orders))
+    _to_shopper(order, f"Pesanan {order.code} dibatalkan", [reason], parts)
     if order.payment_method == PaymentMethod.CASH:
-        for part in order.seller_orders:
+        for part in parts:
             _to_member(
                 part,
                 f"Pesanan {order.code} dibatalkan pembeli",

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, SellerOrder
@@ -26,6 +26,7 @@ def order_of_buyer(code: str, buyer_id: int) -> Select:
         select(Order)
         .where(Order.code == code, Order.buyer_id == buyer_id)
         .options(
+            joinedload(Order.kecamatan),
             selectinload(Order.seller_orders).selectinload(SellerOrder.lines),
             selectinload(Order.seller_orders).selectinload(SellerOrder.member),
         )

@@ -20,9 +20,11 @@ from datetime import datetime
 
 from marketplace.accounts.models import User
 from marketplace.core.money import split
+from marketplace.ledger.errors import LedgerError
 from marketplace.ledger.models import LedgerTransaction, TransactionKind
 from marketplace.ledger.services import post
 from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.status import OrderError
 
 CASH_BANK = "cash:bank"
 TRANSFER_CODE = "income:transfer-code"
@@ -77,15 +79,18 @@ def _post(
     merged = _merged(entries)
     if not merged:
         return None  # nothing moves (a free part, no commission)
-    return post(
-        key=key,
-        kind=kind,
-        entries=merged,
-        subject=subject,
-        memo=memo,
-        occurred_at=when,
-        recorded_by=by,
-    )
+    try:
+        return post(
+            key=key,
+            kind=kind,
+            entries=merged,
+            subject=subject,
+            memo=memo,
+            occurred_at=when,
+            recorded_by=by,
+        )
+    except LedgerError as refused:  # e.g. the month is closed: nothing is written
+        raise OrderError(f"Buku besar menolak pencatatan: {refused.message}") from refused
 
 
 def sale_entries(order: Order) -> list[tuple[str, int]]:
@@ -142,25 +147,24 @@ def post_release(*, part: SellerOrder, when: datetime) -> LedgerTransaction | No
     )
 
 
-def refund_entries(part: SellerOrder, *, with_unique_code: bool) -> list[tuple[str, int]]:
+def refund_entries(part: SellerOrder) -> list[tuple[str, int]]:
     """The part's share of the sale reversed (it is still pending: only an
-    unfinished part can be cancelled), now owed back to the shopper."""
-    order = part.order
-    unique_code = order.unique_code if with_unique_code else 0
+    unfinished part can be cancelled), now owed back to the shopper:
+    `part.refund_amount`, which is the part's total, plus the order's unique
+    code when it is the last part of the order to go."""
+    unique_code = part.refund_amount - part.total
     entries = [(pending_account(part.member_id), part.member_share)]
-    entries.extend(commission_split(part, order).items())
+    entries.extend(commission_split(part, part.order).items())
     entries.append((TRANSFER_CODE, unique_code))
-    entries.append((SHOPPER_REFUNDS, -(part.total + unique_code)))
+    entries.append((SHOPPER_REFUNDS, -part.refund_amount))
     return _merged(entries)
 
 
-def post_refund(
-    *, part: SellerOrder, with_unique_code: bool, by: User, when: datetime
-) -> LedgerTransaction | None:
+def post_refund(*, part: SellerOrder, by: User, when: datetime) -> LedgerTransaction | None:
     return _post(
         key=f"seller-order:{part.id}:refund",
         kind=TransactionKind.REFUND,
-        entries=refund_entries(part, with_unique_code=with_unique_code),
+        entries=refund_entries(part),
         subject=("order", part.order_id),
         memo=f"Pengembalian dana {part.order.code} ({part.member.shop_name})",
         when=when,

@@ -179,6 +179,7 @@ def refund_paid(part_id: int):
         flash(refused.message, "danger")
         return redirect(url_for(".refunds", **_list_place()))
     db.session.commit()
+    deliver_outbox()
     flash(
         f"Pengembalian {format_rupiah(part.refund_amount)} untuk pesanan {part.order.code} "
         f"({part.order.contact_name}) dicatat.",

@@ -46,6 +46,12 @@ def upgrade():
     op.add_column('orders', sa.Column('share_kecamatan', sa.Integer(), server_default='20', nullable=False))
 
     op.add_column('seller_orders', sa.Column('kecamatan_slug', sa.String(length=60), server_default='', nullable=False))
+    # Parts placed before this revision: their member's kecamatan now.
+    op.execute(
+        "UPDATE seller_orders SET kecamatan_slug = (SELECT kecamatan.slug FROM members "
+        "JOIN kecamatan ON kecamatan.id = members.kecamatan_id "
+        "WHERE members.id = seller_orders.member_id)"
+    )
     op.add_column('seller_orders', sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('seller_orders', sa.Column('processing_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('seller_orders', sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True))

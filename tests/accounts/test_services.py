@@ -1,8 +1,8 @@
 import re
 
 import pytest
-from itsdangerous.timed import TimestampSigner
 from argon2 import PasswordHasher
+from itsdangerous.timed import TimestampSigner
 
 from marketplace.accounts import services, tokens
 from marketplace.accounts.models import OutboxEmail, Role, User

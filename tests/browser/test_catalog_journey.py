@@ -52,10 +52,14 @@ def test_shopper_filters_by_kecamatan_and_category_then_opens_product(
     phone.goto(live_server + "/produk")
     expect(phone.locator("#jumlah-produk")).to_have_text("3 produk")
     phone.get_by_role("button", name=re.compile("Filter")).click()
+    # Bootstrap animates the panel open: act once it has finished (a busy
+    # machine made a click land while it was still moving).
+    expect(phone.locator("#panel-filter.collapse.show")).to_be_visible()
     phone.locator("#filter-kecamatan").select_option("sokaraja")
     phone.locator("#filter-kategori").select_option("makanan-minuman")
     screenshot("02-panel-filter")
-    phone.get_by_role("button", name="Terapkan filter").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Terapkan filter").click()
 
     expect(phone).to_have_url(re.compile(r"kategori=makanan-minuman"))
     expect(phone).to_have_url(re.compile(r"kecamatan=sokaraja"))

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from marketplace.core.images import ImageRejected, process_image
 from marketplace.catalog.models import Product, ProductImage, ProductStatus
+from marketplace.core.images import ImageRejected, process_image
 from marketplace.extensions import db
 from tests import factories
 from tests.catalog.seeding import jpeg

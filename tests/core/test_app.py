@@ -26,3 +26,30 @@ def test_bad_numbers_in_environment_fail_fast():
 
 def test_max_content_length_is_set(app):
     assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "shares",
+    [
+        '{"empowerment": 0, "central": 0, "kecamatan": 0}',
+        '{"empowerment": 50, "central": 30}',
+        '{"empowerment": 50.5, "central": 30, "kecamatan": 20}',
+        '[50, 30, 20]',
+    ],
+)
+def test_commission_shares_that_cannot_split_fail_fast(shares):
+    with pytest.raises(ConfigError, match="COMMISSION_SHARES"):
+        load_config({"COMMISSION_SHARES": shares})
+
+
+def test_production_refuses_email_links_to_this_machine(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("CACHE_REDIS_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        create_app()
+    monkeypatch.setenv("PUBLIC_URL", "https://pasar.aspikmas.id")
+    assert create_app().config["PUBLIC_URL"] == "https://pasar.aspikmas.id"

@@ -3,7 +3,7 @@ orders.settlement): what each action writes, what the ledger says after it,
 and that a refused action writes nothing at all: no status, no receipt, no
 ledger entry, no email."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from math import floor
 
@@ -14,11 +14,17 @@ from sqlalchemy import select
 from marketplace.accounts.models import OutboxEmail
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances, problems
+from marketplace.ledger.services import close_month
 from marketplace.orders import fulfilment
 from marketplace.orders.fulfilment import NotYours, PaymentMismatch
 from marketplace.orders.models import OrderLine, PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
-from marketplace.orders.status import InvalidTransition, OrderStatus, SellerOrderStatus
+from marketplace.orders.status import (
+    InvalidTransition,
+    OrderError,
+    OrderStatus,
+    SellerOrderStatus,
+)
 from tests import factories
 from tests.orders.flows import (
     DEADLINE,
@@ -814,3 +820,78 @@ def test_rates_and_shares_changed_after_checkout_change_nothing(app):
     assert balance(available_account(keripik.member_id)) == 45_000 - KERIPIK_COMMISSION
     assert gula.refund_amount == 30_500
     assert books_balance()
+
+
+def test_a_shopper_cancelling_a_cash_order_tells_only_the_members_still_preparing(app):
+    order = two_part_order(payment_method="cash")
+    keripik, gula = order.seller_orders
+    fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Tutup", restock=False)
+    db.session.commit()
+    sent_before = len(emails())
+
+    fulfilment.cancel_order(order=order, by=order.buyer)
+    db.session.commit()
+
+    assert order.status == OrderStatus.CANCELLED
+    assert emails()[sent_before:] == [
+        (order.buyer.email, f"Pesanan {order.code} dibatalkan"),
+        (gula.member.user.email, f"Pesanan {order.code} dibatalkan pembeli"),
+    ]
+    # The part its member cancelled keeps its own choice: not restocked.
+    assert stock_of(keripik.lines[0].variant_id) == 7 and stock_of(gula.lines[0].variant_id) == 5
+
+
+def test_the_shopper_hears_when_the_refund_is_paid_back(app):
+    order = paid_order()
+    keripik = order.seller_orders[0]
+    fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
+    db.session.commit()
+    sent_before = len(emails())
+
+    fulfilment.mark_refund_paid(part=keripik, by=treasurer())
+    db.session.commit()
+
+    assert emails()[sent_before:] == [
+        (order.buyer.email, f"Dana pesanan {order.code} sudah dikembalikan")
+    ]
+
+
+def test_a_free_cash_part_completes_without_a_receipt_or_posting(app):
+    seller = member(accepts_cash=True)
+    sample = variant(price=0, stock=3, member=seller, name="Contoh")
+    buyer = shopper()
+    order = checkout(buyer, cart_with(buyer, (sample, 1)), payment_method="cash")
+    db.session.commit()
+    part = order.seller_orders[0]
+    walk_to_dispatched(part)
+
+    fulfilment.complete(part=part, member=seller, cash_received=0)
+    db.session.commit()
+
+    assert order.status == OrderStatus.COMPLETED
+    assert count(PaymentReceipt) == 0 and balances() == {}
+
+
+def test_a_closed_month_refuses_the_payment_and_writes_nothing(app):
+    order = two_part_order()
+    bendahara = treasurer()
+    db.session.commit()
+    close_month(month=date(2026, 2, 1), closed_by=bendahara)
+    db.session.commit()
+    before = state()
+
+    # The ledger refuses after the status was flushed: the caller's rollback
+    # (every view and command does it) leaves nothing.
+    with pytest.raises(OrderError) as raised:
+        fulfilment.confirm_transfer(
+            order=order,
+            amount=order.total,
+            by=bendahara,
+            now=datetime(2026, 2, 27, 3, 0, tzinfo=UTC),
+        )
+    db.session.rollback()
+
+    assert raised.value.message.startswith(
+        "Buku besar menolak pencatatan: Buku bulan 02/2026 sudah ditutup"
+    )
+    assert state() == before

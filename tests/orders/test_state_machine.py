@@ -221,11 +221,15 @@ class OrderLives(RuleBasedStateMachine):
     def user(self, user_id: int) -> User:
         return db.session.get(User, user_id)
 
-    def cancel_whole(self, order: OrderModel) -> None:
+    def cancel_whole(self, order: OrderModel) -> int:
+        """Cancel the order's open parts (a part its member cancelled keeps
+        its own restock choice); how many were open."""
         order.status = "cancelled"
-        for part in order.parts:
+        open_parts = [part for part in order.parts if part.status != "cancelled"]
+        for part in open_parts:
             part.status = "cancelled"
             part.restocked = True
+        return len(open_parts)
 
     # --- the shopper ---------------------------------------------------------------
 
@@ -353,7 +357,9 @@ class OrderLives(RuleBasedStateMachine):
         expected = (
             not stranger
             and order.status == "pending_payment"
-            and all(part.status in ("awaiting_payment", "new") for part in order.parts)
+            and all(
+                part.status in ("awaiting_payment", "new", "cancelled") for part in order.parts
+            )
         )
         by = self.buyer_ids[1 - order.buyer if stranger else order.buyer]
         self.attempt(
@@ -363,8 +369,8 @@ class OrderLives(RuleBasedStateMachine):
             ),
         )
         if expected:
-            self.cancel_whole(order)
-            self.emails += 1 + (len(order.parts) if order.cash else 0)
+            cancelled = self.cancel_whole(order)
+            self.emails += 1 + (cancelled if order.cash else 0)
 
     # --- the treasurer ------------------------------------------------------------------
 
@@ -424,6 +430,7 @@ class OrderLives(RuleBasedStateMachine):
         )
         if expected:
             part.refund_paid = True
+            self.emails += 1
 
     # --- the clock and cron -------------------------------------------------------------
 

@@ -54,7 +54,6 @@ from marketplace.orders.status import (
     PAYMENT_METHOD_LABELS,
     OrderError,
     PaymentMethod,
-    SellerOrderStatus,
 )
 from marketplace.orders.timeline import part_timeline
 
@@ -311,17 +310,6 @@ def _member_message(part: SellerOrder) -> str:
     )
 
 
-def _cash_due(order: Order) -> list[SellerOrder]:
-    """The parts of a cash order the shopper still pays on handover."""
-    if order.payment_method != PaymentMethod.CASH:
-        return []
-    return [
-        part
-        for part in order.seller_orders
-        if part.paid_at is None and part.status != SellerOrderStatus.CANCELLED
-    ]
-
-
 @blueprint.get("/pesanan/<code>")
 @login_required
 def order(code: str):
@@ -336,7 +324,7 @@ def order(code: str):
             part.id: whatsapp_url(part.member.whatsapp, _member_message(part))
             for part in found.seller_orders
         },
-        cash_due=_cash_due(found),
+        cash_due=[part for part in found.seller_orders if part.is_cash_due],
         cancel_form=OrderCancelForm(),
     )
 
