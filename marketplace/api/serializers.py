@@ -11,6 +11,7 @@ from flask import url_for
 from marketplace.catalog.browse import CatalogPage
 from marketplace.catalog.certificates import Badge
 from marketplace.catalog.models import Category, Product, ProductImage, ProductVariant
+from marketplace.core.clock import as_utc
 from marketplace.members.models import Kecamatan
 
 JSON = dict[str, Any]
@@ -18,9 +19,7 @@ JSON = dict[str, Any]
 
 def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC. SQLite hands back naive values; the column holds UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return as_utc(moment).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def media_url(key: str) -> str:

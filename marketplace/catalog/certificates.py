@@ -15,7 +15,7 @@ a certificate stops showing at midnight there, with no job to run."""
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
@@ -29,11 +29,11 @@ from marketplace.catalog.models import (
     CertificateStatus,
     Product,
 )
+from marketplace.core.clock import WIB
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberStatus
 
-WIB = timezone(timedelta(hours=7), "WIB")
 EXPIRY_WARNING_DAYS = 30
 MAX_NUMBER_LENGTH = 80
 MAX_ISSUER_LENGTH = 120

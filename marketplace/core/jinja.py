@@ -1,13 +1,12 @@
 """Jinja filters every template may use."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 
 from flask import Flask
 
+from marketplace.core.clock import WIB, as_utc
 from marketplace.core.money import format_rupiah
 
-# Banyumas time: UTC+7 all year round.
-WIB = timezone(timedelta(hours=7), "WIB")
 MONTHS_ID = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
@@ -30,7 +29,7 @@ def waktu(moment: datetime | None) -> str:
     them back without their zone."""
     if moment is None:
         return ""
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(WIB)
+    local = as_utc(moment).astimezone(WIB)
     return f"{tanggal(local)}, {local:%H.%M} WIB"
 
 

@@ -14,12 +14,13 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.core.clock import WIB  # months and days are those of Banyumas
 from marketplace.extensions import db
 from marketplace.ledger.errors import (
     IdempotencyConflict,
@@ -36,8 +37,6 @@ from marketplace.ledger.models import (
     TransactionKind,
 )
 
-# Months are Banyumas months: WIB, UTC+7 all year round (no daylight saving).
-WIB = timezone(timedelta(hours=7), "WIB")
 CODE_PATTERN = re.compile(r"(cash|payable|income|expense)(:[a-z0-9][a-z0-9-]*)+")
 CODE_LENGTH = 120
 KEY_LENGTH = 200

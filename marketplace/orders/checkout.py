@@ -10,14 +10,13 @@ email. A resubmitted form carries the same idempotency key and gets the
 order it already placed."""
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import User
 from marketplace.accounts.services import AccountError, normalise_whatsapp
 from marketplace.catalog.models import ProductVariant
@@ -176,11 +175,9 @@ def place_order(
     payment_method: str,
     idempotency_key: str,
     rules: CheckoutRules,
-    order_link: Callable[[str], str] | None = None,
     now: datetime | None = None,
 ) -> Order:
-    """Place the order of `cart`: `choices` is {member id: "pickup" | "delivery"};
-    `order_link(code)` is the order page's URL for the email.
+    """Place the order of `cart`: `choices` is {member id: "pickup" | "delivery"}.
     Raises InvalidCheckout, PriceChanged or OutOfStock; the caller rolls back."""
     if not 16 <= len(idempotency_key) <= 64:
         raise InvalidCheckout("Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
@@ -311,13 +308,6 @@ def place_order(
     empty_cart(cart=cart)
     if cash:
         notify.order_placed_cash(order)
-        return order
-    queue_email(
-        recipient=buyer.email,
-        template="order_placed",
-        subject=f"Pesanan {order.code} menunggu pembayaran",
-        order=order,
-        buyer=buyer,
-        order_url=order_link(order.code) if order_link else None,
-    )
+    else:
+        notify.order_placed_transfer(order)
     return order

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.accounts.models import User
+from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.members.models import Member
@@ -49,11 +50,6 @@ class NotYours(OrderError):
 
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they are stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def lock_order(order: Order) -> Order:
@@ -219,7 +215,7 @@ def expire_order(*, order: Order, now: datetime | None = None) -> bool:
     deadline not reached), so the job can run twice at once."""
     now = _now(now)
     lock_order(order)
-    if not order.is_awaiting_transfer or _aware(order.expires_at) > now:
+    if not order.is_awaiting_transfer or as_utc(order.expires_at) > now:
         return False
     order.set_status(OrderStatus.CANCELLED)
     order.cancelled_at = now

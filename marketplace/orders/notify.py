@@ -93,6 +93,18 @@ def _new_order_for(part: SellerOrder, *, cash: bool) -> None:
     )
 
 
+def order_placed_transfer(order: Order) -> None:
+    """The transfer instructions: the exact amount, the account, the deadline."""
+    queue_email(
+        recipient=order.buyer.email,
+        template="order_placed",
+        subject=f"Pesanan {order.code} menunggu pembayaran",
+        order=order,
+        buyer=order.buyer,
+        order_url=link("orders.order", code=order.code),
+    )
+
+
 def order_placed_cash(order: Order) -> None:
     """A cash order: the members prepare it now; the shopper pays on handover."""
     _to_shopper(

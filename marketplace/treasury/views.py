@@ -11,6 +11,7 @@ from marketplace.accounts.access import role_required
 from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.models import Role, User
 from marketplace.catalog.contact import whatsapp_url
+from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
@@ -37,11 +38,6 @@ def _me() -> User:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they are stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _list_place() -> dict:
@@ -82,7 +78,7 @@ def _transfers_page(*, refused: int | None = None, form: TransferConfirmForm | N
     rows = [
         {
             "order": order,
-            "overdue": _aware(order.expires_at) <= now,
+            "overdue": as_utc(order.expires_at) <= now,
             "form": form if order.id == refused and form else TransferConfirmForm.for_order(
                 order.id, formdata=None
             ),

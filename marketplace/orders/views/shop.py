@@ -245,7 +245,6 @@ def _place(me: User, cart: Cart, form: CheckoutForm, kecamatan: Kecamatan | None
             payment_method=form.payment_method.data,
             idempotency_key=form.idempotency_key.data or "",
             rules=CheckoutRules.from_config(current_app.config),
-            order_link=lambda code: url_for(".order", code=code, _external=True),
         )
         db.session.commit()
     except (OrderError, IntegrityError) as refused:

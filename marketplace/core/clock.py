@@ -1,0 +1,11 @@
+"""Time in Banyumas: WIB is UTC+7 all year round (no daylight saving).
+Timestamps are stored in UTC; SQLite hands them back without their zone."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp with its zone: naive ones are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
