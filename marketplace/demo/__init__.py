@@ -1,6 +1,6 @@
 """`flask seed-demo`: a realistic demo shop in Bahasa Indonesia. The data is
 in `people.py` and `catalogue.py`, the rows are made by `seed.py`, the
-photos drawn by `images.py`, the orders placed by `orders.py`."""
+photos drawn by `images.py`, the orders placed by `orders/`."""
 
 from time import perf_counter
 

@@ -16,7 +16,7 @@ from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
 from marketplace.orders.status import OrderError
 from tests import factories
-from tests.orders.helpers import cart_with, checkout, deliver_to, shopper, variant
+from tests.orders.helpers import cart_with, checkout, count, deliver_to, shopper, variant
 
 # A Monday morning in Purwokerto (10:00 WIB), well inside an open month.
 MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -71,10 +71,6 @@ def walk_to_dispatched(part: SellerOrder) -> None:
 
 
 # --- reads -------------------------------------------------------------------------
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def ledger_total() -> int:

@@ -3,15 +3,19 @@ and parts cancelled after payment with money to give back."""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-
 from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, PaymentReceipt
 from tests import factories
-from tests.orders.helpers import cart_with, checkout, shopper, variant
+from tests.orders.helpers import (
+    cart_with,
+    checkout,
+    count,
+    shopper,
+    variant,
+)
 
 
 def treasurer():
@@ -45,10 +49,6 @@ def refund_owed(price: int = 30_000, *, reason: str = "Stok habis") -> tuple:
     fulfilment.cancel_part(part=part, member=part.member, reason=reason)
     db.session.commit()
     return order, part
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def money_written() -> tuple[int, int, int]:
