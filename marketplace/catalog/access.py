@@ -26,11 +26,15 @@ def _status_url() -> str:
     return "/anggota"
 
 
-def approved_member(not_approved_page: str = MANAGE_NOT_APPROVED) -> Callable:
-    """A view decorator that lets in the logged-in user's approved member,
-    passed as `member`: anonymous users go to the login page, users who are
-    not members get 403, and members not (or no longer) approved get
-    `not_approved_page` (403), which says why."""
+def approved_member(
+    not_approved_page: str = MANAGE_NOT_APPROVED,
+    *,
+    also: frozenset[MemberStatus] = frozenset(),
+) -> Callable:
+    """A view decorator that lets in the logged-in user's approved member
+    (or one whose status is in `also`), passed as `member`: anonymous users
+    go to the login page, users who are not members get 403, and other
+    members get `not_approved_page` (403), which says why."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -40,7 +44,7 @@ def approved_member(not_approved_page: str = MANAGE_NOT_APPROVED) -> Callable:
             member = db.session.scalar(manage_queries.member_of_user(current_user.id))
             if member is None:
                 abort(403)
-            if member.status != MemberStatus.APPROVED:
+            if member.status != MemberStatus.APPROVED and member.status not in also:
                 page = render_template(
                     not_approved_page,
                     message=MEMBER_STATUS_WORDS[MemberStatus(member.status)],

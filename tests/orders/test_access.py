@@ -194,7 +194,6 @@ def test_non_members_are_forbidden(client, login_as, world, endpoint, method, wh
 @pytest.mark.parametrize(
     ("status", "words"),
     [
-        (MemberStatus.SUSPENDED, "dibekukan"),
         (MemberStatus.PENDING, "sedang diperiksa"),
         (MemberStatus.REJECTED, "belum disetujui"),
     ],

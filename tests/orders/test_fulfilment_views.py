@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerTransaction
-from marketplace.members.models import Member
+from marketplace.members.models import Member, MemberStatus
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
 from marketplace.orders.services import ConcurrentChange
@@ -422,3 +422,25 @@ def test_manage_pages_link_to_new_orders_with_their_count(client, login_as):
     assert ">2<span class=\"visually-hidden\"> pesanan baru" in nav
     assert "/kelola/pesanan" in page.split("</nav>", 1)[0]  # the site menu too
     assert count(Order) == 3
+
+
+def test_a_suspended_member_still_delivers_or_refunds_what_was_paid(client, login_as):
+    member = factories.MemberFactory()
+    delivered = place(member)
+    refunded = place(member)
+    member.status = MemberStatus.SUSPENDED
+    db.session.commit()
+    login_as(member.user)
+
+    listing = page_of(client.get("/kelola/pesanan"))
+    assert "Keanggotaan Anda sedang dibekukan" in listing
+    assert delivered.order.code in listing and refunded.order.code in listing
+
+    for action in ("proses", "kirim", "selesai"):
+        client.post(f"/kelola/pesanan/{delivered.id}/{action}")
+    assert reload(delivered).status == SellerOrderStatus.COMPLETED
+
+    client.post(f"/kelola/pesanan/{refunded.id}/batal", data={"reason": "Toko dibekukan."})
+    assert reload(refunded).status == SellerOrderStatus.CANCELLED
+    assert reload(refunded).refund_amount == refunded.order.total
+    assert ledger_sum() == 0

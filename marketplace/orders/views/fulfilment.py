@@ -19,7 +19,7 @@ from marketplace.catalog.access import approved_member
 from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
-from marketplace.members.models import Member
+from marketplace.members.models import Member, MemberStatus
 from marketplace.orders import fulfilment, queries
 from marketplace.orders.forms import PartAdvanceForm, PartCancelForm, PartCompleteForm
 from marketplace.orders.models import SellerOrder
@@ -27,7 +27,11 @@ from marketplace.orders.status import DeliveryMethod, OrderError, PaymentMethod,
 from marketplace.orders.timeline import part_timeline
 
 blueprint = Blueprint("fulfilment", __name__, url_prefix="/kelola/pesanan")
-member_view = approved_member("orders/fulfilment/not_approved.html")
+# A suspended member's products are hidden, so no new order comes; the
+# orders already paid are still theirs to deliver (or cancel and refund).
+member_view = approved_member(
+    "orders/fulfilment/not_approved.html", also=frozenset({MemberStatus.SUSPENDED})
+)
 
 PER_PAGE = 20
 ID = "int(max=2147483647)"
