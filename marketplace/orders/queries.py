@@ -10,6 +10,12 @@ from marketplace.members.models import Member
 from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import OrderStatus, PaymentMethod, SellerOrderStatus
 
+# Orders waiting for the treasurer to see their transfer (Order.is_awaiting_transfer).
+AWAITING_TRANSFER = (
+    Order.status == OrderStatus.PENDING_PAYMENT,
+    Order.payment_method == PaymentMethod.BANK_TRANSFER,
+)
+
 
 def orders_of_buyer(buyer_id: int) -> Select:
     return (
@@ -47,11 +53,7 @@ def expired_order_ids(now: datetime) -> Select:
     """Unpaid bank transfers whose deadline has passed, oldest first."""
     return (
         select(Order.id)
-        .where(
-            Order.status == OrderStatus.PENDING_PAYMENT,
-            Order.payment_method == PaymentMethod.BANK_TRANSFER,
-            Order.expires_at <= now,
-        )
+        .where(*AWAITING_TRANSFER, Order.expires_at <= now)
         .order_by(Order.expires_at, Order.id)
     )
 

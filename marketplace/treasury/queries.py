@@ -9,14 +9,10 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.ledger import balances as ledger
+from marketplace.orders import queries as order_queries
 from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.settlement import CASH_BANK, SHOPPER_REFUNDS, TRANSFER_CODE
-from marketplace.orders.status import OrderStatus, PaymentMethod
 
-AWAITING_TRANSFER = (
-    Order.status == OrderStatus.PENDING_PAYMENT,
-    Order.payment_method == PaymentMethod.BANK_TRANSFER,
-)
 HAS_REFUND = SellerOrder.refund_amount > 0
 REFUND_OWED = SellerOrder.refund_paid_at.is_(None)
 
@@ -31,7 +27,7 @@ KECAMATAN_FUNDS = "income:commission:kecamatan:"
 def transfers_awaiting(*, code: str | None = None, amount: int | None = None) -> Select:
     """Orders waiting for the treasurer to see their bank transfer, oldest
     first; narrowed to an order code or an exact amount when given."""
-    statement = select(Order).where(*AWAITING_TRANSFER)
+    statement = select(Order).where(*order_queries.AWAITING_TRANSFER)
     wanted = [Order.code == code] if code else []
     if amount is not None:
         wanted.append(Order.total == amount)
@@ -43,7 +39,7 @@ def transfers_awaiting(*, code: str | None = None, amount: int | None = None) ->
 def transfer_counts(now: datetime) -> Select:
     """(waiting, of which past their deadline)."""
     overdue = func.coalesce(func.sum(case((Order.expires_at <= now, 1), else_=0)), 0)
-    return select(func.count(Order.id), overdue).where(*AWAITING_TRANSFER)
+    return select(func.count(Order.id), overdue).where(*order_queries.AWAITING_TRANSFER)
 
 
 def order_awaiting_transfer(code: str) -> Select:

@@ -895,3 +895,16 @@ def test_a_closed_month_refuses_the_payment_and_writes_nothing(app):
         "Buku besar menolak pencatatan: Buku bulan 02/2026 sudah ditutup"
     )
     assert state() == before
+
+
+def test_order_emails_share_the_layout_with_the_lines_and_a_button(app):
+    order = paid_order()
+    email = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.subject == f"Pembayaran {order.code} diterima")
+    ).one()
+    public_url = current_app.config["PUBLIC_URL"]
+    assert f'href="{public_url}/pesanan/{order.code}"' in email.body_html
+    assert ">Lihat pesanan</a>" in email.body_html
+    assert "(250 g) × 3: Rp45.000</li>" in email.body_html
+    assert "Ongkos antar: Rp8.000" in email.body_html
+    assert "Salam,<br>Pasar Aspikmas — Aspikmas Kabupaten Banyumas" in email.body_html
