@@ -1,0 +1,27 @@
+"""Absolute URLs, from PUBLIC_URL only.
+
+A link that leaves the page (an email, the API's `url`, a WhatsApp message,
+an OpenGraph tag, the sitemap) is built from the shop's configured address,
+never from the Host header of the request that happened to cause it: a
+forged Host must not turn a password-reset link into the attacker's site,
+nor reach a cached page served to everyone. Relative links inside pages keep
+using `url_for`."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """`https://pasar.aspikmas.id/produk/12/keripik` for `catalog.product`,
+    inside or outside a request (cron jobs send email too)."""
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc,
+        script_name=base.path.rstrip("/") or "/",
+        url_scheme=base.scheme or "https",
+    )
+    anchor = values.pop("_anchor", None)
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{anchor}" if anchor else url
