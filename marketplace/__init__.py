@@ -1,10 +1,13 @@
 """Pasar Aspikmas: the online marketplace of the UMKM association of Banyumas."""
 
+import math
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from whitenoise import WhiteNoise
@@ -15,7 +18,7 @@ from marketplace.admin.views import blueprint as admin_blueprint
 from marketplace.api.views import blueprint as api_blueprint
 from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
-from marketplace.config import PROJECT_ROOT, check_production, load_config
+from marketplace.config import PROJECT_ROOT, check_production, load_config, warn_development
 from marketplace.core.jinja import register_filters
 from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
@@ -45,6 +48,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.from_mapping(overrides)
     check_production(app.config)
+    warn_development(app.config)
     Path(app.instance_path).mkdir(exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
@@ -89,6 +93,8 @@ def register_errorhandlers(app: Flask) -> None:
         # Keep what the exception says in headers (Allow on a 405, Retry-After on a 429).
         headers = error.get_headers() if isinstance(error, HTTPException) else []
         headers = [(name, value) for name, value in headers if name.lower() != "content-type"]
+        if isinstance(error, RateLimitExceeded):
+            headers.append(("Retry-After", str(_seconds_to_reset())))
         if request.path.startswith("/api/"):
             return jsonify(error=ERROR_PAGES[code]), code, headers
         page = render_template("errors/error.html", code=code, message=ERROR_PAGES[code])
@@ -102,6 +108,14 @@ def register_errorhandlers(app: Flask) -> None:
 
     app.register_error_handler(CSRFError, render_csrf_error)
 
+
+
+def _seconds_to_reset() -> int:
+    """When the address limit that refused this request lets it in again."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.reset_at - time.time()))
 
 
 def register_commands(app: Flask) -> None:

@@ -2,8 +2,10 @@
 with safe defaults for development and a fail-fast check for production."""
 
 import json
+import logging
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEV_SECRET_KEY = "dev-only-not-secret"
 DEFAULT_SHARES = {"empowerment": 50, "central": 30, "kecamatan": 20}
+
+
+log = logging.getLogger(__name__)
+DEV_KEY_WARNING = """
+************************************************************************
+  PERINGATAN: SECRET_KEY tidak diisi. Aplikasi memakai kunci bawaan
+  pengembangan ("dev-only-not-secret"), yang tertulis di kode sumber:
+  siapa pun bisa memalsukan sesi login. Jangan buka server ini untuk
+  orang lain. Isi SECRET_KEY (lihat README) atau jalankan dengan
+  APP_ENV=production, yang menolak berjalan tanpa kunci.
+************************************************************************"""
 
 
 class ConfigError(DomainError):
@@ -80,7 +93,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _env_bool(env, "RATELIMIT_ENABLED", True),
         "CACHE_NO_NULL_WARNING": _env_bool(env, "CACHE_NO_NULL_WARNING", False),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # Sign-ups from one address: a chapter's training day registers a room full.
+        "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT", "10 per hour;50 per day"),
+        # A login lasts this many days ("Ingat saya": REMEMBER_DAYS), then asks again.
+        "LOGIN_SESSION_DAYS": _env_int(env, "LOGIN_SESSION_DAYS", 7),
+        "REMEMBER_DAYS": _env_int(env, "REMEMBER_DAYS", 30),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_env_int(env, "REMEMBER_DAYS", 30)),
         "PASSWORD_RESET_MAX_AGE": _env_int(env, "PASSWORD_RESET_MAX_AGE", 3600),
+        "VERIFY_EMAIL_MAX_AGE": _env_int(env, "VERIFY_EMAIL_MAX_AGE", 7 * 24 * 3600),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "console"),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Pasar Aspikmas <noreply@aspikmas.local>"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
@@ -126,3 +146,9 @@ def check_production(config: Mapping[str, Any]) -> None:
     # Emails from cron jobs link to the shop: not to this machine.
     if "127.0.0.1" in config["PUBLIC_URL"] or "localhost" in config["PUBLIC_URL"]:
         raise ConfigError("production emails link to the shop: set PUBLIC_URL=https://...")
+
+
+def warn_development(config: Mapping[str, Any]) -> None:
+    """Say it loudly when sessions are signed with the key everyone can read."""
+    if config.get("SECRET_KEY") == DEV_SECRET_KEY and not config.get("TESTING"):
+        log.warning(DEV_KEY_WARNING)

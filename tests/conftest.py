@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
@@ -79,6 +79,13 @@ def empty_database(snapshot: dict) -> None:
                 connection.execute(table.insert(), snapshot[table.name])
 
 
+def _forget_the_last_requests_user() -> None:
+    """A test holds one app context across its requests, and Flask-Login
+    caches the user in `g`: forget it, as a worker's new context does, so
+    each request loads its user from its own cookies."""
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def make_app(database_url: str, migrated: dict, tmp_path: Path) -> Iterator:
     """Build apps on the test database; `make_app(**overrides)`."""
@@ -86,6 +93,7 @@ def make_app(database_url: str, migrated: dict, tmp_path: Path) -> Iterator:
 
     def build(**overrides) -> Flask:
         app = create_app(base_overrides(database_url, tmp_path / "uploads") | overrides)
+        app.before_request(_forget_the_last_requests_user)
         built.append(app)
         return app
 
@@ -130,10 +138,7 @@ def login_as(client: FlaskClient):
 
     def login(who: User | Role) -> User:
         user = factories.UserFactory(roles=[who]) if isinstance(who, Role) else who
-        db.session.commit()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
+        factories.log_in(client, user)
         return user
 
     return login

@@ -1,11 +1,15 @@
 """factory_boy factories bound to db.session; they flush, the test commits."""
 
+from datetime import UTC, datetime, timedelta
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from flask.testing import FlaskClient
 from slugify import slugify
 
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.accounts.passwords import hash_password
+from marketplace.accounts.sessions import start_login
 from marketplace.catalog.models import Category, Product, ProductStatus, ProductVariant
 from marketplace.catalog.services import refresh_summary
 from marketplace.extensions import db
@@ -37,11 +41,29 @@ class UserFactory(BaseFactory):
     name = factory.Faker("name", locale="id_ID")
     whatsapp = factory.Sequence(lambda n: f"62812{n:07d}")
     password_hash = factory.LazyFunction(password_hash)
+    email_verified_at = factory.LazyFunction(lambda: datetime.now(UTC))
 
     @factory.post_generation
     def roles(user, create, extracted, **kwargs):  # noqa: N805
         for role in extracted or [Role.SHOPPER]:
             user.role_rows.append(UserRole(role=role))
+
+
+def log_in(client: FlaskClient, user: User, *, remember: bool = False) -> str:
+    """Log the test client in as `user` through a real login row, as the
+    login page does; commits. Returns the login key the cookies carry."""
+    start_login(
+        user=user,
+        remember=remember,
+        lifetime=timedelta(days=1),
+        user_agent="pytest",
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    return user.get_id()
 
 
 def kecamatan(slug: str = "sokaraja") -> Kecamatan:

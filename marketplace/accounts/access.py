@@ -1,26 +1,30 @@
 """Who is logged in and what they may open: the Flask-Login user loader,
-`role_required` for views, and the check that keeps `next` on this site."""
+`role_required` and `verified_email_required` for views, and the check that
+keeps `next` on this site."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
 from marketplace.accounts.models import Role, User
-from marketplace.extensions import db, login_manager
+from marketplace.accounts.sessions import user_for_login
+from marketplace.extensions import login_manager
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The logged-in user; a deactivated user is logged out on their next request."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+def load_user(login_key: str) -> User | None:
+    """The user of a live login (from the session or the remember cookie).
+    An ended or expired login, or a deactivated user, is logged out on their
+    next request."""
+    return user_for_login(login_key, now=datetime.now(UTC))
 
 
 def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -41,6 +45,26 @@ def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapped
 
     return decorate
+
+
+def verified_email_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Let in logged-in users whose email is verified; others are asked to
+    log in, or to open the link we emailed them (checkout, membership)."""
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_email_verified:
+            flash(
+                "Sebelum memesan atau mendaftar menjadi anggota, verifikasi dulu email Anda "
+                "lewat tautan yang kami kirim.",
+                "warning",
+            )
+            return redirect(url_for("accounts.verify_notice"))  # type: ignore[return-value]
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def safe_next_path(target: str | None) -> str | None:

@@ -76,3 +76,15 @@ class PasswordResetForm(FlaskForm):
     )
     password_confirmation = PasswordField("Ulangi kata sandi baru", validators=CONFIRMATION)
     submit = SubmitField("Simpan kata sandi baru")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Kata sandi sekarang", validators=[PASSWORD_REQUIRED])
+    password = PasswordField(
+        "Kata sandi baru",
+        description=f"Minimal {MIN_PASSWORD_LENGTH} karakter.",
+        validators=NEW_PASSWORD,
+    )
+    password_confirmation = PasswordField("Ulangi kata sandi baru", validators=CONFIRMATION)
+    submit = SubmitField("Ganti kata sandi")
+

@@ -1,6 +1,5 @@
 from enum import StrEnum
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,7 +22,7 @@ ROLE_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +31,9 @@ class User(UserMixin, db.Model):
     whatsapp: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Set when the user opened the signed link sent to `email`; checkout and
+    # membership applications wait for it.
+    email_verified_at: Mapped[Timestamp | None]
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
 
     role_rows: Mapped[list["UserRole"]] = relationship(
@@ -45,6 +47,27 @@ class User(UserMixin, db.Model):
     def has_role(self, role: Role) -> bool:
         return role in self.roles
 
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    # What Flask-Login asks of a user (not its UserMixin, whose equality
+    # compares `get_id()`). It keeps `get_id()` in the session cookie and the
+    # remember cookie, so the id names the login (accounts.sessions), not
+    # only the user: ending the login ends both cookies.
+    is_authenticated = True
+    is_anonymous = False
+
+    def attach_login(self, login_key: str) -> None:
+        """Remember which login this object was loaded through (not a column)."""
+        self.__dict__["_login_key"] = login_key
+
+    def get_id(self) -> str:
+        login_key = self.__dict__.get("_login_key")
+        if login_key is None:
+            raise RuntimeError("log in through accounts.sessions.start_login")
+        return str(login_key)
+
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
@@ -55,6 +78,24 @@ class UserRole(db.Model):
     role: Mapped[Role] = mapped_column(String(20), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class LoginSession(db.Model):
+    """One login on one device. The browser holds `<user id>:<secret>` in its
+    session cookie (and, with "Ingat saya", in the remember cookie); the
+    database holds only the secret's SHA-256. Logging out deletes the row,
+    so a copied cookie stops working too; a password change or "keluar dari
+    semua perangkat" deletes every row of the user."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool]
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    expires_at: Mapped[Timestamp]
 
 
 class OutboxEmail(db.Model):

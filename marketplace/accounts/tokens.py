@@ -1,6 +1,7 @@
-"""Signed, timed password-reset tokens. A token names the user and carries a
-fingerprint of their password hash, so it works once: after the password
-changes, the fingerprint no longer matches."""
+"""Signed, timed tokens for emailed links. A password-reset token names the
+user and carries a fingerprint of their password hash, so it works once:
+after the password changes, the fingerprint no longer matches. A
+verification token names the user and the email it was sent to."""
 
 import hashlib
 import hmac
@@ -41,3 +42,27 @@ def read_reset_token(*, token: str, secret_key: str, max_age: int) -> tuple[int,
     if not isinstance(user_id, int) or not isinstance(fingerprint, str):
         return None
     return user_id, fingerprint
+
+
+VERIFY_SALT = "accounts.verify-email"
+
+
+def make_verify_token(*, user: User, secret_key: str) -> str:
+    """A link that proves the holder reads `user.email`."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=VERIFY_SALT)
+    return serializer.dumps({"user": user.id, "email": user.email})
+
+
+def read_verify_token(*, token: str, secret_key: str, max_age: int) -> tuple[int, str] | None:
+    """(user id, email), or None when the token is forged, malformed or too old."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=VERIFY_SALT)
+    try:
+        payload = serializer.loads(token, max_age=max_age)
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user_id, email = payload.get("user"), payload.get("email")
+    if not isinstance(user_id, int) or not isinstance(email, str):
+        return None
+    return user_id, email

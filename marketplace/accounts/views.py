@@ -1,63 +1,127 @@
-"""Register, log in, log out, and reset a forgotten password (under /akun)."""
+"""Register, verify the email, log in and out (one device or all), change or
+reset the password, and the account page (under /akun)."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import services
+from marketplace.accounts import services, sessions, throttle
 from marketplace.accounts.access import safe_next_path
 from marketplace.accounts.forms import (
+    PasswordChangeForm,
     PasswordForgotForm,
     PasswordResetForm,
     UserLoginForm,
     UserRegisterForm,
 )
 from marketplace.accounts.mail import deliver_outbox
-from marketplace.accounts.services import AccountError
+from marketplace.accounts.services import AccountError, InvalidCredentials
 from marketplace.extensions import db, limiter
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/akun")
 
 # Guessing passwords (and sending reset emails) is limited per address; the
-# count lives in RATELIMIT_STORAGE_URI, shared by every worker.
+# count lives in RATELIMIT_STORAGE_URI, shared by every worker. Each account
+# has its own limit on top (accounts.throttle).
 limit_attempts = limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     methods=["POST"],
     key_func=get_remote_address,
 )
+limit_registrations = limiter.limit(
+    lambda: current_app.config["REGISTER_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=get_remote_address,
+)
+
+
+# What a login's browser says of itself, in the words of the account page.
+_BROWSERS = (
+    ("SamsungBrowser", "Samsung Internet"),
+    ("Edg", "Edge"),
+    ("OPR", "Opera"),
+    ("Firefox", "Firefox"),
+    ("Chrome", "Chrome"),
+    ("Safari", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS", "Mac"),
+    ("Linux", "Linux"),
+)
+
+
+@blueprint.app_template_filter("perangkat")
+def device_label(user_agent: str) -> str:
+    """`Chrome di Android`, from a User-Agent string; `Peramban lain` if unknown."""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "Peramban lain")
+    system = next((name for token, name in _SYSTEMS if token in user_agent), None)
+    return f"{browser} di {system}" if system else browser
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _secret_key() -> str:
+    return current_app.config["SECRET_KEY"]
 
 
 def _reset_settings() -> dict[str, Any]:
-    return {
-        "secret_key": current_app.config["SECRET_KEY"],
-        "max_age": current_app.config["PASSWORD_RESET_MAX_AGE"],
-    }
+    return {"secret_key": _secret_key(), "max_age": current_app.config["PASSWORD_RESET_MAX_AGE"]}
+
+
+def _wait_words(seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return f"{seconds} detik" if seconds < 60 else f"{minutes} menit"
 
 
 @blueprint.route("/daftar", methods=["GET", "POST"])
+@limit_registrations
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("catalog.home"))
-    form, error = UserRegisterForm(), None
+    form = UserRegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                whatsapp=form.whatsapp.data,
-            )
-        except AccountError as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(f"Selamat datang, {user.name}! Akun Anda sudah aktif.", "success")
-            return redirect(url_for("catalog.home"))
-    return render_template("accounts/register.html", form=form, error=error)
+        # The same answer whether or not the email already has an account:
+        # its owner gets an email either way (services.sign_up).
+        if throttle.may_email(form.email.data):
+            try:
+                services.sign_up(
+                    email=form.email.data,
+                    name=form.name.data,
+                    password=form.password.data,
+                    whatsapp=form.whatsapp.data,
+                    secret_key=_secret_key(),
+                )
+            except AccountError:
+                db.session.rollback()  # registered by another request a moment ago
+            else:
+                db.session.commit()
+                deliver_outbox()
+        flash(
+            f"Hampir selesai! Kami mengirim email ke {form.email.data}. Buka tautan di email "
+            "itu untuk memverifikasi alamat Anda, lalu masuk di sini. Tidak ada di kotak masuk? "
+            "Periksa folder spam.",
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/register.html", form=form)
 
 
 @blueprint.route("/masuk", methods=["GET", "POST"])
@@ -66,26 +130,155 @@ def login():
     next_path = safe_next_path(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_path or url_for("catalog.home"))
-    form, error = UserLoginForm(), None
+    form, error, wait = UserLoginForm(), None, 0
+    if form.validate_on_submit():
+        wait = throttle.login_wait(form.email.data)
+        if wait:
+            error = (
+                "Terlalu banyak percobaan masuk ke akun ini. Demi keamanan, coba lagi dalam "
+                f"{_wait_words(wait)}. Lupa kata sandi? Atur ulang lewat tautan di bawah."
+            )
+        else:
+            try:
+                user = services.authenticate(email=form.email.data, password=form.password.data)
+            except InvalidCredentials as refused:
+                db.session.rollback()
+                error = refused.message
+                if next_wait := throttle.login_failed(form.email.data):
+                    error += f" Anda bisa mencoba lagi dalam {_wait_words(next_wait)}."
+            except AccountError as refused:
+                db.session.rollback()
+                error = refused.message
+            else:
+                return _log_in(user, remember=form.remember.data, next_path=next_path)
+    page = render_template("accounts/login.html", form=form, error=error, next_path=next_path)
+    if not wait:
+        return page
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _log_in(user, *, remember: bool, next_path: str | None):
+    days = current_app.config["REMEMBER_DAYS" if remember else "LOGIN_SESSION_DAYS"]
+    sessions.start_login(
+        user=user,
+        remember=remember,
+        lifetime=timedelta(days=days),
+        user_agent=request.user_agent.string,
+        now=_now(),
+    )
+    db.session.commit()
+    throttle.login_succeeded(user.email)
+    login_user(user, remember=remember, duration=timedelta(days=days))
+    flash(f"Halo, {user.name}! Anda sudah masuk.", "success")
+    return redirect(next_path or url_for("catalog.home"))
+
+
+@blueprint.post("/keluar")
+def logout():
+    if current_user.is_authenticated:
+        sessions.end_login(login_key=current_user.get_id())
+        db.session.commit()
+    logout_user()
+    flash("Anda sudah keluar. Sampai jumpa lagi!", "info")
+    return redirect(url_for("catalog.home"))
+
+
+@blueprint.post("/keluar-semua")
+@login_required
+def logout_everywhere():
+    ended = sessions.end_all_logins(user=current_user)
+    db.session.commit()
+    logout_user()
+    flash(f"Anda sudah keluar dari semua perangkat ({ended}). Silakan masuk lagi.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.get("")
+@login_required
+def account():
+    logins = list(db.session.scalars(sessions.logins_of(current_user.id, now=_now())))
+    here = next((row.id for row in logins if sessions.is_this_login(row, current_user.get_id())), None)
+    logins.sort(key=lambda row: row.id != here)  # this device first
+    return render_template("accounts/account.html", logins=logins, this_login_id=here)
+
+
+@blueprint.route("/kata-sandi", methods=["GET", "POST"])
+@login_required
+@limit_attempts
+def change_password():
+    form, error = PasswordChangeForm(), None
     if form.validate_on_submit():
         try:
-            user = services.authenticate(email=form.email.data, password=form.password.data)
+            services.change_password(
+                user=current_user,
+                current_password=form.current_password.data,
+                new_password=form.password.data,
+                login_key=current_user.get_id(),
+            )
         except AccountError as refused:
             db.session.rollback()
             error = refused.message
         else:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
-            flash(f"Halo, {user.name}! Anda sudah masuk.", "success")
-            return redirect(next_path or url_for("catalog.home"))
-    return render_template("accounts/login.html", form=form, error=error, next_path=next_path)
+            deliver_outbox()
+            flash(
+                "Kata sandi sudah diganti. Perangkat lain yang masuk dengan akun ini sudah "
+                "dikeluarkan.",
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form, error=error)
 
 
-@blueprint.post("/keluar")
-def logout():
-    logout_user()
-    flash("Anda sudah keluar. Sampai jumpa lagi!", "info")
-    return redirect(url_for("catalog.home"))
+@blueprint.get("/verifikasi")
+@login_required
+def verify_notice():
+    return render_template("accounts/verify_notice.html")
+
+
+@blueprint.post("/verifikasi")
+@login_required
+def resend_verification():
+    if current_user.is_email_verified:
+        flash("Email Anda sudah terverifikasi.", "info")
+        return redirect(url_for("accounts.account"))
+    if not throttle.may_email(current_user.email):
+        flash(
+            "Kami sudah beberapa kali mengirim tautan dalam satu jam terakhir. Periksa kotak "
+            "masuk dan folder spam, atau coba lagi nanti.",
+            "warning",
+        )
+        return redirect(url_for("accounts.verify_notice"))
+    services.send_verification(user=current_user, secret_key=_secret_key())
+    db.session.commit()
+    deliver_outbox()
+    flash(f"Tautan verifikasi sudah dikirim ke {current_user.email}.", "success")
+    return redirect(url_for("accounts.verify_notice"))
+
+
+@blueprint.get("/verifikasi/<token>")
+def verify_email(token: str):
+    try:
+        services.verify_email(
+            token=token,
+            secret_key=_secret_key(),
+            max_age=current_app.config["VERIFY_EMAIL_MAX_AGE"],
+            now=_now(),
+        )
+    except AccountError as refused:
+        db.session.rollback()
+        return render_template("accounts/verify_invalid.html", message=refused.message), 400
+    db.session.commit()
+    flash(
+        "Terima kasih, email Anda sudah terverifikasi. Sekarang Anda bisa memesan dan "
+        "mendaftar menjadi anggota.",
+        "success",
+    )
+    if current_user.is_authenticated:
+        return redirect(url_for("catalog.home"))
+    return redirect(url_for("accounts.login"))
 
 
 @blueprint.route("/lupa-sandi", methods=["GET", "POST"])
@@ -93,13 +286,10 @@ def logout():
 def forgot_password():
     form = PasswordForgotForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            email=form.email.data,
-            secret_key=current_app.config["SECRET_KEY"],
-            reset_link=lambda token: url_for("accounts.reset_password", token=token, _external=True),
-        )
-        db.session.commit()
-        deliver_outbox()
+        if throttle.may_email(form.email.data):
+            services.request_password_reset(email=form.email.data, secret_key=_secret_key())
+            db.session.commit()
+            deliver_outbox()
         # The same words whether or not the email has an account.
         flash(
             "Jika email tersebut terdaftar, kami sudah mengirim tautan untuk mengatur ulang "
@@ -116,9 +306,18 @@ def reset_password(token: str):
     try:
         services.user_for_reset_token(token=token, **_reset_settings())
         if form.validate_on_submit():
-            services.reset_password(token=token, password=form.password.data, **_reset_settings())
+            user = services.reset_password(
+                token=token, password=form.password.data, now=_now(), **_reset_settings()
+            )
             db.session.commit()
-            flash("Kata sandi baru sudah disimpan. Silakan masuk.", "success")
+            deliver_outbox()
+            throttle.login_succeeded(user.email)
+            logout_user()
+            flash(
+                "Kata sandi baru sudah disimpan, dan semua perangkat yang masuk dengan akun ini "
+                "sudah dikeluarkan. Silakan masuk.",
+                "success",
+            )
             return redirect(url_for("accounts.login"))
     except AccountError as refused:
         db.session.rollback()

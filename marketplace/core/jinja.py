@@ -1,6 +1,6 @@
 """Jinja filters every template may use."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
 
@@ -17,10 +17,14 @@ def rupiah(amount: int | None) -> str:
     return "" if amount is None else format_rupiah(amount)
 
 
-def tanggal(moment: datetime | None) -> str:
-    """`28 November 2026`."""
+def tanggal(moment: date | None) -> str:
+    """`28 November 2026`: the day in Banyumas (WIB) for a stored moment, so an
+    order placed at 02.00 WIB is not dated the day before; a plain date
+    (a certificate's expiry) as it is."""
     if moment is None:
         return ""
+    if isinstance(moment, datetime):
+        moment = as_utc(moment).astimezone(WIB)
     return f"{moment.day} {MONTHS_ID[moment.month - 1]} {moment.year}"
 
 

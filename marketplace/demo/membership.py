@@ -81,6 +81,7 @@ def _member(
         password_hash=password_hash,
         role_rows=[UserRole(role=Role.SHOPPER)],
         created_at=joined - timedelta(days=2),
+        email_verified_at=joined - timedelta(days=2),
     )
     member = Member(
         user=user,

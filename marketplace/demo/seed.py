@@ -108,9 +108,9 @@ def _description(rng: random.Random, item: Item, line: Line, shop: Shop) -> str:
     return "\n\n".join(paragraphs)
 
 
-def _logins() -> dict[str, User]:
+def _logins(now: datetime) -> dict[str, User]:
     """The demo logins, through the accounts service: each password hashed
-    once (argon2 is slow on purpose)."""
+    once (argon2 is slow on purpose), each email verified."""
     return {
         login.email: register_user(
             email=login.email,
@@ -118,6 +118,7 @@ def _logins() -> dict[str, User]:
             password=login.password,
             whatsapp=login.whatsapp,
             roles=[login.role],
+            verified_at=now,
         )
         for login in LOGINS
     }
@@ -132,6 +133,7 @@ def _owner(rng: random.Random, shop: Shop, role: Role, password_hash: str, now: 
         role_rows=[UserRole(role=role)],
         created_at=now - timedelta(days=rng.randint(200, 720)),
     )
+    user.email_verified_at = user.created_at
     db.session.add(user)
     return user
 
@@ -146,7 +148,7 @@ def _members(
     """The approved members, the member login owning the first shop; the
     other owners share `unusable`, the hash of a random password nobody
     knows: they exist to own shops, not to log in. Applicants stay pending."""
-    logins = _logins()
+    logins = _logins(now)
     kecamatan = {k.name: k for k in db.session.scalars(select(Kecamatan))}
     members = []
     for index, shop in enumerate(shops + applicants):

@@ -4,6 +4,7 @@ Every page here is about the logged-in user's own membership: no ids in URLs."""
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from marketplace.accounts.access import verified_email_required
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.members import queries, services
@@ -49,6 +50,7 @@ def _my_membership() -> Member | None:
 
 
 @blueprint.route("/daftar", methods=["GET", "POST"])
+@verified_email_required
 def apply():
     if _my_membership() is not None:
         flash("Anda sudah mengajukan keanggotaan. Ini status pengajuan Anda.", "info")

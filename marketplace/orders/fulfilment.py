@@ -356,8 +356,8 @@ def cancel_part(
         if other.id != part.id
     )
     if part.paid_at is not None:
-        with_code = not others_open
-        part.refund_amount = part.total + (order.unique_code if with_code else 0)
+        part.refund_unique_code = 0 if others_open else order.unique_code
+        part.refund_amount = part.total + part.refund_unique_code
     _settle_order_status(order, now)
     _flush()
     if restock:

@@ -217,6 +217,10 @@ class SellerOrder(db.Model):
             "delivery_method = 'delivery' OR delivery_fee = 0", name="pickup_costs_nothing"
         ),
         CheckConstraint("refund_amount >= 0", name="refund_amount_not_negative"),
+        CheckConstraint(
+            "refund_unique_code >= 0 AND refund_unique_code <= 999",
+            name="refund_unique_code_range",
+        ),
         Index("ix_seller_orders_member_id_status", "member_id", "status"),
         Index("ix_seller_orders_status_completed_at", "status", "completed_at"),
     )
@@ -245,6 +249,9 @@ class SellerOrder(db.Model):
     cancelled_at: Mapped[Timestamp | None]
     # What goes back to the shopper for this part, and when the treasurer sent it.
     refund_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The order's unique transfer code, when it goes back with this part (the
+    # order's last part to be cancelled): part of `refund_amount`.
+    refund_unique_code: Mapped[int] = mapped_column(default=0, server_default="0")
     refund_paid_at: Mapped[Timestamp | None]
     # When the member's share moved from pending to available payable.
     payable_released_at: Mapped[Timestamp | None]

@@ -151,11 +151,10 @@ def refund_entries(part: SellerOrder) -> list[tuple[str, int]]:
     """The part's share of the sale reversed (it is still pending: only an
     unfinished part can be cancelled), now owed back to the shopper:
     `part.refund_amount`, which is the part's total, plus the order's unique
-    code when it is the last part of the order to go."""
-    unique_code = part.refund_amount - part.total
+    code (`part.refund_unique_code`) when it is the last part of the order to go."""
     entries = [(pending_account(part.member_id), part.member_share)]
     entries.extend(commission_split(part, part.order).items())
-    entries.append((TRANSFER_CODE, unique_code))
+    entries.append((TRANSFER_CODE, part.refund_unique_code))
     entries.append((SHOPPER_REFUNDS, -part.refund_amount))
     return _merged(entries)
 

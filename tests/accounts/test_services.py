@@ -1,4 +1,5 @@
 import re
+from datetime import UTC, datetime
 
 import pytest
 from argon2 import PasswordHasher
@@ -17,6 +18,7 @@ from marketplace.extensions import db
 from tests.factories import PASSWORD, UserFactory
 
 SECRET = "test-secret"
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +72,7 @@ def test_register_refuses_a_short_password(app):
 def test_authenticate_finds_the_user(app):
     user = UserFactory(email="budi@contoh.id")
     db.session.commit()
-    assert services.authenticate(email=" Budi@Contoh.id", password=PASSWORD) == user
+    assert services.authenticate(email=" Budi@Contoh.id", password=PASSWORD) is user
 
 
 @pytest.mark.parametrize(
@@ -106,22 +108,20 @@ def test_authenticate_rehashes_a_password_stored_with_old_parameters(app):
     assert verify_password(user.password_hash, PASSWORD)
 
 
-def reset_link(token: str) -> str:
-    return f"http://localhost/akun/atur-ulang/{token}"
-
-
-def test_password_reset_request_queues_one_email(app):
-    user = UserFactory(email="budi@contoh.id")
-    db.session.commit()
-    services.request_password_reset(email="BUDI@contoh.id", secret_key=SECRET, reset_link=reset_link)
-    db.session.commit()
-    (email,) = db.session.scalars(db.select(OutboxEmail)).all()
-    assert email.recipient == "budi@contoh.id"
-    assert email.sent_at is None
-    token = re.search(r"/akun/atur-ulang/(\S+)", email.body_text).group(1)
-    assert services.user_for_reset_token(token=token, secret_key=SECRET, max_age=60) == user
-    assert user.name in email.body_text
-    assert f'href="{reset_link(token)}"' in email.body_html
+def test_password_reset_request_queues_one_email_linking_to_public_url(make_app):
+    app = make_app(PUBLIC_URL="https://pasar.aspikmas.id")
+    with app.app_context():
+        user = UserFactory(email="budi@contoh.id")
+        db.session.commit()
+        services.request_password_reset(email="BUDI@contoh.id", secret_key=SECRET)
+        db.session.commit()
+        (email,) = db.session.scalars(db.select(OutboxEmail)).all()
+        assert email.recipient == "budi@contoh.id"
+        assert email.sent_at is None
+        token = re.search(r"https://pasar.aspikmas.id/akun/atur-ulang/(\S+)", email.body_text)[1]
+        assert services.user_for_reset_token(token=token, secret_key=SECRET, max_age=60) is user
+        assert user.name in email.body_text
+        assert f'href="https://pasar.aspikmas.id/akun/atur-ulang/{token}"' in email.body_html
 
 
 @pytest.mark.parametrize("active", [True, False])
@@ -129,7 +129,7 @@ def test_password_reset_request_for_no_active_account_queues_nothing(app, active
     UserFactory(email="budi@contoh.id", is_active=active)
     db.session.commit()
     email = "lain@contoh.id" if active else "budi@contoh.id"
-    assert services.request_password_reset(email=email, secret_key=SECRET, reset_link=reset_link) is None
+    assert services.request_password_reset(email=email, secret_key=SECRET) is None
     assert db.session.scalars(db.select(OutboxEmail)).all() == []
 
 
@@ -137,11 +137,15 @@ def test_reset_token_works_once(app):
     user = UserFactory()
     db.session.commit()
     token = tokens.make_reset_token(user=user, secret_key=SECRET)
-    services.reset_password(token=token, password="sandi-baru-123", secret_key=SECRET, max_age=60)
+    services.reset_password(
+        token=token, password="sandi-baru-123", secret_key=SECRET, max_age=60, now=NOW
+    )
     db.session.commit()
     assert verify_password(user.password_hash, "sandi-baru-123")
     with pytest.raises(InvalidResetToken):
-        services.reset_password(token=token, password="sandi-lain-456", secret_key=SECRET, max_age=60)
+        services.reset_password(
+            token=token, password="sandi-lain-456", secret_key=SECRET, max_age=60, now=NOW
+        )
     db.session.rollback()
     assert verify_password(user.password_hash, "sandi-baru-123")
 
@@ -157,7 +161,7 @@ def test_reset_token_expires(app, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(InvalidResetToken):
         services.user_for_reset_token(token=old_token, secret_key=SECRET, max_age=3600)
-    assert services.user_for_reset_token(token=old_token, secret_key=SECRET, max_age=7200) == user
+    assert services.user_for_reset_token(token=old_token, secret_key=SECRET, max_age=7200) is user
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from marketplace.accounts.models import OutboxEmail, Role, User
 from marketplace.accounts.passwords import needs_rehash, verify_password
 from marketplace.extensions import db
 from tests.accounts.helpers import csrf_token_from, logged_in_user_id
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, log_in
 
 ENGLISH = ("This field is required", "Invalid email", "Field must", "must be equal", "Not a valid")
 
@@ -36,27 +36,47 @@ def test_pages_render_in_indonesian(client):
         assert 'lang="id"' in response.text
 
 
-def test_register_makes_a_logged_in_shopper(client):
+def emails_to(recipient: str) -> list[OutboxEmail]:
+    return db.session.scalars(
+        db.select(OutboxEmail).where(OutboxEmail.recipient == recipient).order_by(OutboxEmail.id)
+    ).all()
+
+
+def test_register_makes_an_unverified_shopper_and_sends_the_link(client):
     response = client.post("/akun/daftar", data=registration())
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/akun/masuk"
     user = db.session.scalars(db.select(User)).one()
     assert (user.email, user.whatsapp, user.roles) == ("siti@contoh.id", "6281234567890", {Role.SHOPPER})
     assert user.password_hash.startswith("$argon2id$")
-    assert logged_in_user_id(client) == str(user.id)
-    with client.session_transaction() as session:
-        assert ("success", "Selamat datang, Siti Aminah! Akun Anda sudah aktif.") in session["_flashes"]
+    assert user.email_verified_at is None
+    assert logged_in_user_id(client) is None  # logged in only by the login page
+    (email,) = emails_to("siti@contoh.id")
+    assert email.subject == "Verifikasi email akun Pasar Aspikmas Anda"
+    assert "http://127.0.0.1:5000/akun/verifikasi/" in email.body_text
+    page = client.get("/akun/masuk")
+    assert "Hampir selesai! Kami mengirim email ke siti@contoh.id." in page.text
 
 
-def test_register_with_a_taken_email_writes_nothing(client, counts):
-    UserFactory(email="siti@contoh.id")
+def test_register_with_a_taken_email_answers_the_same_and_tells_the_owner(client, counts):
+    UserFactory(email="siti@contoh.id", name="Siti Pemilik")
     db.session.commit()
-    before = counts()
-    response = client.post("/akun/daftar", data=registration(email="Siti@Contoh.id"))
-    assert response.status_code == 200
-    assert "Email ini sudah terdaftar" in response.text
-    assert counts() == before
-    assert logged_in_user_id(client) is None
+    new = client.post("/akun/daftar", data=registration(email="baru@contoh.id"))
+    new_page = client.get(new.headers["Location"]).text.replace("baru@contoh.id", "EMAIL")
+    users, emails = counts()
+    taken = client.post("/akun/daftar", data=registration(email="Siti@Contoh.id", name="Penyusup"))
+    taken_page = client.get(taken.headers["Location"]).text.replace("Siti@Contoh.id", "EMAIL")
+    assert (taken.status_code, taken.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert taken_page == new_page
+    assert "sudah terdaftar" not in taken_page
+    assert counts() == (users, emails + 1)  # no account: one email to the owner
+    (note,) = emails_to("siti@contoh.id")
+    assert note.subject == "Anda sudah punya akun Pasar Aspikmas"
+    assert "Halo Siti Pemilik," in note.body_text
+    assert "http://127.0.0.1:5000/akun/lupa-sandi" in note.body_text
+    owner = db.session.scalars(db.select(User).where(User.email == "siti@contoh.id")).one()
+    assert owner.name == "Siti Pemilik"
+    assert verify_password(owner.password_hash, PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -196,6 +216,7 @@ def test_logout_by_get_is_refused(client, login_as):
     user = login_as(Role.SHOPPER)
     assert client.get("/akun/keluar").status_code == 405
     assert logged_in_user_id(client) == str(user.id)
+    assert "Akun saya" in client.get("/").text
 
 
 def test_logout_by_post_logs_out(client, login_as):
@@ -233,12 +254,11 @@ def test_login_with_csrf_token_works(make_app):
 
 def test_logout_without_csrf_token_is_refused(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        user_id = str(UserFactory().id)
-        db.session.commit()
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
+    with app.app_context():
+        user = UserFactory()
+        log_in(client, user)
+        user_id = str(user.id)
     assert client.post("/akun/keluar").status_code == 400
     assert logged_in_user_id(client) == user_id
     token = csrf_token_from(client.get("/akun/lupa-sandi").text)  # the logout form in the menu
@@ -266,7 +286,7 @@ def test_forgot_password_gives_the_same_answer_whether_or_not_the_email_exists(c
     assert email.sent_at is not None  # delivered after the commit
     printed = capsys.readouterr().out
     assert printed.count("To: budi@contoh.id") == 1
-    assert "http://localhost/akun/atur-ulang/" in printed
+    assert "http://127.0.0.1:5000/akun/atur-ulang/" in printed
 
 
 def test_forgot_password_form_mistakes_are_in_indonesian(client):
@@ -279,7 +299,7 @@ def test_forgot_password_form_mistakes_are_in_indonesian(client):
 def reset_url_sent_to(client, email: str) -> str:
     client.post("/akun/lupa-sandi", data={"email": email})
     body = db.session.scalars(db.select(OutboxEmail.body_text)).one()
-    return re.search(r"http://localhost(/akun/atur-ulang/\S+)", body).group(1)
+    return re.search(r"http://127.0.0.1:5000(/akun/atur-ulang/\S+)", body).group(1)
 
 
 def test_reset_password_sets_the_new_password_once(client):

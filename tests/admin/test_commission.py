@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.members import services as member_services
 from marketplace.members.models import Member, MemberDecision, MemberStatus
 from marketplace.members.services import MemberError
-from tests.factories import UserFactory, category
+from tests.factories import UserFactory, category, log_in
 from tests.members.helpers import member_in, writes
 from tests.orders.helpers import cart_with, checkout, shopper, variant
 
@@ -137,8 +137,7 @@ def test_the_default_shown_follows_the_configuration(make_app):
         admin = UserFactory(roles=[Role.ADMIN])
         db.session.commit()
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(admin.id)
+        log_in(client, admin)
         assert "Komisi bawaan <strong>7,5 %</strong>" in client.get("/pengurus/komisi").text
 
 

@@ -255,8 +255,7 @@ def test_buttons_need_the_csrf_token_outside_tests(make_app, owner, product):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     with app.app_context():
-        with client.session_transaction() as session:
-            session["_user_id"] = str(owner.user.id)
+        factories.log_in(client, owner.user)
         assert client.post(f"/kelola/produk/{product.id}/arsipkan").status_code == 400
         data = product_form(product, name="Tanpa token")
         assert client.post(f"/kelola/produk/{product.id}", data=data).status_code == 400
@@ -508,6 +507,14 @@ def test_template_download(client, login_as, owner):
     lines = response.data.decode("utf-8-sig").splitlines()
     assert lines[0] == "nama,kategori,deskripsi,satuan,berat_gram,varian,harga,stok,status"
     assert len(lines) == 3 and response.data.startswith(b"\xef\xbb\xbf")
+
+
+def test_import_page_title_is_plain_words_and_its_script_loads_once(client, login_as, owner):
+    login_as(owner.user)
+    page = client.get("/kelola/impor").text
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+    assert title == "Impor produk dari CSV · Pasar Aspikmas Banyumas"
+    assert page.count("js/manage.js") == 1
 
 
 def test_import_page_reports_refused_rows_and_imports_nothing(client, login_as, owner):

@@ -53,3 +53,14 @@ def test_production_refuses_email_links_to_this_machine(monkeypatch):
         create_app()
     monkeypatch.setenv("PUBLIC_URL", "https://pasar.aspikmas.id")
     assert create_app().config["PUBLIC_URL"] == "https://pasar.aspikmas.id"
+
+
+def test_the_development_key_is_announced_loudly(caplog, tmp_path):
+    sqlite = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    with caplog.at_level("WARNING", logger="marketplace.config"):
+        create_app({"SQLALCHEMY_DATABASE_URI": sqlite})
+    assert any("PERINGATAN: SECRET_KEY tidak diisi" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="marketplace.config"):
+        create_app({"SQLALCHEMY_DATABASE_URI": sqlite, "SECRET_KEY": "k" * 40})
+    assert not any("SECRET_KEY" in r.getMessage() for r in caplog.records)

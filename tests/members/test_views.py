@@ -8,7 +8,7 @@ from marketplace.accounts.models import Role
 from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.members.models import DeliveryRate, Member, MemberDecision, MemberStatus
-from tests.factories import UserFactory, kecamatan
+from tests.factories import UserFactory, kecamatan, log_in
 from tests.members.helpers import APPLICATION_FORM, application_form, member_in, picture, writes
 
 ENGLISH = ("This field is required", "Not a valid", "Invalid", "Field must", "could not coerce")
@@ -363,8 +363,7 @@ def test_forms_refuse_a_post_without_csrf_token(make_app):
         member = member_in(MemberStatus.APPROVED, shop_name="Toko Uji")
         db.session.commit()
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(member.user_id)
+        log_in(client, member.user)
         for url in ("/anggota/toko", "/anggota", "/anggota/daftar"):
             assert client.post(url, data=profile_form(shop_name="Diubah")).status_code == 400
         assert db.session.get(Member, member.id).shop_name == "Toko Uji"

@@ -437,6 +437,7 @@ def test_cancelled_parts_are_refunded_and_the_unique_code_goes_with_the_last(app
 
     assert keripik.status == SellerOrderStatus.CANCELLED and keripik.cancel_reason == "Stok habis"
     assert keripik.refund_amount == 45_000 and keripik.refund_paid_at is None
+    assert keripik.refund_unique_code == 0
     assert order.status == OrderStatus.PARTIALLY_REFUNDED
     assert entries(f"seller-order:{keripik.id}:refund") == {
         pending_account(keripik.member_id): 45_000 - KERIPIK_COMMISSION,
@@ -454,6 +455,8 @@ def test_cancelled_parts_are_refunded_and_the_unique_code_goes_with_the_last(app
     db.session.commit()
 
     assert gula.refund_amount == 30_500 + order.unique_code
+    assert gula.refund_unique_code == order.unique_code  # stored, not inferred from amounts
+    assert entries(f"seller-order:{gula.id}:refund")["income:transfer-code"] == order.unique_code
     assert order.status == OrderStatus.REFUNDED and order.refund_total == order.total
     assert balance("payable:shopper-refunds") == order.total
     assert all(amount == 0 for amount in balances("income").values())

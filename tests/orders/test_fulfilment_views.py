@@ -254,8 +254,7 @@ def test_payout_hold_days_keep_the_share_pending(make_app):
         fulfilment.dispatch(part=part, member=member)
         db.session.commit()
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(member.user_id)
+        factories.log_in(client, member.user)
         client.post(f"/kelola/pesanan/{part.id}/selesai")
         part = reload(part)
         assert part.status == SellerOrderStatus.COMPLETED

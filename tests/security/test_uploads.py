@@ -209,9 +209,7 @@ def test_an_oversize_body_gets_the_friendly_413_page(make_app, csrf):
         product = factories.ProductFactory(member=member)
         db.session.commit()
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(member.user.id)
-            session["_fresh"] = True
+        factories.log_in(client, member.user)
         thirty_mb = files.picture("JPEG") + b"\0" * (30 * 1024 * 1024)
         targets = {"/kelola/sertifikat/baru": "scan"}
         if "catalog.manage.add_photos" in app.view_functions:

@@ -176,8 +176,7 @@ def test_posts_without_a_csrf_token_are_refused(make_app):
             (admin, f"/pengurus/komisi/kategori/{factories.category().id}",
              {f"kategori-{factories.category().id}-rate": "1"}),
         ):
-            with client.session_transaction() as session:
-                session["_user_id"] = str(user.id)
+            factories.log_in(client, user)
             response = client.post(url, data=data)
             assert response.status_code == 400
             assert "Formulir ini sudah kedaluwarsa" in response.text

@@ -132,6 +132,7 @@ def _shoppers(now: datetime, rng: random.Random, unusable: str) -> list[User]:
             role_rows=[UserRole(role=Role.SHOPPER)],
             created_at=now - timedelta(days=rng.randint(90, 400)),
         )
+        user.email_verified_at = user.created_at
         db.session.add(user)
         users.append(user)
     db.session.flush()

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from marketplace.accounts.access import verified_email_required
 from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.models import User
 from marketplace.catalog.contact import whatsapp_url
@@ -263,7 +264,7 @@ def _placed_words(order: Order) -> str:
 
 
 @blueprint.route("/checkout", methods=["GET", "POST"])
-@login_required
+@verified_email_required
 def checkout():
     me = _me()
     cart = carts.cart_of(me)
