@@ -78,13 +78,8 @@ class PasswordResetForm(FlaskForm):
     submit = SubmitField("Simpan kata sandi baru")
 
 
-class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField("Kata sandi sekarang", validators=[PASSWORD_REQUIRED])
-    password = PasswordField(
-        "Kata sandi baru",
-        description=f"Minimal {MIN_PASSWORD_LENGTH} karakter.",
-        validators=NEW_PASSWORD,
-    )
-    password_confirmation = PasswordField("Ulangi kata sandi baru", validators=CONFIRMATION)
-    submit = SubmitField("Ganti kata sandi")
+class PasswordChangeForm(PasswordResetForm):
+    """A new password, as on the reset page, for one who knows the current one."""
 
+    current_password = PasswordField("Kata sandi sekarang", validators=[PASSWORD_REQUIRED])
+    submit = SubmitField("Ganti kata sandi")

@@ -11,10 +11,28 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from marketplace.accounts.models import User
 
 RESET_SALT = "accounts.password-reset"
+VERIFY_SALT = "accounts.verify-email"
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+def _dumps(payload: dict[str, int | str], *, secret_key: str, salt: str) -> str:
+    return URLSafeTimedSerializer(secret_key, salt=salt).dumps(payload)
+
+
+def _loads(
+    token: str, *, secret_key: str, salt: str, max_age: int, field: str
+) -> tuple[int, str] | None:
+    """(the payload's user id, its `field`), or None when the token is
+    forged, malformed, of another kind or older than `max_age` seconds."""
+    try:
+        payload = URLSafeTimedSerializer(secret_key, salt=salt).loads(token, max_age=max_age)
+    except BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user_id, value = payload.get("user"), payload.get(field)
+    if not isinstance(user_id, int) or not isinstance(value, str):
+        return None
+    return user_id, value
 
 
 def password_fingerprint(password_hash: str, secret_key: str) -> str:
@@ -25,44 +43,20 @@ def password_fingerprint(password_hash: str, secret_key: str) -> str:
 
 
 def make_reset_token(*, user: User, secret_key: str) -> str:
-    payload = {"user": user.id, "password": password_fingerprint(user.password_hash, secret_key)}
-    return _serializer(secret_key).dumps(payload)
+    fingerprint = password_fingerprint(user.password_hash, secret_key)
+    return _dumps({"user": user.id, "password": fingerprint}, secret_key=secret_key, salt=RESET_SALT)
 
 
 def read_reset_token(*, token: str, secret_key: str, max_age: int) -> tuple[int, str] | None:
-    """(user id, password fingerprint), or None when the token is forged,
-    malformed or older than `max_age` seconds."""
-    try:
-        payload = _serializer(secret_key).loads(token, max_age=max_age)
-    except BadSignature:  # SignatureExpired is a BadSignature too
-        return None
-    if not isinstance(payload, dict):
-        return None
-    user_id, fingerprint = payload.get("user"), payload.get("password")
-    if not isinstance(user_id, int) or not isinstance(fingerprint, str):
-        return None
-    return user_id, fingerprint
-
-
-VERIFY_SALT = "accounts.verify-email"
+    """(user id, password fingerprint), or None."""
+    return _loads(token, secret_key=secret_key, salt=RESET_SALT, max_age=max_age, field="password")
 
 
 def make_verify_token(*, user: User, secret_key: str) -> str:
     """A link that proves the holder reads `user.email`."""
-    serializer = URLSafeTimedSerializer(secret_key, salt=VERIFY_SALT)
-    return serializer.dumps({"user": user.id, "email": user.email})
+    return _dumps({"user": user.id, "email": user.email}, secret_key=secret_key, salt=VERIFY_SALT)
 
 
 def read_verify_token(*, token: str, secret_key: str, max_age: int) -> tuple[int, str] | None:
-    """(user id, email), or None when the token is forged, malformed or too old."""
-    serializer = URLSafeTimedSerializer(secret_key, salt=VERIFY_SALT)
-    try:
-        payload = serializer.loads(token, max_age=max_age)
-    except BadSignature:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    user_id, email = payload.get("user"), payload.get("email")
-    if not isinstance(user_id, int) or not isinstance(email, str):
-        return None
-    return user_id, email
+    """(user id, email), or None."""
+    return _loads(token, secret_key=secret_key, salt=VERIFY_SALT, max_age=max_age, field="email")

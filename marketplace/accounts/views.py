@@ -269,7 +269,14 @@ def verify_email(token: str):
         )
     except AccountError as refused:
         db.session.rollback()
-        return render_template("accounts/verify_invalid.html", message=refused.message), 400
+        again = current_user.is_authenticated
+        page = render_template(
+            "accounts/link_invalid.html",
+            message=refused.message,
+            action_url=url_for("accounts.verify_notice" if again else "accounts.login"),
+            action_label="Minta tautan baru" if again else "Masuk",
+        )
+        return page, 400
     db.session.commit()
     flash(
         "Terima kasih, email Anda sudah terverifikasi. Sekarang Anda bisa memesan dan "
@@ -321,5 +328,13 @@ def reset_password(token: str):
             return redirect(url_for("accounts.login"))
     except AccountError as refused:
         db.session.rollback()
-        return render_template("accounts/reset_invalid.html", message=refused.message)
+        minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+        return render_template(
+            "accounts/link_invalid.html",
+            message=refused.message,
+            hint=f"Tautan atur ulang hanya bisa dipakai sekali dan berlaku {minutes} menit. "
+            "Silakan minta tautan baru.",
+            action_url=url_for("accounts.forgot_password"),
+            action_label="Minta tautan baru",
+        )
     return render_template("accounts/reset_password.html", form=form)
