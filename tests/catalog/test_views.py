@@ -611,7 +611,7 @@ def test_certificate_scans_are_never_served_as_public_media(app, client):
 
 
 def test_a_pdf_in_media_is_downloaded_not_shown(app, client):
-    key = storage().save(b"%PDF-1.4 brosur", folder="brochures", suffix=".pdf")
+    key = storage().save(b"%PDF-1.4 brosur", folder="products", suffix=".pdf")
     response = client.get(f"/media/{key}")
     response.close()
     assert response.status_code == 200

@@ -16,7 +16,7 @@ from flask import (
 from marketplace.catalog import contact, queries
 from marketplace.catalog.browse import browse, member_products
 from marketplace.catalog.cache import cached_page
-from marketplace.catalog.certificates import SCAN_FOLDER, badges_for
+from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import (
     SORT_LABELS,
     CatalogFilter,
@@ -24,7 +24,8 @@ from marketplace.catalog.filters import (
     parse_filter,
     parse_page,
 )
-from marketplace.core.storage import storage
+from marketplace.catalog.photos import PHOTO_FOLDER
+from marketplace.core.storage import folder_of, storage
 from marketplace.extensions import db
 
 blueprint = Blueprint("catalog", __name__)
@@ -32,6 +33,9 @@ blueprint = Blueprint("catalog", __name__)
 HOME_PRODUCTS = 12
 MORE_FROM_SHOP = 4
 MEDIA_MAX_AGE = 365 * 24 * 60 * 60  # keys are random names: a file never changes
+# What /media serves: product photos, and shop logos and banners (members.services
+# stores them in "shops"). Certificate scans are private (catalog.certificates).
+PUBLIC_FOLDERS = frozenset({PHOTO_FOLDER, "shops"})
 
 
 def _per_page() -> int:
@@ -143,9 +147,13 @@ def shop(slug: str):
 
 @blueprint.get("/media/<path:key>")
 def media(key: str):
-    """Public photos, logos and banners. Certificate scans are private."""
+    """Public photos, logos and banners, by their key exactly as stored:
+    any other spelling of a path is not found, so no `..`, `.` or encoded
+    trick reaches a folder that is not public."""
+    if folder_of(key) not in PUBLIC_FOLDERS:
+        abort(404)
     path = storage().path(key)
-    if key.startswith(f"{SCAN_FOLDER}/") or path is None or not path.is_file():
+    if path is None or not path.is_file():
         abort(404)
     response = send_file(path, max_age=MEDIA_MAX_AGE, as_attachment=path.suffix == ".pdf")
     response.cache_control.immutable = True
