@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from marketplace import cli
@@ -81,8 +82,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(treasury_blueprint)
 
 
+def _host_refused():
+    """A request for a Host outside TRUSTED_HOSTS: no URL can be built for it,
+    so it gets the message alone, without the page around it."""
+    if isinstance(request.routing_exception, SecurityError):
+        return ERROR_PAGES[400], 400, {"Content-Type": "text/plain; charset=utf-8"}
+    return None
+
+
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: Exception):
+        if refused := _host_refused():
+            return refused
         code = getattr(error, "code", 500) or 500
         if code not in ERROR_PAGES:
             code = 500
@@ -98,6 +109,8 @@ def register_errorhandlers(app: Flask) -> None:
         app.register_error_handler(code, render_error)
 
     def render_csrf_error(error: CSRFError):
+        if refused := _host_refused():
+            return refused
         return render_template("errors/error.html", code=400, message=CSRF_EXPIRED), 400
 
     app.register_error_handler(CSRFError, render_csrf_error)

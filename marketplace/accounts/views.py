@@ -16,6 +16,7 @@ from marketplace.accounts.forms import (
 )
 from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.services import AccountError
+from marketplace.core.urls import public_url
 from marketplace.extensions import db, limiter
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/akun")
@@ -96,7 +97,7 @@ def forgot_password():
         services.request_password_reset(
             email=form.email.data,
             secret_key=current_app.config["SECRET_KEY"],
-            reset_link=lambda token: url_for("accounts.reset_password", token=token, _external=True),
+            reset_link=lambda token: public_url("accounts.reset_password", token=token),
         )
         db.session.commit()
         deliver_outbox()

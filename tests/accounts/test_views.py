@@ -266,7 +266,7 @@ def test_forgot_password_gives_the_same_answer_whether_or_not_the_email_exists(c
     assert email.sent_at is not None  # delivered after the commit
     printed = capsys.readouterr().out
     assert printed.count("To: budi@contoh.id") == 1
-    assert "http://localhost/akun/atur-ulang/" in printed
+    assert "https://pasar.aspikmas.test/akun/atur-ulang/" in printed
 
 
 def test_forgot_password_form_mistakes_are_in_indonesian(client):
@@ -279,7 +279,7 @@ def test_forgot_password_form_mistakes_are_in_indonesian(client):
 def reset_url_sent_to(client, email: str) -> str:
     client.post("/akun/lupa-sandi", data={"email": email})
     body = db.session.scalars(db.select(OutboxEmail.body_text)).one()
-    return re.search(r"http://localhost(/akun/atur-ulang/\S+)", body).group(1)
+    return re.search(r"https://pasar\.aspikmas\.test(/akun/atur-ulang/\S+)", body).group(1)
 
 
 def test_reset_password_sets_the_new_password_once(client):

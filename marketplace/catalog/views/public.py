@@ -26,6 +26,7 @@ from marketplace.catalog.filters import (
 )
 from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core.storage import folder_of, storage
+from marketplace.core.urls import public_url
 from marketplace.extensions import db
 
 blueprint = Blueprint("catalog", __name__)
@@ -113,7 +114,7 @@ def product(product_id: int, slug: str | None = None):
     message = contact.product_message(
         shop_name=found.member.shop_name,
         product_name=found.name,
-        url=url_for(".product", product_id=found.id, slug=found.slug, _external=True),
+        url=public_url("catalog.product", product_id=found.id, slug=found.slug),
     )
     return render_template(
         "catalog/product.html",
@@ -133,7 +134,7 @@ def shop(slug: str):
     page, messages = parse_page(request.args)
     listing = member_products(member.id, page=page, per_page=_per_page())
     message = contact.shop_message(
-        shop_name=member.shop_name, url=url_for(".shop", slug=member.slug, _external=True)
+        shop_name=member.shop_name, url=public_url("catalog.shop", slug=member.slug)
     )
     return render_template(
         "catalog/shop.html",
