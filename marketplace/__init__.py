@@ -55,7 +55,20 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
         app.wsgi_app, root=app.static_folder, prefix="static/", max_age=3600
     )
+    register_proxy_fix(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind PROXY_FIX_X_FOR proxies, the client's address (rate limits) and
+    scheme (secure cookies) come from X-Forwarded-For and -Proto. Outermost,
+    so whitenoise and the app see the same request. X-Forwarded-Host is
+    never trusted: the Host header is checked against TRUSTED_HOSTS."""
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0, x_port=0, x_prefix=0
+        )
 
 
 def register_extensions(app: Flask) -> None:

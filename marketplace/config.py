@@ -30,6 +30,13 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from error
 
 
+def _proxy_count(env: Mapping[str, str], name: str) -> int:
+    count = _env_int(env, name, 0)
+    if count < 0:
+        raise ConfigError(f"{name} is a number of proxies (0 or more), got {count}")
+    return count
+
+
 def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw in (None, ""):
@@ -124,8 +131,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TRUSTED_HOSTS": _trusted_hosts(env.get("TRUSTED_HOSTS"), public_url, is_production),
         # Behind a proxy: how many proxies in front set X-Forwarded-For and
         # X-Forwarded-Proto (werkzeug's ProxyFix; 0 = trust neither header).
-        "PROXY_FIX_X_FOR": _env_int(env, "PROXY_FIX_X_FOR", 0),
-        "PROXY_FIX_X_PROTO": _env_int(env, "PROXY_FIX_X_PROTO", 0),
+        "PROXY_FIX_X_FOR": _proxy_count(env, "PROXY_FIX_X_FOR"),
+        "PROXY_FIX_X_PROTO": _proxy_count(env, "PROXY_FIX_X_PROTO"),
     }
 
 
