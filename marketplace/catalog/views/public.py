@@ -15,7 +15,7 @@ from flask import (
 
 from marketplace.catalog import contact, queries
 from marketplace.catalog.browse import browse, member_products
-from marketplace.catalog.cache import cached_page
+from marketplace.catalog.cache import cached_page, filter_args, keep_out_of_cache, page_args
 from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import (
     SORT_LABELS,
@@ -61,16 +61,18 @@ def weight(grams: int | None) -> str:
 
 
 @blueprint.get("/")
-@cached_page
+@cached_page()
 def home():
     catalog_page = browse(CatalogFilter(), per_page=HOME_PRODUCTS)
     return render_template("catalog/home.html", catalog_page=catalog_page)
 
 
 @blueprint.get("/produk")
-@cached_page
+@cached_page(args=filter_args)
 def products():
     catalog_page = browse(parse_filter(request.args), per_page=_per_page())
+    if catalog_page.messages:
+        keep_out_of_cache()
     return render_template(
         "catalog/products.html",
         catalog_page=catalog_page,
@@ -80,13 +82,15 @@ def products():
 
 
 @blueprint.get("/kecamatan/<slug>")
-@cached_page
+@cached_page(args=page_args)
 def kecamatan(slug: str):
     page, messages = parse_page(request.args)
     catalog_filter = CatalogFilter(kecamatan=slug, page=page, messages=tuple(messages))
     catalog_page = browse(catalog_filter, per_page=_per_page())
     if catalog_page.selected_kecamatan is None:
         abort(404)
+    if catalog_page.messages:
+        keep_out_of_cache()
     members = db.session.scalars(
         queries.members_in_kecamatan(catalog_page.selected_kecamatan.id)
     ).all()
@@ -101,7 +105,7 @@ def category(slug: str):
 
 @blueprint.get("/produk/<int(max=2147483647):product_id>")
 @blueprint.get("/produk/<int(max=2147483647):product_id>/<slug>")
-@cached_page
+@cached_page()
 def product(product_id: int, slug: str | None = None):
     found = db.one_or_404(queries.public_product(product_id))
     if slug != found.slug:
@@ -126,13 +130,15 @@ def product(product_id: int, slug: str | None = None):
 
 
 @blueprint.get("/toko/<slug>")
-@cached_page
+@cached_page(args=page_args)
 def shop(slug: str):
     member = db.session.scalars(queries.public_member(_slug_or_404(slug))).unique().first()
     if member is None:
         abort(404)
     page, messages = parse_page(request.args)
     listing = member_products(member.id, page=page, per_page=_per_page())
+    if messages or listing.messages:
+        keep_out_of_cache()
     message = contact.shop_message(
         shop_name=member.shop_name, url=public_url("catalog.shop", slug=member.slug)
     )
