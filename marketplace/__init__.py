@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from marketplace import cli
@@ -58,7 +59,20 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
         app.wsgi_app, root=app.static_folder, prefix="static/", max_age=3600
     )
+    register_proxy_fix(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind PROXY_FIX_X_FOR proxies, the client's address (rate limits) and
+    scheme (secure cookies) come from X-Forwarded-For and -Proto. Outermost,
+    so whitenoise and the app see the same request. X-Forwarded-Host is
+    never trusted: the Host header is checked against TRUSTED_HOSTS."""
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0, x_port=0, x_prefix=0
+        )
 
 
 def register_extensions(app: Flask) -> None:
@@ -85,8 +99,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(treasury_blueprint)
 
 
+def _host_refused():
+    """A request for a Host outside TRUSTED_HOSTS: no URL can be built for it,
+    so it gets the message alone, without the page around it."""
+    if isinstance(request.routing_exception, SecurityError):
+        return ERROR_PAGES[400], 400, {"Content-Type": "text/plain; charset=utf-8"}
+    return None
+
+
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: Exception):
+        if refused := _host_refused():
+            return refused
         code = getattr(error, "code", 500) or 500
         if code not in ERROR_PAGES:
             code = 500
@@ -104,6 +128,8 @@ def register_errorhandlers(app: Flask) -> None:
         app.register_error_handler(code, render_error)
 
     def render_csrf_error(error: CSRFError):
+        if refused := _host_refused():
+            return refused
         return render_template("errors/error.html", code=400, message=CSRF_EXPIRED), 400
 
     app.register_error_handler(CSRFError, render_csrf_error)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from marketplace.core.errors import DomainError
 
@@ -42,6 +43,13 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from error
 
 
+def _proxy_count(env: Mapping[str, str], name: str) -> int:
+    count = _env_int(env, name, 0)
+    if count < 0:
+        raise ConfigError(f"{name} is a number of proxies (0 or more), got {count}")
+    return count
+
+
 def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw in (None, ""):
@@ -69,11 +77,23 @@ def _shares(raw: str | None) -> dict[str, int]:
     return shares
 
 
+def _trusted_hosts(raw: str | None, public_url: str, is_production: bool) -> list[str] | None:
+    """TRUSTED_HOSTS, comma-separated; in production PUBLIC_URL's host when
+    unset. None (any host) in development."""
+    hosts = [host.strip() for host in (raw or "").split(",") if host.strip()]
+    if hosts:
+        return hosts
+    if is_production and urlsplit(public_url).hostname:
+        return [urlsplit(public_url).hostname]
+    return None
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read every setting from `env` (the process environment by default)."""
     env = os.environ if env is None else env
     environment = env.get("APP_ENV", "development")
     is_production = environment == "production"
+    public_url = env.get("PUBLIC_URL", "http://127.0.0.1:5000")
     return {
         "ENV_NAME": environment,
         "SECRET_KEY": env.get("SECRET_KEY") or (None if is_production else DEV_SECRET_KEY),
@@ -125,8 +145,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "ORDER_PAYMENT_HOURS": _env_int(env, "ORDER_PAYMENT_HOURS", 24),
         # Days after a part is completed before its money can be paid out.
         "PAYOUT_HOLD_DAYS": _env_int(env, "PAYOUT_HOLD_DAYS", 0),
-        # Links in emails sent outside a request (the expiry job).
-        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # The only source of absolute URLs (core/urls.py): emails, the API, WhatsApp text.
+        "PUBLIC_URL": public_url,
+        # Requests for any other Host are refused with a 400 (Flask checks it).
+        "TRUSTED_HOSTS": _trusted_hosts(env.get("TRUSTED_HOSTS"), public_url, is_production),
+        # Behind a proxy: how many proxies in front set X-Forwarded-For and
+        # X-Forwarded-Proto (werkzeug's ProxyFix; 0 = trust neither header).
+        "PROXY_FIX_X_FOR": _proxy_count(env, "PROXY_FIX_X_FOR"),
+        "PROXY_FIX_X_PROTO": _proxy_count(env, "PROXY_FIX_X_PROTO"),
     }
 
 
@@ -146,6 +172,8 @@ def check_production(config: Mapping[str, Any]) -> None:
     # Emails from cron jobs link to the shop: not to this machine.
     if "127.0.0.1" in config["PUBLIC_URL"] or "localhost" in config["PUBLIC_URL"]:
         raise ConfigError("production emails link to the shop: set PUBLIC_URL=https://...")
+    if not config.get("TRUSTED_HOSTS"):
+        raise ConfigError("production answers its own host only: set PUBLIC_URL=https://...")
 
 
 def warn_development(config: Mapping[str, Any]) -> None:

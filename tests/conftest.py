@@ -32,6 +32,8 @@ def base_overrides(database_url: str, upload_dir: Path) -> dict:
         "SERVER_NAME": None,
         "CACHE_TYPE": "NullCache",  # tests/catalog/test_cache.py turns it on
         "CACHE_NO_NULL_WARNING": True,
+        # Not the test client's host, so a link built from the request shows.
+        "PUBLIC_URL": "https://pasar.aspikmas.test",
     }
 
 

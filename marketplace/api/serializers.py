@@ -1,17 +1,17 @@
 """Models to the JSON shapes of API v1, as plain dicts. `openapi.py` describes
-the same shapes; a test holds the two together. URLs are absolute."""
+the same shapes; a test holds the two together. URLs are absolute, from
+PUBLIC_URL."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import url_for
-
 from marketplace.catalog.browse import CatalogPage
 from marketplace.catalog.certificates import Badge
 from marketplace.catalog.models import Category, Product, ProductImage, ProductVariant
 from marketplace.core.clock import as_utc
+from marketplace.core.urls import public_url
 from marketplace.members.models import Kecamatan
 
 JSON = dict[str, Any]
@@ -23,7 +23,7 @@ def timestamp(moment: datetime) -> str:
 
 
 def media_url(key: str) -> str:
-    return url_for("catalog.media", key=key, _external=True)
+    return public_url("catalog.media", key=key)
 
 
 def image(product: Product, photo: ProductImage) -> JSON:
@@ -75,9 +75,7 @@ def product(
         "cover_url": media_url(cover_image.thumb_key) if cover_image else None,
         "images": [image(product, photo) for photo in images],
         "certificates": [badge(found) for found in badges],
-        "url": url_for(
-            "catalog.product", product_id=product.id, slug=product.slug, _external=True
-        ),
+        "url": public_url("catalog.product", product_id=product.id, slug=product.slug),
         "created_at": timestamp(product.created_at),
     }
 

@@ -4,14 +4,16 @@ Like `/produk`, a bad filter value never fails a request: it is dropped and
 `messages` says why. Only public products (active, of an approved member)
 appear anywhere."""
 
+from collections.abc import Mapping
+
 from flask import Blueprint, jsonify, request
 
 from marketplace.api import openapi, serializers
-from marketplace.api.params import MAX_ID, parse_page_size
+from marketplace.api.params import DEFAULT_PER_PAGE, MAX_ID, parse_page_size
 from marketplace.api.queries import images_of
 from marketplace.catalog import queries
 from marketplace.catalog.browse import browse
-from marketplace.catalog.cache import cached_page
+from marketplace.catalog.cache import cached_page, filter_args, keep_out_of_cache
 from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import parse_filter
 from marketplace.catalog.models import Product
@@ -24,17 +26,25 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 PRODUCT_NOT_FOUND = "Produk tidak ditemukan."
 
 
+def list_args(args: Mapping[str, str]) -> dict[str, str | int]:
+    """The list's query string as `products` reads it, for its cache key."""
+    per_page, _ = parse_page_size(args.get("per_halaman"))
+    return filter_args(args) | ({"per_halaman": per_page} if per_page != DEFAULT_PER_PAGE else {})
+
+
 @blueprint.get("/products")
-@cached_page
+@cached_page(args=list_args)
 def products():
     per_page, messages = parse_page_size(request.args.get("per_halaman"))
     page = browse(parse_filter(request.args), per_page=per_page)
     images = db.session.scalars(images_of(p.id for p in page.products)) if page.products else ()
+    if page.messages or messages:
+        keep_out_of_cache()
     return jsonify(serializers.catalog_page(page, images, page.messages + messages))
 
 
 @blueprint.get("/products/<int:product_id>")
-@cached_page
+@cached_page()
 def product(product_id: int):
     found = None
     if product_id <= MAX_ID:
@@ -50,7 +60,7 @@ def public_counts(column) -> dict[int, int]:
 
 
 @blueprint.get("/categories")
-@cached_page
+@cached_page()
 def categories():
     counts = public_counts(Product.category_id)
     return jsonify(
@@ -62,7 +72,7 @@ def categories():
 
 
 @blueprint.get("/kecamatan")
-@cached_page
+@cached_page()
 def kecamatan():
     counts = public_counts(Member.kecamatan_id)
     return jsonify(

@@ -8,17 +8,28 @@ production), and no page is ever cleared by hand. What decides a change is the s
 ORM UPDATE/INSERT/DELETE statements), so no service can forget to say so.
 A page is cached only if it is the same for every anonymous visitor: no
 logged-in user, no flash message, no session written while rendering (a
-form's CSRF token writes one), no cookie set."""
+form's CSRF token writes one), no cookie set, no message about the
+visitor's own bad input (`keep_out_of_cache`).
 
-from collections.abc import Callable
+The key is the page as the view understands it: its endpoint, its URL
+values and its query string as the view parses it (`args`), defaults left
+out, in a fixed order. Nothing else reaches the key: not the Host header,
+not `fbclid`, `utm_*` or any parameter the page ignores, so a visitor
+cannot grow the cache by adding junk to the address. (Such an address is
+served as it is, not redirected: a link shared on WhatsApp opens in one
+request.)"""
+
+from collections.abc import Callable, Mapping
 from itertools import chain
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import current_app, has_app_context, request, session
+from flask import current_app, g, has_app_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from marketplace.catalog.filters import parse_filter, parse_page
 from marketplace.catalog.models import (
     Category,
     Certificate,
@@ -89,8 +100,36 @@ def install_invalidation() -> None:
             event.listen(Session, name, listener)
 
 
-def _page_key(*args: Any, **kwargs: Any) -> str:
-    return f"page/{generation()}/{request.full_path}"
+# The query string as a view understands it: name -> value, defaults left out.
+QueryArgs = Callable[[Mapping[str, str]], Mapping[str, str | int]]
+
+
+def no_args(args: Mapping[str, str]) -> dict[str, str | int]:
+    """For a page that reads nothing from its query string."""
+    return {}
+
+
+def filter_args(args: Mapping[str, str]) -> dict[str, str | int]:
+    """The catalog filter of /produk (and the API's list), normalised."""
+    return parse_filter(args).to_args()
+
+
+def page_args(args: Mapping[str, str]) -> dict[str, str | int]:
+    """Only the page number, for lists with no other filter."""
+    page, _ = parse_page(args)
+    return {"hal": page} if page != 1 else {}
+
+
+def _page_key(args: QueryArgs) -> str:
+    values = urlencode(sorted((request.view_args or {}).items()))
+    query = urlencode(sorted(args(request.args).items()))
+    return f"page/{generation()}/{request.endpoint}/{values}?{query}"
+
+
+def keep_out_of_cache() -> None:
+    """The page being rendered answers this visitor's own input (a message
+    about a bad value): it is not kept, so bad values make no keys."""
+    g.keep_out_of_cache = True
 
 
 def _is_personal() -> bool:
@@ -98,13 +137,19 @@ def _is_personal() -> bool:
 
 
 def _is_shareable(returned: Any) -> bool:
+    if g.pop("keep_out_of_cache", False):
+        return False
     response = current_app.make_response(returned)
     sets_cookie = "Set-Cookie" in response.headers
     return response.status_code == 200 and not session.modified and not sets_cookie
 
 
-def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Serve `view` from the cache to anonymous visitors (GET only)."""
-    return cache.cached(
-        make_cache_key=_page_key, unless=_is_personal, response_filter=_is_shareable
-    )(view)
+def cached_page(*, args: QueryArgs = no_args) -> Callable[[Callable[..., Any]], Any]:
+    """Serve the view from the cache to anonymous visitors (GET only); `args`
+    reads the query string as the view does (see the module's docstring)."""
+
+    def key(*_: Any, **__: Any) -> str:
+        g.pop("keep_out_of_cache", None)  # not this request's (an app context can outlive one)
+        return _page_key(args)
+
+    return cache.cached(make_cache_key=key, unless=_is_personal, response_filter=_is_shareable)

@@ -2,11 +2,23 @@
 (UPLOAD_DIR); another store (S3-compatible) can sit behind the same methods."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 from flask import current_app
 from werkzeug.utils import safe_join
+
+# A key exactly as `save` makes it: a folder, 32 hex digits, a suffix. Any
+# other spelling of a file (`x/../`, `./`, `//`, a backslash, upper case, an
+# encoded dot) is no key at all.
+KEY = re.compile(r"(?P<folder>[a-z]+)/[0-9a-f]{32}\.[a-z0-9]{1,5}")
+
+
+def folder_of(key: str) -> str | None:
+    """The folder of `key` if it is a key as `save` makes it, else None."""
+    match = KEY.fullmatch(key)
+    return match["folder"] if match else None
 
 
 class LocalStorage:

@@ -3,20 +3,11 @@
 each email once after commit. One template, `email/order_update`, lays out
 every message: a greeting, a few paragraphs, the lines concerned, a link."""
 
-from flask import current_app, has_request_context, url_for
-
 from marketplace.accounts.mail import queue_email
 from marketplace.core.money import format_rupiah
+from marketplace.core.urls import public_url
 from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import PaymentMethod, SellerOrderStatus
-
-
-def link(endpoint: str, **values: object) -> str:
-    """An absolute URL, also outside a request (the expiry job): from PUBLIC_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _send(
@@ -48,7 +39,7 @@ def _to_shopper(order: Order, subject: str, paragraphs: list[str], parts: list[S
         subject=subject,
         paragraphs=paragraphs,
         parts=parts,
-        url=link("orders.order", code=order.code),
+        url=public_url("orders.order", code=order.code),
         label="Lihat pesanan",
     )
 
@@ -60,7 +51,7 @@ def _to_member(part: SellerOrder, subject: str, paragraphs: list[str]) -> None:
         subject=subject,
         paragraphs=paragraphs,
         parts=[part],
-        url=link("orders.fulfilment.part", part_id=part.id),
+        url=public_url("orders.fulfilment.part", part_id=part.id),
         label="Buka pesanan",
     )
 
@@ -101,7 +92,7 @@ def order_placed_transfer(order: Order) -> None:
         subject=f"Pesanan {order.code} menunggu pembayaran",
         order=order,
         buyer=order.buyer,
-        order_url=link("orders.order", code=order.code),
+        order_url=public_url("orders.order", code=order.code),
     )
 
 

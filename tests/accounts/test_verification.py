@@ -32,7 +32,7 @@ def link_in_last_email(recipient: str) -> str:
         .where(OutboxEmail.recipient == recipient)
         .order_by(OutboxEmail.id.desc())
     ).first()
-    return re.search(r"http://127.0.0.1:5000(/akun/verifikasi/\S+)", body)[1]
+    return re.search(r"https://pasar\.aspikmas\.test(/akun/verifikasi/\S+)", body)[1]
 
 
 def checkout_form(member_id: int) -> dict:

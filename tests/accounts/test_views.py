@@ -53,7 +53,7 @@ def test_register_makes_an_unverified_shopper_and_sends_the_link(client):
     assert logged_in_user_id(client) is None  # logged in only by the login page
     (email,) = emails_to("siti@contoh.id")
     assert email.subject == "Verifikasi email akun Pasar Aspikmas Anda"
-    assert "http://127.0.0.1:5000/akun/verifikasi/" in email.body_text
+    assert "https://pasar.aspikmas.test/akun/verifikasi/" in email.body_text
     page = client.get("/akun/masuk")
     assert "Hampir selesai! Kami mengirim email ke siti@contoh.id." in page.text
 
@@ -73,7 +73,7 @@ def test_register_with_a_taken_email_answers_the_same_and_tells_the_owner(client
     (note,) = emails_to("siti@contoh.id")
     assert note.subject == "Anda sudah punya akun Pasar Aspikmas"
     assert "Halo Siti Pemilik," in note.body_text
-    assert "http://127.0.0.1:5000/akun/lupa-sandi" in note.body_text
+    assert "https://pasar.aspikmas.test/akun/lupa-sandi" in note.body_text
     owner = db.session.scalars(db.select(User).where(User.email == "siti@contoh.id")).one()
     assert owner.name == "Siti Pemilik"
     assert verify_password(owner.password_hash, PASSWORD)
@@ -286,7 +286,7 @@ def test_forgot_password_gives_the_same_answer_whether_or_not_the_email_exists(c
     assert email.sent_at is not None  # delivered after the commit
     printed = capsys.readouterr().out
     assert printed.count("To: budi@contoh.id") == 1
-    assert "http://127.0.0.1:5000/akun/atur-ulang/" in printed
+    assert "https://pasar.aspikmas.test/akun/atur-ulang/" in printed
 
 
 def test_forgot_password_form_mistakes_are_in_indonesian(client):
@@ -299,7 +299,7 @@ def test_forgot_password_form_mistakes_are_in_indonesian(client):
 def reset_url_sent_to(client, email: str) -> str:
     client.post("/akun/lupa-sandi", data={"email": email})
     body = db.session.scalars(db.select(OutboxEmail.body_text)).one()
-    return re.search(r"http://127.0.0.1:5000(/akun/atur-ulang/\S+)", body).group(1)
+    return re.search(r"https://pasar\.aspikmas\.test(/akun/atur-ulang/\S+)", body).group(1)
 
 
 def test_reset_password_sets_the_new_password_once(client):

@@ -53,21 +53,21 @@ def test_list_item_has_every_field(catalog: Catalog, get_valid):
             "shop_name": "Keripik Bu Sri",
             "slug": "keripik-bu-sri",
         },
-        "cover_url": "http://localhost/media/products/k1-thumb.webp",
+        "cover_url": "https://pasar.aspikmas.test/media/products/k1-thumb.webp",
         "images": [
             {
-                "thumb_url": "http://localhost/media/products/k1-thumb.webp",
-                "large_url": "http://localhost/media/products/k1.webp",
+                "thumb_url": "https://pasar.aspikmas.test/media/products/k1-thumb.webp",
+                "large_url": "https://pasar.aspikmas.test/media/products/k1.webp",
                 "alt": "Keripik",
             },
             {
-                "thumb_url": "http://localhost/media/products/k2-thumb.webp",
-                "large_url": "http://localhost/media/products/k2.webp",
+                "thumb_url": "https://pasar.aspikmas.test/media/products/k2-thumb.webp",
+                "large_url": "https://pasar.aspikmas.test/media/products/k2.webp",
                 "alt": "Keripik Tempe Sagu",
             },
         ],
         "certificates": [],
-        "url": f"http://localhost/produk/{catalog.keripik.id}/keripik-tempe-sagu",
+        "url": f"https://pasar.aspikmas.test/produk/{catalog.keripik.id}/keripik-tempe-sagu",
     }
 
 
@@ -241,17 +241,17 @@ def test_detail_has_variants_and_images(catalog: Catalog, get_valid):
     assert body["id"] == catalog.keripik.id
     assert body["min_price"] == 12_000
     assert body["max_price"] == 20_000
-    assert body["url"] == f"http://localhost/produk/{catalog.keripik.id}/keripik-tempe-sagu"
+    assert body["url"] == f"https://pasar.aspikmas.test/produk/{catalog.keripik.id}/keripik-tempe-sagu"
     assert body["variants"] == [
         {"id": v.id, "name": v.name, "price": v.price, "stock": v.stock, "in_stock": v.stock > 0}
         for v in catalog.keripik.variants
     ]
     assert [v["name"] for v in body["variants"]] == ["Original", "Pedas"]
     assert [v["in_stock"] for v in body["variants"]] == [True, False]
-    assert body["cover_url"] == "http://localhost/media/products/k1-thumb.webp"
+    assert body["cover_url"] == "https://pasar.aspikmas.test/media/products/k1-thumb.webp"
     assert [image["large_url"] for image in body["images"]] == [
-        "http://localhost/media/products/k1.webp",
-        "http://localhost/media/products/k2.webp",
+        "https://pasar.aspikmas.test/media/products/k1.webp",
+        "https://pasar.aspikmas.test/media/products/k2.webp",
     ]
 
 

@@ -3,6 +3,7 @@ to the catalog shows at once; personal pages are never cached."""
 
 import os
 import uuid
+from urllib.parse import unquote
 
 import pytest
 from flask import g
@@ -149,3 +150,145 @@ def test_not_found_is_not_cached(cached_app, keripik):
     db.session.commit()
 
     assert client.get(f"/api/v1/products/{hidden.id}").json["name"] == "Nopia Mini"
+
+
+# --- what makes a key: the page as the view understands it, nothing else -------------------
+
+
+@pytest.fixture(
+    params=[
+        "SimpleCache",
+        pytest.param(
+            "RedisCache",
+            marks=pytest.mark.skipif(
+                not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL for Redis"
+            ),
+        ),
+    ]
+)
+def any_cache_app(request, make_app):
+    """The page cache in memory, and in Redis (under a prefix of its own)."""
+    overrides = {"CACHE_TYPE": request.param}
+    if request.param == "RedisCache":
+        overrides |= {
+            "CACHE_REDIS_URL": os.environ["TEST_REDIS_URL"],
+            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}/",
+        }
+    app = make_app(**overrides)
+    with app.app_context():
+        yield app
+        cache.clear()
+
+
+@pytest.fixture
+def goods(any_cache_app):
+    product = factories.ProductFactory(
+        name="Keripik Tempe Bu Sri",
+        member=factories.MemberFactory(kecamatan=factories.kecamatan("sokaraja")),
+    )
+    db.session.commit()
+    return product
+
+
+def page_keys() -> list[str]:
+    """The cached pages (not the generation counter)."""
+    backend = cache.cache
+    if hasattr(backend, "_write_client"):  # Redis
+        pattern = f"{backend.key_prefix}page/*"
+        return [key.decode() for key in backend._write_client.scan_iter(match=pattern)]
+    return [key for key in backend._cache if key.startswith("page/")]
+
+
+def junk() -> str:
+    return uuid.uuid4().hex
+
+
+def test_a_hundred_junk_parameters_make_one_key(any_cache_app, goods):
+    client = any_cache_app.test_client()
+    pages = {
+        client.get(
+            f"/produk?q=keripik&{junk()}={junk()}&fbclid={junk()}&utm_source=wa&junk={junk()}"
+        ).text
+        for _ in range(100)
+    }
+
+    assert len(page_keys()) == 1
+    assert len(pages) == 1
+    assert "Keripik Tempe Bu Sri" in pages.pop()
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        ["/produk", "/produk?urut=terbaru", "/produk?hal=1", "/produk?urut=TERBARU&hal=&q="],
+        [
+            "/produk?kategori=makanan-minuman&tersedia=1&urut=termurah",
+            "/produk?urut=termurah&tersedia=1&kategori=makanan-minuman",
+            "/produk?tersedia=ya&kategori=Makanan-Minuman&urut=termurah&hal=1",
+        ],
+        ["/produk?q=keripik%20tempe", "/produk?q=++keripik+++tempe+", "/produk?q=keripik+tempe&x=1"],
+        ["/produk?harga_min=1.000", "/produk?harga_min=Rp1000", "/produk?harga_min=1000"],
+        ["/", "/?hal=2", "/?utm_campaign=lebaran"],
+        ["/kecamatan/sokaraja", "/kecamatan/sokaraja?hal=1", "/kecamatan/sokaraja?fbclid=x"],
+        ["/api/v1/products", "/api/v1/products?per_halaman=24&urut=terbaru", "/api/v1/products?a=b"],
+        ["/api/v1/categories", "/api/v1/categories?x=1"],
+    ],
+)
+def test_order_defaults_and_unknown_parameters_map_to_one_key(any_cache_app, goods, addresses):
+    client = any_cache_app.test_client()
+    bodies = set()
+    for address in addresses:
+        response = client.get(address)
+        assert response.status_code == 200, address
+        bodies.add(response.data)
+
+    assert len(page_keys()) == 1, addresses
+    assert len(bodies) == 1
+
+
+def test_product_and_shop_pages_ignore_the_query_string(any_cache_app, goods):
+    client = any_cache_app.test_client()
+    for suffix in ("", "?fbclid=abc", "?utm_source=whatsapp&utm_medium=social", "?hal=1"):
+        assert client.get(page_of(goods) + suffix).status_code == 200
+        assert client.get(f"/toko/{goods.member.slug}{suffix}").status_code == 200
+    assert len(page_keys()) == 2
+
+
+def test_the_host_header_changes_neither_key_nor_content(any_cache_app, goods):
+    client = any_cache_app.test_client()
+    seen = [
+        client.get(page_of(goods), headers={"Host": host})
+        for host in ("localhost", "evil.example", "pasar.aspikmas.test", "evil.example:8080")
+    ]
+
+    assert len(page_keys()) == 1
+    assert len({page.data for page in seen}) == 1
+    assert "evil.example" not in seen[0].text
+    assert any_cache_app.config["PUBLIC_URL"] in unquote(seen[0].text)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "/produk?harga_min={}",
+        "/produk?kategori={}",
+        "/produk?kecamatan={}",
+        "/produk?urut={}",
+        "/produk?sertifikat={}",
+        "/produk?hal=9{}",
+        "/kecamatan/sokaraja?hal=x{}",
+        "/toko/{shop}?hal=x{}",
+        "/api/v1/products?kategori={}",
+        "/api/v1/products?per_halaman=x{}",
+    ],
+)
+def test_a_page_that_answers_bad_input_is_never_kept(any_cache_app, goods, bad):
+    client = any_cache_app.test_client()
+    for _ in range(5):
+        address = bad.format(junk(), shop=goods.member.slug)
+        response = client.get(address)
+        assert response.status_code == 200, address
+        messages = response.json["messages"] if response.is_json else response.text
+        assert "tidak" in str(messages).lower() or "harus" in str(messages).lower(), address
+
+    assert page_keys() == []

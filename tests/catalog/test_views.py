@@ -396,7 +396,7 @@ def test_product_photos_are_large_and_cover_first(client, product):
 def test_whatsapp_button_opens_a_chat_about_the_product(client, product):
     html = client.get(f"/produk/{product.id}/{product.slug}").text
     link = unescape(re.search(r'href="(https://wa\.me/[^"]+)"', html).group(1))
-    url = f"http://localhost/produk/{product.id}/{product.slug}"
+    url = f"https://pasar.aspikmas.test/produk/{product.id}/{product.slug}"
     message = (
         f"Halo Keripik Mbok Sri, saya tertarik dengan Keripik Tempe <Pedas> & Manis"
         f" di Pasar Aspikmas: {url}"
@@ -462,7 +462,7 @@ def test_shop_page_shows_the_member_and_their_products(make_app):
         assert link.startswith("https://wa.me/6281311112222?text=")
         assert query_of(link)["text"] == [
             "Halo Batik Sekar, saya melihat toko Anda di Pasar Aspikmas:"
-            " http://localhost/toko/batik-sekar"
+            " https://pasar.aspikmas.test/toko/batik-sekar"
         ]
         assert "Produk (3)" in html
         assert len(product_links(html)) == 2
@@ -611,7 +611,7 @@ def test_certificate_scans_are_never_served_as_public_media(app, client):
 
 
 def test_a_pdf_in_media_is_downloaded_not_shown(app, client):
-    key = storage().save(b"%PDF-1.4 brosur", folder="brochures", suffix=".pdf")
+    key = storage().save(b"%PDF-1.4 brosur", folder="products", suffix=".pdf")
     response = client.get(f"/media/{key}")
     response.close()
     assert response.status_code == 200

@@ -15,8 +15,8 @@ from flask import (
 
 from marketplace.catalog import contact, queries
 from marketplace.catalog.browse import browse, member_products
-from marketplace.catalog.cache import cached_page
-from marketplace.catalog.certificates import SCAN_FOLDER, badges_for
+from marketplace.catalog.cache import cached_page, filter_args, keep_out_of_cache, page_args
+from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import (
     SORT_LABELS,
     CatalogFilter,
@@ -24,7 +24,9 @@ from marketplace.catalog.filters import (
     parse_filter,
     parse_page,
 )
-from marketplace.core.storage import storage
+from marketplace.catalog.photos import PHOTO_FOLDER
+from marketplace.core.storage import folder_of, storage
+from marketplace.core.urls import public_url
 from marketplace.extensions import db
 
 blueprint = Blueprint("catalog", __name__)
@@ -32,6 +34,9 @@ blueprint = Blueprint("catalog", __name__)
 HOME_PRODUCTS = 12
 MORE_FROM_SHOP = 4
 MEDIA_MAX_AGE = 365 * 24 * 60 * 60  # keys are random names: a file never changes
+# What /media serves: product photos, and shop logos and banners (members.services
+# stores them in "shops"). Certificate scans are private (catalog.certificates).
+PUBLIC_FOLDERS = frozenset({PHOTO_FOLDER, "shops"})
 
 
 def _per_page() -> int:
@@ -56,16 +61,18 @@ def weight(grams: int | None) -> str:
 
 
 @blueprint.get("/")
-@cached_page
+@cached_page()
 def home():
     catalog_page = browse(CatalogFilter(), per_page=HOME_PRODUCTS)
     return render_template("catalog/home.html", catalog_page=catalog_page)
 
 
 @blueprint.get("/produk")
-@cached_page
+@cached_page(args=filter_args)
 def products():
     catalog_page = browse(parse_filter(request.args), per_page=_per_page())
+    if catalog_page.messages:
+        keep_out_of_cache()
     return render_template(
         "catalog/products.html",
         catalog_page=catalog_page,
@@ -75,13 +82,15 @@ def products():
 
 
 @blueprint.get("/kecamatan/<slug>")
-@cached_page
+@cached_page(args=page_args)
 def kecamatan(slug: str):
     page, messages = parse_page(request.args)
     catalog_filter = CatalogFilter(kecamatan=slug, page=page, messages=tuple(messages))
     catalog_page = browse(catalog_filter, per_page=_per_page())
     if catalog_page.selected_kecamatan is None:
         abort(404)
+    if catalog_page.messages:
+        keep_out_of_cache()
     members = db.session.scalars(
         queries.members_in_kecamatan(catalog_page.selected_kecamatan.id)
     ).all()
@@ -96,7 +105,7 @@ def category(slug: str):
 
 @blueprint.get("/produk/<int(max=2147483647):product_id>")
 @blueprint.get("/produk/<int(max=2147483647):product_id>/<slug>")
-@cached_page
+@cached_page()
 def product(product_id: int, slug: str | None = None):
     found = db.one_or_404(queries.public_product(product_id))
     if slug != found.slug:
@@ -109,7 +118,7 @@ def product(product_id: int, slug: str | None = None):
     message = contact.product_message(
         shop_name=found.member.shop_name,
         product_name=found.name,
-        url=url_for(".product", product_id=found.id, slug=found.slug, _external=True),
+        url=public_url("catalog.product", product_id=found.id, slug=found.slug),
     )
     return render_template(
         "catalog/product.html",
@@ -121,15 +130,17 @@ def product(product_id: int, slug: str | None = None):
 
 
 @blueprint.get("/toko/<slug>")
-@cached_page
+@cached_page(args=page_args)
 def shop(slug: str):
     member = db.session.scalars(queries.public_member(_slug_or_404(slug))).unique().first()
     if member is None:
         abort(404)
     page, messages = parse_page(request.args)
     listing = member_products(member.id, page=page, per_page=_per_page())
+    if messages or listing.messages:
+        keep_out_of_cache()
     message = contact.shop_message(
-        shop_name=member.shop_name, url=url_for(".shop", slug=member.slug, _external=True)
+        shop_name=member.shop_name, url=public_url("catalog.shop", slug=member.slug)
     )
     return render_template(
         "catalog/shop.html",
@@ -143,9 +154,13 @@ def shop(slug: str):
 
 @blueprint.get("/media/<path:key>")
 def media(key: str):
-    """Public photos, logos and banners. Certificate scans are private."""
+    """Public photos, logos and banners, by their key exactly as stored:
+    any other spelling of a path is not found, so no `..`, `.` or encoded
+    trick reaches a folder that is not public."""
+    if folder_of(key) not in PUBLIC_FOLDERS:
+        abort(404)
     path = storage().path(key)
-    if key.startswith(f"{SCAN_FOLDER}/") or path is None or not path.is_file():
+    if path is None or not path.is_file():
         abort(404)
     response = send_file(path, max_age=MEDIA_MAX_AGE, as_attachment=path.suffix == ".pdf")
     response.cache_control.immutable = True
