@@ -21,8 +21,11 @@ def unique_address() -> str:
 
 
 def attempt(app, address: str, url: str = "/akun/masuk"):
+    """A wrong password from `address`, each for an email of its own, so the
+    per-account limit (accounts.throttle) never mixes in, even in a shared
+    Redis that outlives the test run."""
     return app.test_client().post(
-        url, data={"email": "siapa@contoh.id", "password": "tebak-tebak"},
+        url, data={"email": f"{uuid.uuid4().hex}@contoh.id", "password": "tebak-tebak"},
         environ_base={"REMOTE_ADDR": address},
     )
 
