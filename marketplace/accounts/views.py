@@ -14,7 +14,6 @@ from marketplace.accounts.forms import (
     UserLoginForm,
     UserRegisterForm,
 )
-from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.services import AccountError
 from marketplace.extensions import db, limiter
 
@@ -99,7 +98,6 @@ def forgot_password():
             reset_link=lambda token: url_for("accounts.reset_password", token=token, _external=True),
         )
         db.session.commit()
-        deliver_outbox()
         # The same words whether or not the email has an account.
         flash(
             "Jika email tersebut terdaftar, kami sudah mengirim tautan untuk mengatur ulang "
