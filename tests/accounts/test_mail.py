@@ -31,8 +31,10 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[Email] = []
         self.failures: dict[str, BaseException] = {}
+        self.in_transaction: list[bool] = []  # was a transaction open while sending?
 
     def send(self, email: Email) -> None:
+        self.in_transaction.append(db.session().in_transaction())
         if email.recipient in self.failures:
             raise self.failures[email.recipient]
         self.sent.append(email)
@@ -194,6 +196,15 @@ def test_server_down_stops_the_run_and_leaves_the_rest_for_the_next(recorded, re
     assert deliver_outbox(now=NOW + timedelta(minutes=1)).sent == 2
 
 
+def test_no_transaction_is_open_while_the_server_talks(recorded, recorder):
+    recorder.failures["penuh@contoh.id"] = MailDeferred("451 4.2.2 kotak surat penuh")
+    for recipient in ("a@contoh.id", "penuh@contoh.id", "b@contoh.id"):
+        queue_reset_email(recipient)
+    db.session.commit()
+    assert deliver_outbox().sent == 2
+    assert recorder.in_transaction == [False, False, False]
+
+
 def test_a_crashed_deliverers_claim_expires(make_app, recorder):
     app = make_app(MAIL_BACKEND=recorder, MAIL_CLAIM_SECONDS=600)
     recorder.failures["budi@contoh.id"] = SystemExit("the worker is killed while sending")
@@ -325,3 +336,30 @@ def test_worker_sends_what_comes_due_until_sigterm(app, mail_server, database_ur
         ["b@contoh.id"],
     ]
     assert pending() == []
+
+
+def test_worker_says_once_that_the_server_is_down(app, unused_port_config, database_url, tmp_path):
+    environment = app_environment(database_url, str(tmp_path / "uploads"), **unused_port_config)
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "accounts", "deliver-outbox"]
+    worker = subprocess.Popen(
+        [*command, "--watch", "1"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for recipient in ("a@contoh.id", "b@contoh.id"):
+            email_id = queue_reset_email(recipient).id
+            db.session.commit()
+            deadline = time.monotonic() + 30
+            while reload(email_id).attempts == 0 and time.monotonic() < deadline:
+                time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, errors = worker.communicate(timeout=30)
+    assert worker.returncode == 0, errors
+    assert [email.attempts for email in pending()] == [1, 1]  # each tried, and kept
+    assert output.count("0 email terkirim. 1 dicoba lagi nanti.") == 2
+    assert errors.count("Server surat tidak bisa dihubungi") == 1
