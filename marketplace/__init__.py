@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from marketplace import cli
+from marketplace.accounts.mail_after_commit import install_mail_delivery
 from marketplace.accounts.views import blueprint as accounts_blueprint
 from marketplace.admin.views import blueprint as admin_blueprint
 from marketplace.api.views import blueprint as api_blueprint
@@ -83,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     cache.init_app(app)
     install_invalidation()
+    install_mail_delivery(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."

@@ -88,6 +88,45 @@ def _trusted_hosts(raw: str | None, public_url: str, is_production: bool) -> lis
     return None
 
 
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _mail(env: Mapping[str, str]) -> dict[str, Any]:
+    """MAIL_BACKEND=smtp and its SMTP_* settings; how the outbox retries."""
+    security = env.get("SMTP_SECURITY") or "starttls"
+    if security not in SMTP_PORTS:
+        raise ConfigError(f"SMTP_SECURITY must be one of {sorted(SMTP_PORTS)}, got {security!r}")
+    timeout = _env_int(env, "SMTP_TIMEOUT", 10)
+    if timeout < 1:
+        raise ConfigError("SMTP_TIMEOUT must be at least 1 second")
+    claim = _env_int(env, "MAIL_CLAIM_SECONDS", 600)
+    # An SMTP conversation is about ten steps, each up to the timeout.
+    if claim < 10 * timeout:
+        raise ConfigError("MAIL_CLAIM_SECONDS must be at least 10 × SMTP_TIMEOUT")
+    return {
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": _env_int(env, "SMTP_PORT", SMTP_PORTS[security]),
+        "SMTP_SECURITY": security,
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_TIMEOUT": timeout,
+        # A PEM file of the CA that signed a private mail server's certificate
+        # (then only that CA is trusted); unset: the system's CAs.
+        "SMTP_CA_FILE": env.get("SMTP_CA_FILE") or None,
+        # A failed send is tried again after 1 minute, then 2, 4, ... at most
+        # an hour apart, and given up after MAIL_MAX_ATTEMPTS sends.
+        "MAIL_MAX_ATTEMPTS": _env_int(env, "MAIL_MAX_ATTEMPTS", 10),
+        "MAIL_RETRY_SECONDS": _env_int(env, "MAIL_RETRY_SECONDS", 60),
+        "MAIL_RETRY_MAX_SECONDS": _env_int(env, "MAIL_RETRY_MAX_SECONDS", 3600),
+        # How long a deliverer holds an email it is sending (longer than a
+        # slow SMTP conversation) before another may take it over.
+        "MAIL_CLAIM_SECONDS": claim,
+        # After a failed send right after a request, requests leave their
+        # emails to `flask accounts deliver-outbox` this long.
+        "MAIL_PAUSE_SECONDS": _env_int(env, "MAIL_PAUSE_SECONDS", 300),
+    }
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read every setting from `env` (the process environment by default)."""
     env = os.environ if env is None else env
@@ -123,6 +162,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "VERIFY_EMAIL_MAX_AGE": _env_int(env, "VERIFY_EMAIL_MAX_AGE", 7 * 24 * 3600),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "console"),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Pasar Aspikmas <noreply@aspikmas.local>"),
+        **_mail(env),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE"),
@@ -174,6 +214,13 @@ def check_production(config: Mapping[str, Any]) -> None:
         raise ConfigError("production emails link to the shop: set PUBLIC_URL=https://...")
     if not config.get("TRUSTED_HOSTS"):
         raise ConfigError("production answers its own host only: set PUBLIC_URL=https://...")
+    # Reset links and order emails must reach people, not the server log.
+    if config["MAIL_BACKEND"] == "console":
+        raise ConfigError("production sends real email: set MAIL_BACKEND=smtp and SMTP_HOST")
+    if config["MAIL_BACKEND"] == "smtp" and not config.get("SMTP_HOST"):
+        raise ConfigError("MAIL_BACKEND=smtp needs SMTP_HOST")
+    if config.get("SMTP_USERNAME") and config.get("SMTP_SECURITY") == "none":
+        raise ConfigError("SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted")
 
 
 def warn_development(config: Mapping[str, Any]) -> None:

@@ -19,6 +19,15 @@ from tests import factories
 from tests.ledger.purge import allow_ledger_purge
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL") or None
+pytest_plugins = ("tests.mail_server",)  # a real SMTP server: mail_server, start_mail_server
+
+
+class ClosingClient(FlaskClient):
+    """Reads each response whole and closes it, as a WSGI server does, so
+    what runs after the response (`call_on_close`: the emails) has run."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
 
 
 def base_overrides(database_url: str, upload_dir: Path) -> dict:
@@ -96,6 +105,7 @@ def make_app(database_url: str, migrated: dict, tmp_path: Path) -> Iterator:
     def build(**overrides) -> Flask:
         app = create_app(base_overrides(database_url, tmp_path / "uploads") | overrides)
         app.before_request(_forget_the_last_requests_user)
+        app.test_client_class = ClosingClient
         built.append(app)
         return app
 

@@ -1,6 +1,6 @@
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, func, true
+from sqlalchemy import ForeignKey, Index, String, Text, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db import Timestamp
@@ -100,9 +100,20 @@ class LoginSession(db.Model):
 
 class OutboxEmail(db.Model):
     """An email to send after the change that caused it has committed.
-    `deliver_outbox` sends each once; a rolled-back change leaves none."""
+    `deliver_outbox` sends each once; a rolled-back change leaves none.
+    Pending until `sent_at` or `failed_at`; due when `next_attempt_at` (none:
+    at once) has come and no deliverer holds it (`claimed_until`, a lease
+    that a crashed deliverer lets expire)."""
 
     __tablename__ = "outbox_emails"
+    __table_args__ = (
+        Index(
+            "ix_outbox_emails_pending",
+            "next_attempt_at",
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
@@ -111,3 +122,8 @@ class OutboxEmail(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
     sent_at: Mapped[Timestamp | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[Timestamp | None]
+    claimed_until: Mapped[Timestamp | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    failed_at: Mapped[Timestamp | None]

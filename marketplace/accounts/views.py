@@ -26,7 +26,6 @@ from marketplace.accounts.forms import (
     UserLoginForm,
     UserRegisterForm,
 )
-from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.services import AccountError, InvalidCredentials
 from marketplace.extensions import db, limiter
 
@@ -113,7 +112,6 @@ def register():
                 db.session.rollback()  # registered by another request a moment ago
             else:
                 db.session.commit()
-                deliver_outbox()
         flash(
             f"Hampir selesai! Kami mengirim email ke {form.email.data}. Buka tautan di email "
             "itu untuk memverifikasi alamat Anda, lalu masuk di sini. Tidak ada di kotak masuk? "
@@ -222,7 +220,6 @@ def change_password():
             error = refused.message
         else:
             db.session.commit()
-            deliver_outbox()
             flash(
                 "Kata sandi sudah diganti. Perangkat lain yang masuk dengan akun ini sudah "
                 "dikeluarkan.",
@@ -253,7 +250,6 @@ def resend_verification():
         return redirect(url_for("accounts.verify_notice"))
     services.send_verification(user=current_user, secret_key=_secret_key())
     db.session.commit()
-    deliver_outbox()
     flash(f"Tautan verifikasi sudah dikirim ke {current_user.email}.", "success")
     return redirect(url_for("accounts.verify_notice"))
 
@@ -296,7 +292,6 @@ def forgot_password():
         if throttle.may_email(form.email.data):
             services.request_password_reset(email=form.email.data, secret_key=_secret_key())
             db.session.commit()
-            deliver_outbox()
         # The same words whether or not the email has an account.
         flash(
             "Jika email tersebut terdaftar, kami sudah mengirim tautan untuk mengatur ulang "
@@ -317,7 +312,6 @@ def reset_password(token: str):
                 token=token, password=form.password.data, now=_now(), **_reset_settings()
             )
             db.session.commit()
-            deliver_outbox()
             throttle.login_succeeded(user.email)
             logout_user()
             flash(

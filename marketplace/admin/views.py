@@ -16,7 +16,6 @@ from flask import (
 from flask_login import current_user
 
 from marketplace.accounts.access import role_required
-from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.models import Role, User
 from marketplace.admin import queries
 from marketplace.admin.forms import CommissionRateForm, DecisionForm, percent
@@ -152,7 +151,6 @@ def decide_member(member_id: int, decision: str):
         db.session.rollback()
         return _member_page(found, forms={action: form}, error=refused.message)
     db.session.commit()
-    deliver_outbox()
     flash(done.format(shop=found.shop_name), "success")
     return redirect(url_for(".member", member_id=found.id))
 

@@ -12,7 +12,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from marketplace.accounts.mail import deliver_outbox
 from marketplace.extensions import db
 from marketplace.orders import fulfilment, queries
 from marketplace.orders.models import Order
@@ -48,7 +47,6 @@ def expire_unpaid(now: datetime | None = None) -> int:
 def expire_unpaid_command() -> None:
     """Batalkan pesanan transfer yang lewat batas bayar dan kembalikan stoknya."""
     cancelled = expire_unpaid()
-    deliver_outbox()
     click.echo(f"{cancelled} pesanan dibatalkan karena lewat batas pembayaran.")
 
 

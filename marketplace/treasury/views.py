@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace.accounts.access import role_required
-from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.models import Role, User
 from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.clock import as_utc
@@ -118,7 +117,6 @@ def confirm_transfer(code: str):
         flash(refused.message, "danger")
         return redirect(url_for(".transfers", **_list_place()))
     db.session.commit()
-    deliver_outbox()
     flash(
         f"Pesanan {order.code} lunas: {format_rupiah(order.total)} diterima. "
         "Pembeli dan penjual sudah dikabari lewat email.",
@@ -175,7 +173,6 @@ def refund_paid(part_id: int):
         flash(refused.message, "danger")
         return redirect(url_for(".refunds", **_list_place()))
     db.session.commit()
-    deliver_outbox()
     flash(
         f"Pengembalian {format_rupiah(part.refund_amount)} untuk pesanan {part.order.code} "
         f"({part.order.contact_name}) dicatat.",

@@ -1,7 +1,7 @@
 """sessions: one row per login, verified emails, a refund's unique code stored
 
 Revision ID: 0008_sessions
-Revises: 0006_settlement
+Revises: 0007_outbox_delivery
 Create Date: 2026-12-05 16:17:40.566172
 
 Logins made before this revision have no row, so they end: everyone logs in
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_sessions'
-down_revision = '0006_settlement'
+down_revision = '0007_outbox_delivery'
 branch_labels = None
 depends_on = None
 

@@ -48,6 +48,8 @@ def test_production_refuses_email_links_to_this_machine(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("CACHE_REDIS_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("MAIL_BACKEND", "smtp")
+    monkeypatch.setenv("SMTP_HOST", "smtp.aspikmas.id")
     monkeypatch.delenv("PUBLIC_URL", raising=False)
     with pytest.raises(ConfigError, match="PUBLIC_URL"):
         create_app()

@@ -199,6 +199,8 @@ def production(monkeypatch):
             "RATELIMIT_STORAGE_URI": REDIS_URL,
             "CACHE_REDIS_URL": REDIS_URL,
             "PUBLIC_URL": "https://pasar.aspikmas.id",
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "smtp.aspikmas.id",
         } | env
         monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
         for name, value in values.items():

@@ -6,6 +6,7 @@ from marketplace.accounts.models import OutboxEmail
 from marketplace.extensions import db
 from marketplace.orders.models import CartLine, Order
 from marketplace.orders.status import OrderStatus
+from tests import factories
 from tests.orders.helpers import (
     cart_with,
     checkout,
@@ -193,3 +194,42 @@ def test_shopper_cancels_an_unpaid_order(client, login_as):
     again = client.post(f"/pesanan/{order.code}/batal", follow_redirects=True)
     assert f"Pesanan {order.code} sudah dibatalkan." in again.get_data(as_text=True)
     assert stock_of(keripik.id) == 5
+
+
+def _cancel_as_buyer(app):
+    """An unpaid transfer order, and its shopper cancelling it: the answer."""
+    buyer = shopper()
+    order = checkout(buyer, cart_with(buyer, (variant(stock=5), 2)))
+    db.session.commit()
+    client = app.test_client()
+    factories.log_in(client, buyer)
+    return order, client, client.post(f"/pesanan/{order.code}/batal")
+
+
+def _cancel_emails(order):
+    subject = f"Pesanan {order.code} dibatalkan"
+    return db.session.scalars(select(OutboxEmail).where(OutboxEmail.subject == subject)).all()
+
+
+def test_shoppers_cancel_emails_them_after_the_commit(make_app, mail_server):
+    app = make_app(**mail_server.config)
+    with app.app_context():
+        order, _, response = _cancel_as_buyer(app)
+        assert response.status_code == 302
+        (email,) = _cancel_emails(order)
+        assert email.sent_at is not None
+        arrived = [(m.recipients, m.message["Subject"]) for m in mail_server.received]
+        assert ([order.buyer.email], f"Pesanan {order.code} dibatalkan") in arrived
+
+
+def test_shopper_sees_the_cancel_done_when_the_mail_server_is_down(make_app, unused_port_config):
+    app = make_app(**unused_port_config)
+    with app.app_context():
+        order, client, response = _cancel_as_buyer(app)
+        assert response.status_code == 302
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert f"Pesanan {order.code} dibatalkan dan stoknya dikembalikan." in page
+        db.session.refresh(order)
+        assert order.status == OrderStatus.CANCELLED
+        (email,) = _cancel_emails(order)
+        assert email.sent_at is None  # kept for `flask accounts deliver-outbox`

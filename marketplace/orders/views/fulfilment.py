@@ -14,7 +14,6 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marketplace.accounts.mail import deliver_outbox
 from marketplace.catalog.access import approved_member
 from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.money import format_rupiah
@@ -132,8 +131,8 @@ def part(member: Member, part_id: int):
 
 
 def _act(part: SellerOrder, change: Callable[[], object], done: Callable[[], str]):
-    """Run the service `change`, commit, send its emails, say `done()` and go
-    back to the part; a refusal is said instead and nothing is kept."""
+    """Run the service `change`, commit, say `done()` and go back to the
+    part; a refusal is said instead and nothing is kept."""
     try:
         change()
         db.session.commit()
@@ -141,7 +140,6 @@ def _act(part: SellerOrder, change: Callable[[], object], done: Callable[[], str
         db.session.rollback()
         flash(refused.message, "danger")
     else:
-        deliver_outbox()
         flash(done(), "success")
     return redirect(url_for(".part", part_id=part.id))
 

@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import verified_email_required
-from marketplace.accounts.mail import deliver_outbox
 from marketplace.accounts.models import User
 from marketplace.catalog.contact import whatsapp_url
 from marketplace.catalog.models import ProductVariant
@@ -281,7 +280,6 @@ def checkout():
     elif "hitung" not in request.form and form.validate_on_submit():
         order, error = _place(me, cart, form, kecamatan)
         if order is not None:
-            deliver_outbox()
             flash(_placed_words(order), "success")
             return redirect(url_for(".order", code=order.code))
         summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
