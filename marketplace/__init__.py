@@ -21,6 +21,7 @@ from marketplace.api.views import blueprint as api_blueprint
 from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config, warn_development
+from marketplace.core.headers import register_security_headers, static_file_headers
 from marketplace.core.jinja import register_filters
 from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
@@ -57,8 +58,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_jinja(app)
+    register_security_headers(app)
     app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
-        app.wsgi_app, root=app.static_folder, prefix="static/", max_age=3600
+        app.wsgi_app,
+        root=app.static_folder,
+        prefix="static/",
+        max_age=3600,
+        add_headers_function=static_file_headers,
     )
     register_proxy_fix(app)
     return app

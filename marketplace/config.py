@@ -148,6 +148,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": is_production,
         "WTF_CSRF_ENABLED": True,
+        # Strict-Transport-Security max-age, sent in production only (core/headers.py).
+        "HSTS_SECONDS": _env_int(env, "HSTS_SECONDS", 365 * 24 * 3600),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool(env, "RATELIMIT_ENABLED", True),
         "CACHE_NO_NULL_WARNING": _env_bool(env, "CACHE_NO_NULL_WARNING", False),

@@ -1,5 +1,5 @@
 /* Listing management (/kelola): add and remove variant rows without a round
-   trip, and ask before destructive buttons. Without JavaScript the same
+   trip (app.js asks before destructive buttons). Without JavaScript the same
    buttons submit the form and the server adds or removes the row. */
 (function () {
   "use strict";
@@ -63,11 +63,6 @@
     }
   });
 
-  document.addEventListener("submit", function (event) {
-    var question = event.target.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) event.preventDefault();
-  });
-
   if (list) refreshButtons();
 
   // Quick update: find a product in a long list.
@@ -82,18 +77,11 @@
     });
   }
 
-  // File pickers (see file_picker in _manage.html): say what was chosen.
+  // File pickers (see file_picker in _manage.html): the button-like label
+  // shows the keyboard focus of its hidden input. app.js says what was chosen.
   document.querySelectorAll("[data-file-label]").forEach(function (input) {
-    var said = document.getElementById(input.dataset.fileLabel);
     var button = document.querySelector("label[for='" + input.id + "']");
-    function tell() {
-      var count = input.files.length;
-      said.textContent = count === 0 ? said.dataset.empty
-        : count === 1 ? input.files[0].name : count + " berkas dipilih";
-    }
-    input.addEventListener("change", tell);
     input.addEventListener("focus", function () { button.classList.add("active"); });
     input.addEventListener("blur", function () { button.classList.remove("active"); });
-    tell();
   });
 })();

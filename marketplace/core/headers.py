@@ -1,0 +1,118 @@
+"""Security headers on every response, and no stored copy of a personal one.
+
+Every response of the app (pages, redirects, the JSON API, error pages)
+carries a strict Content-Security-Policy and the headers around it; a view
+that sets one of them itself keeps its own (the certificate scan's sandbox
+policy, completed with frame-ancestors and the others default-src does not
+cover).
+Strict-Transport-Security goes out in production only, for HSTS_SECONDS.
+
+A response made for one visitor (it read or wrote the session: who is
+logged in, a guest cart, a flash, a CSRF token) is `private, no-store`, so
+neither a shared cache nor the browser's history keeps the treasurer's
+pages after logout. Files are the same for everyone and keep their own
+cache: a view that chose a public one (the /media files) and Flask's static
+files (Bootstrap's, revalidated by ETag).
+
+Files under static/ are served by WhiteNoise before Flask sees the request:
+`static_file_headers` gives them the same fixed headers."""
+
+from wsgiref.headers import Headers
+
+from flask import Flask, Response, request, session
+
+# What the pages use: our own scripts, styles, images and fonts; Bootstrap's
+# CSS draws its icons (menu toggler, select arrow, checkbox) as data: SVGs.
+# No inline script or style, no eval, no plugin, no <base>, forms post to
+# us only, and no one may frame a page.
+POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+CONTENT_SECURITY_POLICY = "; ".join(f"{name} {value}" for name, value in POLICY.items())
+# default-src does not stand in for these: a view's own policy gets ours if it lacks them.
+NOT_DEFAULTED = ("base-uri", "form-action", "frame-ancestors")
+# Browser features the shop never uses, off for every page and anything it loads.
+UNUSED_FEATURES = (
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": ", ".join(f"{feature}=()" for feature in UNUSED_FEATURES),
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def register_security_headers(app: Flask) -> None:
+    headers = dict(SECURITY_HEADERS)
+    if app.config["ENV_NAME"] == "production" and app.config["HSTS_SECONDS"] > 0:
+        headers["Strict-Transport-Security"] = (
+            f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"
+        )
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        own_policy = response.headers.get("Content-Security-Policy")
+        if own_policy is not None:
+            response.headers["Content-Security-Policy"] = _completed(own_policy)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        if _is_personal(response):
+            response.cache_control.private = True
+            response.cache_control.no_store = True
+        return response
+
+
+def static_file_headers(headers: Headers, path: str, url: str) -> None:
+    """WhiteNoise's `add_headers_function` for the files under static/."""
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
+
+
+def _completed(policy: str) -> str:
+    """A view's own policy (the certificate scan's sandbox), kept as it is,
+    with our directives that default-src does not cover when it lacks them."""
+    named = {part.split()[0].lower() for part in policy.split(";") if part.strip()}
+    missing = [f"{name} {POLICY[name]}" for name in NOT_DEFAULTED if name not in named]
+    return "; ".join([policy, *missing])
+
+
+def _is_personal(response: Response) -> bool:
+    """Made for this visitor: it may show what their session holds."""
+    if response.cache_control.public or _is_static_file(response):
+        return False
+    return (
+        bool(session)  # logged in, a cart, a CSRF secret, a flash (does not mark it read)
+        or session.accessed
+        or session.modified
+        or "Set-Cookie" in response.headers
+    )
+
+
+def _is_static_file(response: Response) -> bool:
+    """A file of the app's or a blueprint's static folder (not its 404 page)."""
+    endpoint = request.endpoint or ""
+    is_static = endpoint == "static" or endpoint.endswith(".static")
+    return is_static and response.status_code < 400
