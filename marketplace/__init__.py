@@ -16,6 +16,7 @@ from marketplace.api.views import blueprint as api_blueprint
 from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config
+from marketplace.core.input import IdConverter, refuse_control_characters
 from marketplace.core.jinja import register_filters
 from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
@@ -46,6 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(overrides)
     check_production(app.config)
     Path(app.instance_path).mkdir(exist_ok=True)
+    register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -55,6 +57,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app, root=app.static_folder, prefix="static/", max_age=3600
     )
     return app
+
+
+def register_input_checks(app: Flask) -> None:
+    """Before any route or extension: ids bounded to their column in every
+    `<int:...>`, and no control characters in any request (core/input.py)."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_control_characters)
 
 
 def register_extensions(app: Flask) -> None:

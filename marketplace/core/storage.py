@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.utils import safe_join
 
+NAME_MAX = 255  # bytes in one file or folder name (ext4, XFS, APFS, NTFS)
+
 
 class LocalStorage:
     def __init__(self, root: str | Path) -> None:
@@ -24,7 +26,10 @@ class LocalStorage:
         return key
 
     def path(self, key: str) -> Path | None:
-        """The file of `key`, or None when the key would leave the root."""
+        """The file of `key`, or None when the key would leave the root or
+        cannot name a file at all (a part longer than file systems allow)."""
+        if any(len(part.encode()) > NAME_MAX for part in key.split("/")):
+            return None
         joined = safe_join(str(self.root), key)
         return Path(joined) if joined else None
 
