@@ -131,7 +131,9 @@ def _json(schema: Schema, description: str) -> Schema:
 BAD_REQUEST = _json(_ref("Error"), "A control character in the address or the query string.")
 
 PRODUCT_FILTERS = [
-    _query("q", QUERY_TEXT, "Search words in name and description (word prefixes, all must match)."),
+    _query(
+        "q", QUERY_TEXT, "Search words in name and description (word prefixes, all must match)."
+    ),
     _query("kategori", QUERY_TEXT, "Category slug."),
     _query("kecamatan", QUERY_TEXT, "Kecamatan slug."),
     _query(

@@ -68,7 +68,9 @@ class CheckoutForm(BaseForm):
         description="Jalan, nomor rumah, RT/RW, patokan.",
         validators=[InputRequired("Isi alamat."), Length(max=255)],
     )
-    kecamatan = SelectField("Kecamatan", coerce=choice_id, validators=[InputRequired("Pilih kecamatan.")])
+    kecamatan = SelectField(
+        "Kecamatan", coerce=choice_id, validators=[InputRequired("Pilih kecamatan.")]
+    )
     desa = StringField(
         "Desa/kelurahan", validators=[InputRequired("Isi desa/kelurahan."), Length(max=80)]
     )
