@@ -22,6 +22,7 @@ from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config, warn_development
 from marketplace.core.headers import register_security_headers, static_file_headers
+from marketplace.core.input import IdConverter, refuse_control_characters
 from marketplace.core.jinja import register_filters
 from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
@@ -53,6 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     check_production(app.config)
     warn_development(app.config)
     Path(app.instance_path).mkdir(exist_ok=True)
+    register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -80,6 +82,13 @@ def register_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=0, x_port=0, x_prefix=0
         )
+
+
+def register_input_checks(app: Flask) -> None:
+    """Before any route or extension: ids bounded to their column in every
+    `<int:...>`, and no control characters in any request (core/input.py)."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_control_characters)
 
 
 def register_extensions(app: Flask) -> None:

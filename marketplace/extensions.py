@@ -6,12 +6,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from marketplace.core.db import Base
+from marketplace.core.pages import Database
 
-db = SQLAlchemy(model_class=Base)
+db = Database(model_class=Base)
 migrate = Migrate(compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

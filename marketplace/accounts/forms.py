@@ -1,6 +1,5 @@
 """Account forms. Every validator speaks Indonesian: WTForms' defaults are English."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -9,6 +8,7 @@ from marketplace.accounts.services import (
     AccountError,
     normalise_whatsapp,
 )
+from marketplace.core.forms import BaseForm
 
 EMAIL_REQUIRED = DataRequired(message="Isi alamat email Anda.")
 EMAIL_VALID = Email(message="Alamat email tidak valid. Contoh: nama@contoh.id.")
@@ -25,7 +25,7 @@ CONFIRMATION = [
 ]
 
 
-def whatsapp_number(form: FlaskForm, field: StringField) -> None:
+def whatsapp_number(form: BaseForm, field: StringField) -> None:
     """Validator: tidy an Indonesian WhatsApp number to 628…, or say why not."""
     try:
         field.data = normalise_whatsapp(field.data or "")
@@ -33,7 +33,7 @@ def whatsapp_number(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(error.message) from error
 
 
-class UserRegisterForm(FlaskForm):
+class UserRegisterForm(BaseForm):
     name = StringField(
         "Nama lengkap",
         validators=[
@@ -56,19 +56,19 @@ class UserRegisterForm(FlaskForm):
     submit = SubmitField("Daftar")
 
 
-class UserLoginForm(FlaskForm):
+class UserLoginForm(BaseForm):
     email = EmailField("Email", validators=[EMAIL_REQUIRED, EMAIL_LENGTH])
     password = PasswordField("Kata sandi", validators=[PASSWORD_REQUIRED])
     remember = BooleanField("Ingat saya")
     submit = SubmitField("Masuk")
 
 
-class PasswordForgotForm(FlaskForm):
+class PasswordForgotForm(BaseForm):
     email = EmailField("Email", validators=[EMAIL_REQUIRED, EMAIL_VALID, EMAIL_LENGTH])
     submit = SubmitField("Kirim tautan atur ulang")
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(BaseForm):
     password = PasswordField(
         "Kata sandi baru",
         description=f"Minimal {MIN_PASSWORD_LENGTH} karakter.",

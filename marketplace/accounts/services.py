@@ -18,7 +18,7 @@ from marketplace.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
 # A mobile number in international form: 62, then 8 and 7 to 10 more digits.
-WHATSAPP_PATTERN = re.compile(r"628\d{7,10}")
+WHATSAPP_PATTERN = re.compile(r"628[0-9]{7,10}")  # 0-9 only: `\d` matches ١٢٣ and １２３ too
 _WHATSAPP_SEPARATORS = re.compile(r"[\s\-.()]")
 # Verified against when no user has the email, so both cases cost the same.
 _dummy_hash: list[str] = []

@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, select
 
 from marketplace.accounts.models import LoginSession, User
+from marketplace.core.numbers import MAX_INTEGER
 from marketplace.extensions import db
 
 # `<user id>:<43 characters of URL-safe base64>`; anything else is no login.
 LOGIN_KEY = re.compile(r"([1-9][0-9]{0,9}):([A-Za-z0-9_-]{43})")
-MAX_ID = 2**31 - 1
 USER_AGENT_LENGTH = 200
 
 
@@ -34,7 +34,7 @@ def _digest(secret: str) -> str:
 
 def _parse(login_key: str) -> tuple[int, str] | None:
     match = LOGIN_KEY.fullmatch(login_key)
-    if match is None or int(match[1]) > MAX_ID:
+    if match is None or int(match[1]) > MAX_INTEGER:
         return None
     return int(match[1]), _digest(match[2])
 

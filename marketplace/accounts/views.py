@@ -189,8 +189,8 @@ def logout_everywhere():
     ended = sessions.end_all_logins(user=current_user)
     db.session.commit()
     logout_user()
-    flash(f"Anda sudah keluar dari semua perangkat ({ended}). Silakan masuk lagi.", "info")
-    return redirect(url_for("accounts.login"))
+    flash(f"Anda sudah keluar dari semua perangkat ({ended}).", "info")
+    return redirect(url_for("catalog.home"))
 
 
 @blueprint.get("")

@@ -2,17 +2,17 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from marketplace.core.forms import BaseForm
 from marketplace.core.money import BPS_WHOLE
 
 REASON_LENGTH = 1000
-_PERCENT = re.compile(r"(\d+)(?:[,.](\d+))?")
+_PERCENT = re.compile(r"([0-9]+)(?:[,.]([0-9]+))?")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     """A decision on a membership or a certificate, with its reason (required
     by the service where the decision needs one)."""
 
@@ -65,7 +65,7 @@ class PercentField(StringField):
         return "" if self.data is None else percent(self.data)
 
 
-class CommissionRateForm(FlaskForm):
+class CommissionRateForm(BaseForm):
     """Set a commission rate, or clear it with an empty box."""
 
     rate = PercentField("Komisi (%)")

@@ -6,9 +6,11 @@ check every response against it."""
 
 from typing import Any
 
-from marketplace.api.params import DEFAULT_PER_PAGE, MAX_ID, MAX_PER_PAGE
-from marketplace.catalog.filters import MAX_PAGE, MAX_PRICE, Sort
+from marketplace.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from marketplace.catalog.filters import MAX_PRICE, Sort
 from marketplace.catalog.models import CertificateKind
+from marketplace.core.numbers import MAX_INTEGER
+from marketplace.core.pages import MAX_PAGE
 
 Schema = dict[str, Any]
 
@@ -35,6 +37,9 @@ ID = {"type": "integer", "minimum": 1}
 COUNT = {"type": "integer", "minimum": 0}
 RUPIAH = {"type": "integer", "minimum": 0, "description": "Whole rupiah."}
 TEXT = {"type": "string"}
+# What a query string may carry: no control characters but tab, LF and CR
+# (core/input.py answers 400 to a request with one).
+QUERY_TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"}
 URL = {"type": "string", "format": "uri"}
 CERTIFICATE_KIND = {"type": "string", "enum": [kind.value for kind in CertificateKind]}
 
@@ -123,10 +128,14 @@ def _json(schema: Schema, description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+BAD_REQUEST = _json(_ref("Error"), "A control character in the address or the query string.")
+
 PRODUCT_FILTERS = [
-    _query("q", TEXT, "Search words in name and description (word prefixes, all must match)."),
-    _query("kategori", TEXT, "Category slug."),
-    _query("kecamatan", TEXT, "Kecamatan slug."),
+    _query(
+        "q", QUERY_TEXT, "Search words in name and description (word prefixes, all must match)."
+    ),
+    _query("kategori", QUERY_TEXT, "Category slug."),
+    _query("kecamatan", QUERY_TEXT, "Kecamatan slug."),
     _query(
         "harga_min",
         {"type": "integer", "minimum": 0, "maximum": MAX_PRICE},
@@ -171,7 +180,10 @@ DOCUMENT: Schema = {
                 "operationId": "listProducts",
                 "summary": "Public products, filtered and paginated, with facet counts",
                 "parameters": PRODUCT_FILTERS,
-                "responses": {"200": _json(_ref("ProductPage"), "One page of products.")},
+                "responses": {
+                    "200": _json(_ref("ProductPage"), "One page of products."),
+                    "400": BAD_REQUEST,
+                },
             }
         },
         "/api/v1/products/{product_id}": {
@@ -183,11 +195,12 @@ DOCUMENT: Schema = {
                         "name": "product_id",
                         "in": "path",
                         "required": True,
-                        "schema": {**ID, "maximum": MAX_ID},
+                        "schema": {**ID, "maximum": MAX_INTEGER},
                     }
                 ],
                 "responses": {
                     "200": _json(_ref("ProductDetail"), "The product."),
+                    "400": BAD_REQUEST,
                     "404": _json(_ref("Error"), "No public product has this id."),
                 },
             }

@@ -6,7 +6,6 @@ import re
 
 DEFAULT_PER_PAGE = 24
 MAX_PER_PAGE = 100
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; larger ones exist nowhere
 DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²".isdigit() is true, int("²") fails
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from flask import Blueprint, jsonify, request
 
 from marketplace.api import openapi, serializers
-from marketplace.api.params import DEFAULT_PER_PAGE, MAX_ID, parse_page_size
+from marketplace.api.params import DEFAULT_PER_PAGE, parse_page_size
 from marketplace.api.queries import images_of
 from marketplace.catalog import queries
 from marketplace.catalog.browse import browse
@@ -46,9 +46,7 @@ def products():
 @blueprint.get("/products/<int:product_id>")
 @cached_page()
 def product(product_id: int):
-    found = None
-    if product_id <= MAX_ID:
-        found = db.session.scalars(queries.public_product(product_id)).unique().one_or_none()
+    found = db.session.scalars(queries.public_product(product_id)).unique().one_or_none()
     if found is None:
         return jsonify(error=PRODUCT_NOT_FOUND), 404
     return jsonify(serializers.product_detail(found, badges_for([found]).get(found.id, ())))

@@ -8,15 +8,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from marketplace.catalog.models import CERTIFICATE_LABELS, CertificateKind
+from marketplace.core.money import parse_rupiah
+from marketplace.core.numbers import NegativeNumber, NotAWholeNumber, NumberError
+from marketplace.core.pages import page_number
 
 MAX_QUERY_LENGTH = 100
 MAX_PRICE = 1_000_000_000
-MAX_PAGE = 100_000
 SEARCH_TERMS = 8
-# Whole numbers as typed: ASCII digits only (`"²".isdigit()` is true but
-# `int("²")` fails), and short enough for `int()` to take.
-DIGITS = re.compile(r"[0-9]+")
-WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 # Letters and digits; `_` separates words as it does in both full-text indexes.
 SEARCH_WORD = re.compile(r"[^\W_]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -116,30 +114,24 @@ def is_slug(value: str) -> bool:
 
 
 def _price(raw: str | None, label: str, messages: list[str]) -> int | None:
-    if raw is None or raw.strip() == "":
+    try:
+        return parse_rupiah(raw, what=label, maximum=MAX_PRICE)
+    except NumberError as refused:
+        if isinstance(refused, NegativeNumber):
+            why = "tidak boleh negatif"
+        elif isinstance(refused, NotAWholeNumber):
+            why = "harus berupa angka rupiah"
+        else:
+            why = "terlalu besar"
+        messages.append(f"{label} {why}; filter harga ini diabaikan.")
         return None
-    cleaned = raw.strip().lower().removeprefix("rp").replace(".", "").strip()
-    digits = cleaned.removeprefix("-").strip()
-    if not DIGITS.fullmatch(digits):
-        messages.append(f"{label} harus berupa angka rupiah; filter harga ini diabaikan.")
-        return None
-    if cleaned.startswith("-"):
-        messages.append(f"{label} tidak boleh negatif; filter harga ini diabaikan.")
-        return None
-    if not WHOLE_NUMBER.fullmatch(digits) or int(digits) > MAX_PRICE:
-        messages.append(f"{label} terlalu besar; filter harga ini diabaikan.")
-        return None
-    return int(digits)
 
 
 def _page(raw: str | None, messages: list[str]) -> int:
-    if raw is None or raw.strip() == "":
-        return 1
-    number = raw.strip()
-    if not WHOLE_NUMBER.fullmatch(number) or not 1 <= int(number) <= MAX_PAGE:
-        messages.append("Nomor halaman tidak valid; menampilkan halaman pertama.")
-        return 1
-    return int(number)
+    number, message = page_number(raw)
+    if message:
+        messages.append(message)
+    return number
 
 
 def parse_page(args: Mapping[str, str]) -> tuple[int, list[str]]:

@@ -1,17 +1,12 @@
-"""Forms of a member's listing management. Every message speaks Indonesian:
-WTForms' defaults are English. Numbers are written the Indonesian way:
-`15.000` is fifteen thousand rupiah, and there are no sen."""
+"""Forms of a member's listing management. Numbers are written the
+Indonesian way (`15.000` is fifteen thousand rupiah, and there are no sen)
+and read by core.forms' number fields."""
 
-import re
 from collections.abc import Sequence
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
-    FieldList,
-    Form,
     FormField,
-    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -24,7 +19,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
 )
 
 from marketplace.catalog.models import Category, ProductStatus
@@ -40,120 +34,30 @@ from marketplace.catalog.services import (
     VariantChange,
     VariantInput,
 )
-from marketplace.core.money import format_rupiah
+from marketplace.core.forms import (
+    BaseForm,
+    FieldList,
+    IdField,
+    PlainForm,
+    RupiahField,
+    WholeNumberField,
+    choice_id,
+    readable,
+)
+from marketplace.core.money import format_rupiah, thousands
 
 STATUS_LABELS = {
     ProductStatus.DRAFT: "Draf",
     ProductStatus.ACTIVE: "Aktif",
     ProductStatus.ARCHIVED: "Arsip",
 }
-_PLAIN = re.compile(r"\d+")
-_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
-_NO_SEN = re.compile(r",0{1,2}$")
-_CURRENCY = re.compile(r"^rp\.?", re.IGNORECASE)
-MAX_DIGITS = 15
-
-
-def parse_whole(text: str, *, what: str = "Angka", example: str = "25") -> int | None:
-    """`"1.250"` -> 1250; empty -> None; anything else raises ValueError
-    with a message for the member."""
-    cleaned = re.sub(r"[\s\u00a0]", "", text or "")
-    if not cleaned:
-        return None
-    if cleaned.startswith("-"):
-        raise ValueError(f"{what} tidak boleh negatif.")
-    cleaned = _NO_SEN.sub("", cleaned)
-    if len(cleaned) <= MAX_DIGITS + 4 and (
-        _PLAIN.fullmatch(cleaned) or _THOUSANDS.fullmatch(cleaned)
-    ):
-        digits = cleaned.replace(".", "")
-        if len(digits) <= MAX_DIGITS:
-            return int(digits)
-        raise ValueError(f"{what} terlalu besar.")
-    raise ValueError(f"{what} harus bilangan bulat, misalnya {example}.")
-
-
-def parse_rupiah(text: str, *, what: str = "Harga") -> int | None:
-    """`"Rp15.000"`, `"15.000"`, `"15000"` -> 15000. Sen are refused."""
-    cleaned = _CURRENCY.sub("", (text or "").strip())
-    return parse_whole(cleaned, what=what, example="15000 atau 15.000")
-
-
-def thousands(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
-
-
-class WholeNumberField(StringField):
-    """A whole number typed with or without thousand dots; shown back as typed."""
-
-    def __init__(self, *args, what: str = "Angka", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.what = what
-
-    def parse(self, text: str) -> int | None:
-        return parse_whole(text, what=self.what)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        if valuelist:
-            self.data = self.parse(valuelist[0])
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return "" if self.data is None else self.format(self.data)
-
-    def format(self, number: int) -> str:
-        return str(number)
-
-
-class RupiahField(WholeNumberField):
-    def parse(self, text: str) -> int | None:
-        return parse_rupiah(text, what=self.what)
-
-    def format(self, number: int) -> str:
-        return thousands(number)
-
-
-def _id_or_none(value: str | None) -> int | None:
-    if value in (None, ""):
-        return None
-    if not str(value).isdigit() or len(str(value)) > 10:
-        raise ValueError("Data formulir tidak dikenali. Muat ulang halaman.")
-    return int(value)
-
-
-class IdField(HiddenField):
-    """A hidden id: a whole number or nothing."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        if valuelist:
-            self.data = _id_or_none(valuelist[0])
-
-
-def _choice_field(label: str, **kwargs) -> SelectField:
-    return SelectField(
-        label,
-        invalid_choice_message="Pilih salah satu pilihan yang ada.",
-        invalid_value_message="Pilih salah satu pilihan yang ada.",
-        **kwargs,
-    )
-
-
-def _readable(form: Form, field: WholeNumberField) -> None:
-    """Stop at the parse error ("harus bilangan bulat") without adding more."""
-    if field.process_errors:
-        raise StopValidation()
-
-
 PRICE = [
-    _readable,
+    readable,
     InputRequired(message="Isi harga."),
     NumberRange(min=1, max=MAX_PRICE, message=f"Harga antara Rp1 dan {format_rupiah(MAX_PRICE)}."),
 ]
 STOCK = [
-    _readable,
+    readable,
     InputRequired(message="Isi stok (0 bila habis)."),
     NumberRange(min=0, max=MAX_STOCK, message=f"Stok antara 0 dan {thousands(MAX_STOCK)}."),
 ]
@@ -163,7 +67,7 @@ def category_choices(categories: Sequence[Category]) -> list[SelectChoice]:
     return [SelectChoice(category.id, category.name) for category in categories]
 
 
-class VariantForm(Form):
+class VariantForm(PlainForm):
     """One variant row of the product form (no CSRF of its own)."""
 
     variant_id = IdField()
@@ -190,7 +94,7 @@ class VariantForm(Form):
         return super().validate(extra_validators)
 
 
-class ProductForm(FlaskForm):
+class ProductForm(BaseForm):
     name = StringField(
         "Nama produk",
         validators=[
@@ -198,7 +102,7 @@ class ProductForm(FlaskForm):
             Length(max=MAX_NAME, message=f"Nama produk paling panjang {MAX_NAME} karakter."),
         ],
     )
-    category_id = _choice_field("Kategori", coerce=int)
+    category_id = SelectField("Kategori", coerce=choice_id)
     description = TextAreaField(
         "Deskripsi",
         description=(
@@ -226,7 +130,7 @@ class ProductForm(FlaskForm):
         what="Berat",
         description="Per satuan, dengan kemasan. Boleh kosong.",
         validators=[
-            _readable,
+            readable,
             Optional(),
             NumberRange(
                 min=1,
@@ -235,7 +139,7 @@ class ProductForm(FlaskForm):
             ),
         ],
     )
-    status = _choice_field(
+    status = SelectField(
         "Status",
         choices=[
             SelectChoice(ProductStatus.DRAFT.value, "Draf — belum tampil di toko"),
@@ -274,14 +178,14 @@ class ProductForm(FlaskForm):
             )
 
 
-class BulkRowForm(Form):
+class BulkRowForm(PlainForm):
     variant_id = IdField()
     stock_seen = IdField()
     price = RupiahField("Harga", what="Harga", validators=PRICE)
     stock = WholeNumberField("Stok", what="Stok", validators=STOCK)
 
 
-class BulkUpdateForm(FlaskForm):
+class BulkUpdateForm(BaseForm):
     rows = FieldList(FormField(BulkRowForm))
     submit = SubmitField("Simpan semua")
 
@@ -311,7 +215,7 @@ class BulkUpdateForm(FlaskForm):
         ]
 
 
-class PhotoUploadForm(FlaskForm):
+class PhotoUploadForm(BaseForm):
     photos = MultipleFileField(
         "Tambah foto",
         description="JPEG, PNG atau WebP. Bisa pilih beberapa sekaligus.",
@@ -320,17 +224,17 @@ class PhotoUploadForm(FlaskForm):
     upload = SubmitField("Unggah foto")
 
 
-class PhotoMoveForm(FlaskForm):
-    direction = _choice_field(
+class PhotoMoveForm(BaseForm):
+    direction = SelectField(
         "Arah", choices=[SelectChoice("naik", "Maju"), SelectChoice("turun", "Mundur")]
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button that changes something: only the CSRF token."""
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         "Berkas CSV",
         description="Simpan dari Excel atau Google Sheets sebagai CSV (UTF-8).",

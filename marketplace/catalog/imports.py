@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from marketplace.catalog import manage_queries
-from marketplace.catalog.forms import parse_rupiah, parse_whole, thousands
 from marketplace.catalog.models import Category, Product, ProductStatus
 from marketplace.catalog.services import (
     DEFAULT_VARIANT,
@@ -30,6 +29,8 @@ from marketplace.catalog.services import (
     price_problem,
     stock_problem,
 )
+from marketplace.core.money import parse_rupiah, thousands
+from marketplace.core.numbers import parse_whole
 from marketplace.extensions import db
 from marketplace.members.models import Member
 
@@ -203,6 +204,10 @@ def _number(report: RowReport, text: str, parse, missing: str) -> int | None:
         return None
 
 
+def _price(text: str) -> int | None:
+    return parse_rupiah(text, what="Harga")
+
+
 def _stock(text: str) -> int | None:
     return parse_whole(text, what="Stok")
 
@@ -229,7 +234,7 @@ def _check_row(
         problems.append(f"Nama produk paling panjang {MAX_NAME} karakter.")
     if len(variant) > MAX_VARIANT_NAME:
         problems.append(f"Nama varian paling panjang {MAX_VARIANT_NAME} karakter.")
-    report.price = _number(report, cells.get("harga", ""), parse_rupiah, "Harga kosong.")
+    report.price = _number(report, cells.get("harga", ""), _price, "Harga kosong.")
     if report.price is not None and (problem := price_problem(report.price)):
         problems.append(problem)
     report.stock = _number(

@@ -1,8 +1,17 @@
 """Money is whole rupiah in `int`. Rates are basis points (500 = 5 %)."""
 
+import re
 from collections.abc import Mapping
 
+from marketplace.core.numbers import parse_whole
+
 BPS_WHOLE = 10_000
+# The most any amount typed into the shop may be: 15 digits, well inside a
+# BIGINT column.
+MAX_RUPIAH = 10**15 - 1
+_SPACES = re.compile(r"\s")
+_CURRENCY = re.compile(r"^rp\.?", re.IGNORECASE)
+_NO_SEN = re.compile(r"(?:,0{1,2}|,-)$")
 
 
 def format_rupiah(amount: int) -> str:
@@ -11,6 +20,28 @@ def format_rupiah(amount: int) -> str:
         raise TypeError(f"rupiah must be int, got {type(amount).__name__}")
     sign = "-" if amount < 0 else ""
     return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+
+
+def parse_rupiah(
+    text: str | None,
+    *,
+    what: str = "Jumlah",
+    example: str = "15000 atau 15.000",
+    maximum: int = MAX_RUPIAH,
+) -> int | None:
+    """The one reader of amounts typed in rupiah: `"Rp15.000"`, `"Rp 15.000,-"`,
+    `"15.000,00"`, `"15000"` -> 15000; empty -> None. Sen, negative amounts,
+    other digits than 0-9 and amounts above `maximum` raise a
+    `core.numbers.NumberError` (NotAWholeNumber, NegativeNumber,
+    NumberTooLarge) whose message, about `what`, is for the user."""
+    cleaned = _NO_SEN.sub("", _CURRENCY.sub("", _SPACES.sub("", text or "")))
+    return parse_whole(cleaned, what=what, example=example, maximum=maximum)
+
+
+def thousands(number: int) -> str:
+    """`15000` -> `15.000`: an amount as it is typed back into a field (the
+    `rupiah` filter adds `Rp` for reading)."""
+    return f"{number:,}".replace(",", ".")
 
 
 def is_rate(bps: object) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.utils import safe_join
 
+NAME_MAX = 255  # bytes in one file or folder name (ext4, XFS, APFS, NTFS)
 # A key exactly as `save` makes it: a folder, 32 hex digits, a suffix. Any
 # other spelling of a file (`x/../`, `./`, `//`, a backslash, upper case, an
 # encoded dot) is no key at all.
@@ -36,7 +37,10 @@ class LocalStorage:
         return key
 
     def path(self, key: str) -> Path | None:
-        """The file of `key`, or None when the key would leave the root."""
+        """The file of `key`, or None when the key would leave the root or
+        cannot name a file at all (a part longer than file systems allow)."""
+        if any(len(part.encode()) > NAME_MAX for part in key.split("/")):
+            return None
         joined = safe_join(str(self.root), key)
         return Path(joined) if joined else None
 

@@ -1,24 +1,23 @@
-"""Membership forms. Every message speaks Indonesian: WTForms' defaults are English."""
+"""Membership forms."""
 
-import re
 from collections.abc import Iterable
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    FieldList,
     Form,
     FormField,
-    HiddenField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from marketplace.accounts.forms import whatsapp_number
+from marketplace.core.forms import BaseForm, FieldList, IdField, PlainForm, RupiahField
+from marketplace.core.money import thousands
+from marketplace.core.numbers import as_whole
 from marketplace.extensions import db
 from marketplace.members import queries
 from marketplace.members.models import Kecamatan, Member
@@ -31,25 +30,7 @@ from marketplace.members.services import (
     normalise_nib,
 )
 
-# `10000`, `10.000`, `Rp 10.000`, `10.000,00`: whole rupiah with dots for thousands.
-RUPIAH_PATTERN = re.compile(r"\d{1,3}(?:\.\d{3})+|\d+")
 DESCRIPTION_LENGTH = 2000
-
-
-def parse_rupiah(raw: str) -> int:
-    """`Rp 10.000` -> 10000; raises ValueError with a message for the member."""
-    text = re.sub(r"\s", "", raw or "")
-    if text[:2].lower() == "rp":
-        text = text[2:]
-    text = text.removesuffix(",00").removesuffix(",-")
-    if not RUPIAH_PATTERN.fullmatch(text):
-        raise ValueError("Tulis ongkir dalam rupiah utuh, misalnya 10.000.")
-    return int(text.replace(".", ""))
-
-
-def format_thousands(amount: int) -> str:
-    """`10000` -> `10.000`, for an input (the `rupiah` filter adds `Rp`)."""
-    return f"{amount:,}".replace(",", ".")
 
 
 def _required(message: str) -> DataRequired:
@@ -78,10 +59,10 @@ def _kecamatan_chosen(form: Form, field: SelectField) -> None:
 
 
 def _kecamatan_choice(value: object) -> int:
-    return int(value) if str(value).isdigit() else 0
+    return as_whole(value if isinstance(value, int) else str(value)) or 0
 
 
-class MemberApplyForm(FlaskForm):
+class MemberApplyForm(BaseForm):
     shop_name = StringField(
         "Nama toko atau usaha",
         description="Nama yang dilihat pembeli, misalnya “Keripik Tempe Bu Sri”.",
@@ -161,47 +142,35 @@ class MemberApplyForm(FlaskForm):
         )
 
 
-class RupiahField(StringField):
-    """Whole rupiah typed with or without dots; shown back as `10.000`."""
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if isinstance(self.data, int):
-            return format_thousands(self.data)
-        return self.data or ""
-
-
-def _known_kecamatan(form: Form, field: HiddenField) -> None:
-    if not str(field.data or "").isdigit():
-        raise ValidationError("Kecamatan tujuan tidak dikenal.")
+def _known_kecamatan(form: Form, field: IdField) -> None:
+    if field.process_errors or field.data is None:
+        field.errors[:] = ["Kecamatan tujuan tidak dikenal."]
+        raise StopValidation()
 
 
 def _fee_when_delivering(form: Form, field: RupiahField) -> None:
     if not form.delivers.data:
+        # A fee left in the row of a kecamatan not delivered to is ignored.
         field.data = None
-        return
-    if isinstance(field.data, int):
-        return
-    if not (field.data or "").strip():
-        raise ValidationError("Isi ongkirnya (boleh 0 untuk gratis).")
-    try:
-        field.data = parse_rupiah(field.data)
-    except ValueError as error:
-        raise ValidationError(str(error)) from error
+        field.errors.clear()
+        raise StopValidation()
+    if field.process_errors:
+        raise StopValidation()  # the parser's message says why
+    if field.data is None:
+        raise StopValidation("Isi ongkirnya (boleh 0 untuk gratis).")
     if field.data > MAX_DELIVERY_FEE:
-        raise ValidationError(f"Paling banyak {format_thousands(MAX_DELIVERY_FEE)}.")
+        raise ValidationError(f"Paling banyak {thousands(MAX_DELIVERY_FEE)}.")
 
 
-class DeliveryRateForm(Form):
+class DeliveryRateForm(PlainForm):
     """One row of the delivery table: a kecamatan, whether we deliver, the fee."""
 
-    kecamatan_id = HiddenField(validators=[_known_kecamatan])
+    kecamatan_id = IdField(validators=[_known_kecamatan])
     delivers = BooleanField("Antar")
-    fee = RupiahField("Ongkir", validators=[_fee_when_delivering])
+    fee = RupiahField("Ongkir", what="Ongkir", example="10.000", validators=[_fee_when_delivering])
 
 
-class ShopProfileEditForm(FlaskForm):
+class ShopProfileEditForm(BaseForm):
     shop_name = StringField(
         "Nama toko",
         description="Alamat halaman toko Anda tetap sama walau namanya diubah.",
@@ -240,7 +209,7 @@ class ShopProfileEditForm(FlaskForm):
         """The form filled with the shop as it is, one delivery row per kecamatan."""
         fees = {rate.kecamatan_id: rate.fee for rate in member.delivery_rates}
         rows = [
-            {"kecamatan_id": str(k.id), "delivers": k.id in fees, "fee": fees.get(k.id)}
+            {"kecamatan_id": k.id, "delivers": k.id in fees, "fee": fees.get(k.id)}
             for k in kecamatan
         ]
         return cls(obj=member, delivery=rows)
@@ -254,7 +223,7 @@ class ShopProfileEditForm(FlaskForm):
             offers_pickup=bool(self.offers_pickup.data),
             accepts_cash=bool(self.accepts_cash.data),
             delivery_fees={
-                int(row.kecamatan_id.data): row.fee.data
+                row.kecamatan_id.data: row.fee.data
                 for row in self.delivery
                 if row.delivers.data
             },

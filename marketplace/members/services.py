@@ -28,8 +28,8 @@ from marketplace.members.models import (
     MemberStatus,
 )
 
-NIB_PATTERN = re.compile(r"\d{13}")  # the NIB issued by OSS has 13 digits
-ACCOUNT_NUMBER_PATTERN = re.compile(r"\d{6,20}")
+NIB_PATTERN = re.compile(r"[0-9]{13}")  # the NIB issued by OSS has 13 digits
+ACCOUNT_NUMBER_PATTERN = re.compile(r"[0-9]{6,20}")
 _NUMBER_SEPARATORS = re.compile(r"[\s\-.]")
 MAX_DELIVERY_FEE = 1_000_000
 SLUG_LENGTH = 120  # the column holds 140: room for "-2", "-3"...

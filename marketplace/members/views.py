@@ -126,5 +126,5 @@ def shop_profile():
         member=member,
         form=form,
         error=error,
-        kecamatan_names={str(k.id): k.name for k in kecamatan},
+        kecamatan_names={k.id: k.name for k in kecamatan},
     )

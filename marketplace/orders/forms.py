@@ -1,11 +1,9 @@
 """Forms of the cart, checkout, and the member's fulfilment pages."""
 
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -14,13 +12,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from marketplace.catalog.forms import RupiahField
+from marketplace.core.forms import BaseForm, IntegerField, RupiahField, choice_id
 from marketplace.orders.cart import MAX_QUANTITY
 from marketplace.orders.fulfilment import REASON_LENGTH
 from marketplace.orders.status import PaymentMethod
 
 
-class CartAddForm(FlaskForm):
+class CartAddForm(BaseForm):
     """Posted from the cached product page, without a CSRF token (see views)."""
 
     class Meta:
@@ -37,7 +35,7 @@ class CartAddForm(FlaskForm):
     )
 
 
-class CartUpdateForm(FlaskForm):
+class CartUpdateForm(BaseForm):
     variant_id = IntegerField(validators=[InputRequired()])
     quantity = IntegerField(
         "Jumlah",
@@ -48,15 +46,15 @@ class CartUpdateForm(FlaskForm):
     )
 
 
-class CartAcceptPricesForm(FlaskForm):
+class CartAcceptPricesForm(BaseForm):
     pass
 
 
-class OrderCancelForm(FlaskForm):
+class OrderCancelForm(BaseForm):
     pass
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(BaseForm):
     name = StringField(
         "Nama penerima", validators=[InputRequired("Isi nama penerima."), Length(max=120)]
     )
@@ -70,7 +68,9 @@ class CheckoutForm(FlaskForm):
         description="Jalan, nomor rumah, RT/RW, patokan.",
         validators=[InputRequired("Isi alamat."), Length(max=255)],
     )
-    kecamatan = SelectField("Kecamatan", coerce=int, validators=[InputRequired("Pilih kecamatan.")])
+    kecamatan = SelectField(
+        "Kecamatan", coerce=choice_id, validators=[InputRequired("Pilih kecamatan.")]
+    )
     desa = StringField(
         "Desa/kelurahan", validators=[InputRequired("Isi desa/kelurahan."), Length(max=80)]
     )
@@ -88,11 +88,11 @@ class CheckoutForm(FlaskForm):
 # --- the member's fulfilment pages ----------------------------------------------------
 
 
-class PartAdvanceForm(FlaskForm):
+class PartAdvanceForm(BaseForm):
     """Start preparing a part, or send it / make it ready: only the CSRF token."""
 
 
-class PartCompleteForm(FlaskForm):
+class PartCompleteForm(BaseForm):
     # Only cash orders show it; the service checks it equals the part's total.
     cash_received = RupiahField(
         "Uang tunai diterima",
@@ -102,7 +102,7 @@ class PartCompleteForm(FlaskForm):
     )
 
 
-class PartCancelForm(FlaskForm):
+class PartCancelForm(BaseForm):
     reason = TextAreaField(
         "Alasan pembatalan",
         description="Dikirim ke pembeli. Contoh: stok habis, bahan baku tidak tersedia.",

@@ -1,11 +1,11 @@
 """The treasurer's forms. Amounts are typed the Indonesian way (`115.123`,
-`Rp115.123`) and read by the catalog's rupiah parser."""
+`Rp115.123`) and read by core.money's rupiah parser."""
 
-from flask_wtf import FlaskForm
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import Length, StopValidation, ValidationError
 
-from marketplace.catalog.forms import RupiahField, parse_rupiah
+from marketplace.core.forms import BaseForm, PlainForm, RupiahField
+from marketplace.core.money import parse_rupiah
 from marketplace.orders.fulfilment import REASON_LENGTH
 
 SEARCH_LENGTH = 40
@@ -20,7 +20,7 @@ def _amount_received(form: Form, field: RupiahField) -> None:
         raise ValidationError("Jumlah diterima harus lebih dari Rp0.")
 
 
-class TransferConfirmForm(FlaskForm):
+class TransferConfirmForm(BaseForm):
     """What the bank statement shows for one order. Not filled in for the
     treasurer: the amount typed is checked against the order's total."""
 
@@ -43,11 +43,11 @@ class TransferConfirmForm(FlaskForm):
         return cls(prefix=f"transfer-{order_id}", **kwargs)
 
 
-class RefundPaidForm(FlaskForm):
+class RefundPaidForm(BaseForm):
     """Only the CSRF token: the treasurer says the refund went out."""
 
 
-class TransferSearchForm(Form):
+class TransferSearchForm(PlainForm):
     """The queue's search box (GET, no CSRF): an order code or an amount."""
 
     q = StringField(

@@ -188,7 +188,7 @@ def test_log_out_everywhere_ends_every_device(app, budi):
     there = log_in(app, remember=True)
     remembered = there.get_cookie(REMEMBER_COOKIE).value
     response = here.post("/akun/keluar-semua")
-    assert response.headers["Location"] == "/akun/masuk"
+    assert response.headers["Location"] == "/"
     assert not is_logged_in(here)
     assert not is_logged_in(there)
     comeback = app.test_client()

@@ -273,12 +273,20 @@ def test_hidden_product_is_not_found(catalog: Catalog, get_valid, which):
     assert response.json == {"error": "Produk tidak ditemukan."}
 
 
-@pytest.mark.parametrize("product_id", ["999999", str(2**31), str(10**30)])
-def test_absent_product_is_not_found(catalog: Catalog, get_valid, product_id):
-    response = get_valid(f"/api/v1/products/{product_id}", operation=DETAIL)
+def test_absent_product_is_not_found(catalog: Catalog, get_valid):
+    response = get_valid("/api/v1/products/999999", operation=DETAIL)
 
     assert response.status_code == 404
     assert response.json == {"error": "Produk tidak ditemukan."}
+
+
+@pytest.mark.parametrize("product_id", [str(2**31), str(10**30), "١٢٣", "１２３"])
+def test_id_no_column_can_hold_is_no_address(catalog: Catalog, client, product_id):
+    response = client.get(f"/api/v1/products/{product_id}")
+
+    assert response.status_code == 404
+    assert response.content_type == "application/json"
+    assert set(response.json) == {"error"}
 
 
 @pytest.mark.parametrize(

@@ -234,8 +234,8 @@ def test_member_saves_the_shop_profile_with_pictures_and_delivery(client, login_
 @pytest.mark.parametrize(
     ("rows", "changes", "message"),
     [
-        ({"sokaraja": "10,5"}, {}, "Tulis ongkir dalam rupiah utuh, misalnya 10.000."),
-        ({"sokaraja": "-5000"}, {}, "Tulis ongkir dalam rupiah utuh"),
+        ({"sokaraja": "10,5"}, {}, "Ongkir harus bilangan bulat, misalnya 10.000."),
+        ({"sokaraja": "-5000"}, {}, "Ongkir tidak boleh negatif."),
         ({"sokaraja": ""}, {}, "Isi ongkirnya (boleh 0 untuk gratis)."),
         ({"sokaraja": "2.000.000"}, {}, "Paling banyak 1.000.000."),
         ({}, {"delivery-0-kecamatan_id": "999999", "delivery-0-delivers": "y",

@@ -66,7 +66,7 @@ def test_no_path_trick_reaches_a_scan_through_media(client, scan, trick):
     path = "/media/" + trick.format(key=key, name=key.removeprefix("certificates/"))
     with client.get(path, follow_redirects=True) as response:
         body = response.get_data()
-    assert response.status_code == 404, path
+    assert response.status_code in (400, 404), path  # 400: a control character (core.input)
     assert data not in body
     assert not response.cache_control.public
 

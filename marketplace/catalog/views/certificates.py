@@ -12,7 +12,6 @@ from contextlib import contextmanager
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, SubmitField
@@ -24,7 +23,9 @@ from marketplace.catalog import certificates
 from marketplace.catalog.access import approved_member
 from marketplace.catalog.certificates import CertificateError
 from marketplace.catalog.models import CERTIFICATE_LABELS, Certificate, Product
+from marketplace.core.forms import BaseForm
 from marketplace.core.images import MAX_BYTES as MAX_IMAGE_BYTES
+from marketplace.core.numbers import as_whole
 from marketplace.core.storage import storage
 from marketplace.core.uploads import MAX_PDF_BYTES, ScanRejected, process_scan
 from marketplace.extensions import db, login_manager
@@ -33,7 +34,6 @@ from marketplace.members.models import Member
 blueprint = Blueprint("certificates", __name__, url_prefix="/kelola/sertifikat")
 member_view = approved_member("catalog/certificates/not_approved.html")
 
-ID = "int(max=2147483647)"
 WHOLE_SHOP = ""
 SCAN_HINT = (
     f"Foto (JPEG, PNG, WebP, maks. {MAX_IMAGE_BYTES // (1024 * 1024)} MB) atau PDF "
@@ -47,7 +47,7 @@ ISSUER_HINT = (
 # --- forms -------------------------------------------------------------------------
 
 
-class CertificateDetailsForm(FlaskForm):
+class CertificateDetailsForm(BaseForm):
     number = StringField(
         "Nomor sertifikat",
         validators=[
@@ -127,9 +127,8 @@ def _product_or_404(member: Member, raw: str | None) -> Product | None:
     """The member's product chosen in the form; None for the whole shop."""
     if raw in (None, WHOLE_SHOP):
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-        abort(404)
-    product = db.session.get(Product, int(raw))
+    product_id = as_whole(raw)
+    product = db.session.get(Product, product_id) if product_id is not None else None
     if product is None or product.member_id != member.id:
         abort(404)
     return product
@@ -219,7 +218,7 @@ def create(member: Member):
     )
 
 
-@blueprint.route(f"/<{ID}:certificate_id>/ubah", methods=["GET", "POST"])
+@blueprint.route("/<int:certificate_id>/ubah", methods=["GET", "POST"])
 @member_view
 def edit(member: Member, certificate_id: int):
     certificate = _certificate_or_404(member, certificate_id)
@@ -255,7 +254,7 @@ def edit(member: Member, certificate_id: int):
     )
 
 
-@blueprint.post(f"/<{ID}:certificate_id>/hapus")
+@blueprint.post("/<int:certificate_id>/hapus")
 @member_view
 def delete(member: Member, certificate_id: int):
     certificate = _certificate_or_404(member, certificate_id)
@@ -271,7 +270,7 @@ def delete(member: Member, certificate_id: int):
     return redirect(url_for(".index"))
 
 
-@blueprint.get(f"/<{ID}:certificate_id>/pindaian")
+@blueprint.get("/<int:certificate_id>/pindaian")
 def scan(certificate_id: int):
     """The scan, for its member and for the admins who verify it: a PDF is
     downloaded (never shown inline), a picture shown; never sniffed, never

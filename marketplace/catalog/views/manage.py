@@ -33,6 +33,7 @@ from marketplace.catalog.forms import (
 )
 from marketplace.catalog.models import Category, Product, ProductStatus
 from marketplace.catalog.services import BulkUpdateRefused, CatalogError, NotFound
+from marketplace.core.numbers import as_whole
 from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.members.models import Member
@@ -40,7 +41,6 @@ from marketplace.members.models import Member
 blueprint = Blueprint("manage", __name__, url_prefix="/kelola")
 
 PER_PAGE = 20
-ID = "int(max=2147483647)"
 
 
 def _product_or_404(member: Member, product_id: int) -> Product:
@@ -100,9 +100,9 @@ def _rows_changed(form: ProductForm) -> bool:
         if len(form.variants) < services.MAX_VARIANTS:
             form.variants.append_entry()
         return True
-    remove = request.form.get("hapus_varian", "")
-    if remove.isdigit():
-        kept = [row.data for i, row in enumerate(form.variants) if i != int(remove)]
+    remove = as_whole(request.form.get("hapus_varian", ""))
+    if remove is not None:
+        kept = [row.data for i, row in enumerate(form.variants) if i != remove]
         if kept:
             while form.variants.entries:
                 form.variants.pop_entry()
@@ -152,7 +152,7 @@ def create(member: Member):
     )
 
 
-@blueprint.route(f"/produk/<{ID}:product_id>", methods=["GET", "POST"])
+@blueprint.route("/produk/<int:product_id>", methods=["GET", "POST"])
 @member_view
 def edit(member: Member, product_id: int):
     product = _product_or_404(member, product_id)
@@ -223,25 +223,25 @@ def _back_to_list() -> str:
     return target if target.startswith(url_for(".index")) else url_for(".index")
 
 
-@blueprint.post(f"/produk/<{ID}:product_id>/salin")
+@blueprint.post("/produk/<int:product_id>/salin")
 @member_view
 def duplicate(member: Member, product_id: int):
     return _status_action(member, product_id, "duplicate")
 
 
-@blueprint.post(f"/produk/<{ID}:product_id>/arsipkan")
+@blueprint.post("/produk/<int:product_id>/arsipkan")
 @member_view
 def archive(member: Member, product_id: int):
     return _status_action(member, product_id, "archive")
 
 
-@blueprint.post(f"/produk/<{ID}:product_id>/pulihkan")
+@blueprint.post("/produk/<int:product_id>/pulihkan")
 @member_view
 def restore(member: Member, product_id: int):
     return _status_action(member, product_id, "restore")
 
 
-@blueprint.post(f"/produk/<{ID}:product_id>/tayangkan")
+@blueprint.post("/produk/<int:product_id>/tayangkan")
 @member_view
 def publish(member: Member, product_id: int):
     return _status_action(member, product_id, "publish")
@@ -250,7 +250,7 @@ def publish(member: Member, product_id: int):
 # --- photos ----------------------------------------------------------------
 
 
-@blueprint.post(f"/produk/<{ID}:product_id>/foto")
+@blueprint.post("/produk/<int:product_id>/foto")
 @member_view
 def add_photos(member: Member, product_id: int):
     product = _product_or_404(member, product_id)
@@ -292,7 +292,7 @@ def _photo_action(member: Member, product_id: int, photo_id: int, change, done: 
     return _to_edit(product, "foto")
 
 
-@blueprint.post(f"/produk/<{ID}:product_id>/foto/<{ID}:photo_id>/geser")
+@blueprint.post("/produk/<int:product_id>/foto/<int:photo_id>/geser")
 @member_view
 def move_photo(member: Member, product_id: int, photo_id: int):
     form = PhotoMoveForm()
@@ -306,7 +306,7 @@ def move_photo(member: Member, product_id: int, photo_id: int):
     return _photo_action(member, product_id, photo_id, change, "Urutan foto diubah.")
 
 
-@blueprint.post(f"/produk/<{ID}:product_id>/foto/<{ID}:photo_id>/sampul")
+@blueprint.post("/produk/<int:product_id>/foto/<int:photo_id>/sampul")
 @member_view
 def cover_photo(member: Member, product_id: int, photo_id: int):
     if not ActionForm().validate_on_submit():
@@ -314,7 +314,7 @@ def cover_photo(member: Member, product_id: int, photo_id: int):
     return _photo_action(member, product_id, photo_id, photos.set_cover, "Foto sampul diganti.")
 
 
-@blueprint.post(f"/produk/<{ID}:product_id>/foto/<{ID}:photo_id>/hapus")
+@blueprint.post("/produk/<int:product_id>/foto/<int:photo_id>/hapus")
 @member_view
 def delete_photo(member: Member, product_id: int, photo_id: int):
     if not ActionForm().validate_on_submit():

@@ -103,8 +103,8 @@ def category(slug: str):
     return redirect(url_for(".products", kategori=found.slug))
 
 
-@blueprint.get("/produk/<int(max=2147483647):product_id>")
-@blueprint.get("/produk/<int(max=2147483647):product_id>/<slug>")
+@blueprint.get("/produk/<int:product_id>")
+@blueprint.get("/produk/<int:product_id>/<slug>")
 @cached_page()
 def product(product_id: int, slug: str | None = None):
     found = db.one_or_404(queries.public_product(product_id))

@@ -33,7 +33,6 @@ member_view = approved_member(
 )
 
 PER_PAGE = 20
-ID = "int(max=2147483647)"
 # The list's tabs: ?status=<key> -> (label, the part statuses it shows).
 TABS: dict[str, tuple[str, tuple[SellerOrderStatus, ...]]] = {
     "baru": ("Baru", (SellerOrderStatus.NEW,)),
@@ -124,7 +123,7 @@ def _page(
     )
 
 
-@blueprint.get(f"/<{ID}:part_id>")
+@blueprint.get("/<int:part_id>")
 @member_view
 def part(member: Member, part_id: int):
     return _page(_part_or_404(member, part_id))
@@ -144,7 +143,7 @@ def _act(part: SellerOrder, change: Callable[[], object], done: Callable[[], str
     return redirect(url_for(".part", part_id=part.id))
 
 
-@blueprint.post(f"/<{ID}:part_id>/proses")
+@blueprint.post("/<int:part_id>/proses")
 @member_view
 def start(member: Member, part_id: int):
     found = _part_or_404(member, part_id)
@@ -157,7 +156,7 @@ def start(member: Member, part_id: int):
     )
 
 
-@blueprint.post(f"/<{ID}:part_id>/kirim")
+@blueprint.post("/<int:part_id>/kirim")
 @member_view
 def dispatch(member: Member, part_id: int):
     found = _part_or_404(member, part_id)
@@ -188,7 +187,7 @@ def _cancelled_words(part: SellerOrder) -> str:
     return words
 
 
-@blueprint.post(f"/<{ID}:part_id>/selesai")
+@blueprint.post("/<int:part_id>/selesai")
 @member_view
 def complete(member: Member, part_id: int):
     found = _part_or_404(member, part_id)
@@ -208,7 +207,7 @@ def complete(member: Member, part_id: int):
     )
 
 
-@blueprint.post(f"/<{ID}:part_id>/batal")
+@blueprint.post("/<int:part_id>/batal")
 @member_view
 def cancel(member: Member, part_id: int):
     found = _part_or_404(member, part_id)

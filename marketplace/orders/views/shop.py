@@ -28,6 +28,7 @@ from marketplace.accounts.access import verified_email_required
 from marketplace.accounts.models import User
 from marketplace.catalog.contact import whatsapp_url
 from marketplace.catalog.models import ProductVariant
+from marketplace.core.numbers import as_whole
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
 from marketplace.members.models import Kecamatan
@@ -193,12 +194,14 @@ def cart_accept_prices():
 
 
 def _choices() -> dict[int, str]:
+    """The delivery choice per member: `pengiriman-<member id>` fields."""
     prefix = "pengiriman-"
-    return {
-        int(name[len(prefix):]): value
-        for name, value in request.form.items()
-        if name.startswith(prefix) and name[len(prefix):].isdigit()
-    }
+    choices = {}
+    for name, value in request.form.items():
+        member_id = as_whole(name.removeprefix(prefix)) if name.startswith(prefix) else None
+        if member_id is not None:
+            choices[member_id] = value
+    return choices
 
 
 def _checkout_form(me: User) -> CheckoutForm:
