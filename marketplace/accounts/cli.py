@@ -8,6 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from marketplace.accounts.mail import Delivery, deliver_outbox
+from marketplace.accounts.sessions import end_expired_logins
+from marketplace.extensions import db
 
 group = AppGroup("accounts", help="Akun pengguna dan email keluar.")
 
@@ -49,6 +51,14 @@ def deliver_outbox_command(watch: int | None) -> None:
             failing = delivery.outage is not None
         stopping.wait(watch)
     click.echo("Worker email berhenti.")
+
+
+@group.command("end-expired-logins")
+def end_expired_logins_command() -> None:
+    """Delete the logins that have expired (cron, daily)."""
+    ended = end_expired_logins(now=datetime.now(UTC))
+    db.session.commit()
+    click.echo(f"{ended} sesi login kedaluwarsa dihapus.")
 
 
 def _counts(delivery: Delivery) -> str:

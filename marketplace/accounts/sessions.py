@@ -106,6 +106,17 @@ def end_all_logins(*, user: User, except_key: str | None = None) -> int:
     return int(ended or 0)
 
 
+def end_expired_logins(*, now: datetime) -> int:
+    """Delete every expired login (a daily chore; each user's own expired
+    logins also go at their next login). Returns how many."""
+    ended = db.session.execute(
+        delete(LoginSession)
+        .where(LoginSession.expires_at <= now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return int(ended or 0)
+
+
 def logins_of(user_id: int, *, now: datetime) -> Select[tuple[LoginSession]]:
     """The user's live logins, newest first."""
     return (

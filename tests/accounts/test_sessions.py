@@ -253,3 +253,16 @@ def test_account_page_needs_a_login_and_shows_the_account(app, budi):
     assert "budi@contoh.id" in page.text
     assert "Terverifikasi" in page.text
     assert re.search(r"Keluar dari semua perangkat", page.text)
+
+
+def test_the_daily_chore_deletes_expired_logins_only(app, runner, budi):
+    log_in(app)
+    log_in(app)
+    expired, live = logins(budi)
+    expired.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    live_hash = live.secret_hash
+    db.session.commit()
+    result = runner.invoke(args=["accounts", "end-expired-logins"])
+    assert result.exit_code == 0, result.output
+    assert "1 sesi login kedaluwarsa dihapus." in result.output
+    assert [row.secret_hash for row in logins(budi)] == [live_hash]
