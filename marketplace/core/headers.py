@@ -103,9 +103,11 @@ def _is_personal(response: Response) -> bool:
     """Made for this visitor: it may show what their session holds."""
     if response.cache_control.public or _is_static_file(response):
         return False
+    # Reading an empty session (every page looks for flash messages) makes
+    # nothing personal: an anonymous catalog page is the same for everyone,
+    # and the browser may keep it for the back button.
     return (
         bool(session)  # logged in, a cart, a CSRF secret, a flash (does not mark it read)
-        or session.accessed
         or session.modified
         or "Set-Cookie" in response.headers
     )

@@ -340,6 +340,15 @@ def test_static_files_keep_their_cache_and_get_nosniff(client, login_as, shop):
         response.close()
 
 
+def test_an_anonymous_catalog_page_may_be_kept_by_the_browser(client, shop):
+    product = f"/produk/{shop.product.id}/{shop.product.slug}"
+    for url in ("/", "/produk", f"/toko/{shop.member.slug}", product):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not response.cache_control.no_store, url
+        assert "Set-Cookie" not in response.headers, url
+
+
 def test_anonymous_pages_with_a_form_are_not_stored(client):
     response = client.get("/akun/masuk")
     assert 'name="csrf_token"' in response.get_data(as_text=True)
