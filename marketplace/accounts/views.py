@@ -26,7 +26,7 @@ from marketplace.accounts.forms import (
     UserLoginForm,
     UserRegisterForm,
 )
-from marketplace.accounts.services import AccountError, InvalidCredentials
+from marketplace.accounts.services import AccountError, InvalidCredentials, WrongCurrentPassword
 from marketplace.extensions import db, limiter
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/akun")
@@ -132,10 +132,7 @@ def login():
     if form.validate_on_submit():
         wait = throttle.login_wait(form.email.data)
         if wait:
-            error = (
-                "Terlalu banyak percobaan masuk ke akun ini. Demi keamanan, coba lagi dalam "
-                f"{_wait_words(wait)}. Lupa kata sandi? Atur ulang lewat tautan di bawah."
-            )
+            error = _too_many_tries(wait)
         else:
             try:
                 user = services.authenticate(email=form.email.data, password=form.password.data)
@@ -150,6 +147,18 @@ def login():
             else:
                 return _log_in(user, remember=form.remember.data, next_path=next_path)
     page = render_template("accounts/login.html", form=form, error=error, next_path=next_path)
+    return _with_wait(page, wait)
+
+
+def _too_many_tries(wait: int) -> str:
+    return (
+        "Terlalu banyak percobaan masuk ke akun ini. Demi keamanan, coba lagi dalam "
+        f"{_wait_words(wait)}. Lupa kata sandi? Atur ulang lewat tautan lupa kata sandi."
+    )
+
+
+def _with_wait(page: str, wait: int):
+    """The page as it is, or a 429 that says when to come back."""
     if not wait:
         return page
     response = make_response(page, 429)
@@ -206,8 +215,13 @@ def account():
 @login_required
 @limit_attempts
 def change_password():
+    """Guessing the current password from a borrowed session meets the same
+    per-account wait as the login page."""
     form, error = PasswordChangeForm(), None
-    if form.validate_on_submit():
+    wait = throttle.login_wait(current_user.email) if form.is_submitted() else 0
+    if wait:
+        error = _too_many_tries(wait)
+    elif form.validate_on_submit():
         try:
             services.change_password(
                 user=current_user,
@@ -215,6 +229,10 @@ def change_password():
                 new_password=form.password.data,
                 login_key=current_user.get_id(),
             )
+        except WrongCurrentPassword as refused:
+            db.session.rollback()
+            error = refused.message
+            throttle.login_failed(current_user.email)
         except AccountError as refused:
             db.session.rollback()
             error = refused.message
@@ -226,7 +244,8 @@ def change_password():
                 "success",
             )
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/change_password.html", form=form, error=error)
+    page = render_template("accounts/change_password.html", form=form, error=error)
+    return _with_wait(page, wait)
 
 
 @blueprint.get("/verifikasi")

@@ -220,3 +220,21 @@ def test_workers_share_the_account_wait_through_redis(make_app):
         assert int(refused.headers["Retry-After"]) in range(28, 31)
         end_the_wait(email)
         throttle.login_succeeded(email)
+
+
+def test_guessing_the_current_password_from_a_borrowed_session_waits_too(client, login_as, budi):
+    login_as(budi)
+    guess = {"current_password": "tebak-tebak", "password": "sandi-baru-123",
+             "password_confirmation": "sandi-baru-123"}
+    answers = [  # from ever new addresses: the account's wait, not the address limit
+        client.post("/akun/kata-sandi", data=guess, environ_base={"REMOTE_ADDR": address()})
+        for _ in range(6)
+    ]
+    assert [answer.status_code for answer in answers] == [200] * 5 + [429]
+    assert int(answers[-1].headers["Retry-After"]) in range(28, 31)
+    assert "Terlalu banyak percobaan masuk ke akun ini" in answers[-1].text
+    right = dict(guess, current_password=PASSWORD)
+    again = client.post("/akun/kata-sandi", data=right, environ_base={"REMOTE_ADDR": address()})
+    assert again.status_code == 429  # the right password waits too
+    db.session.refresh(budi)
+    assert budi.password_hash == UserFactory.password_hash.function()
