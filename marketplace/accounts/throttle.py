@@ -106,7 +106,8 @@ def login_succeeded(email: str) -> None:
 def may_email(recipient: str) -> bool:
     """Whether one more email asked for by a stranger may go to `recipient`."""
     try:
-        allowed = limiter.limiter.hit(RECIPIENT_LIMIT, "accounts/recipient", _key("mail", recipient))
+        key = _key("mail", recipient)
+        allowed = limiter.limiter.hit(RECIPIENT_LIMIT, "accounts/recipient", key)
     except Exception as error:  # noqa: BLE001
         _storage_failed(error)
         return True

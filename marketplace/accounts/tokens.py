@@ -44,7 +44,8 @@ def password_fingerprint(password_hash: str, secret_key: str) -> str:
 
 def make_reset_token(*, user: User, secret_key: str) -> str:
     fingerprint = password_fingerprint(user.password_hash, secret_key)
-    return _dumps({"user": user.id, "password": fingerprint}, secret_key=secret_key, salt=RESET_SALT)
+    payload: dict[str, int | str] = {"user": user.id, "password": fingerprint}
+    return _dumps(payload, secret_key=secret_key, salt=RESET_SALT)
 
 
 def read_reset_token(*, token: str, secret_key: str, max_age: int) -> tuple[int, str] | None:

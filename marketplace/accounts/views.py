@@ -206,7 +206,8 @@ def logout_everywhere():
 @login_required
 def account():
     logins = list(db.session.scalars(sessions.logins_of(current_user.id, now=_now())))
-    here = next((row.id for row in logins if sessions.is_this_login(row, current_user.get_id())), None)
+    key = current_user.get_id()
+    here = next((row.id for row in logins if sessions.is_this_login(row, key)), None)
     logins.sort(key=lambda row: row.id != here)  # this device first
     return render_template("accounts/account.html", logins=logins, this_login_id=here)
 
