@@ -72,13 +72,17 @@ def register_security_headers(app: Flask) -> None:
             f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"
         )
 
+    ours = [(name, value) for name, value in headers.items()]
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        own_policy = response.headers.get("Content-Security-Policy")
-        if own_policy is not None:
+        # One pass over the few headers the view set (Headers looks names up
+        # one by one, case-insensitively): this runs on every response.
+        present = {name.lower() for name in response.headers.keys()}
+        if "content-security-policy" in present:
+            own_policy = response.headers["Content-Security-Policy"]
             response.headers["Content-Security-Policy"] = _completed(own_policy)
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
+        response.headers.extend([pair for pair in ours if pair[0].lower() not in present])
         if _is_personal(response):
             response.cache_control.private = True
             response.cache_control.no_store = True

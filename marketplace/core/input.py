@@ -50,7 +50,12 @@ def refuse_control_characters() -> None:
     string or the form (see the module's docstring)."""
     if _CONTROL.search(request.path):
         abort(400)
-    for fields in (request.args, request.form):
+    # Only what the request carries: most have no query string, and a GET no
+    # form (looking at `request.form` would parse for nothing).
+    sources = [request.args] if request.query_string else []
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sources.append(request.form)  # the view parses it anyway
+    for fields in sources:
         for name, value in fields.items(multi=True):
             if _CONTROL.search(name) or _CONTROL_IN_VALUES.search(value):
                 abort(400)
