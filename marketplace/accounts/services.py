@@ -79,6 +79,16 @@ def _check_password(password: str) -> None:
         raise AccountError(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.")
 
 
+def _user_with_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _mark_verified(user: User, now: datetime) -> None:
+    """The email reached its owner; the first time counts."""
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+
+
 def register_user(
     *,
     email: str,
@@ -121,7 +131,7 @@ def sign_up(*, email: str, name: str, password: str, whatsapp: str, secret_key: 
     changes. Both cost the same and the caller answers both the same way, so
     the form tells no one which emails have accounts. Returns the new user,
     or None when the email was taken."""
-    existing = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    existing = _user_with_email(email)
     if existing is None:
         # A taken email can only mean another request registered it a moment
         # ago: its AccountError reaches the caller, who answers the same.
@@ -158,16 +168,15 @@ def verify_email(*, token: str, secret_key: str, max_age: int, now: datetime) ->
     user = db.session.get(User, found[0]) if found else None
     if found is None or user is None or user.email != found[1] or not user.is_active:
         raise InvalidVerifyToken()
-    if user.email_verified_at is None:
-        user.email_verified_at = now
-        db.session.flush()
+    _mark_verified(user, now)
+    db.session.flush()
     return user
 
 
 def authenticate(*, email: str, password: str) -> User:
     """The user with this email and password. Rehashes the password when the
     argon2 parameters have changed since it was stored."""
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = _user_with_email(email)
     if user is None:
         if not _dummy_hash:
             _dummy_hash.append(hash_password("bukan-kata-sandi-siapa-pun"))
@@ -186,7 +195,7 @@ def authenticate(*, email: str, password: str) -> User:
 def request_password_reset(*, email: str, secret_key: str) -> User | None:
     """Queue a reset email when an active user has this email; otherwise do
     nothing, and say nothing different (the caller shows the same page)."""
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = _user_with_email(email)
     if user is None or not user.is_active:
         return None
     token = tokens.make_reset_token(user=user, secret_key=secret_key)
@@ -232,8 +241,7 @@ def reset_password(
     _check_password(password)
     _set_password(user, password)
     end_all_logins(user=user)
-    if user.email_verified_at is None:
-        user.email_verified_at = now
+    _mark_verified(user, now)
     db.session.flush()
     return user
 

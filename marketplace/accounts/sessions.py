@@ -117,12 +117,15 @@ def end_expired_logins(*, now: datetime) -> int:
     return int(ended or 0)
 
 
-def logins_of(user_id: int, *, now: datetime) -> Select[tuple[LoginSession]]:
-    """The user's live logins, newest first."""
+def logins_of(user_id: int, *, now: datetime, this_key: str) -> Select[tuple[LoginSession]]:
+    """The user's live logins: the one holding `this_key` first, then the
+    newest."""
+    parsed = _parse(this_key)
+    is_this = LoginSession.secret_hash == (parsed[1] if parsed else "")
     return (
         select(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.expires_at > now)
-        .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())
+        .order_by(is_this.desc(), LoginSession.created_at.desc(), LoginSession.id.desc())
     )
 
 

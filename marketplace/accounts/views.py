@@ -205,10 +205,9 @@ def logout_everywhere():
 @blueprint.get("")
 @login_required
 def account():
-    logins = list(db.session.scalars(sessions.logins_of(current_user.id, now=_now())))
     key = current_user.get_id()
-    here = next((row.id for row in logins if sessions.is_this_login(row, key)), None)
-    logins.sort(key=lambda row: row.id != here)  # this device first
+    logins = db.session.scalars(sessions.logins_of(current_user.id, now=_now(), this_key=key)).all()
+    here = logins[0].id if logins and sessions.is_this_login(logins[0], key) else None
     return render_template("accounts/account.html", logins=logins, this_login_id=here)
 
 

@@ -19,7 +19,7 @@ def format_rupiah(amount: int) -> str:
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise TypeError(f"rupiah must be int, got {type(amount).__name__}")
     sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+    return f"{sign}Rp{thousands(abs(amount))}"
 
 
 def parse_rupiah(

@@ -38,10 +38,16 @@ class NumberTooLarge(NumberError):
     pass
 
 
+def _significant(digits: str) -> str:
+    """ASCII `digits` without their leading zeros (`int()` refuses more
+    than 4,300 digits, zeros included)."""
+    return digits.lstrip("0") or "0"
+
+
 def _fits(digits: str, maximum: int) -> bool:
     """Whether ASCII `digits` are at most `maximum`, without making an int of
     thousands of digits first."""
-    significant = digits.lstrip("0") or "0"
+    significant = _significant(digits)
     return len(significant) <= len(str(maximum)) and int(significant) <= maximum
 
 
@@ -60,7 +66,7 @@ def parse_whole(
     digits = cleaned.replace(".", "")
     if not _fits(digits, maximum):
         raise NumberTooLarge(f"{what} terlalu besar.")
-    return int(digits)
+    return int(_significant(digits))
 
 
 def as_whole(text: object, *, maximum: int = MAX_INTEGER) -> int | None:
@@ -71,4 +77,4 @@ def as_whole(text: object, *, maximum: int = MAX_INTEGER) -> int | None:
         return text if 0 <= text <= maximum else None
     if not isinstance(text, str) or not _DIGITS.fullmatch(text) or not _fits(text, maximum):
         return None
-    return int(text)
+    return int(_significant(text))

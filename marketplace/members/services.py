@@ -33,6 +33,7 @@ ACCOUNT_NUMBER_PATTERN = re.compile(r"[0-9]{6,20}")
 _NUMBER_SEPARATORS = re.compile(r"[\s\-.]")
 MAX_DELIVERY_FEE = 1_000_000
 SLUG_LENGTH = 120  # the column holds 140: room for "-2", "-3"...
+SHOP_FOLDER = "shops"  # storage folder of logos and banners (public: /media serves it)
 
 STATUS_LABELS = {
     MemberStatus.PENDING: "Menunggu persetujuan",
@@ -402,9 +403,11 @@ def update_shop_profile(
         setattr(member, name, value)
     store = storage()
     if new_logo is not None:
-        member.logo_key = store.save(new_logo.thumb, folder="shops", suffix=new_logo.suffix)
+        member.logo_key = store.save(new_logo.thumb, folder=SHOP_FOLDER, suffix=new_logo.suffix)
     if new_banner is not None:
-        member.banner_key = store.save(new_banner.large, folder="shops", suffix=new_banner.suffix)
+        member.banner_key = store.save(
+            new_banner.large, folder=SHOP_FOLDER, suffix=new_banner.suffix
+        )
     _set_delivery_rates(member, fees)
     db.session.flush()
     return member

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Product, ProductStatus, ProductVariant
 from marketplace.core.money import format_rupiah
+from marketplace.core.numbers import as_whole
 from marketplace.extensions import db
 from marketplace.members.models import DeliveryRate, Kecamatan, Member, MemberStatus
 from marketplace.orders.models import Cart, CartLine
@@ -184,11 +185,12 @@ def guest_items(raw: object) -> list[CartItem]:
         return []
     items = []
     for key, value in raw.items():
-        if not (isinstance(key, str) and key.isdigit() and isinstance(value, list) and len(value) == 2):
+        variant_id = as_whole(key)
+        if not variant_id or not (isinstance(value, list) and len(value) == 2):
             continue
         quantity, price_seen = value
         if isinstance(quantity, int) and isinstance(price_seen, int) and quantity > 0:
-            items.append(CartItem(int(key), min(quantity, MAX_QUANTITY), price_seen))
+            items.append(CartItem(variant_id, min(quantity, MAX_QUANTITY), price_seen))
     return items
 
 

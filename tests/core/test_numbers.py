@@ -95,3 +95,11 @@ def test_rupiah_parser_keeps_to_the_limit_asked():
 )
 def test_ids_sent_back_by_pages(value, number):
     assert as_whole(value) == number
+
+
+def test_thousands_of_leading_zeros_are_still_the_number():
+    """`int()` refuses more than 4,300 digits, leading zeros included."""
+    padded = "0" * 5000 + "25"
+    assert parse_whole(padded) == 25
+    assert as_whole(padded) == 25
+    assert parse_rupiah("0" * 5000 + "15000") == 15_000

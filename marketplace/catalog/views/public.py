@@ -28,15 +28,16 @@ from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core.storage import folder_of, storage
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
+from marketplace.members.services import SHOP_FOLDER
 
 blueprint = Blueprint("catalog", __name__)
 
 HOME_PRODUCTS = 12
 MORE_FROM_SHOP = 4
 MEDIA_MAX_AGE = 365 * 24 * 60 * 60  # keys are random names: a file never changes
-# What /media serves: product photos, and shop logos and banners (members.services
-# stores them in "shops"). Certificate scans are private (catalog.certificates).
-PUBLIC_FOLDERS = frozenset({PHOTO_FOLDER, "shops"})
+# What /media serves: product photos, and shop logos and banners. Certificate
+# scans are private (catalog.certificates).
+PUBLIC_FOLDERS = frozenset({PHOTO_FOLDER, SHOP_FOLDER})
 
 
 def _per_page() -> int:
