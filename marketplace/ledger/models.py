@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
     event,
     func,
 )
@@ -143,6 +144,26 @@ class LedgerPeriodClose(db.Model):
     closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
 
+class LedgerMonthTotal(db.Model):
+    """What one account moved in one closed month (the sum of its entries
+    dated in it, debit positive), written once by `close_month` in the same
+    transaction as the close. A closed month accepts no posting, so these
+    never go stale; reports and balances read them instead of summing the
+    month's entries again, and `flask ledger check` compares the two."""
+
+    __tablename__ = "ledger_month_totals"
+    __table_args__ = (
+        UniqueConstraint("month", "account_id"),
+        Index("ix_ledger_month_totals_account", "account_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id", ondelete="RESTRICT"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    entry_count: Mapped[int]
+
+
 class LedgerPurgePermit(db.Model):
     """Always empty. SQLite triggers cannot read a session setting, so on
     SQLite the append-only triggers let a DELETE through only while a row
@@ -158,7 +179,7 @@ class LedgerPurgePermit(db.Model):
 
 # --- append-only, in the ORM --------------------------------------------------
 
-APPEND_ONLY = (LedgerTransaction, LedgerEntry)
+APPEND_ONLY = (LedgerTransaction, LedgerEntry, LedgerMonthTotal)
 APPEND_ONLY_TABLES = frozenset(model.__tablename__ for model in APPEND_ONLY)
 REFUSAL = "Buku besar tidak boleh diubah atau dihapus; koreksi dengan transaksi pembalik."
 

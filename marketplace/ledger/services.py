@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.core.clock import WIB  # months and days are those of Banyumas
+from marketplace.core.clock import WIB, as_utc  # months and days are those of Banyumas
 from marketplace.extensions import db
 from marketplace.ledger.errors import (
     IdempotencyConflict,
@@ -32,6 +32,7 @@ from marketplace.ledger.models import (
     KIND_BY_PREFIX,
     LedgerAccount,
     LedgerEntry,
+    LedgerMonthTotal,
     LedgerPeriodClose,
     LedgerTransaction,
     TransactionKind,
@@ -131,23 +132,76 @@ def reverse(
 
 def close_month(*, month: date, closed_by: HasId) -> LedgerPeriodClose:
     """Close `month` (its first day): from now on no posting may be dated in
-    it. Only a month that has ended can be closed, and only once."""
+    it or before it. Months close in order, each once, and only after they
+    have ended. The close records what every account moved in the month
+    (`LedgerMonthTotal`), in the same transaction."""
     if isinstance(month, datetime) or not isinstance(month, date) or month.day != 1:
         raise LedgerError("Bulan ditulis sebagai tanggal 1 bulan itu.")
-    if _next_month(month) > datetime.now(WIB).date():
+    if next_month(month) > datetime.now(WIB).date():
         raise LedgerError("Bulan yang belum berakhir belum dapat ditutup.")
     _lock_period(month, exclusive=True)
-    if _is_closed(month):
+    through = closed_through()
+    if through is not None and month <= through:
         raise PeriodClosed(f"Buku bulan {month:%m/%Y} sudah ditutup.")
+    due = month_to_close()
+    if due is not None and month > due:
+        raise LedgerError(
+            f"Buku ditutup berurutan: tutup dahulu bulan {due:%m/%Y}, lalu {month:%m/%Y}."
+        )
     closed_by_id = closed_by.id  # read after the query above flushed a new user
     close = LedgerPeriodClose(month=month, closed_by_id=closed_by_id)
     try:
         with _savepoint():
             db.session.add(close)
             db.session.flush()
+            start, end = month_bounds(month)
+            db.session.execute(
+                insert(LedgerMonthTotal).from_select(
+                    ["month", "account_id", "amount", "entry_count"],
+                    select(
+                        literal(month, Date),
+                        LedgerEntry.account_id,
+                        func.sum(LedgerEntry.amount),
+                        func.count(LedgerEntry.id),
+                    )
+                    .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+                    .where(
+                        LedgerTransaction.occurred_at >= start,
+                        LedgerTransaction.occurred_at < end,
+                    )
+                    .group_by(LedgerEntry.account_id),
+                )
+            )
     except IntegrityError as error:  # closed at the same moment by someone else (SQLite)
         raise PeriodClosed(f"Buku bulan {month:%m/%Y} sudah ditutup.") from error
     return close
+
+
+def closed_through() -> date | None:
+    """The last closed month (its first day): it and every month before it
+    accept no posting. None while no month has been closed."""
+    return db.session.scalar(select(func.max(LedgerPeriodClose.month)))
+
+
+def month_to_close() -> date | None:
+    """The month the treasurer closes next: the one after the last closed
+    month, or, before any close, the month of the first posting. None when
+    there is nothing to close yet (no posting, no close). It may not have
+    ended yet."""
+    through = closed_through()
+    if through is not None:
+        return next_month(through)
+    first = db.session.scalar(select(func.min(LedgerTransaction.occurred_at)))
+    return month_of(as_utc(first)) if first is not None else None
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The UTC moments a Banyumas month starts and ends (exclusive)."""
+    end = next_month(month)
+    return (
+        datetime(month.year, month.month, 1, tzinfo=WIB).astimezone(UTC),
+        datetime(end.year, end.month, 1, tzinfo=WIB).astimezone(UTC),
+    )
 
 
 def month_of(moment: datetime) -> date:
@@ -269,8 +323,10 @@ def _record(
     moment = _moment(occurred_at)
     month = month_of(moment)
     _lock_period(month, exclusive=False)
-    if _is_closed(month):
-        raise PeriodClosed(f"Buku bulan {month:%m/%Y} sudah ditutup; catat di bulan berjalan.")
+    if is_closed(month):
+        raise PeriodClosed(
+            f"Buku bulan {month:%m/%Y} sudah ditutup; catat di bulan berjalan."
+        )
     accounts = {code: _account(code) for code in sorted({code for code, _ in entries})}
     transaction = LedgerTransaction(
         idempotency_key=key,
@@ -348,17 +404,13 @@ def _account_by_code(code: str) -> LedgerAccount | None:
 # --- periods --------------------------------------------------------------------
 
 
-def _next_month(month: date) -> date:
+def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _is_closed(month: date) -> bool:
-    return (
-        db.session.scalar(
-            select(func.count(LedgerPeriodClose.id)).where(LedgerPeriodClose.month == month)
-        )
-        > 0
-    )
+def is_closed(month: date) -> bool:
+    through = closed_through()
+    return through is not None and month <= through
 
 
 def _lock_period(month: date, *, exclusive: bool) -> None:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.accounts.models import User
+from marketplace.audit import services as audit
+from marketplace.audit.models import AuditAction
 from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
@@ -134,6 +136,7 @@ def confirm_transfer(
             "Pesanan tidak ditandai lunas. Periksa mutasi rekening, atau hubungi pembeli "
             f"di WhatsApp {order.contact_whatsapp}."
         )
+    previous = order.status
     order.set_status(OrderStatus.PAID)
     order.paid_at = now
     for part in order.seller_orders:
@@ -153,6 +156,14 @@ def confirm_transfer(
     )
     _flush()
     settlement.post_transfer_sale(order=order, by=by, when=now)
+    audit.record(
+        actor=by,
+        action=AuditAction.TRANSFER_CONFIRMED,
+        subject=("order", order.id),
+        summary=f"Transfer {format_rupiah(amount)} untuk pesanan {order.code} dikonfirmasi",
+        before={"status": previous},
+        after={"status": order.status, "amount": amount, "note": note.strip()[:REASON_LENGTH]},
+    )
     notify.order_paid(order)
     return order
 
@@ -168,6 +179,17 @@ def mark_refund_paid(*, part: SellerOrder, by: User, now: datetime | None = None
     part.refund_paid_at = now
     _flush()
     settlement.post_refund_paid(part=part, by=by, when=now)
+    audit.record(
+        actor=by,
+        action=AuditAction.REFUND_PAID,
+        subject=("order", part.order_id),
+        summary=(
+            f"Pengembalian {format_rupiah(part.refund_amount)} untuk pesanan {part.order.code} "
+            f"({part.member.shop_name}) dibayar"
+        ),
+        before={"refund_paid": False},
+        after={"refund_paid": True, "amount": part.refund_amount, "seller_order": part.id},
+    )
     notify.refund_paid(part)
     return part
 

@@ -1,5 +1,5 @@
-"""Cart, Order, SellerOrder (one member's part of an order), OrderLine and
-PaymentReceipt.
+"""Cart, Order, SellerOrder (one member's part of an order), OrderLine,
+PaymentReceipt and CommissionFact (the reports' view of a posting).
 
 Money is whole rupiah in BigInteger columns. Each status is a StrEnum with
 its allowed transitions in a dict (`status`); `set_status()` checks the dict
@@ -8,9 +8,12 @@ and raises.
 from a stale row (a cancel racing a payment or the expiry job) fails with
 StaleDataError instead of overwriting, so exactly one of them wins."""
 
+from datetime import date
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     String,
@@ -371,3 +374,40 @@ class OrderLine(db.Model):
 
     seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
     variant: Mapped[ProductVariant | None] = relationship()
+
+
+class CommissionFact(db.Model):
+    """One order line's share of one sale or refund posting, for the
+    treasurer's reports by kecamatan, category and member: written by
+    `settlement` in the same transaction as the posting, signed like income
+    (a sale positive, a refund or reversal negative), dated in the posting's
+    Banyumas month. Names are copied, so a closed month's report never changes.
+    Append-only, like the ledger (the triggers of 0009_treasurer_books)."""
+
+    __tablename__ = "commission_facts"
+    __table_args__ = (
+        UniqueConstraint("transaction_id", "order_line_id"),
+        Index("ix_commission_facts_month_kecamatan", "month", "kecamatan_slug"),
+        Index("ix_commission_facts_month_category", "month", "category_id"),
+        Index("ix_commission_facts_month_member", "month", "member_id"),
+        Index("ix_commission_facts_order", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transactions.id", ondelete="RESTRICT")
+    )
+    month: Mapped[date] = mapped_column(Date)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"))
+    seller_order_id: Mapped[int] = mapped_column(
+        ForeignKey("seller_orders.id", ondelete="RESTRICT")
+    )
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="RESTRICT"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    kecamatan_slug: Mapped[str] = mapped_column(String(60))
+    # No foreign key: a category may go, its past sales stay (with its name).
+    category_id: Mapped[int | None] = mapped_column(BigInteger)
+    shop_name: Mapped[str] = mapped_column(String(120))
+    category_name: Mapped[str] = mapped_column(String(80))
+    gross: Mapped[int] = mapped_column(BigInteger)
+    commission: Mapped[int] = mapped_column(BigInteger)

@@ -15,20 +15,26 @@ running it twice posts once. Signs: debit positive, credit negative.
     refund paid back     payable:shopper-refunds +amount, cash:bank -amount
 """
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import exists, select
 
 from marketplace.accounts.models import User
+from marketplace.catalog.models import Category
+from marketplace.core.clock import WIB, as_utc
 from marketplace.core.money import split
+from marketplace.extensions import db
 from marketplace.ledger.errors import LedgerError
 from marketplace.ledger.models import LedgerTransaction, TransactionKind
-from marketplace.ledger.services import post
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.ledger.services import is_closed, month_of, post
+from marketplace.orders.models import CommissionFact, Order, OrderLine, SellerOrder
 from marketplace.orders.status import OrderError
 
 CASH_BANK = "cash:bank"
 TRANSFER_CODE = "income:transfer-code"
 SHOPPER_REFUNDS = "payable:shopper-refunds"
+UNCATEGORISED = "Tanpa kategori"
 
 
 def pending_account(member_id: int) -> str:
@@ -75,12 +81,20 @@ def _post(
     memo: str,
     when: datetime,
     by: User | None,
+    parts: Sequence[SellerOrder] = (),
+    sign: int = 1,
 ) -> LedgerTransaction | None:
+    """Post, and record the commission facts of `parts` (each line, times
+    `sign`) with a new transaction. An event dated in a closed month arrives
+    late: it posts now, in the open month, saying when it happened."""
     merged = _merged(entries)
     if not merged:
         return None  # nothing moves (a free part, no commission)
+    if is_closed(month_of(when)):
+        memo = f"{memo} (terlambat: terjadi {when.astimezone(WIB):%d/%m/%Y}, bukunya sudah ditutup)"
+        when = datetime.now(UTC)
     try:
-        return post(
+        transaction = post(
             key=key,
             kind=kind,
             entries=merged,
@@ -89,8 +103,83 @@ def _post(
             occurred_at=when,
             recorded_by=by,
         )
-    except LedgerError as refused:  # e.g. the month is closed: nothing is written
+    except LedgerError as refused:
         raise OrderError(f"Buku besar menolak pencatatan: {refused.message}") from refused
+    if parts and not _has_facts(transaction):
+        _record_facts(transaction, [(line, sign) for part in parts for line in part.lines])
+    return transaction
+
+
+def _has_facts(transaction: LedgerTransaction) -> bool:
+    return db.session.scalar(
+        select(exists().where(CommissionFact.transaction_id == transaction.id))
+    )
+
+
+def _record_facts(transaction: LedgerTransaction, lines: Sequence[tuple[OrderLine, int]]) -> None:
+    month = month_of(as_utc(transaction.occurred_at))
+    category_names = _category_names({line.category_id for line, _ in lines})
+    for line, sign in lines:
+        part = line.seller_order
+        db.session.add(
+            CommissionFact(
+                transaction_id=transaction.id,
+                month=month,
+                order_id=part.order_id,
+                seller_order_id=part.id,
+                order_line_id=line.id,
+                member_id=part.member_id,
+                kecamatan_slug=part.kecamatan_slug,
+                category_id=line.category_id,
+                shop_name=part.member.shop_name,
+                category_name=category_names.get(line.category_id, UNCATEGORISED),
+                gross=sign * line.line_total,
+                commission=sign * line.commission,
+            )
+        )
+    db.session.flush()
+
+
+def _category_names(ids: set[int | None]) -> dict[int | None, str]:
+    wanted = [category_id for category_id in ids if category_id is not None]
+    if not wanted:
+        return {}
+    found = db.session.execute(select(Category.id, Category.name).where(Category.id.in_(wanted)))
+    return {category_id: name for category_id, name in found}
+
+
+def reverse_facts(*, original: LedgerTransaction, reversal: LedgerTransaction) -> int:
+    """The facts of `original`, negated, on its `reversal` (the treasurer
+    reversed a sale or a refund): the reports move with the ledger. Returns
+    how many were written; none when `original` had none or `reversal`
+    already has them."""
+    if _has_facts(reversal):
+        return 0
+    facts = db.session.scalars(
+        select(CommissionFact)
+        .where(CommissionFact.transaction_id == original.id)
+        .order_by(CommissionFact.id)
+    ).all()
+    month = month_of(as_utc(reversal.occurred_at))
+    for fact in facts:
+        db.session.add(
+            CommissionFact(
+                transaction_id=reversal.id,
+                month=month,
+                order_id=fact.order_id,
+                seller_order_id=fact.seller_order_id,
+                order_line_id=fact.order_line_id,
+                member_id=fact.member_id,
+                kecamatan_slug=fact.kecamatan_slug,
+                category_id=fact.category_id,
+                shop_name=fact.shop_name,
+                category_name=fact.category_name,
+                gross=-fact.gross,
+                commission=-fact.commission,
+            )
+        )
+    db.session.flush()
+    return len(facts)
 
 
 def sale_entries(order: Order) -> list[tuple[str, int]]:
@@ -112,6 +201,7 @@ def post_transfer_sale(*, order: Order, by: User, when: datetime) -> LedgerTrans
         memo=f"Penjualan {order.code} (transfer bank)",
         when=when,
         by=by,
+        parts=order.seller_orders,
     )
 
 
@@ -128,6 +218,7 @@ def post_cash_sale(*, part: SellerOrder, by: User, when: datetime) -> LedgerTran
         memo=f"Penjualan {order.code} (tunai, {part.member.shop_name})",
         when=when,
         by=by,
+        parts=[part],
     )
 
 
@@ -168,6 +259,8 @@ def post_refund(*, part: SellerOrder, by: User, when: datetime) -> LedgerTransac
         memo=f"Pengembalian dana {part.order.code} ({part.member.shop_name})",
         when=when,
         by=by,
+        parts=[part],
+        sign=-1,
     )
 
 

@@ -230,20 +230,22 @@ def test_the_same_key_with_a_different_body_is_refused(app, changes):
 @pytest.mark.parametrize(
     ("moment", "refused"),
     [
-        (datetime(2024, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=7))), True),
-        (datetime(2024, 1, 31, 16, 59, tzinfo=UTC), True),  # 23.59 WIB, 31 January
-        (datetime(2024, 1, 31, 17, 0, tzinfo=UTC), False),  # 00.00 WIB, 1 February
-        (datetime(2023, 12, 31, 16, 59, tzinfo=UTC), False),  # still December in Banyumas
-        (datetime(2023, 12, 31, 17, 0, tzinfo=UTC), True),
+        (datetime(2024, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=7))), "01/2024"),
+        (datetime(2024, 1, 31, 16, 59, tzinfo=UTC), "01/2024"),  # 23.59 WIB, 31 January
+        (datetime(2024, 1, 31, 17, 0, tzinfo=UTC), None),  # 00.00 WIB, 1 February
+        # Closed through January: the months before it are closed too.
+        (datetime(2023, 12, 31, 16, 59, tzinfo=UTC), "12/2023"),  # still December in Banyumas
+        (datetime(2023, 12, 31, 17, 0, tzinfo=UTC), "01/2024"),
+        (datetime(2019, 6, 1, tzinfo=UTC), "06/2019"),
     ],
 )
-def test_a_closed_month_accepts_no_posting_dated_inside_it(app, moment, refused):
+def test_a_closed_month_accepts_no_posting_dated_inside_it_or_before(app, moment, refused):
     close_month(month=date(2024, 1, 1), closed_by=UserFactory(roles=[Role.TREASURER]))
     db.session.commit()
     before = rows()
 
     if refused:
-        with pytest.raises(PeriodClosed, match="01/2024 sudah ditutup"):
+        with pytest.raises(PeriodClosed, match=f"{refused} sudah ditutup"):
             sale(occurred_at=moment)
         assert rows() == before
     else:

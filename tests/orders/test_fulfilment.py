@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import OutboxEmail
 from marketplace.extensions import db
-from marketplace.ledger.balances import balance, balances, problems
-from marketplace.ledger.services import close_month
+from marketplace.core.clock import as_utc
+from marketplace.ledger.balances import balance, balances, problems, transactions_about
+from marketplace.ledger.services import close_month, month_of
 from marketplace.orders import fulfilment
 from marketplace.orders.fulfilment import NotYours, PaymentMismatch
-from marketplace.orders.models import OrderLine, PaymentReceipt
+from marketplace.orders.models import CommissionFact, OrderLine, PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.orders.status import (
     InvalidTransition,
@@ -875,29 +876,24 @@ def test_a_free_cash_part_completes_without_a_receipt_or_posting(app):
     assert count(PaymentReceipt) == 0 and balances() == {}
 
 
-def test_a_closed_month_refuses_the_payment_and_writes_nothing(app):
+def test_a_payment_dated_in_a_closed_month_posts_late_into_the_open_month(app):
     order = two_part_order()
     bendahara = treasurer()
     db.session.commit()
     close_month(month=date(2026, 2, 1), closed_by=bendahara)
     db.session.commit()
-    before = state()
 
-    # The ledger refuses after the status was flushed: the caller's rollback
-    # (every view and command does it) leaves nothing.
-    with pytest.raises(OrderError) as raised:
-        fulfilment.confirm_transfer(
-            order=order,
-            amount=order.total,
-            by=bendahara,
-            now=datetime(2026, 2, 27, 3, 0, tzinfo=UTC),
-        )
-    db.session.rollback()
-
-    assert raised.value.message.startswith(
-        "Buku besar menolak pencatatan: Buku bulan 02/2026 sudah ditutup"
+    fulfilment.confirm_transfer(
+        order=order, amount=order.total, by=bendahara, now=datetime(2026, 2, 27, 3, 0, tzinfo=UTC)
     )
-    assert state() == before
+    db.session.commit()
+
+    (sale,) = transactions_about("order", order.id)
+    assert as_utc(sale.occurred_at) > datetime(2026, 3, 1, tzinfo=UTC)
+    assert sale.memo.endswith("(terlambat: terjadi 27/02/2026, bukunya sudah ditutup)")
+    facts = db.session.scalars(select(CommissionFact).where(CommissionFact.order_id == order.id))
+    assert {fact.month for fact in facts} == {month_of(as_utc(sale.occurred_at))}
+    assert balance("cash:bank") == order.total and problems() == []
 
 
 def test_order_emails_share_the_layout_with_the_lines_and_a_button(app):

@@ -13,7 +13,7 @@ from marketplace.ledger.balances import balance, balances
 from marketplace.orders import fulfilment
 from marketplace.orders.models import PaymentReceipt, SellerOrder
 from marketplace.orders.status import OrderStatus, SellerOrderStatus
-from marketplace.treasury import views
+from marketplace.treasury.views import payments
 from tests.factories import UserFactory
 from tests.sql import recorded_statements
 from tests.treasury.helpers import money_written, refund_owed, transfer_order, treasurer
@@ -128,7 +128,7 @@ def test_search_finds_a_transfer_by_its_code(client, me, how):
 
 
 def test_queue_is_paginated(client, me, monkeypatch):
-    monkeypatch.setattr(views, "TRANSFERS_PER_PAGE", 2)
+    monkeypatch.setattr(payments, "TRANSFERS_PER_PAGE", 2)
     orders = [transfer_order(placed_hours_ago=10 - hour) for hour in range(5)]
     first = client.get("/bendahara/transfer").text
     third = client.get("/bendahara/transfer?page=3").text

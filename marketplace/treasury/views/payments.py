@@ -1,14 +1,8 @@
-"""The treasurer's screens (under /bendahara): the home with what waits and
-the main ledger balances, the queue of bank transfers to confirm, and the
-refunds to pay back to shoppers. Only Role.TREASURER gets in."""
+"""The treasurer's home with what waits and the main ledger balances, the
+queue of bank transfers to confirm, and the refunds to pay back to shoppers."""
 
-from datetime import UTC, datetime
+from flask import flash, redirect, render_template, request, url_for
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-
-from marketplace.accounts.access import role_required
-from marketplace.accounts.models import Role, User
 from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
@@ -18,36 +12,15 @@ from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import OrderError
 from marketplace.treasury import queries
 from marketplace.treasury.forms import RefundPaidForm, TransferConfirmForm, TransferSearchForm
-
-blueprint = Blueprint("treasury", __name__, url_prefix="/bendahara")
+from marketplace.treasury.views.base import blueprint, list_place, me, now
 
 TRANSFERS_PER_PAGE = 20
 REFUNDS_PER_PAGE = 20
 
 
-@blueprint.before_request
-@role_required(Role.TREASURER)
-def require_treasurer() -> None:
-    """Every page of /bendahara is for the treasurer: others get the login page or 403."""
-
-
-def _me() -> User:
-    return current_user._get_current_object()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _list_place() -> dict:
-    """Where in a list the treasurer is (search, page), to come back to after a post."""
-    place = {"q": request.args.get("q", ""), "page": request.args.get("page", "")}
-    return {name: value for name, value in place.items() if value}
-
-
 @blueprint.get("")
 def index():
-    waiting, overdue = db.session.execute(queries.transfer_counts(_now())).one()
+    waiting, overdue = db.session.execute(queries.transfer_counts(now())).one()
     refunds_owed, refunds_total = db.session.execute(queries.refunds_owed_total()).one()
     return render_template(
         "treasury/index.html",
@@ -73,11 +46,11 @@ def _transfers_page(*, refused: int | None = None, form: TransferConfirmForm | N
         per_page=TRANSFERS_PER_PAGE,
         error_out=False,
     )
-    now = _now()
+    moment = now()
     rows = [
         {
             "order": order,
-            "overdue": as_utc(order.expires_at) <= now,
+            "overdue": as_utc(order.expires_at) <= moment,
             "form": form if order.id == refused and form else TransferConfirmForm.for_order(
                 order.id, formdata=None
             ),
@@ -85,7 +58,7 @@ def _transfers_page(*, refused: int | None = None, form: TransferConfirmForm | N
         }
         for order in page.items
     ]
-    place = _list_place()
+    place = list_place()
     return render_template(
         "treasury/transfers.html",
         page=page,
@@ -110,19 +83,19 @@ def confirm_transfer(code: str):
         return _transfers_page(refused=order.id, form=form)
     try:
         fulfilment.confirm_transfer(
-            order=order, amount=form.amount.data, by=_me(), note=form.note.data or ""
+            order=order, amount=form.amount.data, by=me(), note=form.note.data or ""
         )
     except OrderError as refused:
         db.session.rollback()
         flash(refused.message, "danger")
-        return redirect(url_for(".transfers", **_list_place()))
+        return redirect(url_for(".transfers", **list_place()))
     db.session.commit()
     flash(
         f"Pesanan {order.code} lunas: {format_rupiah(order.total)} diterima. "
         "Pembeli dan penjual sudah dikabari lewat email.",
         "success",
     )
-    return redirect(url_for(".transfers", **_list_place()))
+    return redirect(url_for(".transfers", **list_place()))
 
 
 # --- refunds ----------------------------------------------------------------------
@@ -154,7 +127,7 @@ def refunds():
         page=page,
         rows=rows,
         form=RefundPaidForm(),
-        here=_list_place(),
+        here=list_place(),
         page_args=lambda number: {"page": number},
     )
 
@@ -165,17 +138,17 @@ def refund_paid(part_id: int):
     form = RefundPaidForm()
     if not form.validate_on_submit():
         flash("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", "danger")
-        return redirect(url_for(".refunds", **_list_place()))
+        return redirect(url_for(".refunds", **list_place()))
     try:
-        fulfilment.mark_refund_paid(part=part, by=_me())
+        fulfilment.mark_refund_paid(part=part, by=me())
     except OrderError as refused:
         db.session.rollback()
         flash(refused.message, "danger")
-        return redirect(url_for(".refunds", **_list_place()))
+        return redirect(url_for(".refunds", **list_place()))
     db.session.commit()
     flash(
         f"Pengembalian {format_rupiah(part.refund_amount)} untuk pesanan {part.order.code} "
         f"({part.order.contact_name}) dicatat.",
         "success",
     )
-    return redirect(url_for(".refunds", **_list_place()))
+    return redirect(url_for(".refunds", **list_place()))

@@ -1,0 +1,101 @@
+"""An audit event: one action of a treasurer or an admin on money or rules
+(DESIGN.md, Ledger), recorded in the same transaction as the action.
+
+Append-only, like the ledger: the ORM refuses to update or delete an event
+and so do the database triggers (migration 0009_treasurer_books)."""
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, event, func
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
+
+from marketplace.accounts.models import User
+from marketplace.core.db import Timestamp
+from marketplace.extensions import db
+
+
+class AuditAction(StrEnum):
+    """What was done, with the words the admin reads in the log."""
+
+    TRANSFER_CONFIRMED = "transfer.confirmed"
+    REFUND_PAID = "refund.paid"
+    LEDGER_ADJUSTED = "ledger.adjusted"
+    LEDGER_REVERSED = "ledger.reversed"
+    MONTH_CLOSED = "month.closed"
+    COMMISSION_CHANGED = "commission.changed"
+    MEMBER_APPROVED = "member.approved"
+    MEMBER_REJECTED = "member.rejected"
+    MEMBER_SUSPENDED = "member.suspended"
+    MEMBER_REINSTATED = "member.reinstated"
+    CERTIFICATE_VERIFIED = "certificate.verified"
+    CERTIFICATE_REJECTED = "certificate.rejected"
+    ROLE_CHANGED = "role.changed"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = {
+    AuditAction.TRANSFER_CONFIRMED: "Transfer dikonfirmasi",
+    AuditAction.REFUND_PAID: "Pengembalian dana dibayar",
+    AuditAction.LEDGER_ADJUSTED: "Penyesuaian buku besar",
+    AuditAction.LEDGER_REVERSED: "Transaksi dibalik",
+    AuditAction.MONTH_CLOSED: "Tutup buku bulanan",
+    AuditAction.COMMISSION_CHANGED: "Tarif komisi diubah",
+    AuditAction.MEMBER_APPROVED: "Anggota disetujui",
+    AuditAction.MEMBER_REJECTED: "Pendaftaran anggota ditolak",
+    AuditAction.MEMBER_SUSPENDED: "Anggota dibekukan",
+    AuditAction.MEMBER_REINSTATED: "Anggota diaktifkan kembali",
+    AuditAction.CERTIFICATE_VERIFIED: "Sertifikat diverifikasi",
+    AuditAction.CERTIFICATE_REJECTED: "Sertifikat ditolak",
+    AuditAction.ROLE_CHANGED: "Peran pengguna diubah",
+}
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_occurred_at", "occurred_at"),
+        Index("ix_audit_events_action", "action", "occurred_at"),
+        Index("ix_audit_events_subject", "subject_type", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    # None for a command run from the shell with no user (cron).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    action: Mapped[AuditAction] = mapped_column(String(40))
+    # What the action was on, e.g. ("order", 17); no foreign key, like the ledger's.
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    summary: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    client_address: Mapped[str | None] = mapped_column(String(64))
+
+    actor: Mapped[User | None] = relationship()
+
+
+REFUSAL = "Log audit tidak boleh diubah atau dihapus."
+
+
+class AuditImmutable(Exception):
+    pass
+
+
+def _refuse_change(mapper, connection, target) -> None:
+    raise AuditImmutable(REFUSAL)
+
+
+def _refuse_statement(state: ORMExecuteState) -> None:
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) == AuditEvent.__tablename__:
+            raise AuditImmutable(REFUSAL)
+
+
+event.listen(AuditEvent, "before_update", _refuse_change)
+event.listen(AuditEvent, "before_delete", _refuse_change)
+event.listen(Session, "do_orm_execute", _refuse_statement)
