@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint bench clean
+.PHONY: run test install install-dev lint bench bench-ledger clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: install-dev lint
 
 bench: install-dev
 	$(BIN)/python -m bench.catalog
+
+# The treasurer's pages at 1,000,000 ledger entries (PostgreSQL; DATABASE_URL, else
+# bench_ledger on 127.0.0.1, which is DROPPED and recreated).
+bench-ledger: install-dev
+	$(BIN)/python -m bench.ledger
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .coverage tests/browser/artifacts

@@ -19,14 +19,29 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.queries import is_public
 from marketplace.core.storage import LocalStorage, storage
+from marketplace.demo.orders.stories import LEBARAN
 from marketplace.demo.people import LOGINS, MEMBER_LOGIN, SHOPPER_LOGIN
 from marketplace.demo.seed import RecordingStorage, seed_demo_data
 from marketplace.extensions import db
-from marketplace.ledger.balances import balance, trial_balance
-from marketplace.ledger.models import LedgerEntry, LedgerTransaction
+from marketplace.ledger.balances import balance, problems, trial_balance
+from marketplace.ledger.models import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerPeriodClose,
+    LedgerTransaction,
+)
+from marketplace.ledger.services import month_bounds, month_of, next_month
 from marketplace.members.models import Member, MemberStatus
-from marketplace.orders.models import CartLine, Order, OrderLine, PaymentReceipt, SellerOrder
+from marketplace.orders.models import (
+    CartLine,
+    CommissionFact,
+    Order,
+    OrderLine,
+    PaymentReceipt,
+    SellerOrder,
+)
 from marketplace.orders.status import OrderStatus, PaymentMethod, SellerOrderStatus
+from marketplace.treasury.reports import Dimension, Period, funds_by_month, report
 
 
 def count(model) -> int:
@@ -154,6 +169,94 @@ def public_products() -> list[Product]:
     return list(db.session.scalars(statement))
 
 
+def previous_month(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
+def income_posted_in(month: date) -> int:
+    """Commission income posted in `month`, summed from the ledger's entries."""
+    start, end = month_bounds(month)
+    return -int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+            .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .where(
+                LedgerAccount.code.startswith("income:commission:"),
+                LedgerTransaction.occurred_at >= start,
+                LedgerTransaction.occurred_at < end,
+            )
+        )
+    )
+
+
+def assert_books_have_a_history() -> None:
+    """About fourteen months of sales ending this month, through the
+    services: the treasurer's charts have shape, every month that has ended
+    but the last is closed, and the reports agree with the ledger."""
+    this_month = month_of(datetime.now(UTC))
+    sold = set(db.session.scalars(select(CommissionFact.month).where(CommissionFact.gross > 0)))
+    assert len(sold) >= 13 and max(sold) == this_month
+    history = Period(min(sold), this_month)
+    income = {month: split.total for month, split in funds_by_month(history)}
+    assert all(amount > 0 for amount in income.values())
+
+    # Growth, and a peak at Lebaran: it earns more than the year's middle month.
+    ordinary = sorted(income.values())[len(income) // 2]
+    festive = [month for month in income if month_of_lebaran(month)]
+    assert festive and all(income[month] > ordinary for month in festive)
+    first_quarter = sum(list(income.values())[:3])
+    last_quarter = sum(list(income.values())[-4:-1])
+    assert last_quarter > first_quarter
+
+    # Several kecamatan and categories; cash sales; refunds, one in the month after its sale.
+    assert len(set(db.session.scalars(select(CommissionFact.kecamatan_slug)))) >= 15
+    assert len(set(db.session.scalars(select(CommissionFact.category_id)))) >= 5
+    cash_sold = db.session.scalars(
+        select(Order.paid_at).where(
+            Order.payment_method == PaymentMethod.CASH, Order.paid_at.is_not(None)
+        )
+    ).all()
+    assert len({month_of(aware(moment)) for moment in cash_sold}) >= 6
+    refunds = db.session.execute(
+        select(CommissionFact.order_line_id, CommissionFact.month).where(CommissionFact.gross < 0)
+    ).all()
+    sales = dict(
+        db.session.execute(
+            select(CommissionFact.order_line_id, CommissionFact.month).where(
+                CommissionFact.gross > 0
+            )
+        ).all()
+    )
+    assert len(refunds) >= 5
+    assert any(month > sales[line] for line, month in refunds)
+
+    # Every ended month but the last is closed, in order; the ledger is sound.
+    closed = list(
+        db.session.scalars(select(LedgerPeriodClose.month).order_by(LedgerPeriodClose.month))
+    )
+    last_ended = previous_month(this_month)
+    assert closed[0] == min(sold) and closed[-1] == previous_month(last_ended)
+    assert all(next_month(a) == b for a, b in zip(closed, closed[1:], strict=False))
+    assert problems() == []
+
+    # A closed month's reports agree with the ledger's income accounts.
+    for month in closed:
+        period = Period.month(month)
+        by_kecamatan = report(period, Dimension.KECAMATAN)
+        assert by_kecamatan.funds.total == income_posted_in(month) == income[month]
+        assert by_kecamatan.unattributed == 0
+        assert len(by_kecamatan.rows) == 27
+        assert sum(row.chapter for row in by_kecamatan.rows) == by_kecamatan.funds.chapters_total
+        for dimension in Dimension:
+            assert report(period, dimension).commission == income_posted_in(month)
+
+
+def month_of_lebaran(month: date) -> bool:
+    lebaran = LEBARAN.get(month.year)
+    return lebaran is not None and (lebaran.year, lebaran.month) == (month.year, month.month)
+
+
 def test_seed_demo_builds_a_shop_with_members_products_and_photos(app, runner):
     result = runner.invoke(args=["seed-demo", "--products", "60"])
 
@@ -247,6 +350,7 @@ def test_full_demo_has_hundreds_of_public_products_and_orders_in_every_state(app
     )
     statuses = set(db.session.scalars(select(Product.status).distinct()))
     assert {ProductStatus.DRAFT, ProductStatus.ARCHIVED} <= statuses
+    assert_books_have_a_history()
     assert_orders_in_every_state(runner)
 
 

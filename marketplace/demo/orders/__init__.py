@@ -13,7 +13,10 @@ more orders, for busier shops and histories, are drawn from a random
 stream of their own (`drawn_stories`). They are told with a `Cast`
 (`cast.py`: the shoppers, and the members' shops set up for cash and
 delivery): `placing.py` fills the carts and checks out, `telling.py` takes
-each order through its states. Times are fixed offsets back from `now`. A
+each order through its states. Times are offsets back from `now`, over
+about fourteen months, and the steps of all the orders are taken in time
+order, so the ledger's postings are dated as they happened; then the demo
+treasurer closes every month that has ended but the last (`books.py`). A
 story whose shops have nothing left in stock is skipped, so a small demo
 (`--products 5`) has fewer orders, never an error.
 
@@ -29,10 +32,12 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from marketplace.accounts.models import OutboxEmail
+from marketplace.demo.orders.books import close_ended_months
 from marketplace.demo.orders.cast import gather_cast
 from marketplace.demo.orders.placing import leave_carts
-from marketplace.demo.orders.stories import DRAWN_ORDERS, drawn_stories, written_stories
-from marketplace.demo.orders.telling import tell
+from marketplace.demo.orders.stories import drawn_stories, written_stories
+from marketplace.demo.orders.telling import tell_in_time_order
+from marketplace.demo.people import SHOPS
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders import fulfilment
@@ -64,11 +69,11 @@ def add_orders_demo(
         hold_days=hold_days,
         password_hash=password_hash,
     )
-    stories = written_stories(cast) + drawn_stories(cast, DRAWN_ORDERS)
-    # Oldest first, as they happened: unique codes and stock follow the days.
-    stories.sort(key=lambda story: story.age, reverse=True)
-    placed = sum(tell(cast, story) is not None for story in stories)
+    # A demo with fewer members (the tests) sells less.
+    stories = written_stories(cast) + drawn_stories(cast, scale=len(members) / len(SHOPS))
+    placed = tell_in_time_order(cast, stories)
     fulfilment.release_due(hold_days=hold_days, now=now)
+    close_ended_months(treasurer=cast.treasurer, now=now)
     leave_carts(cast)
     _drop_queued_emails(emails_before)
     db.session.flush()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.catalog.models import Product, ProductStatus, ProductVariant
+from marketplace.core.clock import as_utc
 from marketplace.demo.people import SHOPPER_LOGIN, SHOPPERS, TREASURER_LOGIN, Shopper
 from marketplace.extensions import db
 from marketplace.members.models import DeliveryRate, Kecamatan, Member
@@ -66,17 +67,18 @@ class Cast:
         cash: bool = False,
         delivering: bool = False,
         besides: tuple[Member | None, ...] = (),
+        at: datetime | None = None,
     ) -> Member | None:
         """A member other than the demo member's shop (and `besides`) that
-        `buyer` can buy from, taking cash or delivering to them as asked."""
+        `buyer` can buy from, taking cash or delivering to them as asked;
+        approved by `at` when given."""
         fits = [
             member
             for member in self.sellers
             if member not in besides
+            and (at is None or (member.approved_at and as_utc(member.approved_at) <= at))
             and (member.accepts_cash or not cash)
-            and (
-                self.delivers_to(member, buyer) if delivering else self.can_sell(member, buyer)
-            )
+            and (self.delivers_to(member, buyer) if delivering else self.can_sell(member, buyer))
         ]
         return self.rng.choice(fits) if fits else None
 
@@ -104,9 +106,7 @@ def gather_cast(
         now=now,
         rules=rules,
         hold_days=hold_days,
-        treasurer=db.session.scalars(
-            select(User).where(User.email == TREASURER_LOGIN.email)
-        ).one(),
+        treasurer=db.session.scalars(select(User).where(User.email == TREASURER_LOGIN.email)).one(),
         shoppers=shoppers,
         homes={user.id: homes_by_email[user.email] for user in shoppers},
         kecamatan=kecamatan,
@@ -130,7 +130,7 @@ def _shoppers(now: datetime, rng: random.Random, unusable: str) -> list[User]:
             whatsapp=shopper.whatsapp,
             password_hash=unusable,
             role_rows=[UserRole(role=Role.SHOPPER)],
-            created_at=now - timedelta(days=rng.randint(90, 400)),
+            created_at=now - timedelta(days=rng.randint(430, 700)),
         )
         user.email_verified_at = user.created_at
         db.session.add(user)

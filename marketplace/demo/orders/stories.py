@@ -5,14 +5,13 @@ written out (`written_stories`); more orders, for busier shops and
 histories, are drawn from the cast's random stream (`drawn_stories`)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 
 from marketplace.accounts.models import User
+from marketplace.core.clock import WIB, as_utc
 from marketplace.demo.orders.cast import Cast
 from marketplace.members.models import Member
-
-DRAWN_ORDERS = 34
 
 
 class Goal(Enum):
@@ -49,6 +48,8 @@ class Story:
     cash: bool = False
     end: End = End.LIVE
     refund_paid: bool = False  # the treasurer has sent the refunds back
+    # From payment to completion (a cancellation falls 20-60 % of the way); None: 0.5-4 days.
+    pace: timedelta | None = None
 
 
 def written_stories(cast: Cast) -> list[Story]:
@@ -61,7 +62,12 @@ def written_stories(cast: Cast) -> list[Story]:
     seller = cast.seller
     # The goals, short, for the table below.
     U, N, P, D, C, X = (
-        Goal.UNPAID, Goal.NEW, Goal.PROCESSING, Goal.DISPATCHED, Goal.COMPLETED, Goal.CANCELLED
+        Goal.UNPAID,
+        Goal.NEW,
+        Goal.PROCESSING,
+        Goal.DISPATCHED,
+        Goal.COMPLETED,
+        Goal.CANCELLED,
     )
     stories: list[Story] = []
 
@@ -144,47 +150,151 @@ def written_stories(cast: Cast) -> list[Story]:
     return stories
 
 
-def drawn_stories(cast: Cast, count: int) -> list[Story]:
-    """More orders over the last ten weeks, for the histories and the busier
-    shops: older ones mostly finished, recent ones still on their way."""
+def drawn_stories(cast: Cast, *, scale: float = 1.0) -> list[Story]:
+    """About fourteen months of orders ending now, for the histories, the
+    busier shops and the treasurer's charts: each month's count follows
+    `monthly_orders` (times `scale`: a demo with fewer members sells less),
+    from members approved by then. Older ones mostly finished, a few
+    cancelled, expired or refunded; recent ones still on their way. One
+    refund comes in the month after its sale, as refunds do."""
     rng = cast.rng
     stories = []
-    for _ in range(count):
-        buyer = cast.demo_shopper if rng.random() < 0.08 else rng.choice(cast.others())
-        age = timedelta(days=rng.uniform(2, 70), hours=rng.uniform(0, 23))
-        cash = rng.random() < 0.25
-        first = cast.member if rng.random() < 0.15 else cast.seller(buyer, cash=cash)
-        members = [first]
-        if rng.random() < 0.3:
-            members.append(cast.seller(buyer, cash=cash, besides=(first,)))
-        found = [m for m in members if m is not None]
-        if not found:
-            continue
-        draw = rng.random()
-        end = End.LIVE
-        if age > timedelta(days=7):
-            goals = [Goal.COMPLETED] * len(found)
-            if draw < 0.06:
-                end = End.SHOPPER_CANCELS
-            elif draw < 0.13 and not cash:
-                end = End.EXPIRES
-            elif draw < 0.18:
-                goals[0] = Goal.CANCELLED
-        else:
-            goals = [
-                rng.choice((Goal.NEW, Goal.PROCESSING, Goal.DISPATCHED, Goal.COMPLETED))
-                for _ in found
-            ]
-        stories.append(
-            Story(
-                shopper=buyer,
-                parts=tuple(
-                    Part(m, goal, delivery=rng.random() < 0.5) for m, goal in zip(found, goals)
-                ),
-                age=age,
-                cash=cash,
-                end=end,
-                refund_paid=rng.random() < 0.7,
-            )
-        )
+    first = _months_back(month_start(cast.now), HISTORY_MONTHS - 1)
+    for start in _months(first, cast.now):
+        end = min(_next(start), cast.now - timedelta(hours=6))
+        share = max(end - start, timedelta(0)) / (_next(start) - start)  # this month: so far
+        for _ in range(round(monthly_orders(start, first) * scale * share)):
+            placed = start + (end - start) * rng.random()
+            story = _drawn_story(cast, cast.now - placed)
+            if story is not None:
+                stories.append(story)
+    late = _refund_next_month(cast, _months_back(month_start(cast.now), 4))
+    if late is not None:
+        stories.append(late)
     return stories
+
+
+def _drawn_story(cast: Cast, age: timedelta) -> Story | None:
+    rng = cast.rng
+    placed = cast.now - age
+    buyer = cast.demo_shopper if rng.random() < 0.08 else rng.choice(cast.others())
+    cash = rng.random() < 0.25
+    own = cast.member.approved_at is not None and as_utc(cast.member.approved_at) <= placed
+    if own and rng.random() < 0.12:
+        first = cast.member
+    else:
+        first = cast.seller(buyer, cash=cash, at=placed)
+    members = [first]
+    if rng.random() < 0.3:
+        members.append(cast.seller(buyer, cash=cash, besides=(first,), at=placed))
+    found = [m for m in members if m is not None]
+    if not found:
+        return None
+    draw = rng.random()
+    end = End.LIVE
+    if age > timedelta(days=7):
+        goals = [Goal.COMPLETED] * len(found)
+        if draw < 0.05:
+            end = End.SHOPPER_CANCELS
+        elif draw < 0.11 and not cash:
+            end = End.EXPIRES
+        elif draw < 0.15:
+            goals[0] = Goal.CANCELLED
+    else:
+        goals = [
+            rng.choice((Goal.NEW, Goal.PROCESSING, Goal.DISPATCHED, Goal.COMPLETED)) for _ in found
+        ]
+    return Story(
+        shopper=buyer,
+        parts=tuple(
+            Part(m, goal, delivery=rng.random() < 0.5) for m, goal in zip(found, goals, strict=True)
+        ),
+        age=age,
+        cash=cash,
+        end=end,
+        # Old refunds have all been sent back; some recent ones are still owed.
+        refund_paid=age > timedelta(days=30) or rng.random() < 0.6,
+    )
+
+
+def _refund_next_month(cast: Cast, month: datetime) -> Story | None:
+    """A transfer paid on the last evening of `month` whose member cancels
+    two days later: the sale is in `month`, its refund in the next."""
+    placed = _next(month) - timedelta(hours=5)
+    buyer = cast.rng.choice(cast.others())
+    member = cast.seller(buyer, at=placed)
+    if member is None:
+        return None
+    return Story(
+        shopper=buyer,
+        parts=(Part(member, Goal.CANCELLED),),
+        age=cast.now - placed,
+        refund_paid=True,
+        pace=timedelta(days=8),
+    )
+
+
+# --- the shape of the year -----------------------------------------------------------
+
+HISTORY_MONTHS = 14
+BUSIEST_MONTH = 28  # orders in a month with no festival, at the end of the history
+# Idul Fitri (Lebaran): the month before it (Ramadan) and the month of it are the
+# busiest of the year for kue kering, sirup and hampers.
+LEBARAN = {
+    2024: date(2024, 4, 10),
+    2025: date(2025, 3, 31),
+    2026: date(2026, 3, 20),
+    2027: date(2027, 3, 10),
+    2028: date(2028, 2, 27),
+    2029: date(2029, 2, 14),
+    2030: date(2030, 2, 4),
+}
+RAMADAN = timedelta(days=30)
+
+
+def season(month: datetime) -> float:
+    """How busy a calendar month is against an ordinary one: Ramadan and
+    Lebaran, then the year end (Christmas, New Year and school holidays)."""
+    lebaran = LEBARAN.get(month.year)
+    if lebaran is not None and (lebaran.year, lebaran.month) == (month.year, month.month):
+        return 1.9
+    if lebaran is not None:
+        fast = lebaran - RAMADAN
+        if (fast.year, fast.month) == (month.year, month.month):
+            return 1.4
+    return {12: 1.5, 11: 1.1, 1: 0.85}.get(month.month, 1.0)
+
+
+def monthly_orders(month: datetime, first: datetime) -> float:
+    """Orders to draw in `month` (its first moment): the shop grows from
+    about a third of its size at `first` to all of it, times the season."""
+    months = (month.year - first.year) * 12 + month.month - first.month
+    growth = 0.35 + 0.65 * months / (HISTORY_MONTHS - 1)
+    return BUSIEST_MONTH * growth * season(month)
+
+
+def month_start(moment: datetime) -> datetime:
+    """The first moment of the Banyumas month `moment` falls in, in WIB
+    (so that its `month` is the Banyumas month)."""
+    local = moment.astimezone(WIB)
+    return datetime(local.year, local.month, 1, tzinfo=WIB)
+
+
+def _next(start: datetime) -> datetime:
+    local = start.astimezone(WIB)
+    year, month = local.year + local.month // 12, local.month % 12 + 1
+    return datetime(year, month, 1, tzinfo=WIB)
+
+
+def _months_back(start: datetime, count: int) -> datetime:
+    local = start.astimezone(WIB)
+    index = local.year * 12 + local.month - 1 - count
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=WIB)
+
+
+def _months(first: datetime, until: datetime) -> list[datetime]:
+    months = []
+    while first < until:
+        months.append(first)
+        first = _next(first)
+    return months
