@@ -174,7 +174,9 @@ class Ledger:
             ),
         )  # fmt: skip
         self.entries = Writer(
-            cursor, "ledger_entries", ("id", "transaction_id", "account_id", "amount")
+            cursor,
+            "ledger_entries",
+            ("id", "transaction_id", "account_id", "amount", "occurred_at"),
         )
         self.facts = Writer(
             cursor,
@@ -217,7 +219,9 @@ class Ledger:
         for code, amount in merged.items():
             if amount:
                 self.entry_id += 1
-                self.entries.add((self.entry_id, self.transaction_id, self.account(code), amount))
+                self.entries.add(
+                    (self.entry_id, self.transaction_id, self.account(code), amount, when)
+                )
         return self.transaction_id
 
     def fact(self, transaction_id: int, when: datetime, line: dict, sign: int) -> None:
@@ -578,10 +582,10 @@ FROM (
     SELECT month, account_id, amount FROM ledger_month_totals
     WHERE month >= :first AND month <= :closed_last
     UNION ALL
-    SELECT date_trunc('month', t.occurred_at AT TIME ZONE 'Asia/Jakarta')::date,
+    SELECT date_trunc('month', e.occurred_at AT TIME ZONE 'Asia/Jakarta')::date,
            e.account_id, e.amount
-    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-    WHERE t.occurred_at >= :open_start AND t.occurred_at < :open_end
+    FROM ledger_entries e
+    WHERE e.occurred_at >= :open_start AND e.occurred_at < :open_end
 ) m JOIN ledger_accounts a ON a.id = m.account_id
 WHERE a.code LIKE 'income:commission:%'
 GROUP BY m.month, a.code
@@ -593,8 +597,8 @@ FROM ledger_accounts a LEFT JOIN (
     SELECT account_id, amount FROM ledger_month_totals
     UNION ALL
     SELECT e.account_id, e.amount
-    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-    WHERE t.occurred_at >= :open_start
+    FROM ledger_entries e
+    WHERE e.occurred_at >= :open_start
 ) m ON m.account_id = a.id
 GROUP BY a.code, a.kind
 """

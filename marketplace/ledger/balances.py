@@ -50,14 +50,10 @@ def _open_entries(since: datetime | None, until: datetime | None) -> Select:
     """(account_id, amount) of the entries no month total holds: dated after
     the last closed month (all of them before any close), and before `until`."""
     statement = select(LedgerEntry.account_id, LedgerEntry.amount)
-    if since is not None or until is not None:
-        statement = statement.join(
-            LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id
-        )
     if since is not None:
-        statement = statement.where(LedgerTransaction.occurred_at >= since)
+        statement = statement.where(LedgerEntry.occurred_at >= since)
     if until is not None:
-        statement = statement.where(LedgerTransaction.occurred_at < until)
+        statement = statement.where(LedgerEntry.occurred_at < until)
     return statement
 
 
@@ -157,16 +153,14 @@ def monthly(first: date, last: date, prefix: str = "") -> dict[date, dict[str, i
     if still_open:
         bucket = case(
             *(
-                (LedgerTransaction.occurred_at < month_bounds(month)[1], literal(month, Date))
+                (LedgerEntry.occurred_at < month_bounds(month)[1], literal(month, Date))
                 for month in still_open
             )
         )
         parts.append(
-            select(bucket.label("month"), LedgerEntry.account_id, LedgerEntry.amount)
-            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-            .where(
-                LedgerTransaction.occurred_at >= month_bounds(still_open[0])[0],
-                LedgerTransaction.occurred_at < month_bounds(still_open[-1])[1],
+            select(bucket.label("month"), LedgerEntry.account_id, LedgerEntry.amount).where(
+                LedgerEntry.occurred_at >= month_bounds(still_open[0])[0],
+                LedgerEntry.occurred_at < month_bounds(still_open[-1])[1],
             )
         )
     found: dict[date, dict[str, int]] = {month: {} for month in months}
@@ -250,6 +244,13 @@ def problems() -> list[str]:
         .order_by(LedgerEntry.id)
     ):
         found.append(f"Baris #{entry_id} merujuk transaksi #{transaction_id} yang tidak ada.")
+    for entry_id, transaction_id in db.session.execute(
+        select(LedgerEntry.id, LedgerEntry.transaction_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerEntry.occurred_at != LedgerTransaction.occurred_at)
+        .order_by(LedgerEntry.id)
+    ):
+        found.append(f"Baris #{entry_id} tidak bertanggal sama dengan transaksi #{transaction_id}.")
     grand_total = int(db.session.scalar(select(func.coalesce(total, 0))))
     if grand_total != 0:
         found.append(f"Jumlah seluruh baris buku besar tidak nol: {grand_total} rupiah.")

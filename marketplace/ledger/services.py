@@ -164,11 +164,7 @@ def close_month(*, month: date, closed_by: HasId) -> LedgerPeriodClose:
                         func.sum(LedgerEntry.amount),
                         func.count(LedgerEntry.id),
                     )
-                    .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-                    .where(
-                        LedgerTransaction.occurred_at >= start,
-                        LedgerTransaction.occurred_at < end,
-                    )
+                    .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
                     .group_by(LedgerEntry.account_id),
                 )
             )
@@ -338,7 +334,10 @@ def _record(
         subject_id=subject[1] if subject else None,
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
         reverses_id=reverses.id if reverses is not None else None,
-        entries=[LedgerEntry(account=accounts[code], amount=amount) for code, amount in entries],
+        entries=[
+            LedgerEntry(account=accounts[code], amount=amount, occurred_at=moment)
+            for code, amount in entries
+        ],
     )
     try:
         with _savepoint():
