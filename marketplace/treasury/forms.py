@@ -13,6 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
     Length,
@@ -157,7 +158,11 @@ class AdjustmentForm(BaseForm):
 
     def offer(self, groups: list[tuple[str, list[tuple[str, str]]]]) -> None:
         """The accounts each line's select offers, in groups."""
-        choices = {"": [("", "— pilih akun —")]} | dict(groups)
+        choices = [SelectChoice("", "— pilih akun —")] + [
+            SelectChoice(code, label, optgroup=group)
+            for group, options in groups
+            for code, label in options
+        ]
         self.allowed = {code for _, options in groups for code, _ in options}
         for line in self.lines:
             line.account.choices = choices

@@ -71,7 +71,7 @@ def test_with_no_posting_there_is_nothing_to_close(client, me):
     page = client.get("/bendahara/tutup-buku")
     assert page.status_code == 200
     assert "Belum ada transaksi di buku besar" in page.text
-    assert "tutup-buku\" novalidate" not in page.text
+    assert 'tutup-buku" novalidate' not in page.text
 
 
 def test_a_month_that_has_not_ended_is_shown_without_a_form(client, me):
@@ -99,7 +99,9 @@ def test_the_page_shows_the_months_closing_trial_balance_and_fund_totals(client,
     assert "berurutan" in text
     # Cash at the end of January: 140.000 debit; payable 133.000 credit; income 7.000.
     assert re.search(r"Kas bank.*?cash:bank</span></th> <td[^>]*>Rp140\.000</td>", text)
-    assert re.search(r"payable:member:7:pending</span></th> <td[^>]*></td> <td[^>]*>Rp133\.000", text)
+    assert re.search(
+        r"payable:member:7:pending</span></th> <td[^>]*></td> <td[^>]*>Rp133\.000", text
+    )
     assert re.search(r"Jumlah</th><td[^>]*>Rp140\.000</td><td[^>]*>Rp140\.000</td>", text)
     assert "Debit dan kredit sama" in text
     # Funds: 5 % of 140.000 = 7.000, half to empowerment (2.500 + 1.000), the rest central.
@@ -178,9 +180,7 @@ def test_an_incomplete_form_closes_nothing(client, me, data, says):
         ("2099-01", "Bulan yang belum berakhir belum dapat ditutup."),
     ],
 )
-def test_a_stale_or_out_of_order_close_is_refused_with_the_ledgers_message(
-    client, me, month, says
-):
+def test_a_stale_or_out_of_order_close_is_refused_with_the_ledgers_message(client, me, month, says):
     sale("jan", JANUARY)
     db.session.commit()
     close_month(month=date(2025, 1, 1), closed_by=UserFactory(roles=[Role.TREASURER]))
