@@ -1,11 +1,15 @@
 """The admin's forms. Every message speaks Indonesian."""
 
 import re
+from datetime import date
 
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import Length
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
 
-from marketplace.core.forms import BaseForm
+from marketplace.audit.models import AuditAction
+from marketplace.audit.queries import ACTOR_LENGTH, AuditFilter
+from marketplace.core.forms import BaseForm, PlainForm
 from marketplace.core.money import BPS_WHOLE
 
 REASON_LENGTH = 1000
@@ -70,3 +74,44 @@ class CommissionRateForm(BaseForm):
 
     rate = PercentField("Komisi (%)")
     submit = SubmitField("Simpan")
+
+
+# --- the audit log -------------------------------------------------------------------
+
+FIRST_AUDIT_DAY = date(2000, 1, 1)
+LAST_AUDIT_DAY = date(2100, 12, 31)
+
+
+def _plausible_day(form, field: DateField) -> None:
+    if field.data is not None and not FIRST_AUDIT_DAY <= field.data <= LAST_AUDIT_DAY:
+        raise ValidationError("Tanggal harus antara tahun 2000 dan 2100.")
+
+
+class AuditFilterForm(PlainForm):
+    """The audit log's filters, read from the query string (no CSRF)."""
+
+    aksi = SelectField(
+        "Aksi",
+        choices=[SelectChoice("", "Semua aksi")]
+        + [SelectChoice(action.value, action.label) for action in AuditAction],
+        validators=[Optional()],
+    )
+    pelaku = StringField(
+        "Email pelaku berisi",
+        validators=[Optional(), Length(max=ACTOR_LENGTH)],
+        filters=[lambda text: text.strip() if text else text],
+    )
+    dari = DateField("Dari tanggal", validators=[Optional(), _plausible_day])
+    sampai = DateField("Sampai tanggal", validators=[Optional(), _plausible_day])
+
+    def validate_sampai(self, field: DateField) -> None:
+        if field.data and self.dari.data and field.data < self.dari.data:
+            raise ValidationError("Tanggal akhir tidak boleh sebelum tanggal awal.")
+
+    def chosen(self) -> AuditFilter:
+        return AuditFilter(
+            action=AuditAction(self.aksi.data) if self.aksi.data else None,
+            actor=self.pelaku.data or None,
+            since=self.dari.data,
+            until=self.sampai.data,
+        )

@@ -5,6 +5,7 @@ and by member. Only Role.ADMIN gets in."""
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -18,7 +19,11 @@ from flask_login import current_user
 from marketplace.accounts.access import role_required
 from marketplace.accounts.models import Role, User
 from marketplace.admin import queries
-from marketplace.admin.forms import CommissionRateForm, DecisionForm, percent
+from marketplace.admin.forms import AuditFilterForm, CommissionRateForm, DecisionForm, percent
+from marketplace.audit import export as audit_export
+from marketplace.audit import queries as audit_queries
+from marketplace.audit.models import ACTION_LABELS
+from marketplace.audit.queries import AuditFilter
 from marketplace.catalog import certificates as certificate_rules
 from marketplace.catalog import queries as catalog_queries
 from marketplace.catalog.categories import set_category_commission
@@ -305,7 +310,7 @@ def set_category_rate(category_id: int):
     if not form.validate_on_submit():
         return _commission_page(refused=category.id, form=form)
     try:
-        set_category_commission(category=category, rate_bps=form.rate.data)
+        set_category_commission(category=category, rate_bps=form.rate.data, by=_me())
     except CatalogError as refused:
         db.session.rollback()
         return _commission_page(refused=category.id, form=form, error=refused.message)
@@ -325,7 +330,9 @@ def set_member_rate(member_id: int):
     if not form.validate_on_submit():
         return _member_page(found, commission_form=form)
     try:
-        member_services.set_member_commission(member=found, rate_bps=form.rate.data)
+        member_services.set_member_commission(
+            member=found, rate_bps=form.rate.data, by=_me()
+        )
     except MemberError as refused:
         db.session.rollback()
         return _member_page(found, commission_form=form, error=refused.message)
@@ -337,3 +344,40 @@ def set_member_rate(member_id: int):
         done = f"Komisi {found.shop_name} sekarang {rate} % untuk semua produknya."
     flash(f"{done} Berlaku untuk pesanan baru.", "success")
     return redirect(url_for(".member", member_id=found.id))
+
+
+# --- the audit log -----------------------------------------------------------------
+
+AUDIT_PER_PAGE = 30
+
+
+@blueprint.get("/audit")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        return render_template(
+            "admin/audit.html", form=form, page=None, chosen=AuditFilter(), labels=ACTION_LABELS
+        ), 400
+    chosen = form.chosen()
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        labels=ACTION_LABELS,
+        page=db.paginate(audit_queries.events(chosen), per_page=AUDIT_PER_PAGE, error_out=False),
+        chosen=chosen,
+        page_args=lambda number: chosen.args | {"page": number},
+    )
+
+
+@blueprint.get("/audit.csv")
+def audit_csv():
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        messages = [error for errors in form.errors.values() for error in errors]
+        return Response(" ".join(messages), status=400, mimetype="text/plain")
+    events = db.session.scalars(audit_queries.events(form.chosen()))
+    return Response(
+        "".join(audit_export.csv_lines(events)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="log-audit.csv"'},
+    )

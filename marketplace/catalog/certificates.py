@@ -22,6 +22,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import User
+from marketplace.audit import services as audit
+from marketplace.audit.models import AuditAction
 from marketplace.catalog.models import (
     CERTIFICATE_LABELS,
     Certificate,
@@ -254,12 +256,26 @@ def verify_certificate(*, certificate: Certificate, reviewer: User) -> Certifica
         and standing(certificate, today()) == Standing.EXPIRED
     ):
         raise CertificateError("Sertifikat ini sudah kedaluwarsa; tidak bisa diverifikasi.")
+    before = certificate.status
     _move(certificate, CertificateStatus.VERIFIED)
     certificate.rejection_reason = ""
     certificate.reviewed_by_id = reviewer.id
     certificate.reviewed_at = datetime.now(UTC)
+    _audit(certificate, reviewer, AuditAction.CERTIFICATE_VERIFIED, before, "diverifikasi")
     db.session.flush()
     return certificate
+
+
+def _audit(certificate: Certificate, reviewer: User, action: AuditAction, before: str,
+           done: str, reason: str = "") -> None:  # fmt: skip
+    audit.record(
+        actor=reviewer,
+        action=action,
+        subject=("certificate", certificate.id),
+        summary=f"Sertifikat {certificate.label} nomor {certificate.number} {done}",
+        before={"status": str(before)},
+        after={"status": str(certificate.status), **({"reason": reason} if reason else {})},
+    )
 
 
 def reject_certificate(*, certificate: Certificate, reviewer: User, reason: str) -> Certificate:
@@ -271,10 +287,12 @@ def reject_certificate(*, certificate: Certificate, reviewer: User, reason: str)
     if len(reason) > MAX_REASON_LENGTH:
         raise CertificateError(f"Alasan penolakan paling panjang {MAX_REASON_LENGTH} karakter.")
     _locked(certificate)
+    before = certificate.status
     _move(certificate, CertificateStatus.REJECTED)
     certificate.rejection_reason = reason
     certificate.reviewed_by_id = reviewer.id
     certificate.reviewed_at = datetime.now(UTC)
+    _audit(certificate, reviewer, AuditAction.CERTIFICATE_REJECTED, before, "ditolak", reason)
     db.session.flush()
     return certificate
 

@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import AccountError, grant_role, normalise_whatsapp, revoke_role
+from marketplace.audit import services as audit
+from marketplace.audit.models import AuditAction
 from marketplace.core.errors import DomainError
 from marketplace.core.images import ImageRejected, ProcessedImage, process_image
 from marketplace.core.money import is_rate
@@ -89,6 +91,14 @@ EMAILS = {  # action -> (template, subject)
     MemberAction.REJECT: ("member_rejected", "Pengajuan anggota {shop} perlu diperbaiki"),
     MemberAction.SUSPEND: ("member_suspended", "Keanggotaan {shop} dibekukan sementara"),
     MemberAction.REINSTATE: ("member_reinstated", "Keanggotaan {shop} aktif kembali"),
+}
+AUDITED = {  # action -> (audit action, summary)
+    MemberAction.APPROVE: (AuditAction.MEMBER_APPROVED, "{shop} disetujui menjadi anggota"),
+    MemberAction.REJECT: (AuditAction.MEMBER_REJECTED, "Pengajuan {shop} ditolak"),
+    MemberAction.SUSPEND: (AuditAction.MEMBER_SUSPENDED, "Keanggotaan {shop} dibekukan"),
+    MemberAction.REINSTATE: (
+        AuditAction.MEMBER_REINSTATED, "Keanggotaan {shop} diaktifkan kembali"
+    ),
 }
 
 
@@ -265,6 +275,16 @@ def set_status(
     )
     member.status = target
     db.session.add(decision)
+    if action in AUDITED:
+        audited, summary = AUDITED[action]
+        audit.record(
+            actor=by,
+            action=audited,
+            subject=("member", member.id),
+            summary=summary.format(shop=member.shop_name),
+            before={"status": source.value},
+            after={"status": target.value, "reason": reason},
+        )
     db.session.flush()
     return decision
 
@@ -337,13 +357,23 @@ def resubmit_application(*, member: Member, details: ApplicationDetails) -> Memb
 # --- the commission rate --------------------------------------------------
 
 
-def set_member_commission(*, member: Member, rate_bps: int | None) -> Member:
+def set_member_commission(*, member: Member, rate_bps: int | None, by: User) -> Member:
     """The admin's own commission rate for `member`'s sales, in basis points
     (250 = 2,5 %); None clears it, so the category's rate or the default
     applies. Past orders keep the rate they were sold at."""
     if rate_bps is not None and not is_rate(rate_bps):
         raise MemberError("Komisi harus antara 0 % dan 100 %.")
+    before = member.commission_bps
     member.commission_bps = rate_bps
+    if before != rate_bps:
+        audit.record(
+            actor=by,
+            action=AuditAction.COMMISSION_CHANGED,
+            subject=("member", member.id),
+            summary=f"Komisi khusus {member.shop_name} diubah",
+            before={"commission_bps": before},
+            after={"commission_bps": rate_bps},
+        )
     db.session.flush()
     return member
 

@@ -1,12 +1,34 @@
 """The treasurer's forms. Amounts are typed the Indonesian way (`115.123`,
 `Rp115.123`) and read by core.money's rupiah parser."""
 
-from wtforms import Form, StringField, TextAreaField
-from wtforms.validators import Length, StopValidation, ValidationError
+from datetime import date
 
-from marketplace.core.forms import BaseForm, PlainForm, RupiahField
-from marketplace.core.money import parse_rupiah
+from wtforms import (
+    BooleanField,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
+
+from marketplace.core.forms import UNKNOWN_FORM_DATA, BaseForm, FieldList, PlainForm, RupiahField
+from marketplace.core.money import format_rupiah, parse_rupiah
 from marketplace.orders.fulfilment import REASON_LENGTH
+from marketplace.treasury.services import MAX_LINES as ADJUSTMENT_LINES
+from marketplace.treasury.services import REASON_MAX as ADJUSTMENT_REASON_MAX
+from marketplace.treasury.services import REASON_MIN as ADJUSTMENT_REASON_MIN
 
 SEARCH_LENGTH = 40
 
@@ -67,3 +89,140 @@ class TransferSearchForm(PlainForm):
             amount = None
         code = text.upper().replace(" ", "")
         return (code if code.startswith("PA-") else f"PA-{code}"), amount
+
+
+# --- the books: month close and corrections ---------------------------------------
+
+
+class MonthCloseForm(BaseForm):
+    """The treasurer confirms the month the page showed (`month`, YYYY-MM):
+    a page left open while someone else closed it cannot close another month."""
+
+    month = HiddenField(validators=[Regexp(r"\d{4}-\d{2}", message=UNKNOWN_FORM_DATA)])
+    checked = BooleanField(
+        "Saya sudah memeriksa neraca saldo bulan ini",
+        validators=[InputRequired("Centang dahulu bahwa Anda sudah memeriksa neraca saldo.")],
+    )
+    submit = SubmitField("Tutup buku")
+
+    def chosen_month(self) -> date | None:
+        try:
+            return date.fromisoformat(f"{self.month.data}-01")
+        except (TypeError, ValueError):
+            return None
+
+
+def _one_side(form: Form, field: RupiahField) -> None:
+    if field.process_errors:
+        raise StopValidation()
+    if field.data is not None and field.data <= 0:
+        raise StopValidation("Jumlah harus lebih dari Rp0.")
+
+
+class AdjustmentLineForm(PlainForm):
+    """One line of an adjustment: an account and its debit or its credit."""
+
+    account = SelectField("Akun", choices=[], validate_choice=False)
+    debit = RupiahField("Debit", validators=[_one_side])
+    credit = RupiahField("Kredit", validators=[_one_side])
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.account.data and self.debit.data is None and self.credit.data is None
+
+
+class AdjustmentForm(BaseForm):
+    """A manual adjustment: up to ADJUSTMENT_LINES lines and the reason. The
+    preview hands out `token`; confirming sends it back with the same lines."""
+
+    lines = FieldList(
+        FormField(AdjustmentLineForm),
+        min_entries=ADJUSTMENT_LINES,
+        max_entries=ADJUSTMENT_LINES,
+    )
+    reason = TextAreaField(
+        "Alasan penyesuaian",
+        description="Wajib: apa yang dikoreksi dan mengapa, misalnya nomor mutasi bank.",
+        validators=[
+            InputRequired("Tuliskan alasan penyesuaian."),
+            Length(
+                min=ADJUSTMENT_REASON_MIN,
+                max=ADJUSTMENT_REASON_MAX,
+                message=(
+                    f"Alasan {ADJUSTMENT_REASON_MIN} sampai {ADJUSTMENT_REASON_MAX} karakter."
+                ),
+            ),
+        ],
+    )
+    token = HiddenField(validators=[Optional(), Regexp(r"[A-Za-z0-9_-]{16,64}")])
+
+    def offer(self, groups: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        """The accounts each line's select offers, in groups."""
+        choices = [SelectChoice("", "— pilih akun —")] + [
+            SelectChoice(code, label, optgroup=group)
+            for group, options in groups
+            for code, label in options
+        ]
+        self.allowed = {code for _, options in groups for code, _ in options}
+        for line in self.lines:
+            line.account.choices = choices
+
+    def validate_lines(self, field: FieldList) -> None:
+        used = 0
+        for line in field:
+            form = line.form
+            if form.is_blank:
+                continue
+            used += 1
+            if not form.account.data:
+                form.account.errors.append("Pilih akun untuk baris ini.")
+            elif form.account.data not in getattr(self, "allowed", set()):
+                form.account.errors.append("Akun ini tidak boleh disesuaikan dengan tangan.")
+            if form.debit.data is None and form.credit.data is None:
+                if not form.debit.errors and not form.credit.errors:
+                    form.debit.errors.append("Isi jumlah debit atau kredit.")
+            elif form.debit.data is not None and form.credit.data is not None:
+                form.credit.errors.append("Isi debit atau kredit saja, tidak keduanya.")
+        if any(line.form.errors for line in field):
+            raise ValidationError("Periksa baris yang ditandai.")
+        if used < 2:
+            raise ValidationError("Isi paling sedikit dua baris dengan akun yang berbeda.")
+        if self.total_debit() != self.total_credit():
+            difference = abs(self.total_debit() - self.total_credit())
+            raise ValidationError(
+                f"Debit dan kredit belum seimbang: selisih {format_rupiah(difference)}."
+            )
+
+    def filled(self) -> list:
+        return [line.form for line in self.lines if not line.form.is_blank]
+
+    def entries(self) -> list[tuple[str, int]]:
+        """(account, signed amount): debit positive, credit negative."""
+        return [
+            (line.account.data, line.debit.data if line.debit.data else -line.credit.data)
+            for line in self.filled()
+        ]
+
+    def total_debit(self) -> int:
+        return sum(line.debit.data or 0 for line in self.filled())
+
+    def total_credit(self) -> int:
+        return sum(line.credit.data or 0 for line in self.filled())
+
+
+class ReversalForm(BaseForm):
+    reason = TextAreaField(
+        "Alasan pembalikan",
+        description="Wajib: mengapa transaksi ini dibatalkan di buku besar.",
+        validators=[
+            InputRequired("Tuliskan alasan pembalikan."),
+            Length(
+                min=ADJUSTMENT_REASON_MIN,
+                max=ADJUSTMENT_REASON_MAX,
+                message=(
+                    f"Alasan {ADJUSTMENT_REASON_MIN} sampai {ADJUSTMENT_REASON_MAX} karakter."
+                ),
+            ),
+        ],
+    )
+    submit = SubmitField("Balik transaksi ini")

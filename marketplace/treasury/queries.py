@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from marketplace.accounts.models import User
 from marketplace.ledger import balances as ledger
+from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction, TransactionKind
 from marketplace.orders import queries as order_queries
 from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.settlement import CASH_BANK, SHOPPER_REFUNDS, TRANSFER_CODE
@@ -126,3 +128,41 @@ def ledger_summary() -> LedgerSummary:
         owed_by_members=-sum(amount for amount in available if amount < 0),
         shopper_refunds=payables.get(SHOPPER_REFUNDS, 0),
     )
+
+
+# --- the books: month close and corrections ---------------------------------------
+
+
+def closed_months() -> Select:
+    """The closed months, newest first (with who closed them: `users_by_id`)."""
+    return select(LedgerPeriodClose).order_by(LedgerPeriodClose.month.desc())
+
+
+def corrections() -> Select:
+    """The treasurer's manual adjustments and every reversal, newest first,
+    with their entries."""
+    return (
+        select(LedgerTransaction)
+        .where(
+            or_(
+                (LedgerTransaction.kind == TransactionKind.ADJUSTMENT)
+                & LedgerTransaction.recorded_by_id.is_not(None),
+                LedgerTransaction.reverses_id.is_not(None),
+            )
+        )
+        .options(selectinload(LedgerTransaction.entries))
+        .order_by(LedgerTransaction.id.desc())
+    )
+
+
+def transaction_with_entries(transaction_id: int) -> Select:
+    return (
+        select(LedgerTransaction)
+        .where(LedgerTransaction.id == transaction_id)
+        .options(selectinload(LedgerTransaction.entries))
+    )
+
+
+def users_by_id(ids: set[int]) -> Select:
+    """(id, name, email) of the given users: who recorded or closed what."""
+    return select(User.id, User.name, User.email).where(User.id.in_(ids or {0}))

@@ -15,7 +15,7 @@ in April is +commission in March and -commission in April. A closed month
 accepts no posting, so its numbers never change."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -25,8 +25,8 @@ from sqlalchemy import case, func, select
 from marketplace.core.jinja import MONTHS_ID
 from marketplace.core.money import BPS_WHOLE
 from marketplace.extensions import db
-from marketplace.ledger.balances import monthly, months_between
-from marketplace.ledger.services import closed_through
+from marketplace.ledger.balances import TrialBalanceRow, monthly, months_between, trial_balance
+from marketplace.ledger.services import closed_through, next_month
 from marketplace.members.models import Kecamatan
 from marketplace.orders.models import CommissionFact
 
@@ -369,3 +369,38 @@ def report(period: Period, dimension: Dimension, sort: Sort = Sort.COMMISSION) -
     return Report(
         period=period, dimension=dimension, rows=rows, funds=split, orders=_sold_orders(period)
     )
+
+
+# --- the books: a month's close ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosingBalance:
+    """A month's closing trial balance: the accounts with a balance when
+    the month ended, and the debit and credit totals (equal in sound books)."""
+
+    month: date
+    rows: list[TrialBalanceRow]
+
+    @property
+    def debit(self) -> int:
+        return sum(row.debit for row in self.rows)
+
+    @property
+    def credit(self) -> int:
+        return sum(row.credit for row in self.rows)
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.debit == self.credit
+
+
+def closing_balance(month: date) -> ClosingBalance:
+    """The trial balance as `month` (its first day) ended, accounts without a balance left out."""
+    rows = trial_balance(before=next_month(month))
+    return ClosingBalance(month, [row for row in rows if row.debit or row.credit])
+
+
+def amount_moved(entries: Iterable) -> int:
+    """What a transaction moved: the sum of its debits (= of its credits)."""
+    return sum(entry.amount for entry in entries if entry.amount > 0)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import OutboxEmail
+from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Category, Certificate, CertificateKind, CertificateStatus
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberDecision
@@ -43,6 +44,10 @@ MATRIX = {
     ("/pengurus/komisi/anggota/<int:member_id>", "POST"): (
         "/pengurus/komisi/anggota/{owner}", {"komisi-rate": "3"}, (302, None)
     ),
+    ("/pengurus/audit", "GET"): (
+        "/pengurus/audit?aksi=member.approved&pelaku=a&dari=2026-01-01&sampai=2026-12-31", {}, 200
+    ),
+    ("/pengurus/audit.csv", "GET"): ("/pengurus/audit.csv?aksi=month.closed", {}, 200),
 }
 EXTRA_ADMIN_CASES = [
     ("GET", "/pengurus/anggota/999999", {}, 404),
@@ -57,6 +62,9 @@ EXTRA_ADMIN_CASES = [
     ("GET", "/pengurus/sertifikat?status=bukan&page=99&certificate_id=1", {}, 200),
     ("POST", "/pengurus/komisi/kategori/999999", {}, 404),
     ("POST", "/pengurus/komisi/anggota/999999", {}, 404),
+    ("GET", "/pengurus/audit?dari=bukan&page=abc", {}, 400),
+    ("GET", "/pengurus/audit.csv?sampai=1999-12-31", {}, 400),
+    ("GET", "/pengurus/audit?page=999", {}, 200),
 ]
 
 
@@ -69,7 +77,8 @@ def written() -> tuple:
     rates = db.session.execute(
         select(Category.commission_bps).order_by(Category.id)
     ).all() + db.session.execute(select(Member.commission_bps).order_by(Member.id)).all()
-    return decisions, emails, reviews, rates
+    audit = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    return decisions, emails, reviews, rates, audit
 
 
 def owner_certificate(owner) -> Certificate:

@@ -85,17 +85,21 @@ def test_the_services_refuse_a_rate_outside_0_to_100_percent(app, bps):
     food = category()
     member = member_in(MemberStatus.APPROVED)
     with pytest.raises(CatalogError, match="Komisi harus antara 0 % dan 100 %."):
-        set_category_commission(category=food, rate_bps=bps)
+        set_category_commission(category=food, rate_bps=bps, by=UserFactory(roles=[Role.ADMIN]))
     with pytest.raises(MemberError, match="Komisi harus antara 0 % dan 100 %."):
-        member_services.set_member_commission(member=member, rate_bps=bps)
+        member_services.set_member_commission(
+            member=member, rate_bps=bps, by=UserFactory(roles=[Role.ADMIN])
+        )
 
 
 def test_the_services_record_the_rate_and_nothing_else(app):
     member = member_in(MemberStatus.APPROVED)
     db.session.commit()
     before = writes()
-    set_category_commission(category=category(), rate_bps=250)
-    member_services.set_member_commission(member=member, rate_bps=0)
+    set_category_commission(category=category(), rate_bps=250, by=UserFactory(roles=[Role.ADMIN]))
+    member_services.set_member_commission(
+        member=member, rate_bps=0, by=UserFactory(roles=[Role.ADMIN])
+    )
     db.session.commit()
     assert (rate_of(Category, category().id), rate_of(Member, member.id)) == (250, 0)
     assert writes() == before  # no decision, no email

@@ -24,6 +24,7 @@ from marketplace.catalog.certificates import SCAN_FOLDER
 from marketplace.catalog.models import CertificateStatus
 from marketplace.core.storage import storage
 from marketplace.extensions import db
+from marketplace.ledger.models import LedgerTransaction
 from marketplace.orders import fulfilment
 from tests import factories
 from tests.catalog.certificate_data import certificate
@@ -137,6 +138,9 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "member_id": str(member.id),
         "category_id": str(product.category_id),
         "code": awaiting.code,
+        "treasury.reverse_transaction:transaction_id": str(
+            db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))
+        ),
         "catalog.category:slug": product.category.slug,
         "catalog.kecamatan:slug": member.kecamatan.slug,
         "catalog.shop:slug": member.slug,

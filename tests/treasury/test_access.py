@@ -3,18 +3,23 @@ visitors go to the login page; shoppers, members and admins get 403 and
 change nothing. And the admin's commission pages are the admin's alone:
 the treasurer gets 403 there like everyone else who is not an admin."""
 
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
+from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Category
 from marketplace.extensions import db
+from marketplace.ledger.models import LedgerPeriodClose
+from marketplace.ledger.services import post
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, SellerOrder
 from tests import factories
 from tests.members.helpers import routes_of
+from tests.orders.helpers import count
 from tests.treasury.helpers import money_written, refund_owed, transfer_order
 
 PEOPLE = ("anonymous", "shopper", "member", "admin", "treasurer")
@@ -39,6 +44,35 @@ TREASURY = {
     ("/bendahara/pengembalian/<int:part_id>/selesai", "POST"): (
         "/bendahara/pengembalian/{part}/selesai", {}, (302, "/bendahara/pengembalian")
     ),
+    ("/bendahara/tutup-buku", "GET"): ("/bendahara/tutup-buku?page=2", {}, 200),
+    ("/bendahara/tutup-buku", "POST"): (
+        "/bendahara/tutup-buku",
+        {"month": "{month}", "checked": "y"},
+        (302, "/bendahara/tutup-buku"),
+    ),
+    ("/bendahara/koreksi", "GET"): ("/bendahara/koreksi?page=1", {}, 200),
+    ("/bendahara/koreksi/penyesuaian", "GET"): ("/bendahara/koreksi/penyesuaian", {}, 200),
+    ("/bendahara/koreksi/penyesuaian", "POST"): (
+        "/bendahara/koreksi/penyesuaian",
+        {
+            "lines-0-account": "cash:bank",
+            "lines-0-debit": "1.000",
+            "lines-1-account": "income:commission:central",
+            "lines-1-credit": "1.000",
+            "reason": "Uji matriks akses bendahara.",
+            "token": "matriks-akses-0001",
+            "step": "confirm",
+        },
+        (302, "/bendahara/koreksi"),
+    ),
+    ("/bendahara/transaksi/<int:transaction_id>/balik", "GET"): (
+        "/bendahara/transaksi/{old_posting}/balik", {}, 200
+    ),
+    ("/bendahara/transaksi/<int:transaction_id>/balik", "POST"): (
+        "/bendahara/transaksi/{old_posting}/balik",
+        {"reason": "Uji matriks akses bendahara."},
+        (302, "/bendahara/koreksi"),
+    ),
 }
 ADMIN_COMMISSION = {
     ("/pengurus/komisi", "GET"): ("/pengurus/komisi", {}, 200),
@@ -61,8 +95,18 @@ def world(app):
     order = transfer_order()
     _, part = refund_owed()
     member = factories.MemberFactory()
+    # Last month's fee: a month that has ended, to close, and a transaction to reverse.
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    old_posting = post(
+        key="world:last-month-fee",
+        kind="fee",
+        entries=[("expense:payment-fees", 1_000), ("cash:bank", -1_000)],
+        occurred_at=datetime.combine(last_month, time(5), tzinfo=UTC),
+    )
     db.session.commit()
     return {
+        "month": f"{last_month:%Y-%m}",
+        "old_posting": old_posting.id,
         "code": order.code,
         "order": order.id,
         "total": str(order.total),
@@ -88,6 +132,8 @@ def state() -> tuple:
             select(Category.id, Category.commission_bps).order_by(Category.id)
         ).all(),
         db.session.execute(select(Member.id, Member.commission_bps).order_by(Member.id)).all(),
+        count(LedgerPeriodClose),
+        count(AuditEvent),
     )
 
 
@@ -152,6 +198,12 @@ def test_commission_access(client, login_as, world, rule, method, who):
         ("POST", "/bendahara/pengembalian/999999/selesai", 404),
         ("GET", "/bendahara/transfer/{code}/konfirmasi", 405),
         ("GET", "/bendahara/transfer?page=abc&q=" + "9" * 60, 200),
+        ("GET", "/bendahara/transaksi/999999/balik", 404),
+        ("POST", "/bendahara/transaksi/999999/balik", 404),
+        ("GET", "/bendahara/koreksi?transaksi={old_posting}", 302),
+        ("GET", "/bendahara/koreksi?transaksi=" + "9" * 40, 200),
+        ("POST", "/bendahara/tutup-buku", 400),
+        ("POST", "/bendahara/koreksi/penyesuaian", 400),
     ],
 )
 def test_treasurer_edges(client, login_as, world, method, url, status):
@@ -175,6 +227,12 @@ def test_posts_without_a_csrf_token_are_refused(make_app):
             (treasurer, f"/bendahara/pengembalian/{part.id}/selesai", {}),
             (admin, f"/pengurus/komisi/kategori/{factories.category().id}",
              {f"kategori-{factories.category().id}-rate": "1"}),
+            (treasurer, "/bendahara/tutup-buku", {"month": "2025-01", "checked": "y"}),
+            (treasurer, "/bendahara/koreksi/penyesuaian", {
+                "lines-0-account": "cash:bank", "lines-0-debit": "1.000",
+                "lines-1-account": "income:commission:central", "lines-1-credit": "1.000",
+                "reason": "Tanpa token CSRF.", "token": "tanpa-csrf-000001", "step": "confirm"}),
+            (treasurer, f"/bendahara/transaksi/{order.id}/balik", {"reason": "Tanpa token CSRF."}),
         ):
             factories.log_in(client, user)
             response = client.post(url, data=data)
