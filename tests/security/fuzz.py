@@ -24,6 +24,7 @@ from marketplace.catalog.certificates import SCAN_FOLDER
 from marketplace.catalog.models import CertificateStatus
 from marketplace.core.storage import storage
 from marketplace.extensions import db
+from marketplace.ledger.models import LedgerTransaction
 from marketplace.orders import fulfilment
 from tests import factories
 from tests.catalog.certificate_data import certificate
@@ -142,6 +143,10 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "catalog.shop:slug": member.slug,
         "catalog.product:slug": product.slug,
         "decision": "bekukan",
+        "dimensi": "kecamatan",
+        "jenis": "csv",
+        "treasury.report_drill:key": member.kecamatan.slug,
+        "transaction_id": str(db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))),
         "key": photo.large_key,
         "static:filename": "css/app.css",
         "bootstrap.static:filename": "css/bootstrap.min.css",

@@ -6,11 +6,12 @@ the treasurer gets 403 there like everyone else who is not an admin."""
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import Category
 from marketplace.extensions import db
+from marketplace.ledger.models import LedgerTransaction
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, SellerOrder
 from tests import factories
@@ -38,6 +39,18 @@ TREASURY = {
     ("/bendahara/pengembalian", "GET"): ("/bendahara/pengembalian", {}, 200),
     ("/bendahara/pengembalian/<int:part_id>/selesai", "POST"): (
         "/bendahara/pengembalian/{part}/selesai", {}, (302, "/bendahara/pengembalian")
+    ),
+    ("/bendahara/laporan", "GET"): ("/bendahara/laporan?lihat=anggota&urut=nama", {}, 200),
+    (
+        "/bendahara/laporan/unduh/<any(kecamatan,kategori,anggota,dana):dimensi>"
+        ".<any(csv,xlsx):jenis>",
+        "GET",
+    ): ("/bendahara/laporan/unduh/dana.xlsx?tahun=2026", {}, 200),
+    ("/bendahara/laporan/<any(kecamatan,kategori,anggota):dimensi>/<key>", "GET"): (
+        "/bendahara/laporan/kecamatan/sokaraja?dari=2026-01&sampai=2026-12", {}, 200
+    ),
+    ("/bendahara/transaksi/<int:transaction_id>", "GET"): (
+        "/bendahara/transaksi/{transaction}", {}, 200
     ),
 }
 ADMIN_COMMISSION = {
@@ -69,6 +82,7 @@ def world(app):
         "part": part.id,
         "category": factories.category().id,
         "member": member.id,
+        "transaction": db.session.scalar(select(func.min(LedgerTransaction.id))),
     }
 
 

@@ -2,6 +2,7 @@
 importing a module adds its routes to the one blueprint."""
 
 from marketplace.treasury.views import payments  # noqa: F401
+from marketplace.treasury.views import reports  # noqa: F401
 from marketplace.treasury.views.base import blueprint
 
 __all__ = ["blueprint"]
