@@ -73,10 +73,11 @@ def report_table(report: Report) -> Table:
     ledger's (the commission column adds up to the income accounts)."""
     dimension = report.dimension
     columns = [
+        # The commission first: on a phone it is the figure seen without scrolling.
         Column(dimension.label, Kind.TEXT, "nama", 32),
+        Column("Komisi (Rp)", Kind.RUPIAH, "komisi", 14),
         Column("Penjualan kotor (Rp)", Kind.RUPIAH, "penjualan", 16),
         Column("Pesanan", Kind.COUNT, "pesanan", 10),
-        Column("Komisi (Rp)", Kind.RUPIAH, "komisi", 14),
         Column("Tarif efektif", Kind.RATE, "tarif", 12),
     ]
     chapters = dimension == Dimension.KECAMATAN
@@ -84,7 +85,7 @@ def report_table(report: Report) -> Table:
         columns.append(Column("Dana cabang (Rp)", Kind.RUPIAH, None, 16))
 
     def cells(name: str, gross, orders, commission, rate, chapter) -> list[Cell]:
-        return [name, gross, orders, commission, rate, *([chapter] if chapters else [])]
+        return [name, commission, gross, orders, rate, *([chapter] if chapters else [])]
 
     rows = [
         Row(
@@ -122,8 +123,8 @@ def funds_table(funds: FundReport) -> Table:
     amount of every fund and chapter."""
     columns = [
         Column("Bulan", Kind.MONTH, width=12),
-        *(Column(f"{label} (Rp)", Kind.RUPIAH, width=18) for label in FUND_LABELS.values()),
         Column("Jumlah (Rp)", Kind.RUPIAH, width=16),
+        *(Column(f"{label} (Rp)", Kind.RUPIAH, width=18) for label in FUND_LABELS.values()),
         *(
             Column(f"Cabang {chapter.name} (Rp)", Kind.RUPIAH, width=14)
             for chapter in funds.chapters
@@ -133,10 +134,10 @@ def funds_table(funds: FundReport) -> Table:
     def cells(first: Cell, split) -> list[Cell]:
         return [
             first,
+            split.total,
             split.empowerment,
             split.central,
             split.chapters_total,
-            split.total,
             *(split.chapters.get(chapter.slug, 0) for chapter in funds.chapters),
         ]
 

@@ -25,6 +25,8 @@ from tests.sql import recorded_statements
 from tests.treasury.sales import day, ledger_commission, product, refund, sell, shop
 
 NOVEMBER = {"bulan": "2026-11"}
+# The columns of the kecamatan, category and member tables.
+COMMISSION, GROSS, ORDERS, RATE, CHAPTER = 1, 2, 3, 4, 5
 PERIOD = Period.month(day(2026, 11).date().replace(day=1))
 
 
@@ -141,27 +143,27 @@ def test_kecamatan_report_shows_all_27_and_adds_up_to_the_ledger(client, me, nov
     header, body, total = rows[0], rows[1:-1], rows[-1]
     assert header == [
         "Kecamatan",
-        "Penjualan kotor (Rp)",
+        "Komisi ▾",
+        "Penjualan kotor",
         "Pesanan",
-        "Komisi (Rp) ▾",
         "Tarif efektif",
-        "Dana cabang (Rp)",
+        "Dana cabang",
     ]
     assert len(body) == 27
     by_name = {row[0]: row for row in body}
-    assert rupiah(by_name["Sokaraja"][1]) == 45_000  # the refunded part counts nothing
-    assert by_name["Sokaraja"][2] == "1"
-    assert rupiah(by_name["Wangon"][1]) == 74_000
-    assert rupiah(by_name["Ajibarang"][1]) == 40_000
-    assert rupiah(by_name["Kembaran"][1]) == 0 and by_name["Kembaran"][4] == "–"
-    commissions = [rupiah(row[3]) for row in body]
+    assert rupiah(by_name["Sokaraja"][GROSS]) == 45_000  # the refunded part counts nothing
+    assert by_name["Sokaraja"][ORDERS] == "1"
+    assert rupiah(by_name["Wangon"][GROSS]) == 74_000
+    assert rupiah(by_name["Ajibarang"][GROSS]) == 40_000
+    assert rupiah(by_name["Kembaran"][GROSS]) == 0 and by_name["Kembaran"][RATE] == "–"
+    commissions = [rupiah(row[COMMISSION]) for row in body]
     assert total[0] == "Jumlah"
-    assert rupiah(total[3]) == sum(commissions) == ledger_commission(PERIOD) > 0
-    assert total[2] == "3"  # three orders sold and kept, the refunded one counted once
-    chapters = [rupiah(row[5]) for row in body]
-    assert rupiah(total[5]) == sum(chapters)
+    assert rupiah(total[COMMISSION]) == sum(commissions) == ledger_commission(PERIOD) > 0
+    assert total[ORDERS] == "3"  # three orders sold and kept, the refunded one counted once
+    chapters = [rupiah(row[CHAPTER]) for row in body]
+    assert rupiah(total[CHAPTER]) == sum(chapters)
     # the default rate of 5 %: every row with sales
-    assert by_name["Sokaraja"][4] == "5,0 %"
+    assert by_name["Sokaraja"][RATE] == "5,0 %"
     assert "Tidak terperinci" not in response.text
 
 
@@ -177,15 +179,21 @@ def test_category_and_member_reports_add_up_to_the_ledger(client, me, november, 
     body, total = rows[1:-1], rows[-1]
     assert sorted(row[0] for row in body) == sorted(names)
     assert [row[0] for row in body] == sorted((row[0] for row in body), key=str.casefold)
-    assert rupiah(total[3]) == sum(rupiah(row[3]) for row in body) == ledger_commission(PERIOD)
-    assert rupiah(total[1]) == 45_000 + 74_000 + 40_000
+    assert (
+        rupiah(total[COMMISSION])
+        == sum(rupiah(row[COMMISSION]) for row in body)
+        == ledger_commission(PERIOD)
+    )
+    assert rupiah(total[GROSS]) == 45_000 + 74_000 + 40_000
 
 
-@pytest.mark.parametrize(("sort", "column"), [("komisi", 3), ("penjualan", 1), ("pesanan", 2)])
+@pytest.mark.parametrize(
+    ("sort", "column"), [("komisi", COMMISSION), ("penjualan", GROSS), ("pesanan", ORDERS)]
+)
 def test_the_headers_sort_the_rows(client, me, november, sort, column):
     response = page(client, lihat="anggota", urut=sort, **NOVEMBER)
     body = tables_of(response.text).tables[0][1:-1]
-    values = [rupiah(row[column]) if column != 2 else int(row[column]) for row in body]
+    values = [rupiah(row[column]) if column != ORDERS else int(row[column]) for row in body]
     assert values == sorted(values, reverse=True)
     assert f"urut={sort}" in response.text
 
@@ -204,10 +212,12 @@ def test_a_manual_adjustment_shows_as_not_attributed_so_the_table_still_adds_up(
     for tab in ("kecamatan", "kategori", "anggota"):
         rows = tables_of(page(client, lihat=tab, **NOVEMBER).text).tables[0]
         extra = next(row for row in rows if row[0] == "Tidak terperinci (penyesuaian manual)")
-        assert rupiah(extra[3]) == 1_500
+        assert rupiah(extra[COMMISSION]) == 1_500
         body = rows[1:-1]
         assert (
-            rupiah(rows[-1][3]) == sum(rupiah(row[3]) for row in body) == ledger_commission(PERIOD)
+            rupiah(rows[-1][COMMISSION])
+            == sum(rupiah(row[COMMISSION]) for row in body)
+            == ledger_commission(PERIOD)
         )
 
 
@@ -217,7 +227,7 @@ def test_the_funds_tab_splits_each_month_and_each_chapter(client, me, november):
     assert [row[0] for row in months[1:]] == ["Oktober 2026", "November 2026", "Jumlah"]
     october, nov, total = months[1:]
     assert [rupiah(cell) for cell in october[1:]] == [0, 0, 0, 0]
-    empowerment, central, chapter, whole = (rupiah(cell) for cell in nov[1:])
+    whole, empowerment, central, chapter = (rupiah(cell) for cell in nov[1:])
     assert empowerment + central + chapter == whole == ledger_commission(PERIOD)
     assert len(chapters) == 1 + 27 + 1
     by_name = {row[0]: rupiah(row[1]) for row in chapters[1:-1]}
@@ -282,8 +292,8 @@ def test_every_row_links_to_the_parts_and_transactions_behind_it(client, me, nov
     lines = parts.tables[0][1:]
     # the sale kept, the refunded sale and its refund
     assert len(lines) == 3
-    assert sum(rupiah(line[5]) for line in lines) == rupiah(rows[sri][3])
-    assert sum(rupiah(line[4]) for line in lines) == rupiah(rows[sri][1])
+    assert sum(rupiah(line[5]) for line in lines) == rupiah(rows[sri][COMMISSION])
+    assert sum(rupiah(line[4]) for line in lines) == rupiah(rows[sri][GROSS])
     codes = {line[1] for line in lines}
     assert november["refunded"].order.code in codes and november["sri"].order.code in codes
     transaction = client.get(parts.links[0][1][0])
@@ -372,8 +382,8 @@ def test_a_transaction_shows_its_entries_and_what_reversed_it(client, me, novemb
     # the reversal takes the sale out of the report, and the report still adds up
     rows = tables_of(page(client, **NOVEMBER).text).tables[0]
     by_name = {row[0]: row for row in rows}
-    assert rupiah(by_name["Wangon"][3]) == 0
-    assert rupiah(by_name["Jumlah"][3]) == ledger_commission(PERIOD)
+    assert rupiah(by_name["Wangon"][COMMISSION]) == 0
+    assert rupiah(by_name["Jumlah"][COMMISSION]) == ledger_commission(PERIOD)
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -405,19 +415,23 @@ def test_the_files_hold_the_pages_numbers(client, me, november, tab, sort):
     assert len(from_csv) - 1 == len(from_xlsx) - 1 == len(shown)
     for on_page, in_csv, in_xlsx in zip(shown, from_csv[1:], from_xlsx[1:], strict=True):
         assert on_page[0] == in_csv[0] == in_xlsx[0]
-        for index in (1, 3, *((5,) if tab == "kecamatan" else ())):
+        for index in (COMMISSION, GROSS, *((CHAPTER,) if tab == "kecamatan" else ())):
             expected = rupiah(on_page[index])
             assert (int(in_csv[index]) if in_csv[index] else None) == expected
             assert in_xlsx[index] == expected
             assert expected is None or re.fullmatch(r"-?[0-9]+", in_csv[index])
-        assert (int(in_csv[2]) if in_csv[2] else None) == (int(on_page[2]) if on_page[2] else None)
-        assert in_xlsx[2] == (int(on_page[2]) if on_page[2] else None)
-        rate = int(in_csv[4]) if in_csv[4] else None
-        assert (rate_text(rate) if rate is not None else "") == (
-            on_page[4] if on_page[4] != "–" else ""
+        assert (int(in_csv[ORDERS]) if in_csv[ORDERS] else None) == (
+            int(on_page[ORDERS]) if on_page[ORDERS] else None
         )
-        assert (round(in_xlsx[4] * 10_000) if in_xlsx[4] is not None else None) == rate
-    assert from_csv[-1][0] == "Jumlah" and int(from_csv[-1][3]) == ledger_commission(PERIOD)
+        assert in_xlsx[ORDERS] == (int(on_page[ORDERS]) if on_page[ORDERS] else None)
+        rate = int(in_csv[RATE]) if in_csv[RATE] else None
+        assert (rate_text(rate) if rate is not None else "") == (
+            on_page[RATE] if on_page[RATE] != "–" else ""
+        )
+        assert (round(in_xlsx[RATE] * 10_000) if in_xlsx[RATE] is not None else None) == rate
+    assert from_csv[-1][0] == "Jumlah" and int(from_csv[-1][COMMISSION]) == ledger_commission(
+        PERIOD
+    )
 
 
 def test_the_funds_files_hold_the_pages_numbers(client, me, november):
