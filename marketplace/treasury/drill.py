@@ -7,19 +7,21 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Category
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from marketplace.ledger.services import account_name
+from marketplace.ledger.services import account_name, month_bounds
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders.models import CommissionFact, Order
-from marketplace.treasury.reports import Dimension, Period, ReportRow, in_period
+from marketplace.treasury.reports import COMMISSION, Dimension, Period, ReportRow, in_period
 
 # The key of the category row of lines without a category (ReportRow.key "").
 NO_CATEGORY = "tanpa-kategori"
+# The key of the row of commission no fact explains (Report.unattributed), in every dimension.
+UNATTRIBUTED = "tidak-terperinci"
 DRILL_PER_PAGE = 50
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
@@ -197,6 +199,61 @@ def drill(
         page=page,
         per_page=per_page,
     )
+
+
+# --- what no fact explains ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnattributedRow:
+    """A transaction that moved the commission income without commission
+    facts: a manual adjustment, or a sale posted before the facts existed."""
+
+    transaction_id: int
+    occurred_at: datetime
+    kind: str
+    memo: str
+    commission: int  # natural-signed: income earned is positive
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+def unattributed(period: Period) -> list[UnattributedRow]:
+    """The transactions behind `Report.unattributed`, newest first; one query.
+    Their commission adds up to it."""
+    start, end = month_bounds(period.first)[0], month_bounds(period.last)[1]
+    moved = func.sum(LedgerEntry.amount)
+    rows = db.session.execute(
+        select(
+            LedgerTransaction.id,
+            LedgerTransaction.occurred_at,
+            LedgerTransaction.kind,
+            LedgerTransaction.memo,
+            moved,
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerAccount.code.startswith(COMMISSION + ":"),
+            LedgerTransaction.occurred_at >= start,
+            LedgerTransaction.occurred_at < end,
+            ~exists().where(CommissionFact.transaction_id == LedgerTransaction.id),
+        )
+        .group_by(
+            LedgerTransaction.id,
+            LedgerTransaction.occurred_at,
+            LedgerTransaction.kind,
+            LedgerTransaction.memo,
+        )
+        .having(moved != 0)
+        .order_by(LedgerTransaction.occurred_at.desc(), LedgerTransaction.id.desc())
+    ).all()
+    return [
+        UnattributedRow(id_, occurred_at, kind, memo, -int(amount))
+        for id_, occurred_at, kind, memo, amount in rows
+    ]
 
 
 # --- one ledger transaction -----------------------------------------------------------

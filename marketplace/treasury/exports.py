@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from marketplace.treasury.drill import UNATTRIBUTED as UNATTRIBUTED_KEY
 from marketplace.treasury.drill import row_key
 from marketplace.treasury.reports import (
     FUND_LABELS,
@@ -95,7 +96,12 @@ def report_table(report: Report) -> Table:
         for row in report.rows
     ]
     if report.unattributed:
-        rows.append(Row(cells(UNATTRIBUTED, None, None, report.unattributed, None, None)))
+        rows.append(
+            Row(
+                cells(UNATTRIBUTED, None, None, report.unattributed, None, None),
+                key=UNATTRIBUTED_KEY,
+            )
+        )
     rows.append(
         Row(
             cells(

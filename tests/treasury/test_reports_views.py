@@ -97,6 +97,12 @@ def xlsx_rows(body: bytes) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
+def found_id(key: str) -> int:
+    return db.session.scalar(
+        db.select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)
+    )
+
+
 # --- the world ------------------------------------------------------------------------
 
 
@@ -209,16 +215,34 @@ def test_a_manual_adjustment_shows_as_not_attributed_so_the_table_still_adds_up(
         memo="Koreksi manual",
     )
     db.session.commit()
+    post(  # another month: not in November's row
+        key="koreksi-2",
+        kind="adjustment",
+        entries=[("income:commission:empowerment", -700), ("cash:bank", 700)],
+        occurred_at=day(2026, 10, 20),
+    )
+    db.session.commit()
     for tab in ("kecamatan", "kategori", "anggota"):
-        rows = tables_of(page(client, lihat=tab, **NOVEMBER).text).tables[0]
-        extra = next(row for row in rows if row[0] == "Tidak terperinci (penyesuaian manual)")
-        assert rupiah(extra[COMMISSION]) == 1_500
+        report = tables_of(page(client, lihat=tab, **NOVEMBER).text)
+        rows = report.tables[0]
+        index = next(
+            number
+            for number, row in enumerate(rows)
+            if row[0] == "Tidak terperinci (penyesuaian manual)"
+        )
+        assert rupiah(rows[index][COMMISSION]) == 1_500
         body = rows[1:-1]
         assert (
             rupiah(rows[-1][COMMISSION])
             == sum(rupiah(row[COMMISSION]) for row in body)
             == ledger_commission(PERIOD)
         )
+        behind = client.get(report.links[0][index][0])
+        assert behind.status_code == 200
+        listed = tables_of(behind.text).tables[0][1:]
+        assert [(row[0], rupiah(row[2]), row[3]) for row in listed] == [
+            (f"#{found_id('koreksi-1')} Penyesuaian", 1_500, "Koreksi manual")
+        ]
 
 
 def test_the_funds_tab_splits_each_month_and_each_chapter(client, me, november):

@@ -130,6 +130,14 @@ def report_drill(dimensi: str, key: str):
         return render_template(
             "treasury/reports/drill.html", error=refused.message, tabs=TABS, dimensi=dimensi
         ), 400
+    if key == drilling.UNATTRIBUTED:
+        return render_template(
+            "treasury/reports/unattributed.html",
+            rows=drilling.unattributed(period),
+            period=period,
+            dimensi=dimensi,
+            tabs=TABS,
+        )
     try:
         found = drilling.drill(
             period, Dimension(dimensi), key, page=page, per_page=drilling.DRILL_PER_PAGE
