@@ -51,9 +51,9 @@ def _transfers_page(*, refused: int | None = None, form: TransferConfirmForm | N
         {
             "order": order,
             "overdue": as_utc(order.expires_at) <= moment,
-            "form": form
-            if order.id == refused and form
-            else TransferConfirmForm.for_order(order.id, formdata=None),
+            "form": form if order.id == refused and form else TransferConfirmForm.for_order(
+                order.id, formdata=None
+            ),
             "open": order.id == refused,
         }
         for order in page.items
