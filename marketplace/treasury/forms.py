@@ -226,3 +226,13 @@ class ReversalForm(BaseForm):
         ],
     )
     submit = SubmitField("Balik transaksi ini")
+class PeriodForm(PlainForm):
+    """The report's period picker (GET, no CSRF): a month, a range of months
+    or a year, read by treasury.reports.parse_period, which says what is
+    wrong. (The page's three small forms each send their own fields, with
+    the tab and the sort as hidden inputs, so a new period keeps them.)"""
+
+    bulan = StringField("Bulan")
+    dari = StringField("Dari bulan")
+    sampai = StringField("Sampai bulan")
+    tahun = StringField("Tahun")

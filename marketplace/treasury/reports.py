@@ -262,7 +262,8 @@ class Report:
     dimension: Dimension
     rows: list[ReportRow]
     funds: FundSplit
-    # Sold orders in the period (an order spans members and categories: not the rows' sum).
+    # Orders that sold more in the period than came back in it (an order spans
+    # members and categories: not the rows' sum).
     orders: int
 
     @property
@@ -290,7 +291,6 @@ _GROUPING = {
     Dimension.CATEGORY: (CommissionFact.category_id, func.max(CommissionFact.category_name)),
     Dimension.MEMBER: (CommissionFact.member_id, func.max(CommissionFact.shop_name)),
 }
-SOLD_ORDER = case((CommissionFact.gross > 0, CommissionFact.order_id))
 
 
 def in_period(period: Period) -> list:
@@ -298,17 +298,29 @@ def in_period(period: Period) -> list:
 
 
 def _fact_rows(period: Period, dimension: Dimension) -> list[ReportRow]:
+    """One query: the facts summed per row and order first, so that an order
+    counts in a row when what it sold there in the period is more than what
+    came back in it (a part sold and refunded in the same period is no order)."""
     key, name = _GROUPING[dimension]
-    rows = db.session.execute(
+    per_order = (
         select(
-            key,
-            name,
-            func.sum(CommissionFact.gross),
-            func.count(SOLD_ORDER.distinct()),
-            func.sum(CommissionFact.commission),
+            key.label("key"),
+            name.label("name"),
+            func.sum(CommissionFact.gross).label("gross"),
+            func.sum(CommissionFact.commission).label("commission"),
         )
         .where(*in_period(period))
-        .group_by(key)
+        .group_by(key, CommissionFact.order_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            per_order.c.key,
+            func.max(per_order.c.name),
+            func.sum(per_order.c.gross),
+            func.count(case((per_order.c.gross > 0, 1))),
+            func.sum(per_order.c.commission),
+        ).group_by(per_order.c.key)
     ).all()
     return [
         ReportRow(
@@ -323,7 +335,15 @@ def _fact_rows(period: Period, dimension: Dimension) -> list[ReportRow]:
 
 
 def _sold_orders(period: Period) -> int:
-    return db.session.scalar(select(func.count(SOLD_ORDER.distinct())).where(*in_period(period)))
+    """Orders that sold more in the period than came back in it."""
+    per_order = (
+        select(CommissionFact.order_id)
+        .where(*in_period(period))
+        .group_by(CommissionFact.order_id)
+        .having(func.sum(CommissionFact.gross) > 0)
+        .subquery()
+    )
+    return db.session.scalar(select(func.count()).select_from(per_order))
 
 
 def _with_every_kecamatan(rows: list[ReportRow], split: FundSplit) -> list[ReportRow]:
@@ -404,3 +424,59 @@ def closing_balance(month: date) -> ClosingBalance:
 def amount_moved(entries: Iterable) -> int:
     """What a transaction moved: the sum of its debits (= of its credits)."""
     return sum(entry.amount for entry in entries if entry.amount > 0)
+def rate_text(bps: int | None) -> str:
+    """An effective rate as the treasurer reads it: 500 -> `5,0 %`, one
+    decimal rounded half up; `–` without sales."""
+    if bps is None:
+        return "–"
+    tenths = (bps + 5) // 10
+    return f"{tenths // 10},{tenths % 10} %"
+
+
+# --- by fund, month by month -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChapterRow:
+    """What one kecamatan chapter's fund received over the period."""
+
+    slug: str
+    name: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class FundReport:
+    """The period's commission split into the three funds, month by month,
+    and each of the 27 chapters' part of the kecamatan fund."""
+
+    period: Period
+    months: list[tuple[date, FundSplit]]
+    chapters: list[ChapterRow]
+
+    @property
+    def total(self) -> FundSplit:
+        total = FundSplit()
+        for _, split in self.months:
+            total = total + split
+        return total
+
+
+def fund_report(period: Period) -> FundReport:
+    """Three queries whatever the length of the period."""
+    by_month = funds_by_month(period)
+    total = FundSplit()
+    for _, split in by_month:
+        total = total + split
+    names = dict(db.session.execute(select(Kecamatan.slug, Kecamatan.name)).all())
+    chapters = [
+        ChapterRow(slug, name, total.chapters.get(slug, 0))
+        for slug, name in sorted(names.items(), key=lambda item: item[1].casefold())
+    ]
+    # A chapter no longer in the list of kecamatan: keep its money visible.
+    chapters += [
+        ChapterRow(slug, slug, amount)
+        for slug, amount in total.chapters.items()
+        if slug not in names
+    ]
+    return FundReport(period=period, months=by_month, chapters=chapters)

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Category
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerPeriodClose
+from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction
 from marketplace.ledger.services import post
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, SellerOrder
@@ -73,6 +73,18 @@ TREASURY = {
         {"reason": "Uji matriks akses bendahara."},
         (302, "/bendahara/koreksi"),
     ),
+    ("/bendahara/laporan", "GET"): ("/bendahara/laporan?lihat=anggota&urut=nama", {}, 200),
+    (
+        "/bendahara/laporan/unduh/<any(kecamatan,kategori,anggota,dana):dimensi>"
+        ".<any(csv,xlsx):jenis>",
+        "GET",
+    ): ("/bendahara/laporan/unduh/dana.xlsx?tahun=2026", {}, 200),
+    ("/bendahara/laporan/<any(kecamatan,kategori,anggota):dimensi>/<key>", "GET"): (
+        "/bendahara/laporan/kecamatan/sokaraja?dari=2026-01&sampai=2026-12", {}, 200
+    ),
+    ("/bendahara/transaksi/<int:transaction_id>", "GET"): (
+        "/bendahara/transaksi/{transaction}", {}, 200
+    ),
 }
 ADMIN_COMMISSION = {
     ("/pengurus/komisi", "GET"): ("/pengurus/komisi", {}, 200),
@@ -113,6 +125,7 @@ def world(app):
         "part": part.id,
         "category": factories.category().id,
         "member": member.id,
+        "transaction": db.session.scalar(select(func.min(LedgerTransaction.id))),
     }
 
 

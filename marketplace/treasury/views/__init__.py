@@ -1,8 +1,7 @@
 """The treasurer's pages under /bendahara, one module per part of the work;
 importing a module adds its routes to the one blueprint."""
 
-from marketplace.treasury.views import books  # noqa: F401
-from marketplace.treasury.views import payments  # noqa: F401
+from marketplace.treasury.views import books, payments, reports
 from marketplace.treasury.views.base import blueprint
 
-__all__ = ["blueprint"]
+__all__ = ["blueprint", "books", "payments", "reports"]
