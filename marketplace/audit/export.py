@@ -1,17 +1,13 @@
-"""The audit log as CSV for the admin: UTF-8 with a byte order mark (so
-Excel reads it as UTF-8), ISO 8601 timestamps in Banyumas time, the
-before/after as JSON. A cell that a spreadsheet would take for a formula
-is quoted with a leading apostrophe."""
+"""The audit log as the shop's CSV (core.csvfile) for the admin: ISO 8601
+timestamps in Banyumas time, the before/after as JSON."""
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 
 from marketplace.audit.models import AuditAction, AuditEvent
+from marketplace.core import csvfile
 from marketplace.core.clock import WIB, as_utc
 
-BOM = "\ufeff"
 HEADER = (
     "waktu",
     "aksi",
@@ -25,12 +21,10 @@ HEADER = (
     "sesudah",
     "alamat_klien",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return csvfile.text_cell("" if value is None else str(value))
 
 
 def _json(value: dict | None) -> str:
@@ -57,17 +51,4 @@ def row(event: AuditEvent) -> list[str]:
 
 def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
     """The file, a line at a time (so a long log streams)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(HEADER)
-    yield BOM + flush()
-    for event in events:
-        writer.writerow(row(event))
-        yield flush()
+    return csvfile.lines(HEADER, (row(event) for event in events))

@@ -29,6 +29,7 @@ from marketplace.catalog.services import (
     price_problem,
     stock_problem,
 )
+from marketplace.core import csvfile
 from marketplace.core.money import parse_rupiah, thousands
 from marketplace.core.numbers import parse_whole
 from marketplace.extensions import db
@@ -101,13 +102,9 @@ class ImportReport:
 
 
 def template_csv() -> bytes:
-    """The downloadable template: header and two example rows, UTF-8 with a
-    BOM so that Excel shows the accents and dashes right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_ROWS)
-    return buffer.getvalue().encode("utf-8-sig")
+    """The downloadable template: header and two example rows, as the
+    shop writes every CSV (core.csvfile); the import reads `;` and `,`."""
+    return csvfile.document(COLUMNS, TEMPLATE_ROWS)
 
 
 # --- reading ---------------------------------------------------------------

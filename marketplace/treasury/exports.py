@@ -5,7 +5,6 @@ page renders it and the downloads write it, so the files carry the same
 rows and totals as the page. Every number comes from treasury.reports;
 nothing here adds money up."""
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from marketplace.core import csvfile
 from marketplace.treasury.drill import UNATTRIBUTED as UNATTRIBUTED_KEY
 from marketplace.treasury.drill import row_key
 from marketplace.treasury.reports import (
@@ -30,7 +30,6 @@ UNATTRIBUTED = "Tidak terperinci (penyesuaian manual)"
 TOTAL = "Jumlah"
 # A text cell starting with one of these is a formula to a spreadsheet; a
 # shop name is typed by its member, so it is written as text, never run.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | date | None
 
@@ -160,10 +159,6 @@ def funds_table(funds: FundReport) -> Table:
 # --- files -------------------------------------------------------------------------
 
 
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def _csv_cell(value: Cell, column: Column) -> str:
     if value is None:
         return ""
@@ -171,7 +166,7 @@ def _csv_cell(value: Cell, column: Column) -> str:
         return f"{value:%Y-%m}" if column.kind == Kind.MONTH else value.isoformat()
     if isinstance(value, int):
         return str(value)  # plain digits: no thousands separator, no "Rp"
-    return _text(value)
+    return csvfile.text_cell(value)
 
 
 def _csv_title(column: Column) -> str:
@@ -179,28 +174,18 @@ def _csv_title(column: Column) -> str:
 
 
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte order mark (so Excel reads the names' accents as
-    UTF-8), a header row, one line per row of the page.
-
-    The delimiter is the semicolon: Excel opens a CSV file with the list
-    separator of the computer's regional settings, and with Indonesian
-    settings (decimal comma, as in the treasurer's office) that is ";". A
-    comma-separated file would open there as one column. LibreOffice asks
-    (and detects ";") in its import dialog, and English-locale Excel users
-    can still import it with Data > From Text. The cells hold only plain
-    integers and ISO months, so no decimal comma meets the delimiter.
-    No `sep=;` line: Excel then ignores the byte order mark."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_csv_title(column) for column in table.columns])
-    for row in table.rows:
-        writer.writerow(
+    """The table as the shop's CSV (core.csvfile): a header row, one line
+    per row of the page, integers as plain digits, months as YYYY-MM."""
+    return csvfile.document(
+        [_csv_title(column) for column in table.columns],
+        (
             [
                 _csv_cell(value, column)
                 for value, column in zip(row.cells, table.columns, strict=True)
             ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            for row in table.rows
+        ),
+    )
 
 
 def _xlsx_value(value: Cell, column: Column) -> Cell | Decimal:

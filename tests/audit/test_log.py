@@ -373,7 +373,7 @@ def test_the_csv_holds_the_filtered_log(client, login_as, admin, log):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert [row["aksi"] for row in rows] == ["member.suspended", "member.approved"]
     newest = rows[0]
     assert newest["waktu"] == "2026-03-31T23:30:00+07:00"

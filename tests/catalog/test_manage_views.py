@@ -505,7 +505,7 @@ def test_template_download(client, login_as, owner):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     lines = response.data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "nama,kategori,deskripsi,satuan,berat_gram,varian,harga,stok,status"
+    assert lines[0] == "nama;kategori;deskripsi;satuan;berat_gram;varian;harga;stok;status"
     assert len(lines) == 3 and response.data.startswith(b"\xef\xbb\xbf")
 
 
