@@ -39,6 +39,11 @@ TREASURY = {
     ("/bendahara/pengembalian/<int:part_id>/selesai", "POST"): (
         "/bendahara/pengembalian/{part}/selesai", {}, (302, "/bendahara/pengembalian")
     ),
+    ("/bendahara/laporan-bulanan", "GET"): ("/bendahara/laporan-bulanan", {}, 200),
+    ("/bendahara/laporan-bulanan/<month>", "GET"): ("/bendahara/laporan-bulanan/2026-01", {}, 200),
+    ("/bendahara/laporan-bulanan/<month>.pdf", "GET"): (
+        "/bendahara/laporan-bulanan/2026-01.pdf", {}, 200
+    ),
 }
 ADMIN_COMMISSION = {
     ("/pengurus/komisi", "GET"): ("/pengurus/komisi", {}, 200),
