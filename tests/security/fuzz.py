@@ -137,6 +137,8 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "member_id": str(member.id),
         "category_id": str(product.category_id),
         "code": awaiting.code,
+        "treasury.monthly_report:month": "2026-01",
+        "treasury.monthly_report_pdf:month": "2026-01",
         "catalog.category:slug": product.category.slug,
         "catalog.kecamatan:slug": member.kecamatan.slug,
         "catalog.shop:slug": member.slug,
