@@ -5,7 +5,13 @@ one stylesheet is read from static/ and every other address is refused."""
 from pathlib import Path
 
 from flask import Response, current_app
+from PIL import ImageFile
 from weasyprint import CSS, HTML
+
+# Importing WeasyPrint lets Pillow load truncated images in the whole process
+# (weasyprint/images.py sets the flag); uploads must refuse them (core.images).
+# The PDFs hold no pictures: Pillow's default goes back.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 PRINT_STYLESHEET = Path("css") / "report.css"
 

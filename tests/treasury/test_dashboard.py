@@ -8,14 +8,17 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from PIL import ImageFile
 from pypdf import PdfReader
 
+from marketplace.core.images import ImageRejected, process_image
 from marketplace.extensions import db
 from marketplace.ledger.balances import trial_balance
 from marketplace.ledger.services import close_month, next_month
 from marketplace.orders import fulfilment
 from marketplace.treasury import charts, reports
 from marketplace.treasury.reports import Change, Period
+from tests.security.files import picture
 from tests.sql import recorded_statements
 from tests.treasury.helpers import refund_owed, treasurer
 from tests.treasury.history import months_ago, sale, this_month
@@ -328,6 +331,17 @@ def test_the_report_as_pdf(client, me):
     assert f"Jumlah debit Rp{dotted(sum(row.debit for row in closing))}" in text
     assert f"Ditutup oleh {me.name} pada" in text
     assert "Unduh PDF" not in text and "Halaman bendahara" not in text
+
+
+def test_the_pdf_renderer_leaves_uploads_refusing_truncated_pictures(client, me):
+    """Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the
+    whole process; treasury.pdf turns it off again, before and after a PDF."""
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    assert client.get(f"/bendahara/laporan-bulanan/{this_month():%Y-%m}.pdf").status_code == 200
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    truncated = picture("PNG", (64, 64))[:-30]
+    with pytest.raises(ImageRejected):
+        process_image(truncated)
 
 
 def test_the_pdf_of_an_open_month_says_so(client, me):
