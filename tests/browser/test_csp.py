@@ -6,6 +6,7 @@ Screenshots at 360 px go to tests/browser/artifacts/<db>/csp-*.png."""
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
@@ -13,6 +14,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import Certificate, ProductStatus
 from marketplace.extensions import db
+from marketplace.ledger.services import month_of
 from marketplace.orders.models import Order
 from marketplace.orders.status import OrderStatus
 from tests import factories
@@ -118,6 +120,7 @@ def shoot(database_url) -> Callable[[Page, str], None]:
 def main_pages(shop: SampleShop) -> dict[Role | None, list[tuple]]:
     """(screenshot name, path[, status]) of the pages each person uses most."""
     product = shop.product
+    this_month = month_of(datetime.now(UTC))
     return {
         None: [
             ("beranda", "/"),
@@ -125,6 +128,7 @@ def main_pages(shop: SampleShop) -> dict[Role | None, list[tuple]]:
             ("produk-detail", f"/produk/{product.id}/{product.slug}"),
             ("toko", f"/toko/{shop.member.slug}"),
             ("masuk", "/akun/masuk"),
+            ("transparansi", "/transparansi"),
             ("tidak-ada", "/halaman-yang-tidak-ada", 404),
         ],
         Role.SHOPPER: [
@@ -155,6 +159,8 @@ def main_pages(shop: SampleShop) -> dict[Role | None, list[tuple]]:
             ("bendahara", "/bendahara"),
             ("bendahara-transfer", "/bendahara/transfer"),
             ("bendahara-pengembalian", "/bendahara/pengembalian"),
+            ("bendahara-laporan-bulanan", "/bendahara/laporan-bulanan"),
+            ("bendahara-laporan-bulan", f"/bendahara/laporan-bulanan/{this_month:%Y-%m}"),
         ],
     }
 

@@ -65,6 +65,9 @@ class SampleShop:
             "member_id": self.member.id,
             "category_id": self.product.category_id,
             "code": self.order.code,
+            "month": "2026-01",  # a monthly report (treasury)
+            "dimensi": "kecamatan",  # a report tab (treasury)
+            "jenis": "csv",  # a report download (treasury)
             "key": self.photo.thumb_key,
         }
         if endpoint in slugs:

@@ -141,6 +141,8 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "treasury.reverse_transaction:transaction_id": str(
             db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))
         ),
+        "treasury.monthly_report:month": "2026-01",
+        "treasury.monthly_report_pdf:month": "2026-01",
         "catalog.category:slug": product.category.slug,
         "catalog.kecamatan:slug": member.kecamatan.slug,
         "catalog.shop:slug": member.slug,

@@ -85,6 +85,11 @@ TREASURY = {
     ("/bendahara/transaksi/<int:transaction_id>", "GET"): (
         "/bendahara/transaksi/{transaction}", {}, 200
     ),
+    ("/bendahara/laporan-bulanan", "GET"): ("/bendahara/laporan-bulanan", {}, 200),
+    ("/bendahara/laporan-bulanan/<month>", "GET"): ("/bendahara/laporan-bulanan/2026-01", {}, 200),
+    ("/bendahara/laporan-bulanan/<month>.pdf", "GET"): (
+        "/bendahara/laporan-bulanan/2026-01.pdf", {}, 200
+    ),
 }
 ADMIN_COMMISSION = {
     ("/pengurus/komisi", "GET"): ("/pengurus/komisi", {}, 200),

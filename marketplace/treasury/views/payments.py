@@ -1,5 +1,5 @@
-"""The treasurer's home with what waits and the main ledger balances, the
-queue of bank transfers to confirm, and the refunds to pay back to shoppers."""
+"""The queue of bank transfers to confirm, and the refunds to pay back to
+shoppers."""
 
 from flask import flash, redirect, render_template, request, url_for
 
@@ -16,20 +16,6 @@ from marketplace.treasury.views.base import blueprint, list_place, me, now
 
 TRANSFERS_PER_PAGE = 20
 REFUNDS_PER_PAGE = 20
-
-
-@blueprint.get("")
-def index():
-    waiting, overdue = db.session.execute(queries.transfer_counts(now())).one()
-    refunds_owed, refunds_total = db.session.execute(queries.refunds_owed_total()).one()
-    return render_template(
-        "treasury/index.html",
-        waiting=waiting,
-        overdue=int(overdue),
-        refunds_owed=refunds_owed,
-        refunds_total=int(refunds_total),  # PostgreSQL sums bigint into numeric
-        summary=queries.ledger_summary(),
-    )
 
 
 # --- bank transfers -------------------------------------------------------------
@@ -51,9 +37,9 @@ def _transfers_page(*, refused: int | None = None, form: TransferConfirmForm | N
         {
             "order": order,
             "overdue": as_utc(order.expires_at) <= moment,
-            "form": form if order.id == refused and form else TransferConfirmForm.for_order(
-                order.id, formdata=None
-            ),
+            "form": form
+            if order.id == refused and form
+            else TransferConfirmForm.for_order(order.id, formdata=None),
             "open": order.id == refused,
         }
         for order in page.items

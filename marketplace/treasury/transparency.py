@@ -1,0 +1,25 @@
+"""The public transparency page (/transparansi): per closed month, the
+commission the market collected and how it went to member empowerment, the
+central office and each kecamatan chapter. Totals only, no personal data,
+and only closed months, whose numbers never change: they are read from the
+month totals written when each month closed (treasury.reports).
+
+Anyone may open it. It needs no Redis: it is not cached (closed months are
+read from their month totals, so the page costs a fixed handful of queries
+whatever the size of the ledger)."""
+
+from flask import Blueprint, render_template
+
+from marketplace.core.urls import public_url
+from marketplace.treasury import reports
+
+blueprint = Blueprint("transparency", __name__)
+
+
+@blueprint.get("/transparansi")
+def index():
+    return render_template(
+        "treasury/transparency.html",
+        report=reports.transparency(),
+        page_url=public_url("transparency.index"),
+    )
