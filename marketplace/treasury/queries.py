@@ -104,14 +104,16 @@ class LedgerSummary:
 
 
 def ledger_summary() -> LedgerSummary:
-    income = ledger.balances("income")
-    payables = ledger.balances("payable")
+    """One read of every balance (the open months are summed once)."""
+    every = ledger.balances()
+    income = {code: amount for code, amount in every.items() if code.startswith("income:")}
+    payables = {code: amount for code, amount in every.items() if code.startswith("payable:")}
     members = {
         code: amount for code, amount in payables.items() if code.startswith("payable:member:")
     }
     available = [amount for code, amount in members.items() if code.endswith(":available")]
     return LedgerSummary(
-        bank=ledger.balance(CASH_BANK),
+        bank=every.get(CASH_BANK, 0),
         income=[
             *((label, income.get(code, 0)) for code, label in FUNDS.items()),
             (
