@@ -5,7 +5,6 @@ Screenshots of the close page and the adjustment preview are kept."""
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -22,7 +21,6 @@ from tests.browser.test_order_journey import fits, log_in, to_top
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/work/notes/shots")
 DOUBLE_SUBMIT = """async () => {
     const form = document.querySelector('form[action$="/koreksi/penyesuaian"]');
     const body = new FormData(form);
@@ -37,14 +35,11 @@ DOUBLE_SUBMIT = """async () => {
 
 
 def shot(page: Page, database_url: str, name: str) -> None:
-    """A full-page shot under tests/browser/artifacts/<db>/ (and /work/notes/shots when there)."""
+    """A full-page shot under tests/browser/artifacts/<db>/."""
     folder = ARTIFACTS / ("postgresql" if database_url.startswith("postgresql") else "sqlite")
     folder.mkdir(parents=True, exist_ok=True)
     to_top(page)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-    if SHOTS.parent.is_dir():
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_the_treasurer_closes_a_month_corrects_and_the_admin_sees_it(

@@ -130,7 +130,9 @@ def test_bad_input_is_answered_in_indonesian(app, form_class):
             shown += errors_of(form.errors)
     english = [text for text in shown if any(pattern.fullmatch(text) for pattern in ENGLISH)]
     assert english == []
-    if names and form_class.__name__ not in {"ActionForm", "PartAdvanceForm"}:
+    # Forms with nothing to refuse: buttons, and the report's period picker,
+    # whose text treasury.reports.parse_period reads and refuses in Indonesian.
+    if names and form_class.__name__ not in {"ActionForm", "PartAdvanceForm", "PeriodForm"}:
         assert shown, "some bad input must have been refused"
 
 
