@@ -13,9 +13,10 @@ from marketplace.accounts.models import User
 from marketplace.catalog.models import Category
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from marketplace.ledger.services import account_name, month_bounds
+from marketplace.ledger.services import month_bounds
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders.models import CommissionFact, Order
+from marketplace.treasury import accounts
 from marketplace.treasury.reports import COMMISSION, Dimension, Period, ReportRow, in_period
 
 # The key of the category row of lines without a category (ReportRow.key "").
@@ -333,11 +334,12 @@ def transaction_detail(transaction_id: int) -> TransactionDetail | None:
         ]
     if transaction.subject_type == "order":
         order_code = db.session.scalar(select(Order.code).where(Order.id == transaction.subject_id))
+    names = accounts.labels(code for code, _ in entries)
     return TransactionDetail(
         transaction=transaction,
         recorded_by=recorded_by,
         entries=[
-            EntryLine(code, account_name(code), max(int(amount), 0), max(-int(amount), 0))
+            EntryLine(code, names[code], max(int(amount), 0), max(-int(amount), 0))
             for code, amount in entries
         ],
         order_code=order_code,

@@ -32,6 +32,7 @@ from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction
 from marketplace.ledger.services import closed_through, month_of, next_month
 from marketplace.members.models import Kecamatan
 from marketplace.orders.models import CommissionFact
+from marketplace.treasury import accounts
 
 COMMISSION = "income:commission"
 EMPOWERMENT = "income:commission:empowerment"
@@ -353,7 +354,7 @@ def _with_every_kecamatan(rows: list[ReportRow], split: FundSplit) -> list[Repor
     """All 27 kecamatan, those without sales as zero rows, with their chapter's fund."""
     found = {row.key: row for row in rows}
     every = []
-    for slug, name in db.session.execute(select(Kecamatan.slug, Kecamatan.name)):
+    for slug, name in kecamatan_names().items():
         row = found.pop(slug, None) or ReportRow(slug, name, 0, 0, 0)
         every.append(
             ReportRow(
@@ -404,6 +405,8 @@ class ClosingBalance:
 
     month: date
     rows: list[TrialBalanceRow]
+    # {code: how the treasurer reads it} (treasury.accounts)
+    names: dict[str, str]
 
     @property
     def debit(self) -> int:
@@ -420,8 +423,8 @@ class ClosingBalance:
 
 def closing_balance(month: date) -> ClosingBalance:
     """The trial balance as `month` (its first day) ended, accounts without a balance left out."""
-    rows = trial_balance(before=next_month(month))
-    return ClosingBalance(month, [row for row in rows if row.debit or row.credit])
+    rows = [row for row in trial_balance(before=next_month(month)) if row.debit or row.credit]
+    return ClosingBalance(month, rows, accounts.labels(row.code for row in rows))
 
 
 def amount_moved(entries: Iterable) -> int:
@@ -442,12 +445,28 @@ def rate_text(bps: int | None) -> str:
 
 
 @dataclass(frozen=True)
-class ChapterRow:
-    """What one kecamatan chapter's fund received over the period."""
+class Chapter:
+    """What one kecamatan chapter's fund received."""
 
     slug: str
     name: str
     amount: int
+
+
+def kecamatan_names() -> dict[str, str]:
+    """{slug: name} of the 27 kecamatan, by name."""
+    rows = db.session.execute(select(Kecamatan.slug, Kecamatan.name).order_by(Kecamatan.name))
+    return {slug: name for slug, name in rows}
+
+
+def chapters_of(split: FundSplit, names: Mapping[str, str]) -> list[Chapter]:
+    """Every kecamatan's chapter with its share of `split`, by name; a
+    chapter no longer in the list keeps its money visible, under its slug."""
+    chapters = [Chapter(slug, name, split.chapters.get(slug, 0)) for slug, name in names.items()]
+    chapters += [
+        Chapter(slug, slug, amount) for slug, amount in split.chapters.items() if slug not in names
+    ]
+    return chapters
 
 
 @dataclass(frozen=True)
@@ -457,7 +476,7 @@ class FundReport:
 
     period: Period
     months: list[tuple[date, FundSplit]]
-    chapters: list[ChapterRow]
+    chapters: list[Chapter]
 
     @property
     def total(self) -> FundSplit:
@@ -473,17 +492,7 @@ def fund_report(period: Period) -> FundReport:
     total = FundSplit()
     for _, split in by_month:
         total = total + split
-    names = dict(db.session.execute(select(Kecamatan.slug, Kecamatan.name)).all())
-    chapters = [
-        ChapterRow(slug, name, total.chapters.get(slug, 0))
-        for slug, name in sorted(names.items(), key=lambda item: item[1].casefold())
-    ]
-    # A chapter no longer in the list of kecamatan: keep its money visible.
-    chapters += [
-        ChapterRow(slug, slug, amount)
-        for slug, amount in total.chapters.items()
-        if slug not in names
-    ]
+    chapters = chapters_of(total, kecamatan_names())
     return FundReport(period=period, months=by_month, chapters=chapters)
 
 
@@ -560,13 +569,6 @@ class Change:
         whole, tenth = divmod(abs(tenths), 10)
         number = f"{whole:,}".replace(",", ".") + (f",{tenth}" if tenth else "")
         return f"{sign}{number} %"
-
-
-@dataclass(frozen=True)
-class Chapter:
-    slug: str
-    name: str
-    amount: int
 
 
 @dataclass(frozen=True)
@@ -663,22 +665,6 @@ def _sales_by_month(period: Period) -> dict[date, tuple[int, int, int]]:
 def _as_date(value: object) -> date:
     """A month from a query: SQLite may hand a date back as text."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def kecamatan_names() -> dict[str, str]:
-    """{slug: name} of the 27 kecamatan, by name."""
-    rows = db.session.execute(select(Kecamatan.slug, Kecamatan.name).order_by(Kecamatan.name))
-    return {slug: name for slug, name in rows}
-
-
-def chapters_of(split: FundSplit, names: Mapping[str, str]) -> list[Chapter]:
-    """Every kecamatan's chapter with its share of `split`, by name; a
-    chapter no longer in the list keeps its money visible, under its slug."""
-    chapters = [Chapter(slug, name, split.chapters.get(slug, 0)) for slug, name in names.items()]
-    chapters += [
-        Chapter(slug, slug, amount) for slug, amount in split.chapters.items() if slug not in names
-    ]
-    return chapters
 
 
 def _top(rows: list[ReportRow]) -> list[ReportRow]:

@@ -25,17 +25,19 @@ from marketplace.ledger import services as ledger
 from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction, TransactionKind
 from marketplace.members.models import Kecamatan, Member, MemberStatus
 from marketplace.orders.settlement import reverse_facts
+from marketplace.treasury import accounts
 from marketplace.treasury.reports import CHAPTER_PREFIX, FundSplit, Period, funds, month_name
 
-# Accounts a treasurer may adjust by hand, with the names they read.
-ADJUSTABLE = {
-    "cash:bank": "Kas di rekening bank",
-    "income:commission:empowerment": "Pendapatan komisi: pemberdayaan anggota",
-    "income:commission:central": "Pendapatan komisi: kantor pusat",
-    "income:transfer-code": "Pendapatan kode unik transfer",
-    "payable:shopper-refunds": "Utang pengembalian dana pembeli",
-    "expense:payment-fees": "Beban biaya pembayaran",
-}
+# Accounts a treasurer may adjust by hand (besides the chapters and the
+# members' available payables).
+ADJUSTABLE = (
+    "cash:bank",
+    "income:commission:empowerment",
+    "income:commission:central",
+    "income:transfer-code",
+    "payable:shopper-refunds",
+    "expense:payment-fees",
+)
 MEMBER_AVAILABLE = re.compile(r"payable:member:([1-9][0-9]{0,17}):available")
 MAX_LINES = 6
 REASON_MIN = 10
@@ -79,18 +81,6 @@ def close_month(*, month: date, by: User) -> LedgerPeriodClose:
 # --- manual adjustments ------------------------------------------------------------
 
 
-def account_label(code: str, members: dict[int, str] | None = None) -> str:
-    """How the treasurer reads an account code."""
-    if code in ADJUSTABLE:
-        return ADJUSTABLE[code]
-    if code.startswith(CHAPTER_PREFIX):
-        return f"Pendapatan komisi: cabang {code.removeprefix(CHAPTER_PREFIX)}"
-    found = MEMBER_AVAILABLE.fullmatch(code)
-    if found and members and int(found[1]) in members:
-        return f"Utang anggota #{found[1]} {members[int(found[1])]} (tersedia)"
-    return ledger.account_name(code)
-
-
 @dataclass(frozen=True)
 class AdjustableAccounts:
     """What the adjustment form offers: (code, label) groups."""
@@ -115,15 +105,14 @@ def adjustable_accounts() -> AdjustableAccounts:
         .order_by(Member.shop_name, Member.id)
     ).all()
     return AdjustableAccounts(
-        general=list(ADJUSTABLE.items()),
+        general=[(code, accounts.NAMED[code]) for code in ADJUSTABLE],
         chapters=[
-            (f"{CHAPTER_PREFIX}{slug}", f"Pendapatan komisi: cabang {name}")
-            for slug, name in kecamatan
+            (f"{CHAPTER_PREFIX}{slug}", accounts.chapter_label(name)) for slug, name in kecamatan
         ],
         members=[
             (
                 f"payable:member:{member_id}:available",
-                f"Utang anggota #{member_id} {name} (tersedia)",
+                accounts.member_label(member_id, name, "available"),
             )
             for member_id, name in members
         ],

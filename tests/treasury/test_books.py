@@ -98,7 +98,7 @@ def test_the_page_shows_the_months_closing_trial_balance_and_fund_totals(client,
     assert "Siap ditutup: Januari 2025" in text
     assert "berurutan" in text
     # Cash at the end of January: 140.000 debit; payable 133.000 credit; income 7.000.
-    assert re.search(r"Kas bank.*?cash:bank</span></th> <td[^>]*>Rp140\.000</td>", text)
+    assert re.search(r"Kas di rekening bank.*?cash:bank</span></th> <td[^>]*>Rp140\.000</td>", text)
     assert re.search(
         r"payable:member:7:pending</span></th> <td[^>]*></td> <td[^>]*>Rp133\.000", text
     )

@@ -382,7 +382,8 @@ def test_a_transaction_shows_its_entries_and_what_reversed_it(client, me, novemb
     text = response.text
     assert "Penjualan" in text and part.order.code in text
     assert db.session.get(User, sale.recorded_by_id).name in text
-    assert "Pendapatan komisi pusat" in text and "Kas bank" in text
+    assert "Pendapatan komisi: kantor pusat" in text and "Kas di rekening bank" in text
+    assert f"Utang ke {part.member.shop_name}" in text
     entries = tables_of(text).tables[0]
     debit = sum(rupiah(row[1]) or 0 for row in entries[1:-1])
     credit = sum(rupiah(row[2]) or 0 for row in entries[1:-1])

@@ -1,0 +1,75 @@
+"""How the treasurer reads a ledger account: in words, with the kecamatan
+and the shop by name, not by code. The one naming of accounts on the
+treasurer's pages (the trial balance, a transaction, an adjustment)."""
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.ledger.services import account_name
+from marketplace.members.models import Kecamatan, Member
+
+CHAPTER_PREFIX = "income:commission:kecamatan:"
+MEMBER_ACCOUNT = re.compile(r"payable:member:([1-9][0-9]{0,17}):(pending|available|in-payout)")
+NAMED = {
+    "cash:bank": "Kas di rekening bank",
+    "cash:stripe": "Kas di Stripe",
+    "income:commission:empowerment": "Pendapatan komisi: pemberdayaan anggota",
+    "income:commission:central": "Pendapatan komisi: kantor pusat",
+    "income:transfer-code": "Pendapatan kode unik transfer",
+    "payable:shopper-refunds": "Utang pengembalian dana pembeli",
+    "expense:payment-fees": "Beban biaya pembayaran",
+}
+MEMBER_STATES = {
+    "pending": "tertahan",
+    "available": "tersedia",
+    "in-payout": "dalam pembayaran",
+}
+
+
+def chapter_label(kecamatan: str) -> str:
+    return f"Pendapatan komisi: cabang {kecamatan}"
+
+
+def member_label(member_id: int, shop: str, state: str) -> str:
+    return f"Utang ke {shop} (#{member_id}, {MEMBER_STATES[state]})"
+
+
+def labels(codes: Iterable[str]) -> dict[str, str]:
+    """{code: words} for `codes`; two queries at most, whatever their number."""
+    codes = list(dict.fromkeys(codes))
+    slugs = {code.removeprefix(CHAPTER_PREFIX) for code in codes if code.startswith(CHAPTER_PREFIX)}
+    member_ids = {int(found[1]) for code in codes if (found := MEMBER_ACCOUNT.fullmatch(code))}
+    kecamatan = (
+        dict(
+            db.session.execute(
+                select(Kecamatan.slug, Kecamatan.name).where(Kecamatan.slug.in_(slugs))
+            ).all()
+        )
+        if slugs
+        else {}
+    )
+    shops = (
+        dict(
+            db.session.execute(
+                select(Member.id, Member.shop_name).where(Member.id.in_(member_ids))
+            ).all()
+        )
+        if member_ids
+        else {}
+    )
+    found: dict[str, str] = {}
+    for code in codes:
+        member = MEMBER_ACCOUNT.fullmatch(code)
+        slug = code.removeprefix(CHAPTER_PREFIX)
+        if code in NAMED:
+            found[code] = NAMED[code]
+        elif code.startswith(CHAPTER_PREFIX) and slug in kecamatan:
+            found[code] = chapter_label(kecamatan[slug])
+        elif member is not None and int(member[1]) in shops:
+            found[code] = member_label(int(member[1]), shops[int(member[1])], member[2])
+        else:
+            found[code] = account_name(code)
+    return found
