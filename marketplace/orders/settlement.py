@@ -13,6 +13,10 @@ running it twice posts once. Signs: debit positive, credit negative.
     part refunded        the part's share of the sale, reversed, owed to the shopper
                          on payable:shopper-refunds (and the unique code with the last part)
     refund paid back     payable:shopper-refunds +amount, cash:bank -amount
+
+With each sale, cash sale and refund it writes the commission facts the
+treasurer's reports read (one per order line, signed like the income).
+An event dated in a closed month posts late, into the open month.
 """
 
 from collections.abc import Iterable, Sequence
@@ -35,6 +39,17 @@ CASH_BANK = "cash:bank"
 TRANSFER_CODE = "income:transfer-code"
 SHOPPER_REFUNDS = "payable:shopper-refunds"
 UNCATEGORISED = "Tanpa kategori"
+# What a commission fact is about: a reversal's facts copy these.
+FACT_SUBJECT = (
+    "order_id",
+    "seller_order_id",
+    "order_line_id",
+    "member_id",
+    "kecamatan_slug",
+    "category_id",
+    "shop_name",
+    "category_name",
+)
 
 
 def pending_account(member_id: int) -> str:
@@ -166,16 +181,9 @@ def reverse_facts(*, original: LedgerTransaction, reversal: LedgerTransaction) -
             CommissionFact(
                 transaction_id=reversal.id,
                 month=month,
-                order_id=fact.order_id,
-                seller_order_id=fact.seller_order_id,
-                order_line_id=fact.order_line_id,
-                member_id=fact.member_id,
-                kecamatan_slug=fact.kecamatan_slug,
-                category_id=fact.category_id,
-                shop_name=fact.shop_name,
-                category_name=fact.category_name,
                 gross=-fact.gross,
                 commission=-fact.commission,
+                **{name: getattr(fact, name) for name in FACT_SUBJECT},
             )
         )
     db.session.flush()

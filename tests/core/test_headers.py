@@ -211,7 +211,11 @@ def test_no_page_holds_inline_script_or_style(app, client, login_as, shop, who):
         if response.mimetype != "text/html":
             continue
         pages += response.status_code == 200
-        problems += [f"{visit}: {found}" for found in inline_code(response.get_data(as_text=True))]
+        html = response.get_data(as_text=True)
+        problems += [f"{visit}: {found}" for found in inline_code(html)]
+        title = re.search(r"<title>(.*?)</title>", html, re.S)
+        if title is None or "<" in title[1] or "\n" in title[1].strip():
+            problems.append(f"{visit}: a page's <title> is one line of words")
     assert problems == []
     assert pages >= 10  # the walk rendered real pages, not only redirects and errors
 

@@ -380,6 +380,7 @@ def test_a_transaction_shows_its_entries_and_what_reversed_it(client, me, novemb
     response = client.get(f"/bendahara/transaksi/{sale.id}")
     assert response.status_code == 200
     text = response.text
+    assert re.search(r"<title>\s*Transaksi #\d+ · Bendahara", text)
     assert "Penjualan" in text and part.order.code in text
     assert db.session.get(User, sale.recorded_by_id).name in text
     assert "Pendapatan komisi: kantor pusat" in text and "Kas di rekening bank" in text
