@@ -84,10 +84,11 @@ LEBARAN = {2025: (3, 31), 2026: (3, 20), 2027: (3, 10), 2028: (2, 27)}
 # Each is compared with the bare SQL named second.
 PAGES = (
     ("/bendahara", "dashboard"),
-    ("/bendahara/laporan?dari={first}&sampai={last}&tab=kecamatan", "report kecamatan"),
-    ("/bendahara/laporan?dari={first}&sampai={last}&tab=kategori", "report kategori"),
-    ("/bendahara/laporan?dari={first}&sampai={last}&tab=anggota", "report anggota"),
-    ("/bendahara/laporan?dari={first}&sampai={last}&tab=dana", "report dana"),
+    ("/bendahara/laporan?dari={first}&sampai={last}&lihat=kecamatan", "report kecamatan"),
+    ("/bendahara/laporan?dari={first}&sampai={last}&lihat=kategori", "report kategori"),
+    ("/bendahara/laporan?dari={first}&sampai={last}&lihat=anggota", "report anggota"),
+    ("/bendahara/laporan?dari={first}&sampai={last}&lihat=dana", "report dana"),
+    ("/transparansi", "transparency (public)"),
 )
 
 
@@ -607,21 +608,33 @@ SELECT count(*), coalesce(sum(CASE WHEN expires_at <= :now THEN 1 ELSE 0 END), 0
 FROM orders WHERE status = 'pending_payment' AND payment_method = 'bank_transfer'
 """
 FACTS = {
-    "kecamatan": "kecamatan_slug, max(kecamatan_slug)",
-    "kategori": "category_id, max(category_name)",
-    "anggota": "member_id, max(shop_name)",
+    "kecamatan": ("kecamatan_slug", "kecamatan_slug"),
+    "kategori": ("category_id", "category_name"),
+    "anggota": ("member_id", "shop_name"),
 }
+# An order counts in a row when it sold more there in the period than came
+# back in it: summed per row and order first, as treasury.reports does.
 FACT_ROWS = """
-SELECT {key}, sum(gross), count(DISTINCT CASE WHEN gross > 0 THEN order_id END),
-       sum(commission)
-FROM commission_facts WHERE month >= :first AND month <= :last
-GROUP BY 1
+SELECT key, max(name), sum(gross), count(CASE WHEN gross > 0 THEN 1 END), sum(commission)
+FROM (
+    SELECT {key} AS key, max({name}) AS name, sum(gross) AS gross, sum(commission) AS commission
+    FROM commission_facts WHERE month >= :first AND month <= :last
+    GROUP BY {key}, order_id
+) per_order
+GROUP BY key
 """
 SOLD_ORDERS = """
-SELECT count(DISTINCT CASE WHEN gross > 0 THEN order_id END)
-FROM commission_facts WHERE month >= :first AND month <= :last
+SELECT count(*) FROM (
+    SELECT order_id FROM commission_facts WHERE month >= :first AND month <= :last
+    GROUP BY order_id HAVING sum(gross) > 0
+) sold
 """
 KECAMATAN = "SELECT slug, name FROM kecamatan"
+
+
+def _fact_rows_sql(tab: str) -> str:
+    key, name = FACTS[tab]
+    return FACT_ROWS.format(key=key, name=name)
 # Without month totals: every entry of the period, and every entry for the balances.
 NAIVE_FUNDS_BY_MONTH = """
 SELECT date_trunc('month', t.occurred_at AT TIME ZONE 'Asia/Jakarta')::date, a.code,
@@ -687,7 +700,7 @@ def bare_report(w: Window, tab: str) -> None:
     _sql(FUNDS_BY_MONTH, **w.funds_params(w.first))
     if tab == "dana":
         return
-    _sql(FACT_ROWS.format(key=FACTS[tab]), first=w.first, last=w.last)
+    _sql(_fact_rows_sql(tab), first=w.first, last=w.last)
     _sql(SOLD_ORDERS, first=w.first, last=w.last)
     if tab == "kecamatan":
         _sql(KECAMATAN)
@@ -743,11 +756,13 @@ def numbers_agree(w: Window) -> list[str]:
         if split_.total != by_month.get(month, 0):
             found.append(f"funds {month:%Y-%m}: reports {split_.total}, SQL {by_month.get(month)}")
     for tab, dimension in TABS.items():
-        rows = _sql(FACT_ROWS.format(key=FACTS[tab]), first=w.first, last=w.last)
-        bare = sorted((int(r[4]), int(r[2])) for r in rows)
+        rows = _sql(_fact_rows_sql(tab), first=w.first, last=w.last)
+        bare = sorted((int(r[4]), int(r[2]), int(r[3])) for r in rows)
         got = report(Period(w.first, w.last), dimension)
         mine = sorted(
-            (row.commission, row.gross) for row in got.rows if row.gross or row.commission
+            (row.commission, row.gross, row.orders)
+            for row in got.rows
+            if row.gross or row.commission
         )
         if bare != mine:
             found.append(f"report {tab}: rows differ")
@@ -966,12 +981,12 @@ def table(timings: list[Timing], seeded: Seeded | None, runs: int, counts: dict)
         ratio = t.median / reference.median if reference else float("nan")
         verdict = ""
         if t.kind == "page":
-            within = ratio <= PAGE_RATIO
-            fast = t.p95 < PAGE_BUDGET_MS
-            verdict = (
-                f"{'within' if within else 'NOT within'} {PAGE_RATIO}x, "
-                f"{'under' if fast else 'NOT under'} {PAGE_BUDGET_MS} ms"
-            )
+            fast = f"{'under' if t.p95 < PAGE_BUDGET_MS else 'NOT under'} {PAGE_BUDGET_MS} ms"
+            if reference is None:  # a page with no bare SQL to compare (the public one)
+                verdict = fast
+            else:
+                within = ratio <= PAGE_RATIO
+                verdict = f"{'within' if within else 'NOT within'} {PAGE_RATIO}x, {fast}"
         elif t.kind == "reports":
             verdict = f"{'within' if ratio <= PAGE_RATIO else 'NOT within'} {PAGE_RATIO}x"
         elif t.kind == "naive":
