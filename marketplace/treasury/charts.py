@@ -17,7 +17,7 @@ from marketplace.treasury.reports import FUND_LABELS, FundSplit, month_name
 
 WIDTH = 360
 HEIGHT = 240
-LEFT = 58  # room for the axis labels
+LEFT = 68  # room for the axis labels ("Rp800 rb", "Rp1,2 jt")
 RIGHT = 6
 TOP = 12
 BOTTOM = 40  # room for the month labels
