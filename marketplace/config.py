@@ -16,6 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEV_SECRET_KEY = "dev-only-not-secret"
 DEFAULT_SHARES = {"empowerment": 50, "central": 30, "kecamatan": 20}
+# The page cache on Redis (core.resilient_cache): an unreachable Redis is a miss, not an error.
+RESILIENT_REDIS_CACHE = "marketplace.core.resilient_cache.ResilientRedisCache"
 
 
 log = logging.getLogger(__name__)
@@ -177,7 +179,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Catalog pages for anonymous visitors (catalog/cache.py). Several
         # workers need a shared cache: set CACHE_REDIS_URL.
         "CACHE_TYPE": env.get("CACHE_TYPE")
-        or ("RedisCache" if env.get("CACHE_REDIS_URL") else "SimpleCache"),
+        or (RESILIENT_REDIS_CACHE if env.get("CACHE_REDIS_URL") else "SimpleCache"),
         "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL"),
         "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "pasar/"),
         "CACHE_DEFAULT_TIMEOUT": _env_int(

@@ -37,6 +37,7 @@ from marketplace.catalog.models import (
     ProductImage,
     ProductVariant,
 )
+from marketplace.core import outages, resilient_cache
 from marketplace.extensions import cache
 from marketplace.members.models import DeliveryRate, Kecamatan, Member
 
@@ -80,10 +81,18 @@ def _note_statement(state: ORMExecuteState) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    """The change is saved: tell the cache. A cache that cannot be reached
+    must not turn a saved order or listing into an error page, so its
+    failure is logged (once per outage) and the request goes on."""
     # A rolled-back change keeps the mark until the next commit: a page
     # thrown away for nothing is harmless, a stale one is not.
     if session.info.pop(CHANGED, False) and has_app_context():
-        bump_generation()
+        try:
+            bump_generation()
+        except Exception as error:  # redis.RedisError, OSError: whatever the backend raises
+            outages.failed(resilient_cache.BACKEND, error)
+        else:
+            outages.recovered(resilient_cache.BACKEND)
 
 
 LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (

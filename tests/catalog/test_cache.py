@@ -10,6 +10,7 @@ from flask import g
 from sqlalchemy import update
 
 from marketplace.catalog.models import ProductVariant
+from marketplace.config import RESILIENT_REDIS_CACHE
 from marketplace.extensions import cache, db
 from marketplace.members.models import MemberStatus
 from tests import factories
@@ -118,7 +119,7 @@ def test_workers_sharing_redis_see_each_others_changes(make_app):
     """Two apps (like two gunicorn workers) share the cache through Redis: a
     change committed through one is shown at once by the other."""
     shared = {
-        "CACHE_TYPE": "RedisCache",
+        "CACHE_TYPE": RESILIENT_REDIS_CACHE,
         "CACHE_REDIS_URL": os.environ["TEST_REDIS_URL"],
         "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}/",
     }
@@ -159,7 +160,7 @@ def test_not_found_is_not_cached(cached_app, keripik):
     params=[
         "SimpleCache",
         pytest.param(
-            "RedisCache",
+            RESILIENT_REDIS_CACHE,
             marks=pytest.mark.skipif(
                 not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL for Redis"
             ),
@@ -169,7 +170,7 @@ def test_not_found_is_not_cached(cached_app, keripik):
 def any_cache_app(request, make_app):
     """The page cache in memory, and in Redis (under a prefix of its own)."""
     overrides = {"CACHE_TYPE": request.param}
-    if request.param == "RedisCache":
+    if request.param == RESILIENT_REDIS_CACHE:
         overrides |= {
             "CACHE_REDIS_URL": os.environ["TEST_REDIS_URL"],
             "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}/",
