@@ -21,6 +21,7 @@ from marketplace.api.views import blueprint as api_blueprint
 from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config, warn_development
+from marketplace.core import outages
 from marketplace.core.headers import register_security_headers, static_file_headers
 from marketplace.core.input import IdConverter, refuse_control_characters
 from marketplace.core.jinja import register_filters
@@ -40,6 +41,7 @@ ERROR_PAGES = {
     500: "Maaf, terjadi kesalahan di sisi kami. Silakan coba lagi nanti.",
 }
 CSRF_EXPIRED = "Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi."
+DATABASE = "Basis data"
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -138,10 +140,11 @@ def register_errorhandlers(app: Flask) -> None:
         headers = [(name, value) for name, value in headers if name.lower() != "content-type"]
         if isinstance(error, RateLimitExceeded):
             headers.append(("Retry-After", str(_seconds_to_reset())))
+        if code == 500:
+            _roll_back()
         if request.path.startswith("/api/"):
             return jsonify(error=ERROR_PAGES[code]), code, headers
-        page = render_template("errors/error.html", code=code, message=ERROR_PAGES[code])
-        return page, code, headers
+        return _error_page(code, ERROR_PAGES[code]), code, headers
 
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)
@@ -153,6 +156,25 @@ def register_errorhandlers(app: Flask) -> None:
 
     app.register_error_handler(CSRFError, render_csrf_error)
 
+
+
+def _roll_back() -> None:
+    """A failed save or a lost connection leaves the session unusable; the
+    error page's menu reads the user and their roles, so roll back first."""
+    try:
+        db.session.rollback()
+    except Exception as error:  # the connection is gone: the page goes without the database
+        outages.failed(DATABASE, error)
+
+
+def _error_page(code: int, message: str) -> str:
+    """The error page in the site's layout, or, when the layout cannot ask
+    the database (a lost connection), one that needs nothing but static files."""
+    try:
+        return render_template("errors/error.html", code=code, message=message)
+    except Exception as error:
+        outages.failed(DATABASE, error)
+        return render_template("errors/bare.html", code=code, message=message)
 
 
 def _seconds_to_reset() -> int:
