@@ -154,6 +154,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "HSTS_SECONDS": _env_int(env, "HSTS_SECONDS", 365 * 24 * 3600),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool(env, "RATELIMIT_ENABLED", True),
+        # Redis for the limits unreachable: each worker counts in its own memory
+        # with the same limits (logins go on, still limited) until it answers.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "CACHE_NO_NULL_WARNING": _env_bool(env, "CACHE_NO_NULL_WARNING", False),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
         # Sign-ups from one address: a chapter's training day registers a room full.

@@ -13,8 +13,9 @@ production), so every worker sees the same counts.
   hour; the rest are dropped without a word, as the page may not tell.
 
 Keys hold a digest of the email, never the email itself. When the storage is
-down, the limits are skipped (and that is logged once, not per request):
-Flask-Limiter's per-address limits follow RATELIMIT_SWALLOW_ERRORS."""
+down, the limits are skipped (and that is logged once, not per request);
+Flask-Limiter's per-address limits then count in each worker's memory
+(RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)."""
 
 import hashlib
 import logging

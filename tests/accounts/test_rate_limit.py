@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from tests.factories import PASSWORD, UserFactory
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
@@ -25,7 +25,8 @@ def attempt(app, address: str, url: str = "/akun/masuk"):
     per-account limit (accounts.throttle) never mixes in, even in a shared
     Redis that outlives the test run."""
     return app.test_client().post(
-        url, data={"email": f"{uuid.uuid4().hex}@contoh.id", "password": "tebak-tebak"},
+        url,
+        data={"email": f"{uuid.uuid4().hex}@contoh.id", "password": "tebak-tebak"},
         environ_base={"REMOTE_ADDR": address},
     )
 
@@ -46,13 +47,17 @@ def test_too_many_login_attempts_get_the_friendly_429_page(make_app):
     # the right password does not get past the limit either
     client = app.test_client()
     right = client.post(
-        "/akun/masuk", data={"email": "budi@contoh.id", "password": PASSWORD},
+        "/akun/masuk",
+        data={"email": "budi@contoh.id", "password": PASSWORD},
         environ_base={"REMOTE_ADDR": address},
     )
     assert right.status_code == 429
     # another address, and reading the page, are not limited
     assert attempt(app, unique_address()).status_code == 200
-    assert app.test_client().get("/akun/masuk", environ_base={"REMOTE_ADDR": address}).status_code == 200
+    assert (
+        app.test_client().get("/akun/masuk", environ_base={"REMOTE_ADDR": address}).status_code
+        == 200
+    )
 
 
 def test_default_limit_is_five_a_minute(make_app):
@@ -106,3 +111,27 @@ def test_limit_is_shared_between_workers_only_through_shared_storage(
     # last: so the second worker is built after the first has counted.)
     second = make_app(RATELIMIT_STORAGE_URI=storage, LOGIN_RATE_LIMIT="3 per minute")
     assert attempt(second, address).status_code == second_worker_status
+
+
+@pytest.fixture
+def limits_on_a_dead_redis(make_app):
+    """Logins whose limits storage (Redis) does not answer."""
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", LOGIN_RATE_LIMIT="3 per minute")
+    yield app
+    limiter._storage_dead = False  # the one limiter serves the next test's app
+
+
+def test_logins_go_on_with_their_limit_while_the_limits_storage_is_down(
+    limits_on_a_dead_redis, caplog
+):
+    """No 500: each worker counts in its own memory, with the same limit,
+    and says once that it does."""
+    address = unique_address()
+
+    answers = [attempt(limits_on_a_dead_redis, address).status_code for _ in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+    said = [
+        record for record in caplog.records if "falling back to in-memory" in record.getMessage()
+    ]
+    assert len(said) == 1
