@@ -57,13 +57,39 @@ CATALOG_MODELS = (
 CATALOG_TABLES = frozenset(model.__table__ for model in CATALOG_MODELS)
 
 
+class _Owed:
+    """Whether this worker owes the cache a count-up: a change committed, or
+    a page read, while the cache was out of reach. When it answers again it
+    may still hold the pages from before (a network blip, a restart from a
+    snapshot), so the first read after the outage counts up first."""
+
+    count_up = False
+
+
 def generation() -> int:
-    return cache.get(GENERATION_KEY) or 0
+    """The catalog's generation, for a page's key; 0 while the cache is out of reach."""
+    was_down = outages.is_down(resilient_cache.BACKEND)
+    value = cache.get(GENERATION_KEY)
+    if outages.is_down(resilient_cache.BACKEND):  # no page is read or kept meanwhile
+        _Owed.count_up = True
+        return 0
+    if was_down or _Owed.count_up:
+        bump_generation()
+        value = cache.get(GENERATION_KEY)
+    return value or 0
 
 
 def bump_generation() -> None:
-    """Every cached page is stale from now on."""
-    cache.cache.inc(GENERATION_KEY)  # atomic INCR on Redis
+    """Every cached page is stale from now on. A cache out of reach is owed
+    the count-up until it answers (logged once per outage)."""
+    try:
+        cache.cache.inc(GENERATION_KEY)  # atomic INCR on Redis
+    except Exception as error:  # redis.RedisError, OSError: whatever the backend raises
+        _Owed.count_up = True
+        outages.failed(resilient_cache.BACKEND, error)
+    else:
+        _Owed.count_up = False
+        outages.recovered(resilient_cache.BACKEND)
 
 
 def _note_flush(session: Session, flush_context: UOWTransaction) -> None:
@@ -87,12 +113,7 @@ def _after_commit(session: Session) -> None:
     # A rolled-back change keeps the mark until the next commit: a page
     # thrown away for nothing is harmless, a stale one is not.
     if session.info.pop(CHANGED, False) and has_app_context():
-        try:
-            bump_generation()
-        except Exception as error:  # redis.RedisError, OSError: whatever the backend raises
-            outages.failed(resilient_cache.BACKEND, error)
-        else:
-            outages.recovered(resilient_cache.BACKEND)
+        bump_generation()
 
 
 LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
