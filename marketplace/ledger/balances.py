@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Select, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
+from marketplace.core.clock import as_date
 from marketplace.extensions import db
 from marketplace.ledger.models import (
     NORMAL_SIGN,
@@ -174,10 +175,8 @@ def monthly(first: date, last: date, prefix: str = "") -> dict[date, dict[str, i
         .group_by(moved.c.month, LedgerAccount.code, LedgerAccount.kind)
     ).all()
     for month, code, kind, amount in rows:
-        if not isinstance(month, date):  # SQLite hands a CASE's date back as text
-            month = date.fromisoformat(str(month)[:10])
         if int(amount):
-            found[month][code] = NORMAL_SIGN[AccountKind(kind)] * int(amount)
+            found[as_date(month)][code] = NORMAL_SIGN[AccountKind(kind)] * int(amount)
     return found
 
 

@@ -407,6 +407,10 @@ def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def previous_month(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
 def is_closed(month: date) -> bool:
     through = closed_through()
     return through is not None and month <= through

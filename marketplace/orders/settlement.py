@@ -38,6 +38,10 @@ from marketplace.orders.status import OrderError
 CASH_BANK = "cash:bank"
 TRANSFER_CODE = "income:transfer-code"
 SHOPPER_REFUNDS = "payable:shopper-refunds"
+COMMISSION = "income:commission"
+EMPOWERMENT = "income:commission:empowerment"
+CENTRAL = "income:commission:central"
+CHAPTER_PREFIX = "income:commission:kecamatan:"
 UNCATEGORISED = "Tanpa kategori"
 # What a commission fact is about: a reversal's facts copy these.
 FACT_SUBJECT = (
@@ -65,9 +69,9 @@ def fund_accounts(part: SellerOrder) -> dict[str, str]:
     empowerment fund, the central office, and the chapter of the kecamatan
     the member was in at checkout."""
     return {
-        "empowerment": "income:commission:empowerment",
-        "central": "income:commission:central",
-        "kecamatan": f"income:commission:kecamatan:{part.kecamatan_slug}",
+        "empowerment": EMPOWERMENT,
+        "central": CENTRAL,
+        "kecamatan": f"{CHAPTER_PREFIX}{part.kecamatan_slug}",
     }
 
 

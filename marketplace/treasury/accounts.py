@@ -10,16 +10,23 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.ledger.services import account_name
 from marketplace.members.models import Kecamatan, Member
+from marketplace.orders.settlement import (
+    CASH_BANK,
+    CENTRAL,
+    CHAPTER_PREFIX,
+    EMPOWERMENT,
+    SHOPPER_REFUNDS,
+    TRANSFER_CODE,
+)
 
-CHAPTER_PREFIX = "income:commission:kecamatan:"
 MEMBER_ACCOUNT = re.compile(r"payable:member:([1-9][0-9]{0,17}):(pending|available|in-payout)")
 NAMED = {
-    "cash:bank": "Kas di rekening bank",
+    CASH_BANK: "Kas di rekening bank",
     "cash:stripe": "Kas di Stripe",
-    "income:commission:empowerment": "Pendapatan komisi: pemberdayaan anggota",
-    "income:commission:central": "Pendapatan komisi: kantor pusat",
-    "income:transfer-code": "Pendapatan kode unik transfer",
-    "payable:shopper-refunds": "Utang pengembalian dana pembeli",
+    EMPOWERMENT: "Pendapatan komisi: pemberdayaan anggota",
+    CENTRAL: "Pendapatan komisi: kantor pusat",
+    TRANSFER_CODE: "Pendapatan kode unik transfer",
+    SHOPPER_REFUNDS: "Utang pengembalian dana pembeli",
     "expense:payment-fees": "Beban biaya pembayaran",
 }
 MEMBER_STATES = {

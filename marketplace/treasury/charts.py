@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from marketplace.core.jinja import MONTHS_ID
 from marketplace.core.money import format_rupiah
 from marketplace.treasury.reports import FUND_LABELS, FundSplit, month_name
 
@@ -24,7 +25,7 @@ BOTTOM = 40  # room for the month labels
 PLOT_HEIGHT = HEIGHT - TOP - BOTTOM
 BASELINE = TOP + PLOT_HEIGHT
 TICKS = 4
-SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+SHORT_MONTHS = tuple(name[:3] for name in MONTHS_ID)  # Jan … Agu … Des
 FUNDS = ("empowerment", "central", "chapters")  # bottom to top
 # Rupiah by name, the largest first: `Rp1,2 M`, `Rp1,2 jt`, `Rp500 rb`.
 UNITS = ((1_000_000_000_000, "T"), (1_000_000_000, "M"), (1_000_000, "jt"), (1_000, "rb"))

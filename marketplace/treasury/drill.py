@@ -16,8 +16,9 @@ from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransact
 from marketplace.ledger.services import month_bounds
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders.models import CommissionFact, Order
+from marketplace.orders.settlement import COMMISSION
 from marketplace.treasury import accounts
-from marketplace.treasury.reports import COMMISSION, Dimension, Period, ReportRow, in_period
+from marketplace.treasury.reports import Dimension, Period, ReportRow, in_period
 
 # The key of the category row of lines without a category (ReportRow.key "").
 NO_CATEGORY = "tanpa-kategori"
@@ -57,10 +58,10 @@ def _name_of(dimension: Dimension, key: str) -> str | None:
     """The row's name when the period has no fact to copy it from."""
     if dimension == Dimension.CATEGORY and key == NO_CATEGORY:
         return "Tanpa kategori"
-    model, column, by = {
-        Dimension.KECAMATAN: (Kecamatan, Kecamatan.name, Kecamatan.slug),
-        Dimension.CATEGORY: (Category, Category.name, Category.id),
-        Dimension.MEMBER: (Member, Member.shop_name, Member.id),
+    column, by = {
+        Dimension.KECAMATAN: (Kecamatan.name, Kecamatan.slug),
+        Dimension.CATEGORY: (Category.name, Category.id),
+        Dimension.MEMBER: (Member.shop_name, Member.id),
     }[dimension]
     wanted = key if dimension == Dimension.KECAMATAN else int(key)
     return db.session.scalar(select(column).where(by == wanted))

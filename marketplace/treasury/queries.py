@@ -13,17 +13,20 @@ from marketplace.ledger import balances as ledger
 from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction, TransactionKind
 from marketplace.orders import queries as order_queries
 from marketplace.orders.models import Order, SellerOrder
-from marketplace.orders.settlement import CASH_BANK, SHOPPER_REFUNDS, TRANSFER_CODE
+from marketplace.orders.settlement import (
+    CASH_BANK,
+    CENTRAL,
+    CHAPTER_PREFIX,
+    EMPOWERMENT,
+    SHOPPER_REFUNDS,
+    TRANSFER_CODE,
+)
 
 HAS_REFUND = SellerOrder.refund_amount > 0
 REFUND_OWED = SellerOrder.refund_paid_at.is_(None)
 
 # The commission funds (DESIGN.md, Ledger), as the treasurer calls them.
-FUNDS = {
-    "income:commission:empowerment": "Dana pemberdayaan anggota",
-    "income:commission:central": "Kantor pusat",
-}
-KECAMATAN_FUNDS = "income:commission:kecamatan:"
+FUNDS = {EMPOWERMENT: "Dana pemberdayaan anggota", CENTRAL: "Kantor pusat"}
 
 
 def transfers_awaiting(*, code: str | None = None, amount: int | None = None) -> Select:
@@ -118,7 +121,7 @@ def ledger_summary() -> LedgerSummary:
             *((label, income.get(code, 0)) for code, label in FUNDS.items()),
             (
                 "Cabang kecamatan (27)",
-                sum(amount for code, amount in income.items() if code.startswith(KECAMATAN_FUNDS)),
+                sum(amount for code, amount in income.items() if code.startswith(CHAPTER_PREFIX)),
             ),
             ("Kode unik transfer", income.get(TRANSFER_CODE, 0)),
         ],

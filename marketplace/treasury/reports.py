@@ -23,21 +23,18 @@ from enum import StrEnum
 from sqlalchemy import Select, case, func, select
 
 from marketplace.accounts.models import User
-from marketplace.core.clock import as_utc
+from marketplace.core.clock import as_date, as_utc
 from marketplace.core.jinja import MONTHS_ID
 from marketplace.core.money import BPS_WHOLE
 from marketplace.extensions import db
 from marketplace.ledger.balances import TrialBalanceRow, monthly, months_between, trial_balance
 from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction
-from marketplace.ledger.services import closed_through, month_of, next_month
+from marketplace.ledger.services import closed_through, month_of, next_month, previous_month
 from marketplace.members.models import Kecamatan
 from marketplace.orders.models import CommissionFact
+from marketplace.orders.settlement import CENTRAL, CHAPTER_PREFIX, COMMISSION, EMPOWERMENT
 from marketplace.treasury import accounts
 
-COMMISSION = "income:commission"
-EMPOWERMENT = "income:commission:empowerment"
-CENTRAL = "income:commission:central"
-CHAPTER_PREFIX = "income:commission:kecamatan:"
 FUND_LABELS = {
     "empowerment": "Pemberdayaan anggota",
     "central": "Kantor pusat",
@@ -185,6 +182,14 @@ class FundSplit:
             },
         )
 
+    @classmethod
+    def total_of(cls, splits: Iterable["FundSplit"]) -> "FundSplit":
+        """The sum of `splits` (months, say), fund by fund."""
+        total = cls()
+        for split in splits:
+            total = total + split
+        return total
+
     def __add__(self, other: "FundSplit") -> "FundSplit":
         chapters = dict(self.chapters)
         for slug, amount in other.chapters.items():
@@ -204,10 +209,7 @@ def funds_by_month(period: Period) -> list[tuple[date, FundSplit]]:
 
 def funds(period: Period) -> FundSplit:
     """The period's commission income by fund."""
-    total = FundSplit()
-    for _, split in funds_by_month(period):
-        total = total + split
-    return total
+    return FundSplit.total_of(split for _, split in funds_by_month(period))
 
 
 # --- by kecamatan, category and member --------------------------------------------
@@ -480,18 +482,13 @@ class FundReport:
 
     @property
     def total(self) -> FundSplit:
-        total = FundSplit()
-        for _, split in self.months:
-            total = total + split
-        return total
+        return FundSplit.total_of(split for _, split in self.months)
 
 
 def fund_report(period: Period) -> FundReport:
     """Three queries whatever the length of the period."""
     by_month = funds_by_month(period)
-    total = FundSplit()
-    for _, split in by_month:
-        total = total + split
+    total = FundSplit.total_of(split for _, split in by_month)
     chapters = chapters_of(total, kecamatan_names())
     return FundReport(period=period, months=by_month, chapters=chapters)
 
@@ -522,20 +519,16 @@ def income_overview(today: date) -> Income:
     this_month = date(today.year, today.month, 1)
     first = this_month
     for _ in range(CHART_MONTHS - 1):
-        first = _previous_month(first)
+        first = previous_month(first)
     first = min(first, date(today.year, 1, 1))
     by_month = funds_by_month(Period(first, this_month))
     totals = {month: split.total for month, split in by_month}
     return Income(
         this_month=totals[this_month],
-        last_month=totals.get(_previous_month(this_month), 0),
+        last_month=totals.get(previous_month(this_month), 0),
         year_to_date=sum(amount for month, amount in totals.items() if month.year == today.year),
         months=by_month[-CHART_MONTHS:],
     )
-
-
-def _previous_month(month: date) -> date:
-    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
 
 
 @dataclass(frozen=True)
@@ -604,7 +597,7 @@ class MonthSummary:
 
     @property
     def previous_label(self) -> str:
-        return month_name(_previous_month(self.month))
+        return month_name(previous_month(self.month))
 
     @property
     def is_closed(self) -> bool:
@@ -645,7 +638,7 @@ def _sales_by_month(period: Period) -> dict[date, tuple[int, int, int]]:
     orders, members = net(CommissionFact.order_id), net(CommissionFact.member_id)
     found: dict[date, tuple[int, int, int]] = {}
     sold_members = {
-        _as_date(month): int(count)
+        as_date(month): int(count)
         for month, count in db.session.execute(
             select(members.c.month, func.count(case((members.c.gross > 0, 1)))).group_by(
                 members.c.month
@@ -657,14 +650,9 @@ def _sales_by_month(period: Period) -> dict[date, tuple[int, int, int]]:
             orders.c.month, func.sum(orders.c.gross), func.count(case((orders.c.gross > 0, 1)))
         ).group_by(orders.c.month)
     ):
-        month = _as_date(month)
+        month = as_date(month)
         found[month] = (int(gross), int(sold), sold_members.get(month, 0))
     return found
-
-
-def _as_date(value: object) -> date:
-    """A month from a query: SQLite may hand a date back as text."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _top(rows: list[ReportRow]) -> list[ReportRow]:
@@ -676,7 +664,7 @@ def month_summary(month: date) -> MonthSummary:
     """The meeting's report of `month` (a first day); a fixed number of queries.
     For a closed month every figure comes from what was recorded in or for
     it, so the report reads the same whatever happens later."""
-    previous = _previous_month(month)
+    previous = previous_month(month)
     by_month = dict(funds_by_month(Period(previous, month)))
     sales = _sales_by_month(Period(previous, month))
     gross, orders, members = sales.get(month, (0, 0, 0))
@@ -758,10 +746,7 @@ class Transparency:
 
     @property
     def total(self) -> FundSplit:
-        total = FundSplit()
-        for closed in self.months:
-            total = total + closed.funds
-        return total
+        return FundSplit.total_of(closed.funds for closed in self.months)
 
 
 def transparency() -> Transparency:

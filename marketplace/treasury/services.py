@@ -24,21 +24,28 @@ from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction, TransactionKind
 from marketplace.members.models import Kecamatan, Member, MemberStatus
-from marketplace.orders.settlement import reverse_facts
+from marketplace.orders.settlement import (
+    CASH_BANK,
+    CENTRAL,
+    CHAPTER_PREFIX,
+    EMPOWERMENT,
+    SHOPPER_REFUNDS,
+    TRANSFER_CODE,
+    reverse_facts,
+)
 from marketplace.treasury import accounts
-from marketplace.treasury.reports import CHAPTER_PREFIX, FundSplit, Period, funds, month_name
+from marketplace.treasury.reports import FundSplit, Period, funds, month_name
 
 # Accounts a treasurer may adjust by hand (besides the chapters and the
 # members' available payables).
 ADJUSTABLE = (
-    "cash:bank",
-    "income:commission:empowerment",
-    "income:commission:central",
-    "income:transfer-code",
-    "payable:shopper-refunds",
+    CASH_BANK,
+    EMPOWERMENT,
+    CENTRAL,
+    TRANSFER_CODE,
+    SHOPPER_REFUNDS,
     "expense:payment-fees",
 )
-MEMBER_AVAILABLE = re.compile(r"payable:member:([1-9][0-9]{0,17}):available")
 MAX_LINES = 6
 REASON_MIN = 10
 REASON_MAX = 500
@@ -119,10 +126,16 @@ def adjustable_accounts() -> AdjustableAccounts:
     )
 
 
+def _member_available(code: str) -> re.Match | None:
+    """A member's available payable (the one a hand may adjust), by its code."""
+    found = accounts.MEMBER_ACCOUNT.fullmatch(code)
+    return found if found is not None and found[2] == "available" else None
+
+
 def _check_adjustable(codes: Sequence[str]) -> None:
     """Refuse any account outside the allowed ones; two queries at most."""
     slugs = {code.removeprefix(CHAPTER_PREFIX) for code in codes if code.startswith(CHAPTER_PREFIX)}
-    member_ids = {int(found[1]) for code in codes if (found := MEMBER_AVAILABLE.fullmatch(code))}
+    member_ids = {int(found[1]) for code in codes if (found := _member_available(code))}
     known_slugs = (
         set(db.session.scalars(select(Kecamatan.slug).where(Kecamatan.slug.in_(slugs))))
         if slugs
@@ -140,7 +153,7 @@ def _check_adjustable(codes: Sequence[str]) -> None:
         else set()
     )
     for code in codes:
-        found = MEMBER_AVAILABLE.fullmatch(code)
+        found = _member_available(code)
         allowed = (
             code in ADJUSTABLE
             or (

@@ -1,13 +1,14 @@
 """The treasurer's blueprint (/bendahara) and what its views share. Only
 Role.TREASURER gets in; each module of this package adds its pages."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, request
 from flask_login import current_user
 
 from marketplace.accounts.access import role_required
 from marketplace.accounts.models import Role, User
+from marketplace.core.clock import WIB
 
 blueprint = Blueprint("treasury", __name__, url_prefix="/bendahara")
 
@@ -24,6 +25,11 @@ def me() -> User:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """The day in Banyumas."""
+    return now().astimezone(WIB).date()
 
 
 def list_place() -> dict:

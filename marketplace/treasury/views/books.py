@@ -6,7 +6,6 @@ import secrets
 
 from flask import flash, redirect, render_template, request, url_for
 
-from marketplace.core.clock import WIB
 from marketplace.core.errors import DomainError
 from marketplace.core.numbers import as_whole
 from marketplace.extensions import db
@@ -20,7 +19,7 @@ from marketplace.treasury.reports import (
     funds,
     month_name,
 )
-from marketplace.treasury.views.base import blueprint, me, now
+from marketplace.treasury.views.base import blueprint, me, today
 
 CLOSES_PER_PAGE = 12
 CORRECTIONS_PER_PAGE = 20
@@ -39,8 +38,7 @@ def _users(ids) -> dict[int, tuple[str, str]]:
 
 def _close_page(form: MonthCloseForm | None = None, status: int = 200):
     month = month_to_close()
-    today = now().astimezone(WIB).date()
-    ended = month is not None and next_month(month) <= today
+    ended = month is not None and next_month(month) <= today()
     if form is None and ended:
         form = MonthCloseForm(formdata=None, data={"month": f"{month:%Y-%m}"})
     closes = db.paginate(queries.closed_months(), per_page=CLOSES_PER_PAGE, error_out=False)

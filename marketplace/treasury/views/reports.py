@@ -7,9 +7,8 @@ from datetime import date
 
 from flask import Response, abort, render_template, request
 
-from marketplace.core.clock import WIB
 from marketplace.core.numbers import as_whole
-from marketplace.ledger.services import next_month
+from marketplace.ledger.services import next_month, previous_month
 from marketplace.treasury import drill as drilling
 from marketplace.treasury import exports
 from marketplace.treasury.forms import PeriodForm
@@ -24,7 +23,7 @@ from marketplace.treasury.reports import (
     rate_text,
     report,
 )
-from marketplace.treasury.views.base import blueprint, now
+from marketplace.treasury.views.base import blueprint, today
 
 FUNDS_TAB = "dana"
 TABS = {
@@ -40,10 +39,6 @@ CONTENT_TYPES = {
 }
 
 
-def _today() -> date:
-    return now().astimezone(WIB).date()
-
-
 def _choices() -> tuple[str, Sort]:
     """The tab and the sort asked for; anything unknown is the default."""
     tab = request.args.get("lihat", "")
@@ -54,13 +49,13 @@ def _choices() -> tuple[str, Sort]:
     )
 
 
-def _shortcuts(today: date) -> list[tuple[str, Period]]:
-    this_month = date(today.year, today.month, 1)
-    last_month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+def _shortcuts(day: date) -> list[tuple[str, Period]]:
+    this_month = date(day.year, day.month, 1)
+    last_month = previous_month(this_month)
     return [
         ("Bulan ini", Period.month(this_month)),
         ("Bulan lalu", Period.month(last_month)),
-        (f"Tahun {today.year}", Period.year(today.year)),
+        (f"Tahun {day.year}", Period.year(day.year)),
     ]
 
 
@@ -81,12 +76,12 @@ def reports():
         "tab": tab,
         "tabs": TABS,
         "sort": sort,
-        "shortcuts": _shortcuts(_today()),
+        "shortcuts": _shortcuts(today()),
         "month_name": month_name,
         "rate_text": rate_text,
     }
     try:
-        period = parse_period(request.args, today=_today())
+        period = parse_period(request.args, today=today())
     except ReportError as refused:
         return render_template("treasury/reports/index.html", error=refused.message, **context), 400
     if not any(request.args.get(name) for name in ("bulan", "dari", "sampai", "tahun")):
@@ -109,7 +104,7 @@ def reports():
 def report_export(dimensi: str, jenis: str):
     _, sort = _choices()
     try:
-        period = parse_period(request.args, today=_today())
+        period = parse_period(request.args, today=today())
     except ReportError as refused:
         return Response(refused.message, status=400, mimetype="text/plain")
     table, _ = _table(period, dimensi, sort)
@@ -125,7 +120,7 @@ def report_export(dimensi: str, jenis: str):
 def report_drill(dimensi: str, key: str):
     page = as_whole(request.args.get("page", ""), maximum=MAX_PAGE) or 1
     try:
-        period = parse_period(request.args, today=_today())
+        period = parse_period(request.args, today=today())
     except ReportError as refused:
         return render_template(
             "treasury/reports/drill.html", error=refused.message, tabs=TABS, dimensi=dimensi
