@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint bench bench-ledger clean
+.PHONY: run test install install-dev lint bench bench-ledger bench-mixed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench: install-dev
 # bench_ledger on 127.0.0.1, which is DROPPED and recreated).
 bench-ledger: install-dev
 	$(BIN)/python -m bench.ledger
+
+# The page cache under browsing, checkouts and the treasurer (PostgreSQL bench_mixed
+# on 127.0.0.1, DROPPED and recreated; the cache in Redis db 3).
+bench-mixed: install-dev
+	$(BIN)/python -m bench.mixed
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .coverage tests/browser/artifacts

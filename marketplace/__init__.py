@@ -101,7 +101,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     bootstrap.init_app(app)
     cache.init_app(app)
-    install_invalidation()
+    install_invalidation(app)
     install_mail_delivery(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -13,7 +13,13 @@ from marketplace.api.params import DEFAULT_PER_PAGE, parse_page_size
 from marketplace.api.queries import images_of
 from marketplace.catalog import queries
 from marketplace.catalog.browse import browse
-from marketplace.catalog.cache import cached_page, filter_args, keep_out_of_cache
+from marketplace.catalog.cache import (
+    cached_page,
+    every_stock,
+    filter_args,
+    keep_out_of_cache,
+    product_page,
+)
 from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import parse_filter
 from marketplace.catalog.models import Product
@@ -33,7 +39,7 @@ def list_args(args: Mapping[str, str]) -> dict[str, str | int]:
 
 
 @blueprint.get("/products")
-@cached_page(args=list_args)
+@cached_page(args=list_args, shows=every_stock)
 def products():
     per_page, messages = parse_page_size(request.args.get("per_halaman"))
     page = browse(parse_filter(request.args), per_page=per_page)
@@ -44,7 +50,7 @@ def products():
 
 
 @blueprint.get("/products/<int:product_id>")
-@cached_page()
+@cached_page(shows=product_page)
 def product(product_id: int):
     found = db.session.scalars(queries.public_product(product_id)).unique().one_or_none()
     if found is None:

@@ -5,6 +5,7 @@ request. A page then renders from the database, as a cache miss does.
 Counting up the catalog's generation (`inc`) still raises: the caller
 decides what a lost invalidation means (catalog.cache)."""
 
+from datetime import timedelta
 from typing import Any
 
 from flask_caching.backends.rediscache import RedisCache
@@ -25,7 +26,23 @@ class ResilientRedisCache(RedisCache):
         outages.recovered(BACKEND)
         return value
 
-    def set(self, key: str, value: Any, timeout: int | None = None) -> Any:
+    def get_many(self, *keys: str) -> list[Any]:
+        try:
+            values = super().get_many(*keys)
+        except RedisError as error:
+            outages.failed(BACKEND, error)
+            return [None] * len(keys)
+        outages.recovered(BACKEND)
+        return values
+
+    def add(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
+        try:
+            return super().add(key, value, timeout=timeout)
+        except RedisError as error:
+            outages.failed(BACKEND, error)
+            return False
+
+    def set(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
         try:
             return super().set(key, value, timeout=timeout)
         except RedisError as error:

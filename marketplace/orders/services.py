@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select, update
 
+from marketplace.catalog.cache import STOCK_ONLY, stock_moved
 from marketplace.catalog.models import Category, Product, ProductVariant
 from marketplace.extensions import db
 from marketplace.members.models import Member
@@ -70,7 +71,7 @@ def reserve_stock(*, quantities: Mapping[int, int], names: Mapping[int, str]) ->
             update(ProductVariant)
             .where(ProductVariant.id == variant_id, ProductVariant.stock >= quantity)
             .values(stock=ProductVariant.stock - quantity)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
         ).rowcount
         if taken != 1:
             left = db.session.scalar(
@@ -95,7 +96,7 @@ def release_stock(*, quantities: Mapping[int, int]) -> None:
             update(ProductVariant)
             .where(ProductVariant.id == variant_id)
             .values(stock=ProductVariant.stock + quantities[variant_id])
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
         )
     _shift_product_totals(quantities, sign=1)
     _expire(ProductVariant, list(quantities))
@@ -103,16 +104,21 @@ def release_stock(*, quantities: Mapping[int, int]) -> None:
 
 def _shift_product_totals(quantities: Mapping[int, int], *, sign: int) -> None:
     """Keep `Product.total_stock` (the browsing summary) in step with its
-    variants, by the same delta. Prices do not change here, so the rest of
-    `catalog.services.refresh_summary` has nothing to do."""
+    variants, by the same delta, and tell the page cache what moved (a
+    product that runs out or comes back changes the listings too). Prices
+    do not change here, so the rest of `catalog.services.refresh_summary`
+    has nothing to do."""
     per_product = _product_quantities(quantities)
     for product_id in sorted(per_product):
-        db.session.execute(
+        delta = sign * per_product[product_id]
+        after = db.session.execute(
             update(Product)
             .where(Product.id == product_id)
-            .values(total_stock=Product.total_stock + sign * per_product[product_id])
-            .execution_options(synchronize_session=False)
-        )
+            .values(total_stock=Product.total_stock + delta)
+            .returning(Product.total_stock)
+            .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
+        ).scalar_one()
+        stock_moved(product_id, before=after - delta, after=after)
     _expire(Product, list(per_product))
 
 

@@ -15,7 +15,13 @@ from flask import (
 
 from marketplace.catalog import contact, queries
 from marketplace.catalog.browse import browse, member_products
-from marketplace.catalog.cache import cached_page, filter_args, keep_out_of_cache, page_args
+from marketplace.catalog.cache import (
+    cached_page,
+    filter_args,
+    keep_out_of_cache,
+    page_args,
+    product_page,
+)
 from marketplace.catalog.certificates import badges_for
 from marketplace.catalog.filters import (
     SORT_LABELS,
@@ -106,15 +112,13 @@ def category(slug: str):
 
 @blueprint.get("/produk/<int:product_id>")
 @blueprint.get("/produk/<int:product_id>/<slug>")
-@cached_page()
+@cached_page(shows=product_page)
 def product(product_id: int, slug: str | None = None):
     found = db.one_or_404(queries.public_product(product_id))
     if slug != found.slug:
         return redirect(url_for(".product", product_id=found.id, slug=found.slug))
     more = db.session.scalars(
-        queries.other_products_of_member(
-            found.member_id, exclude_id=found.id, limit=MORE_FROM_SHOP
-        )
+        queries.other_products_of_member(found.member_id, exclude_id=found.id, limit=MORE_FROM_SHOP)
     ).all()
     message = contact.product_message(
         shop_name=found.member.shop_name,
