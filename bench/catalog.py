@@ -26,6 +26,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
@@ -161,7 +162,7 @@ class Server:
             start_new_session=True,
         )
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Self:
         try:
             self._wait_until_ready()
         except BaseException:
@@ -228,9 +229,9 @@ def _ms(text: str) -> float:
 def parse_wrk(output: str, measure: Measure) -> Measure:
     if found := re.search(r"Requests/sec:\s+([\d.]+)", output):
         measure.requests_per_second = float(found.group(1))
-    if found := re.search(r"^\s+50%\s+(\S+)", output, re.M):
+    if found := re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE):
         measure.p50_ms = _ms(found.group(1))
-    if found := re.search(r"^\s+99%\s+(\S+)", output, re.M):
+    if found := re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE):
         measure.p99_ms = _ms(found.group(1))
     if found := re.search(r"(\d+) requests in", output):
         measure.requests = int(found.group(1))
@@ -372,11 +373,15 @@ def table(run: Run, args: argparse.Namespace) -> str:
         drive += f" x {args.rounds} rounds (median)"
     seeded = f", seeded in {run.seed_seconds:.1f} s" if run.seed_seconds else ""
     lines = [
-        f"{run.dialect}, {run.products:,} products ({run.public_products:,} public){seeded}; "
-        f"gunicorn -w {args.workers}, {drive}; {load}; "
-        f"page cache: {'Redis' if args.cache else 'off (every request renders)'}",
-        f"{'page':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s/ref':>9} "
-        f"{'p50/ref':>8} {'p99/ref':>8} {'errors':>6}  path",
+        (
+            f"{run.dialect}, {run.products:,} products ({run.public_products:,} public){seeded}; "
+            f"gunicorn -w {args.workers}, {drive}; {load}; "
+            f"page cache: {'Redis' if args.cache else 'off (every request renders)'}"
+        ),
+        (
+            f"{'page':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s/ref':>9} "
+            f"{'p50/ref':>8} {'p99/ref':>8} {'errors':>6}  path"
+        ),
     ]
     for m in run.measures:
         lines.append(
@@ -395,10 +400,14 @@ def table(run: Run, args: argparse.Namespace) -> str:
 def slowdown(small: Run, large: Run) -> str:
     before, after = label(small.products), label(large.products)
     lines = [
-        f"{large.dialect}: {after} against {before} "
-        "(slowdown = req/s small / req/s large; p50 x = p50 large / p50 small)",
-        f"{'page':<10} {'req/s ' + before:>11} {'req/s ' + after:>11} {'slowdown':>9} "
-        f"{'p50 ' + before:>9} {'p50 ' + after:>9} {'p50 x':>7}",
+        (
+            f"{large.dialect}: {after} against {before} "
+            "(slowdown = req/s small / req/s large; p50 x = p50 large / p50 small)"
+        ),
+        (
+            f"{'page':<10} {'req/s ' + before:>11} {'req/s ' + after:>11} {'slowdown':>9} "
+            f"{'p50 ' + before:>9} {'p50 ' + after:>9} {'p50 x':>7}"
+        ),
     ]
     for one in small.measures:
         other = next((m for m in large.measures if m.page == one.page), None)

@@ -48,6 +48,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
+from typing import Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
@@ -246,7 +247,7 @@ def _seed_history(connection, args: argparse.Namespace, now: datetime) -> Seeded
     this month; returns the counts."""
     rng = random.Random(SEED)
     with connection.begin():
-        members = bulk._members(connection, rng, MEMBERS, now)  # noqa: SLF001 (bench helper)
+        members = bulk._members(connection, rng, MEMBERS, now)
         shopper_id, treasurer_id = MEMBERS + 1, MEMBERS + 2
         connection.execute(
             sa.text(
@@ -635,6 +636,8 @@ KECAMATAN = "SELECT slug, name FROM kecamatan"
 def _fact_rows_sql(tab: str) -> str:
     key, name = FACTS[tab]
     return FACT_ROWS.format(key=key, name=name)
+
+
 # Without month totals: every entry of the period, and every entry for the balances.
 NAIVE_FUNDS_BY_MONTH = """
 SELECT date_trunc('month', t.occurred_at AT TIME ZONE 'Asia/Jakarta')::date, a.code,
@@ -851,7 +854,7 @@ class Statements:
         self.engine = engine
         self.seen: list[tuple[float, str, object]] = []
 
-    def __enter__(self) -> "Statements":
+    def __enter__(self) -> Self:
         sa.event.listen(self.engine, "before_cursor_execute", self._before)
         sa.event.listen(self.engine, "after_cursor_execute", self._after)
         return self
@@ -940,8 +943,10 @@ def _plans(app, w: Window) -> str:
             db.session.rollback()
         slowest = max(heard.seen, key=lambda seen: seen[0])
         parts = [
-            f"-- slowest statement from treasury.reports/balances ({slowest[0]:.1f} ms):\n"
-            f"{slowest[1]}\n-- params: {slowest[2]}\n{explain(slowest[1], slowest[2])}",
+            (
+                f"-- slowest statement from treasury.reports/balances ({slowest[0]:.1f} ms):\n"
+                f"{slowest[1]}\n-- params: {slowest[2]}\n{explain(slowest[1], slowest[2])}"
+            ),
         ]
         for name, statement, params in (
             ("bare funds by month", FUNDS_BY_MONTH, w.funds_params(w.first)),
@@ -960,10 +965,12 @@ def table(timings: list[Timing], seeded: Seeded | None, runs: int, counts: dict)
     bare = {t.name.removesuffix(" (bare SQL)"): t for t in timings if t.kind == "bare"}
     load = os.getloadavg()[0]
     lines = [
-        f"PostgreSQL, {counts['entries']:,} ledger entries, {counts['transactions']:,} "
-        f"transactions, {counts['facts']:,} commission facts, {counts['orders']:,} orders; "
-        f"{MONTHS} months, the first {CLOSED} closed; {runs} runs each (after 2 warm-up); "
-        f"load {load:.1f} on {os.cpu_count()} CPUs",
+        (
+            f"PostgreSQL, {counts['entries']:,} ledger entries, {counts['transactions']:,} "
+            f"transactions, {counts['facts']:,} commission facts, {counts['orders']:,} orders; "
+            f"{MONTHS} months, the first {CLOSED} closed; {runs} runs each (after 2 warm-up); "
+            f"load {load:.1f} on {os.cpu_count()} CPUs"
+        ),
     ]
     if seeded is not None:
         closes = seeded.close_seconds

@@ -157,13 +157,12 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, render_csrf_error)
 
 
-
 def _roll_back() -> None:
     """A failed save or a lost connection leaves the session unusable; the
     error page's menu reads the user and their roles, so roll back first."""
     try:
         db.session.rollback()
-    except Exception as error:  # the connection is gone: the page goes without the database
+    except Exception as error:  # noqa: BLE001 - the connection is gone: no page needs it
         outages.failed(DATABASE, error)
 
 
@@ -172,7 +171,7 @@ def _error_page(code: int, message: str) -> str:
     the database (a lost connection), one that needs nothing but static files."""
     try:
         return render_template("errors/error.html", code=code, message=message)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - whatever broke, the person gets a page
         outages.failed(DATABASE, error)
         return render_template("errors/bare.html", code=code, message=message)
 

@@ -29,7 +29,7 @@ def password_hash() -> str:
 class BaseFactory(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
-        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_factory = lambda: db.session
         sqlalchemy_session_persistence = "flush"
 
 
@@ -44,7 +44,7 @@ class UserFactory(BaseFactory):
     email_verified_at = factory.LazyFunction(lambda: datetime.now(UTC))
 
     @factory.post_generation
-    def roles(user, create, extracted, **kwargs):  # noqa: N805
+    def roles(user, create, extracted, **kwargs):
         for role in extracted or [Role.SHOPPER]:
             user.role_rows.append(UserRole(role=role))
 
@@ -114,7 +114,7 @@ class ProductFactory(BaseFactory):
     status = ProductStatus.ACTIVE
 
     @factory.post_generation
-    def variants(product, create, extracted, **kwargs):  # noqa: N805
+    def variants(product, create, extracted, **kwargs):
         for position, variant in enumerate(extracted or [VariantFactory.build()]):
             variant.position = position
             product.variants.append(variant)

@@ -129,7 +129,9 @@ def _authenticate(users: dict[str, str]) -> Callable[..., AuthResult]:
 
 
 @pytest.fixture
-def start_mail_server(test_ca: trustme.CA, test_ca_file: str) -> Iterator[Callable[..., MailServer]]:
+def start_mail_server(
+    test_ca: trustme.CA, test_ca_file: str
+) -> Iterator[Callable[..., MailServer]]:
     """`start_mail_server(security="starttls" | "ssl" | "none", users=None,
     ca=None, names=...)`: `users` ({login: password}) makes AUTH required;
     `ca` signs the server's certificate instead of the test CA the app
@@ -219,7 +221,6 @@ def text_and_html(message: EmailMessage) -> tuple[str, str]:
     html = message.get_body(preferencelist=("html",))
     assert text is not None and html is not None
     return text.get_content(), html.get_content()
-
 
 
 def app_environment(database_url: str, upload_dir: str, **config: Any) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """`flask seed-demo`: a realistic demo shop, seeded once, with photos on disk."""
 
+import itertools
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -59,8 +60,17 @@ def everything_counted() -> tuple:
         *(
             count(model)
             for model in (
-                User, Member, Product, Order, SellerOrder, OrderLine, PaymentReceipt,
-                CartLine, LedgerTransaction, LedgerEntry, OutboxEmail,
+                User,
+                Member,
+                Product,
+                Order,
+                SellerOrder,
+                OrderLine,
+                PaymentReceipt,
+                CartLine,
+                LedgerTransaction,
+                LedgerEntry,
+                OutboxEmail,
             )
         ),
         db.session.scalar(select(func.coalesce(func.sum(ProductVariant.stock), 0))),
@@ -237,7 +247,7 @@ def assert_books_have_a_history() -> None:
     )
     last_ended = previous_month(this_month)
     assert closed[0] == min(sold) and closed[-1] == previous_month(last_ended)
-    assert all(next_month(a) == b for a, b in zip(closed, closed[1:], strict=False))
+    assert all(next_month(a) == b for a, b in itertools.pairwise(closed))
     assert problems() == []
 
     # A closed month's reports agree with the ledger's income accounts.
@@ -322,8 +332,13 @@ def test_seed_demo_is_deterministic(app, tmp_path):
         # The order codes and transfer codes are random on purpose; the rest is not.
         orders = db.session.execute(
             select(
-                Order.status, Order.payment_method, Order.subtotal, Order.delivery_total,
-                SellerOrder.status, Member.shop_name, SellerOrder.refund_amount > 0,
+                Order.status,
+                Order.payment_method,
+                Order.subtotal,
+                Order.delivery_total,
+                SellerOrder.status,
+                Member.shop_name,
+                SellerOrder.refund_amount > 0,
             )
             .join(Order.seller_orders)
             .join(SellerOrder.member)

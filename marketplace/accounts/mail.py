@@ -97,7 +97,7 @@ def deliver_outbox(
             except MailRefused as refused:
                 _give_up(email_id, error=refused, now=clock())
                 delivery.given_up += 1
-            except Exception as error:  # MailDeferred, or the server is out of reach
+            except Exception as error:  # noqa: BLE001 - MailDeferred, or the server is out of reach
                 if _retry_later(email_id, error=error, config=config, now=clock()):
                     delivery.retrying += 1
                 else:

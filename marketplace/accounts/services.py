@@ -65,8 +65,7 @@ def normalise_email(email: str) -> str:
 def normalise_whatsapp(number: str) -> str:
     """`0812-3456-7890`, `+62 812 3456 7890` or `6281234567890` -> `6281234567890`."""
     digits = _WHATSAPP_SEPARATORS.sub("", number)
-    if digits.startswith("+"):
-        digits = digits[1:]
+    digits = digits.removeprefix("+")
     if digits.startswith("0"):
         digits = "62" + digits[1:]
     if not WHATSAPP_PATTERN.fullmatch(digits):
@@ -209,9 +208,7 @@ def request_password_reset(*, email: str, secret_key: str) -> User | None:
     return user
 
 
-def user_for_reset_token(
-    *, token: str, secret_key: str, max_age: int, lock: bool = False
-) -> User:
+def user_for_reset_token(*, token: str, secret_key: str, max_age: int, lock: bool = False) -> User:
     """The user a reset token was made for, while the token is fresh and the
     password has not changed since. `lock` holds the user's row until commit."""
     user_id, fingerprint = tokens.read_reset_token(

@@ -2,7 +2,6 @@
 and members, the review of certificates, and commission rates by category
 and by member. Only Role.ADMIN gets in."""
 
-
 from flask import (
     Blueprint,
     Response,
@@ -49,14 +48,26 @@ CERTIFICATE_STATUS_LABELS = {
 
 # The URL word of each decision, its service and what the admin is told after.
 MEMBER_DECISIONS = {
-    "setujui": (MemberAction.APPROVE, member_services.approve_member,
-                "{shop} sudah disetujui menjadi anggota. Pemohon kami kabari lewat email."),
-    "tolak": (MemberAction.REJECT, member_services.reject_member,
-              "Pengajuan {shop} ditolak. Pemohon menerima alasannya lewat email."),
-    "bekukan": (MemberAction.SUSPEND, member_services.suspend_member,
-                "Keanggotaan {shop} dibekukan. Tokonya tidak lagi tampil di pasar."),
-    "aktifkan": (MemberAction.REINSTATE, member_services.reinstate_member,
-                 "Keanggotaan {shop} aktif kembali. Tokonya tampil lagi di pasar."),
+    "setujui": (
+        MemberAction.APPROVE,
+        member_services.approve_member,
+        "{shop} sudah disetujui menjadi anggota. Pemohon kami kabari lewat email.",
+    ),
+    "tolak": (
+        MemberAction.REJECT,
+        member_services.reject_member,
+        "Pengajuan {shop} ditolak. Pemohon menerima alasannya lewat email.",
+    ),
+    "bekukan": (
+        MemberAction.SUSPEND,
+        member_services.suspend_member,
+        "Keanggotaan {shop} dibekukan. Tokonya tidak lagi tampil di pasar.",
+    ),
+    "aktifkan": (
+        MemberAction.REINSTATE,
+        member_services.reinstate_member,
+        "Keanggotaan {shop} aktif kembali. Tokonya tampil lagi di pasar.",
+    ),
 }
 DECISION_SLUGS = {action: slug for slug, (action, _, _) in MEMBER_DECISIONS.items()}
 
@@ -184,16 +195,18 @@ def _certificates_page(
     for certificate in page.items:
         moves = certificate_rules.TRANSITIONS[CertificateStatus(certificate.status)]
         mine = certificate.id == refused
-        rows.append({
-            "summary": certificate_rules.summarise(certificate, today),
-            "can_verify": CertificateStatus.VERIFIED in moves,
-            "can_reject": CertificateStatus.REJECTED in moves,
-            "form": form if mine and form else DecisionForm(
-                prefix=f"sertifikat-{certificate.id}", formdata=None
-            ),
-            "error": error if mine else None,
-            "open": mine and form is not None,
-        })
+        rows.append(
+            {
+                "summary": certificate_rules.summarise(certificate, today),
+                "can_verify": CertificateStatus.VERIFIED in moves,
+                "can_reject": CertificateStatus.REJECTED in moves,
+                "form": form
+                if mine and form
+                else DecisionForm(prefix=f"sertifikat-{certificate.id}", formdata=None),
+                "error": error if mine else None,
+                "open": mine and form is not None,
+            }
+        )
     chosen = {"status": status.value} if status else {}
     return render_template(
         "admin/certificates.html",
@@ -282,9 +295,9 @@ def _commission_page(
         {
             "category": category,
             "rate": _rate_text(category.commission_bps),
-            "form": form if category.id == refused and form else _rate_form(
-                _category_prefix(category.id), category.commission_bps
-            ),
+            "form": form
+            if category.id == refused and form
+            else _rate_form(_category_prefix(category.id), category.commission_bps),
             "error": error if category.id == refused else None,
         }
         for category in db.session.scalars(catalog_queries.categories())
@@ -330,9 +343,7 @@ def set_member_rate(member_id: int):
     if not form.validate_on_submit():
         return _member_page(found, commission_form=form)
     try:
-        member_services.set_member_commission(
-            member=found, rate_bps=form.rate.data, by=_me()
-        )
+        member_services.set_member_commission(member=found, rate_bps=form.rate.data, by=_me())
     except MemberError as refused:
         db.session.rollback()
         return _member_page(found, commission_form=form, error=refused.message)

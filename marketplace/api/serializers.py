@@ -43,9 +43,7 @@ def badge(badge: Badge) -> JSON:
     return {"kind": badge.kind.value, "name": badge.label}
 
 
-def product(
-    product: Product, images: Sequence[ProductImage], badges: Sequence[Badge] = ()
-) -> JSON:
+def product(product: Product, images: Sequence[ProductImage], badges: Sequence[Badge] = ()) -> JSON:
     """A product as lists show it; `images` are its images in order, `badges`
     its verified, unexpired certificates (its own and its shop's)."""
     cover_image = cover(images)
@@ -92,9 +90,7 @@ def variant(variant: ProductVariant) -> JSON:
 
 def product_detail(found: Product, badges: Sequence[Badge] = ()) -> JSON:
     """A product with its variants and images loaded."""
-    return product(found, found.images, badges) | {
-        "variants": [variant(v) for v in found.variants]
-    }
+    return product(found, found.images, badges) | {"variants": [variant(v) for v in found.variants]}
 
 
 def catalog_page(

@@ -116,7 +116,9 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     page, pages = _last_page(catalog_filter.page, total, per_page, messages)
     products: list[Product] = []
     if total:
-        member_ids = [id_ for id_, place_id in kecamatan_of.items() if kecamatan_id in (None, place_id)]
+        member_ids = [
+            id_ for id_, place_id in kecamatan_of.items() if kecamatan_id in (None, place_id)
+        ]
         where = queries.listing_conditions(
             catalog_filter, member_ids=member_ids, category_id=category_id
         )

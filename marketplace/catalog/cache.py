@@ -133,7 +133,7 @@ def move(*keys: str) -> None:
     answers (logged once per outage)."""
     try:
         cache.cache.set_many(dict.fromkeys(keys, _fresh()), timeout=0)
-    except Exception as error:  # redis.RedisError, OSError: whatever the backend raises
+    except Exception as error:  # noqa: BLE001 - redis.RedisError, OSError: whatever the backend raises
         _Owed.count_up = True
         outages.failed(resilient_cache.BACKEND, error)
     else:

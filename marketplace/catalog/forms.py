@@ -241,4 +241,3 @@ class ImportForm(BaseForm):
         validators=[FileRequired(message="Pilih berkas CSV.")],
     )
     submit = SubmitField("Periksa dan impor")
-

@@ -38,7 +38,15 @@ from marketplace.members.models import Member
 MAX_BYTES = 512 * 1024
 MAX_ROWS = 500
 COLUMNS = (
-    "nama", "kategori", "deskripsi", "satuan", "berat_gram", "varian", "harga", "stok", "status"
+    "nama",
+    "kategori",
+    "deskripsi",
+    "satuan",
+    "berat_gram",
+    "varian",
+    "harga",
+    "stok",
+    "status",
 )
 REQUIRED = ("nama", "kategori", "harga", "stok")
 PRODUCT_COLUMNS = ("kategori", "deskripsi", "satuan", "berat_gram", "status")
@@ -50,9 +58,17 @@ STATUSES = {
     "active": ProductStatus.ACTIVE,
 }
 TEMPLATE_ROWS = (
-    ("Keripik Tempe Sagu", "Makanan & Minuman",
-     "Keripik tempe tipis dan renyah, digoreng setiap pagi.", "bungkus", "250", "Original",
-     "15.000", "20", "draf"),
+    (
+        "Keripik Tempe Sagu",
+        "Makanan & Minuman",
+        "Keripik tempe tipis dan renyah, digoreng setiap pagi.",
+        "bungkus",
+        "250",
+        "Original",
+        "15.000",
+        "20",
+        "draf",
+    ),
     ("Keripik Tempe Sagu", "", "", "", "", "Pedas", "16.000", "12", ""),
 )
 
@@ -168,7 +184,7 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
                     f"Paling banyak {MAX_ROWS} baris per impor. "
                     "Bagi berkas menjadi beberapa bagian."
                 )
-            extra = [cell for cell in cells[len(header):] if cell.strip()]
+            extra = [cell for cell in cells[len(header) :] if cell.strip()]
             row = {name: cell.strip() for name, cell in zip(header, cells)}
             if extra:
                 row["_lebih"] = "1"

@@ -67,9 +67,7 @@ def member_variants(member_id: int) -> Select[tuple[ProductVariant]]:
         select(ProductVariant)
         .join(ProductVariant.product)
         .where(Product.member_id == member_id, Product.status != ProductStatus.ARCHIVED)
-        .order_by(
-            func.lower(Product.name), Product.id, ProductVariant.position, ProductVariant.id
-        )
+        .order_by(func.lower(Product.name), Product.id, ProductVariant.position, ProductVariant.id)
         .options(contains_eager(ProductVariant.product))
     )
 

@@ -54,7 +54,12 @@ class Product(db.Model):
         # the facet counts, and one per sort order to find a page's ids.
         Index(
             "ix_products_listing",
-            "status", "member_id", "category_id", "min_price", "max_price", "total_stock",
+            "status",
+            "member_id",
+            "category_id",
+            "min_price",
+            "max_price",
+            "total_stock",
         ),
         Index("ix_products_newest", "status", "created_at", "id", "member_id", "category_id"),
         Index("ix_products_cheapest", "status", "min_price", "id", "member_id", "category_id"),
@@ -95,9 +100,7 @@ class Product(db.Model):
         order_by="ProductImage.position, ProductImage.id",
     )
     cover_image: Mapped["ProductImage | None"] = relationship(
-        primaryjoin=lambda: and_(
-            ProductImage.product_id == Product.id, ProductImage.position == 0
-        ),
+        primaryjoin=lambda: and_(ProductImage.product_id == Product.id, ProductImage.position == 0),
         viewonly=True,
         uselist=False,
     )
@@ -182,9 +185,7 @@ class Certificate(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), index=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int | None] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), index=True
     )
@@ -199,9 +200,7 @@ class Certificate(db.Model):
         server_default=CertificateStatus.PENDING.value,
     )
     rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
-    reviewed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     reviewed_at: Mapped[Timestamp | None]
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
 

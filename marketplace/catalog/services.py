@@ -289,7 +289,10 @@ def update_product(
     for position, (variant, clean) in enumerate(zip(variants, checked, strict=True)):
         row = existing[variant.id] if variant.id is not None else ProductVariant()
         row.name, row.price, row.stock, row.position = (
-            clean.name, clean.price, clean.stock, position
+            clean.name,
+            clean.price,
+            clean.stock,
+            position,
         )
         kept.append(row)
     product.variants = kept  # the ones left out are deleted (delete-orphan)

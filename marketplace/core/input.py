@@ -32,8 +32,8 @@ class IdConverter(IntegerConverter):
         self,
         map: Map,
         fixed_digits: int = 0,
-        min: int | None = None,  # noqa: A002 - Werkzeug's argument names
-        max: int | None = MAX_INTEGER,  # noqa: A002
+        min: int | None = None,  # Werkzeug's argument names
+        max: int | None = MAX_INTEGER,
         signed: bool = False,
     ) -> None:
         super().__init__(map, fixed_digits, min, max, signed)

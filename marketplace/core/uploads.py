@@ -117,7 +117,7 @@ def check_pdf(data: bytes) -> bytes:
         active = _active_parts(reader.trailer["/Root"])
     except ScanRejected:
         raise
-    except Exception as error:  # noqa: BLE001 - hostile input may break the parser anywhere
+    except Exception as error:  # hostile input may break the parser anywhere
         raise ScanRejected(PDF_UNREADABLE) from error
     if active:
         raise ScanRejected(PDF_ACTIVE)

@@ -115,8 +115,14 @@ def add_certificates_demo(*, storage, now: datetime, seed: int) -> int:
     add(demo_member, None, CertificateKind.HALAL, verified, None)
     add(demo_member, mine[0], CertificateKind.PIRT, verified, today + timedelta(days=12))
     add(demo_member, mine[-1], CertificateKind.PIRT, verified, today - timedelta(days=20))
-    add(demo_member, mine[min(1, len(mine) - 1)], CertificateKind.BPOM_MD, rejected,
-        today + timedelta(days=700), REJECTION)
+    add(
+        demo_member,
+        mine[min(1, len(mine) - 1)],
+        CertificateKind.BPOM_MD,
+        rejected,
+        today + timedelta(days=700),
+        REJECTION,
+    )
     add(demo_member, None, CertificateKind.LAIK_HIGIENE, pending, today + timedelta(days=365))
     count = 5
 
@@ -126,10 +132,21 @@ def add_certificates_demo(*, storage, now: datetime, seed: int) -> int:
         .order_by(Member.id)
     ).all()
     for member in rng.sample(list(others), min(12, len(others))):
-        add(member, None, CertificateKind.HALAL, verified, today + timedelta(days=rng.randint(90, 1400)))
+        add(
+            member,
+            None,
+            CertificateKind.HALAL,
+            verified,
+            today + timedelta(days=rng.randint(90, 1400)),
+        )
         count += 1
         for product in rng.sample(products_of(member), min(2, len(products_of(member)))):
-            add(member, product, CertificateKind.PIRT, verified,
-                today + timedelta(days=rng.randint(60, 1800)))
+            add(
+                member,
+                product,
+                CertificateKind.PIRT,
+                verified,
+                today + timedelta(days=rng.randint(60, 1800)),
+            )
             count += 1
     return count

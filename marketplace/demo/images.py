@@ -69,7 +69,7 @@ def _circle(
     draw: ImageDraw.ImageDraw, box: Box, fill: Colour, accent: Colour, rng: random.Random
 ) -> None:
     """A stack of round cakes (gula cetak, nopia)."""
-    x0, y0, x1, y1 = box
+    x0, _y0, x1, y1 = box
     width = x1 - x0
     height = width // 3
     for level in range(3):

@@ -69,8 +69,13 @@ def _decision(
 
 
 def _member(
-    shop: Shop, kecamatan: dict[str, Kecamatan], rng: random.Random, now: datetime,
-    *, joined_days_ago: int, password_hash: str,
+    shop: Shop,
+    kecamatan: dict[str, Kecamatan],
+    rng: random.Random,
+    now: datetime,
+    *,
+    joined_days_ago: int,
+    password_hash: str,
 ) -> Member:
     """A pending membership of `shop`, its owner a shopper nobody logs in as."""
     joined = now - timedelta(days=joined_days_ago)
@@ -124,14 +129,21 @@ def add_membership_demo(
         if member.approved_at is not None:
             db.session.add(
                 MemberDecision(
-                    member=member, decided_by=admin, from_status=MemberStatus.PENDING,
-                    to_status=MemberStatus.APPROVED, decided_at=member.approved_at,
+                    member=member,
+                    decided_by=admin,
+                    from_status=MemberStatus.PENDING,
+                    to_status=MemberStatus.APPROVED,
+                    decided_at=member.approved_at,
                 )
             )
 
     kecamatan_named = {k.name: k for k in kecamatan}
     suspended = _member(
-        SUSPENDED_SHOP, kecamatan_named, rng, now, joined_days_ago=300,
+        SUSPENDED_SHOP,
+        kecamatan_named,
+        rng,
+        now,
+        joined_days_ago=300,
         password_hash=password_hash,
     )
     _shop_profile(rng, suspended, kecamatan)
@@ -140,7 +152,11 @@ def add_membership_demo(
     _decision(suspended, admin, MemberStatus.SUSPENDED, now - timedelta(days=3), SUSPENSION_REASON)
 
     rejected = _member(
-        REJECTED_APPLICANT, kecamatan_named, rng, now, joined_days_ago=10,
+        REJECTED_APPLICANT,
+        kecamatan_named,
+        rng,
+        now,
+        joined_days_ago=10,
         password_hash=password_hash,
     )
     rejected.bank_name, rejected.bank_account_holder = "BRI", "Siti Maesaroh"

@@ -95,8 +95,10 @@ def _description(rng: random.Random, item: Item, line: Line, shop: Shop) -> str:
         paragraphs.append(item.details)
     if line.food:
         facts = [
-            f"P-IRT No. {rng.randint(1, 5)}{rng.randint(1, 16):02d}3302"
-            f"{rng.randint(1, 9):02d}{rng.randint(1, 2999):04d}-{rng.randint(27, 31)}"
+            (
+                f"P-IRT No. {rng.randint(1, 5)}{rng.randint(1, 16):02d}3302"
+                f"{rng.randint(1, 9):02d}{rng.randint(1, 2999):04d}-{rng.randint(27, 31)}"
+            )
         ]
         if rng.random() < 0.6:
             facts.append("Bersertifikat halal")

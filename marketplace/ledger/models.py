@@ -85,9 +85,7 @@ class LedgerTransaction(db.Model):
 
     __tablename__ = "ledger_transactions"
     __table_args__ = (
-        CheckConstraint(
-            "(subject_type IS NULL) = (subject_id IS NULL)", name="subject_complete"
-        ),
+        CheckConstraint("(subject_type IS NULL) = (subject_id IS NULL)", name="subject_complete"),
         Index("ix_ledger_transactions_subject", "subject_type", "subject_id"),
     )
 
@@ -99,9 +97,7 @@ class LedgerTransaction(db.Model):
     # serves every domain and knows none of them.
     subject_type: Mapped[str | None] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column(BigInteger)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     body_hash: Mapped[str] = mapped_column(String(64))
     reverses_id: Mapped[int | None] = mapped_column(

@@ -320,9 +320,7 @@ def _record(
     month = month_of(moment)
     _lock_period(month, exclusive=False)
     if is_closed(month):
-        raise PeriodClosed(
-            f"Buku bulan {month:%m/%Y} sudah ditutup; catat di bulan berjalan."
-        )
+        raise PeriodClosed(f"Buku bulan {month:%m/%Y} sudah ditutup; catat di bulan berjalan.")
     accounts = {code: _account(code) for code in sorted({code for code, _ in entries})}
     transaction = LedgerTransaction(
         idempotency_key=key,
@@ -395,9 +393,7 @@ def _account(code: str) -> LedgerAccount:
 
 
 def _account_by_code(code: str) -> LedgerAccount | None:
-    return db.session.scalars(
-        select(LedgerAccount).where(LedgerAccount.code == code)
-    ).one_or_none()
+    return db.session.scalars(select(LedgerAccount).where(LedgerAccount.code == code)).one_or_none()
 
 
 # --- periods --------------------------------------------------------------------

@@ -73,7 +73,9 @@ class MemberApplyForm(BaseForm):
         validators=[_required("Isi nama pemilik usaha."), _longest(120)],
     )
     kecamatan_id = SelectField(
-        "Kecamatan", coerce=_kecamatan_choice, validate_choice=False,
+        "Kecamatan",
+        coerce=_kecamatan_choice,
+        validate_choice=False,
         validators=[_kecamatan_chosen],
     )
     desa = StringField(
@@ -223,9 +225,7 @@ class ShopProfileEditForm(BaseForm):
             offers_pickup=bool(self.offers_pickup.data),
             accepts_cash=bool(self.accepts_cash.data),
             delivery_fees={
-                row.kecamatan_id.data: row.fee.data
-                for row in self.delivery
-                if row.delivers.data
+                row.kecamatan_id.data: row.fee.data for row in self.delivery if row.delivers.data
             },
         )
 

@@ -26,9 +26,7 @@ def kecamatan_by_slug(slug: str) -> Select[tuple[Kecamatan]]:
 def member_of_user(user_id: int) -> Select[tuple[Member]]:
     """The one membership (application or shop) of a user, if any."""
     return (
-        select(Member)
-        .where(Member.user_id == user_id)
-        .options(selectinload(Member.delivery_rates))
+        select(Member).where(Member.user_id == user_id).options(selectinload(Member.delivery_rates))
     )
 
 

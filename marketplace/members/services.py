@@ -86,7 +86,8 @@ REASON_NEEDED = {
 }
 EMAILS = {  # action -> (template, subject)
     MemberAction.APPROVE: (
-        "member_approved", "Selamat, {shop} sudah menjadi anggota Pasar Aspikmas"
+        "member_approved",
+        "Selamat, {shop} sudah menjadi anggota Pasar Aspikmas",
     ),
     MemberAction.REJECT: ("member_rejected", "Pengajuan anggota {shop} perlu diperbaiki"),
     MemberAction.SUSPEND: ("member_suspended", "Keanggotaan {shop} dibekukan sementara"),
@@ -97,7 +98,8 @@ AUDITED = {  # action -> (audit action, summary)
     MemberAction.REJECT: (AuditAction.MEMBER_REJECTED, "Pengajuan {shop} ditolak"),
     MemberAction.SUSPEND: (AuditAction.MEMBER_SUSPENDED, "Keanggotaan {shop} dibekukan"),
     MemberAction.REINSTATE: (
-        AuditAction.MEMBER_REINSTATED, "Keanggotaan {shop} diaktifkan kembali"
+        AuditAction.MEMBER_REINSTATED,
+        "Keanggotaan {shop} diaktifkan kembali",
     ),
 }
 
@@ -192,9 +194,7 @@ def _application_values(details: ApplicationDetails) -> dict:
             details.bank_name, "Isi nama bank untuk pembayaran hasil penjualan."
         ),
         "bank_account_number": normalise_account_number(details.bank_account_number),
-        "bank_account_holder": _required(
-            details.bank_account_holder, "Isi nama pemilik rekening."
-        ),
+        "bank_account_holder": _required(details.bank_account_holder, "Isi nama pemilik rekening."),
     }
 
 

@@ -147,7 +147,11 @@ def summarise(items: Iterable[CartItem], kecamatan: Kecamatan | None = None) -> 
         member = variant.product.member
         group = groups.setdefault(member.id, CartGroup(member=member, rows=[], delivery_fee=None))
         group.rows.append(
-            CartRow(item=item, variant=variant, problems=problems_of(variant, item.quantity, item.price_seen))
+            CartRow(
+                item=item,
+                variant=variant,
+                problems=problems_of(variant, item.quantity, item.price_seen),
+            )
         )
     if kecamatan is not None and groups:
         fees = dict(
@@ -171,9 +175,7 @@ def _check_quantity(variant: ProductVariant, quantity: int) -> None:
     if variant.stock <= 0:
         raise CartError(f"Stok {variant.product.name} ({variant.name}) habis.")
     if quantity > variant.stock:
-        raise CartError(
-            f"Stok {variant.product.name} ({variant.name}) tinggal {variant.stock}."
-        )
+        raise CartError(f"Stok {variant.product.name} ({variant.name}) tinggal {variant.stock}.")
 
 
 # --- a guest's cart (a plain dict kept in the session) ---------------------
@@ -206,7 +208,9 @@ def guest_add(raw: object, *, variant: ProductVariant, quantity: int) -> dict:
     return items
 
 
-def guest_set(raw: object, *, variant: ProductVariant | None, variant_id: int, quantity: int) -> dict:
+def guest_set(
+    raw: object, *, variant: ProductVariant | None, variant_id: int, quantity: int
+) -> dict:
     """The session's cart with `variant_id` at `quantity` (0 removes it)."""
     items = {str(item.variant_id): [item.quantity, item.price_seen] for item in guest_items(raw)}
     key = str(variant_id)
@@ -319,6 +323,8 @@ def merge_guest_cart(*, cart: Cart, items: Iterable[CartItem]) -> None:
 def empty_cart(*, cart: Cart) -> None:
     """One DELETE, so a double submit that already emptied it is not an error."""
     db.session.execute(
-        delete(CartLine).where(CartLine.cart_id == cart.id).execution_options(synchronize_session=False)
+        delete(CartLine)
+        .where(CartLine.cart_id == cart.id)
+        .execution_options(synchronize_session=False)
     )
     db.session.expire(cart, ["lines"])

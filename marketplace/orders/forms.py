@@ -1,6 +1,5 @@
 """Forms of the cart, checkout, and the member's fulfilment pages."""
 
-
 from wtforms import (
     BooleanField,
     HiddenField,

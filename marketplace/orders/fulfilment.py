@@ -197,9 +197,7 @@ def mark_refund_paid(*, part: SellerOrder, by: User, now: datetime | None = None
 # --- the shopper and the expiry job ---------------------------------------------------
 
 
-def cancel_order(
-    *, order: Order, by: User, reason: str = "", now: datetime | None = None
-) -> Order:
+def cancel_order(*, order: Order, by: User, reason: str = "", now: datetime | None = None) -> Order:
     """The shopper cancels their own order before it is paid (and, for cash,
     before a member started preparing it): it and its parts are cancelled
     and the stock goes back, once, however many cancels race."""
@@ -228,7 +226,6 @@ def cancel_order(
     release_stock(quantities=line_quantities(line for part in open_parts for line in part.lines))
     notify.order_cancelled(order, parts=open_parts, expired=False)
     return order
-
 
 
 def expire_order(*, order: Order, now: datetime | None = None) -> bool:

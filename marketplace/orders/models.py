@@ -9,6 +9,7 @@ from a stale row (a cancel racing a payment or the expiry job) fails with
 StaleDataError instead of overwriting, so exactly one of them wins."""
 
 from datetime import date
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -94,17 +95,13 @@ class Order(db.Model):
         CheckConstraint("subtotal >= 0", name="subtotal_not_negative"),
         CheckConstraint("delivery_total >= 0", name="delivery_total_not_negative"),
         CheckConstraint("unique_code >= 0 AND unique_code <= 999", name="unique_code_range"),
-        CheckConstraint(
-            "total = subtotal + delivery_total + unique_code", name="total_adds_up"
-        ),
+        CheckConstraint("total = subtotal + delivery_total + unique_code", name="total_adds_up"),
         # The amount of an open bank transfer identifies its order.
         Index(
             "uq_orders_open_transfer_total",
             "total",
             unique=True,
-            sqlite_where=text(
-                "status = 'pending_payment' AND payment_method = 'bank_transfer'"
-            ),
+            sqlite_where=text("status = 'pending_payment' AND payment_method = 'bank_transfer'"),
             postgresql_where=text(
                 "status = 'pending_payment' AND payment_method = 'bank_transfer'"
             ),
@@ -151,7 +148,7 @@ class Order(db.Model):
         back_populates="order", cascade="all, delete-orphan", order_by="SellerOrder.id"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     def set_status(self, status: OrderStatus) -> None:
         current = OrderStatus(self.status)
@@ -199,9 +196,7 @@ class Order(db.Model):
     @property
     def refund_owed(self) -> int:
         """Refunds the treasurer has not yet paid back to the shopper."""
-        return sum(
-            part.refund_amount for part in self.seller_orders if part.refund_paid_at is None
-        )
+        return sum(part.refund_amount for part in self.seller_orders if part.refund_paid_at is None)
 
 
 class SellerOrder(db.Model):
@@ -267,7 +262,7 @@ class SellerOrder(db.Model):
         back_populates="seller_order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     def set_status(self, status: SellerOrderStatus) -> None:
         current = SellerOrderStatus(self.status)

@@ -32,7 +32,9 @@ def _send(
     )
 
 
-def _to_shopper(order: Order, subject: str, paragraphs: list[str], parts: list[SellerOrder]) -> None:
+def _to_shopper(
+    order: Order, subject: str, paragraphs: list[str], parts: list[SellerOrder]
+) -> None:
     _send(
         to=order.buyer.email,
         name=order.buyer.name,
@@ -103,8 +105,10 @@ def order_placed_cash(order: Order) -> None:
         f"Pesanan {order.code} diterima",
         [
             f"Terima kasih! Pesanan {order.code} sudah diteruskan ke penjual.",
-            f"Siapkan uang tunai {format_rupiah(order.total)} saat mengambil atau menerima "
-            "pesanan.",
+            (
+                f"Siapkan uang tunai {format_rupiah(order.total)} saat mengambil atau menerima "
+                "pesanan."
+            ),
         ],
         list(order.seller_orders),
     )
@@ -117,8 +121,10 @@ def order_paid(order: Order) -> None:
         order,
         f"Pembayaran {order.code} diterima",
         [
-            f"Transfer {format_rupiah(order.total)} untuk pesanan {order.code} sudah kami "
-            "terima. Penjual kini menyiapkan pesanan Anda.",
+            (
+                f"Transfer {format_rupiah(order.total)} untuk pesanan {order.code} sudah kami "
+                "terima. Penjual kini menyiapkan pesanan Anda."
+            ),
         ],
         list(order.seller_orders),
     )
@@ -152,8 +158,10 @@ def part_cancelled(part: SellerOrder) -> None:
     order = part.order
     refund = (
         [
-            f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan bendahara Aspikmas "
-            "ke rekening Anda. Balas email ini dengan nomor rekening bila belum tercatat."
+            (
+                f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan bendahara Aspikmas "
+                "ke rekening Anda. Balas email ini dengan nomor rekening bila belum tercatat."
+            )
         ]
         if part.refund_amount
         else []
@@ -177,8 +185,10 @@ def refund_paid(part: SellerOrder) -> None:
         order,
         f"Dana pesanan {order.code} sudah dikembalikan",
         [
-            f"Bendahara Aspikmas sudah mentransfer kembali {format_rupiah(part.refund_amount)} "
-            f"untuk bagian {part.member.shop_name} yang dibatalkan. Mohon periksa rekening Anda."
+            (
+                f"Bendahara Aspikmas sudah mentransfer kembali {format_rupiah(part.refund_amount)} "
+                f"untuk bagian {part.member.shop_name} yang dibatalkan. Mohon periksa rekening Anda."
+            )
         ],
         [part],
     )

@@ -60,9 +60,7 @@ def part_timeline(part: SellerOrder, *, order_steps: bool = True) -> list[Step]:
             Step("Dibatalkan", True, part.cancelled_at, note=part.cancel_reason, tone="danger")
         )
         return steps + _refund(part)
-    sent = (
-        "Diantar penjual" if part.delivery_method == DeliveryMethod.DELIVERY else "Siap diambil"
-    )
+    sent = "Diantar penjual" if part.delivery_method == DeliveryMethod.DELIVERY else "Siap diambil"
     steps += [
         Step("Disiapkan penjual", status in PREPARED, part.processing_at),
         Step(sent, status in SENT, part.dispatched_at),

@@ -226,6 +226,8 @@ class ReversalForm(BaseForm):
         ],
     )
     submit = SubmitField("Balik transaksi ini")
+
+
 class PeriodForm(PlainForm):
     """The report's period picker (GET, no CSRF): a month, a range of months
     or a year, read by treasury.reports.parse_period, which says what is

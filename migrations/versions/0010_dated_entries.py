@@ -11,13 +11,13 @@ there runs with the UPDATE guard lifted inside this migration, and puts it
 back. On SQLite making the column NOT NULL copies the table, which drops
 its triggers, so they are created again.
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0010_dated_entries'
-down_revision = '0009_treasurer_books'
+revision = "0010_dated_entries"
+down_revision = "0009_treasurer_books"
 branch_labels = None
 depends_on = None
 
@@ -44,32 +44,36 @@ def _recreate_sqlite_triggers() -> None:
 
 def upgrade():
     dialect = op.get_bind().dialect.name
-    op.add_column('ledger_entries', sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "ledger_entries", sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True)
+    )
     if dialect == "postgresql":
         op.execute("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_refuse_change")
         op.execute(BACKFILL)
         op.execute("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_refuse_change")
-        op.alter_column('ledger_entries', 'occurred_at', nullable=False)
+        op.alter_column("ledger_entries", "occurred_at", nullable=False)
     else:
         op.execute("DROP TRIGGER IF EXISTS ledger_entries_refuse_update")
         op.execute(BACKFILL)
-        with op.batch_alter_table('ledger_entries', schema=None, recreate='always') as batch_op:
-            batch_op.alter_column('occurred_at', existing_type=sa.DateTime(timezone=True), nullable=False)
+        with op.batch_alter_table("ledger_entries", schema=None, recreate="always") as batch_op:
+            batch_op.alter_column(
+                "occurred_at", existing_type=sa.DateTime(timezone=True), nullable=False
+            )
         _recreate_sqlite_triggers()
     op.create_index(
-        'ix_ledger_entries_occurred_at',
-        'ledger_entries',
-        ['occurred_at', 'account_id'],
+        "ix_ledger_entries_occurred_at",
+        "ledger_entries",
+        ["occurred_at", "account_id"],
         unique=False,
-        postgresql_include=['amount'],
+        postgresql_include=["amount"],
     )
 
 
 def downgrade():
-    op.drop_index('ix_ledger_entries_occurred_at', table_name='ledger_entries')
+    op.drop_index("ix_ledger_entries_occurred_at", table_name="ledger_entries")
     if op.get_bind().dialect.name == "postgresql":
-        op.drop_column('ledger_entries', 'occurred_at')
+        op.drop_column("ledger_entries", "occurred_at")
     else:
-        with op.batch_alter_table('ledger_entries', schema=None, recreate='always') as batch_op:
-            batch_op.drop_column('occurred_at')
+        with op.batch_alter_table("ledger_entries", schema=None, recreate="always") as batch_op:
+            batch_op.drop_column("occurred_at")
         _recreate_sqlite_triggers()

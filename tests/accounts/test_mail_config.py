@@ -34,9 +34,7 @@ def test_production_starts_with_smtp():
     ],
 )
 def test_production_refuses_mail_that_cannot_reach_people(changes, refusal):
-    environment = {
-        name: value for name, value in (PRODUCTION | changes).items() if value != ""
-    }
+    environment = {name: value for name, value in (PRODUCTION | changes).items() if value != ""}
     with pytest.raises(ConfigError, match=refusal):
         check_production(load_config(environment))
 

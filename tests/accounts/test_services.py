@@ -23,8 +23,15 @@ NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     "number",
-    ["081234567890", "0812-3456-7890", "0812 3456 7890", "+6281234567890", "+62 812-3456-7890",
-     "6281234567890", "(0812) 3456.7890"],
+    [
+        "081234567890",
+        "0812-3456-7890",
+        "0812 3456 7890",
+        "+6281234567890",
+        "+62 812-3456-7890",
+        "6281234567890",
+        "(0812) 3456.7890",
+    ],
 )
 def test_whatsapp_numbers_are_stored_as_628(number):
     assert services.normalise_whatsapp(number) == "6281234567890"
@@ -32,8 +39,17 @@ def test_whatsapp_numbers_are_stored_as_628(number):
 
 @pytest.mark.parametrize(
     "number",
-    ["", "12345", "0212345678", "+6221345678", "0812", "08123456789012345", "0812abc34567",
-     "62 812 3456 7890 1234", "+1 812 345 6789"],
+    [
+        "",
+        "12345",
+        "0212345678",
+        "+6221345678",
+        "0812",
+        "08123456789012345",
+        "0812abc34567",
+        "62 812 3456 7890 1234",
+        "+1 812 345 6789",
+    ],
 )
 def test_other_numbers_are_refused(number):
     with pytest.raises(AccountError, match="WhatsApp"):
@@ -42,7 +58,10 @@ def test_other_numbers_are_refused(number):
 
 def test_register_stores_an_argon2id_hash_at_owasp_cost(app):
     user = services.register_user(
-        email="  Siti@Contoh.ID ", name=" Siti ", password="kopi-gula-aren", whatsapp="0812 3456 7890"
+        email="  Siti@Contoh.ID ",
+        name=" Siti ",
+        password="kopi-gula-aren",
+        whatsapp="0812 3456 7890",
     )
     assert user.email == "siti@contoh.id"
     assert user.name == "Siti"
@@ -154,9 +173,7 @@ def test_reset_token_expires(app, monkeypatch):
     user = UserFactory()
     db.session.commit()
     real_timestamp = TimestampSigner.get_timestamp
-    monkeypatch.setattr(
-        TimestampSigner, "get_timestamp", lambda self: real_timestamp(self) - 3601
-    )
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real_timestamp(self) - 3601)
     old_token = tokens.make_reset_token(user=user, secret_key=SECRET)
     monkeypatch.undo()
     with pytest.raises(InvalidResetToken):

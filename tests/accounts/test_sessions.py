@@ -20,7 +20,9 @@ SESSION_COOKIE = "session"
 REMEMBER_COOKIE = "remember_token"
 
 
-def log_in(app, email: str = "budi@contoh.id", *, remember: bool = False, agent: str = "") -> FlaskClient:
+def log_in(
+    app, email: str = "budi@contoh.id", *, remember: bool = False, agent: str = ""
+) -> FlaskClient:
     """A new device (its own cookie jar) logged in through the login page."""
     client = app.test_client()
     response = client.post(
@@ -94,7 +96,11 @@ def test_remember_cookie_lasts_30_days_and_is_new_on_every_login(app, budi):
     assert timedelta(days=29) < lifetime <= timedelta(days=30)
     (row, _) = logins(budi)
     assert row.remember
-    assert timedelta(days=29) < row.expires_at.replace(tzinfo=UTC) - datetime.now(UTC) <= timedelta(days=30)
+    assert (
+        timedelta(days=29)
+        < row.expires_at.replace(tzinfo=UTC) - datetime.now(UTC)
+        <= timedelta(days=30)
+    )
 
 
 def test_remember_cookie_logs_in_a_closed_browser_until_logout(app, budi):
@@ -127,9 +133,12 @@ def test_password_reset_ends_every_session_and_remember_token(app, budi):
     comeback.set_cookie(REMEMBER_COOKIE, remembered)
     assert not is_logged_in(comeback)
     assert logins(budi) == []
-    assert db.session.scalar(
-        db.select(OutboxEmail.subject).where(OutboxEmail.subject.like("Kata sandi%"))
-    ) == "Kata sandi Pasar Aspikmas Anda diubah"
+    assert (
+        db.session.scalar(
+            db.select(OutboxEmail.subject).where(OutboxEmail.subject.like("Kata sandi%"))
+        )
+        == "Kata sandi Pasar Aspikmas Anda diubah"
+    )
 
 
 def test_changing_the_password_keeps_this_device_and_ends_the_others(app, budi):
@@ -160,14 +169,30 @@ def test_changing_the_password_keeps_this_device_and_ends_the_others(app, budi):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"current_password": "salah-sandi", "password": "sandi-baru-123",
-          "password_confirmation": "sandi-baru-123"}, "Kata sandi sekarang salah."),
-        ({"current_password": PASSWORD, "password": "pendek", "password_confirmation": "pendek"},
-         "Kata sandi minimal 8 karakter."),
-        ({"current_password": PASSWORD, "password": "sandi-baru-123",
-          "password_confirmation": "sandi-baru-456"}, "Kedua kata sandi tidak sama."),
-        ({"current_password": "", "password": "", "password_confirmation": ""},
-         "Isi kata sandi Anda."),
+        (
+            {
+                "current_password": "salah-sandi",
+                "password": "sandi-baru-123",
+                "password_confirmation": "sandi-baru-123",
+            },
+            "Kata sandi sekarang salah.",
+        ),
+        (
+            {"current_password": PASSWORD, "password": "pendek", "password_confirmation": "pendek"},
+            "Kata sandi minimal 8 karakter.",
+        ),
+        (
+            {
+                "current_password": PASSWORD,
+                "password": "sandi-baru-123",
+                "password_confirmation": "sandi-baru-456",
+            },
+            "Kedua kata sandi tidak sama.",
+        ),
+        (
+            {"current_password": "", "password": "", "password_confirmation": ""},
+            "Isi kata sandi Anda.",
+        ),
     ],
     ids=["wrong-current", "short", "confirmation", "empty"],
 )
@@ -227,8 +252,17 @@ def test_expired_logins_are_cleared_at_the_next_login(app, budi):
 
 @pytest.mark.parametrize(
     "login_key",
-    ["1", "1:", "1:pendek", "abc:" + "a" * 43, "99999999999:" + "a" * 43, "0:" + "a" * 43,
-     "1:" + "a" * 43 + "\x00", "-1:" + "a" * 43, "1:" + "é" * 43],
+    [
+        "1",
+        "1:",
+        "1:pendek",
+        "abc:" + "a" * 43,
+        "99999999999:" + "a" * 43,
+        "0:" + "a" * 43,
+        "1:" + "a" * 43 + "\x00",
+        "-1:" + "a" * 43,
+        "1:" + "é" * 43,
+    ],
 )
 def test_forged_login_keys_are_nobody(app, budi, login_key):
     client = app.test_client()

@@ -122,7 +122,9 @@ def test_each_transport_delivers(make_app, start_mail_server, security):
         ("starttls", "no STARTTLS offered", Exception),
     ],
 )
-def test_untrusted_server_gets_no_email(make_app, start_mail_server, security, certificate, refusal):
+def test_untrusted_server_gets_no_email(
+    make_app, start_mail_server, security, certificate, refusal
+):
     """A certificate from a CA the app does not trust, or for another host,
     or a server that does not offer STARTTLS: nothing is sent in clear, and
     the email waits to be tried again."""

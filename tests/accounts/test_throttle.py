@@ -42,7 +42,7 @@ def budi(app):
 
 
 def test_the_wait_grows_and_stops_at_fifteen_minutes():
-    waits = [throttle.wait_for(failures) for failures in range(0, 15)]
+    waits = [throttle.wait_for(failures) for failures in range(15)]
     assert waits[:5] == [0] * 5
     assert waits[5:11] == [30, 60, 120, 240, 480, 900]
     assert set(waits[11:]) == {900}
@@ -115,7 +115,8 @@ def test_storage_keys_hold_no_email(app, budi):
 def test_reset_emails_to_one_address_stop_at_three_an_hour(app, budi):
     answers = [
         app.test_client().post(
-            "/akun/lupa-sandi", data={"email": "budi@contoh.id"},
+            "/akun/lupa-sandi",
+            data={"email": "budi@contoh.id"},
             environ_base={"REMOTE_ADDR": address()},
         )
         for _ in range(5)
@@ -132,9 +133,12 @@ def test_reset_emails_to_one_address_stop_at_three_an_hour(app, budi):
     UserFactory(email="sari@contoh.id")
     db.session.commit()
     app.test_client().post("/akun/lupa-sandi", data={"email": "sari@contoh.id"})
-    assert db.session.scalar(
-        db.select(db.func.count()).where(OutboxEmail.recipient == "sari@contoh.id")
-    ) == 1
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).where(OutboxEmail.recipient == "sari@contoh.id")
+        )
+        == 1
+    )
 
 
 def test_sign_ups_with_a_taken_email_email_its_owner_three_times_an_hour_at_most(app, budi):
@@ -142,8 +146,11 @@ def test_sign_ups_with_a_taken_email_email_its_owner_three_times_an_hour_at_most
         app.test_client().post(
             "/akun/daftar",
             data={
-                "name": "Penyusup", "email": "budi@contoh.id", "whatsapp": "081234567890",
-                "password": "gula-kelapa-1", "password_confirmation": "gula-kelapa-1",
+                "name": "Penyusup",
+                "email": "budi@contoh.id",
+                "whatsapp": "081234567890",
+                "password": "gula-kelapa-1",
+                "password_confirmation": "gula-kelapa-1",
             },
             environ_base={"REMOTE_ADDR": address()},
         )
@@ -152,8 +159,11 @@ def test_sign_ups_with_a_taken_email_email_its_owner_three_times_an_hour_at_most
 
 def registration(email: str) -> dict:
     return {
-        "name": "Siti", "email": email, "whatsapp": "081234567890",
-        "password": "gula-kelapa-1", "password_confirmation": "gula-kelapa-1",
+        "name": "Siti",
+        "email": email,
+        "whatsapp": "081234567890",
+        "password": "gula-kelapa-1",
+        "password_confirmation": "gula-kelapa-1",
     }
 
 
@@ -163,7 +173,8 @@ def test_sign_ups_from_one_address_are_limited(make_app):
         remote = address()
         codes = [
             app.test_client().post(
-                "/akun/daftar", data=registration(f"orang{n}@contoh.id"),
+                "/akun/daftar",
+                data=registration(f"orang{n}@contoh.id"),
                 environ_base={"REMOTE_ADDR": remote},
             )
             for n in range(3)
@@ -191,7 +202,9 @@ class BrokenStorage:
         return fail
 
 
-def test_a_storage_outage_skips_the_account_limits_and_is_logged_once(app, budi, monkeypatch, caplog):
+def test_a_storage_outage_skips_the_account_limits_and_is_logged_once(
+    app, budi, monkeypatch, caplog
+):
     monkeypatch.setattr(type(limiter), "storage", property(lambda self: BrokenStorage()))
     monkeypatch.setattr(type(limiter), "limiter", property(lambda self: BrokenStorage()))
     monkeypatch.setattr(throttle, "_storage_down", False)
@@ -224,8 +237,11 @@ def test_workers_share_the_account_wait_through_redis(make_app):
 
 def test_guessing_the_current_password_from_a_borrowed_session_waits_too(client, login_as, budi):
     login_as(budi)
-    guess = {"current_password": "tebak-tebak", "password": "sandi-baru-123",
-             "password_confirmation": "sandi-baru-123"}
+    guess = {
+        "current_password": "tebak-tebak",
+        "password": "sandi-baru-123",
+        "password_confirmation": "sandi-baru-123",
+    }
     answers = [  # from ever new addresses: the account's wait, not the address limit
         client.post("/akun/kata-sandi", data=guess, environ_base={"REMOTE_ADDR": address()})
         for _ in range(6)

@@ -37,9 +37,13 @@ def link_in_last_email(recipient: str) -> str:
 
 def checkout_form(member_id: int) -> dict:
     return {
-        "name": "Siti", "whatsapp": "0812 3456 7890", "address": "Jl. Soedirman 12",
-        "kecamatan": str(kecamatan("sokaraja").id), "desa": "Karangrau",
-        "payment_method": "bank_transfer", "idempotency_key": "k" * 24,
+        "name": "Siti",
+        "whatsapp": "0812 3456 7890",
+        "address": "Jl. Soedirman 12",
+        "kecamatan": str(kecamatan("sokaraja").id),
+        "desa": "Karangrau",
+        "payment_method": "bank_transfer",
+        "idempotency_key": "k" * 24,
         f"pengiriman-{member_id}": "delivery",
     }
 
@@ -48,8 +52,11 @@ def test_the_emailed_link_verifies_and_a_second_click_is_harmless(client):
     client.post(
         "/akun/daftar",
         data={
-            "name": "Siti", "email": "siti@contoh.id", "whatsapp": "081234567890",
-            "password": "gula-kelapa-1", "password_confirmation": "gula-kelapa-1",
+            "name": "Siti",
+            "email": "siti@contoh.id",
+            "whatsapp": "081234567890",
+            "password": "gula-kelapa-1",
+            "password_confirmation": "gula-kelapa-1",
         },
     )
     url = link_in_last_email("siti@contoh.id")
@@ -147,10 +154,14 @@ def test_resending_the_link_three_times_an_hour_at_most(client, login_as, newcom
     for _ in range(3):
         response = client.post("/akun/verifikasi")
         assert response.headers["Location"] == "/akun/verifikasi"
-    assert "Tautan verifikasi sudah dikirim ke siti@contoh.id." in client.get("/akun/verifikasi").text
+    assert (
+        "Tautan verifikasi sudah dikirim ke siti@contoh.id." in client.get("/akun/verifikasi").text
+    )
     client.post("/akun/verifikasi")
     assert "Kami sudah beberapa kali mengirim tautan" in client.get("/akun/verifikasi").text
-    sent = db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.recipient == "siti@contoh.id"))
+    sent = db.session.scalars(
+        db.select(OutboxEmail).where(OutboxEmail.recipient == "siti@contoh.id")
+    )
     assert len(sent.all()) == 3
     client.get(link_in_last_email("siti@contoh.id"))
     db.session.refresh(newcomer)

@@ -47,7 +47,11 @@ def test_register_makes_an_unverified_shopper_and_sends_the_link(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/akun/masuk"
     user = db.session.scalars(db.select(User)).one()
-    assert (user.email, user.whatsapp, user.roles) == ("siti@contoh.id", "6281234567890", {Role.SHOPPER})
+    assert (user.email, user.whatsapp, user.roles) == (
+        "siti@contoh.id",
+        "6281234567890",
+        {Role.SHOPPER},
+    )
     assert user.password_hash.startswith("$argon2id$")
     assert user.email_verified_at is None
     assert logged_in_user_id(client) is None  # logged in only by the login page
@@ -66,7 +70,10 @@ def test_register_with_a_taken_email_answers_the_same_and_tells_the_owner(client
     users, emails = counts()
     taken = client.post("/akun/daftar", data=registration(email="Siti@Contoh.id", name="Penyusup"))
     taken_page = client.get(taken.headers["Location"]).text.replace("Siti@Contoh.id", "EMAIL")
-    assert (taken.status_code, taken.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert (taken.status_code, taken.headers["Location"]) == (
+        new.status_code,
+        new.headers["Location"],
+    )
     assert taken_page == new_page
     assert "sudah terdaftar" not in taken_page
     assert counts() == (users, emails + 1)  # no account: one email to the owner
@@ -84,12 +91,20 @@ def test_register_with_a_taken_email_answers_the_same_and_tells_the_owner(client
     [
         (
             {key: "" for key in registration()},
-            ["Isi nama Anda.", "Isi alamat email Anda.", "Isi nomor WhatsApp Anda.",
-             "Buat kata sandi.", "Ketik ulang kata sandi."],
+            [
+                "Isi nama Anda.",
+                "Isi alamat email Anda.",
+                "Isi nomor WhatsApp Anda.",
+                "Buat kata sandi.",
+                "Ketik ulang kata sandi.",
+            ],
         ),
         ({"email": "siti-at-contoh"}, ["Alamat email tidak valid"]),
         ({"whatsapp": "021-555-1234"}, ["Nomor WhatsApp tidak valid"]),
-        ({"password": "pendek", "password_confirmation": "pendek"}, ["Kata sandi minimal 8 karakter."]),
+        (
+            {"password": "pendek", "password_confirmation": "pendek"},
+            ["Kata sandi minimal 8 karakter."],
+        ),
         ({"password_confirmation": "gula-kelapa-2"}, ["Kedua kata sandi tidak sama."]),
         ({"name": "x" * 121}, ["Nama paling panjang 120 karakter."]),
     ],
@@ -157,7 +172,9 @@ def test_deactivated_user_is_logged_out_on_next_request(client, login_as):
 def test_remember_me_sets_the_remember_cookie(client):
     UserFactory(email="budi@contoh.id")
     db.session.commit()
-    client.post("/akun/masuk", data={"email": "budi@contoh.id", "password": PASSWORD, "remember": "y"})
+    client.post(
+        "/akun/masuk", data={"email": "budi@contoh.id", "password": PASSWORD, "remember": "y"}
+    )
     assert client.get_cookie("remember_token") is not None
 
 
@@ -170,7 +187,8 @@ def test_login_returns_to_a_page_on_this_site(client, next_path):
     page = client.get("/akun/masuk", query_string={"next": next_path})
     assert page.status_code == 200
     response = client.post(
-        "/akun/masuk", query_string={"next": next_path},
+        "/akun/masuk",
+        query_string={"next": next_path},
         data={"email": "budi@contoh.id", "password": PASSWORD},
     )
     assert response.headers["Location"] == next_path
@@ -179,16 +197,27 @@ def test_login_returns_to_a_page_on_this_site(client, next_path):
 @pytest.mark.parametrize(
     "next_path",
     [
-        "//evil.com", "///evil.com", "https://evil.com/akun", "http:evil.com", "/\\evil.com",
-        "\\\\evil.com", "/\t/evil.com", " //evil.com", "javascript:alert(1)", "evil.com",
-        "%2F%2Fevil.com", "/%0a/evil.com".replace("%0a", "\n"), "",
+        "//evil.com",
+        "///evil.com",
+        "https://evil.com/akun",
+        "http:evil.com",
+        "/\\evil.com",
+        "\\\\evil.com",
+        "/\t/evil.com",
+        " //evil.com",
+        "javascript:alert(1)",
+        "evil.com",
+        "%2F%2Fevil.com",
+        "/%0a/evil.com".replace("%0a", "\n"),
+        "",
     ],
 )
 def test_login_never_redirects_off_site(client, next_path):
     UserFactory(email="budi@contoh.id")
     db.session.commit()
     response = client.post(
-        "/akun/masuk", query_string={"next": next_path},
+        "/akun/masuk",
+        query_string={"next": next_path},
         data={"email": "budi@contoh.id", "password": PASSWORD},
     )
     assert response.status_code == 302
@@ -278,7 +307,10 @@ def test_forgot_password_gives_the_same_answer_whether_or_not_the_email_exists(c
     unknown, unknown_page = forgot(client, "siapa@contoh.id")
     assert db.session.scalars(db.select(OutboxEmail)).all() == []
     known, known_page = forgot(client, "budi@contoh.id")
-    assert (unknown.status_code, unknown.headers["Location"]) == (known.status_code, known.headers["Location"])
+    assert (unknown.status_code, unknown.headers["Location"]) == (
+        known.status_code,
+        known.headers["Location"],
+    )
     assert unknown_page.text == known_page.text
     assert "Jika email tersebut terdaftar" in known_page.text
     (email,) = db.session.scalars(db.select(OutboxEmail)).all()
@@ -319,7 +351,9 @@ def test_reset_password_sets_the_new_password_once(client):
         assert "Tautan atur ulang kata sandi tidak berlaku" in reused.text
     db.session.refresh(user)
     assert verify_password(user.password_hash, "sandi-baru-123")
-    login = client.post("/akun/masuk", data={"email": "budi@contoh.id", "password": "sandi-baru-123"})
+    login = client.post(
+        "/akun/masuk", data={"email": "budi@contoh.id", "password": "sandi-baru-123"}
+    )
     assert login.status_code == 302
 
 

@@ -25,11 +25,15 @@ MATRIX = {
     ("/pengurus/anggota/<int:member_id>", "GET"): ("/pengurus/anggota/{owner}", {}, 200),
     # The owner is approved: suspending goes through, the rest are refused with a message.
     ("/pengurus/anggota/<int:member_id>/<decision>", "POST"): (
-        "/pengurus/anggota/{owner}/bekukan", {"suspend-reason": "Uji akses."}, (302, None)
+        "/pengurus/anggota/{owner}/bekukan",
+        {"suspend-reason": "Uji akses."},
+        (302, None),
     ),
     ("/pengurus/sertifikat", "GET"): ("/pengurus/sertifikat?status=pending", {}, 200),
     ("/pengurus/sertifikat/<int:certificate_id>/verifikasi", "POST"): (
-        "/pengurus/sertifikat/{certificate}/verifikasi", {}, (302, "/pengurus/sertifikat")
+        "/pengurus/sertifikat/{certificate}/verifikasi",
+        {},
+        (302, "/pengurus/sertifikat"),
     ),
     ("/pengurus/sertifikat/<int:certificate_id>/tolak", "POST"): (
         "/pengurus/sertifikat/{certificate}/tolak",
@@ -38,14 +42,19 @@ MATRIX = {
     ),
     ("/pengurus/komisi", "GET"): ("/pengurus/komisi", {}, 200),
     ("/pengurus/komisi/kategori/<int:category_id>", "POST"): (
-        "/pengurus/komisi/kategori/{category}", {"kategori-{category}-rate": "2,5"},
+        "/pengurus/komisi/kategori/{category}",
+        {"kategori-{category}-rate": "2,5"},
         (302, "/pengurus/komisi"),
     ),
     ("/pengurus/komisi/anggota/<int:member_id>", "POST"): (
-        "/pengurus/komisi/anggota/{owner}", {"komisi-rate": "3"}, (302, None)
+        "/pengurus/komisi/anggota/{owner}",
+        {"komisi-rate": "3"},
+        (302, None),
     ),
     ("/pengurus/audit", "GET"): (
-        "/pengurus/audit?aksi=member.approved&pelaku=a&dari=2026-01-01&sampai=2026-12-31", {}, 200
+        "/pengurus/audit?aksi=member.approved&pelaku=a&dari=2026-01-01&sampai=2026-12-31",
+        {},
+        200,
     ),
     ("/pengurus/audit.csv", "GET"): ("/pengurus/audit.csv?aksi=month.closed", {}, 200),
 }
@@ -74,17 +83,22 @@ def written() -> tuple:
         for model in (MemberDecision, OutboxEmail)
     )
     reviews = db.session.execute(select(Certificate.status, Certificate.reviewed_at)).all()
-    rates = db.session.execute(
-        select(Category.commission_bps).order_by(Category.id)
-    ).all() + db.session.execute(select(Member.commission_bps).order_by(Member.id)).all()
+    rates = (
+        db.session.execute(select(Category.commission_bps).order_by(Category.id)).all()
+        + db.session.execute(select(Member.commission_bps).order_by(Member.id)).all()
+    )
     audit = db.session.scalar(select(func.count()).select_from(AuditEvent))
     return decisions, emails, reviews, rates, audit
 
 
 def owner_certificate(owner) -> Certificate:
     made = Certificate(
-        member=owner, kind=CertificateKind.PIRT, number="2063302010123-29", issuer="Dinkes",
-        scan_key="certificates/contoh.webp", status=CertificateStatus.PENDING,
+        member=owner,
+        kind=CertificateKind.PIRT,
+        number="2063302010123-29",
+        issuer="Dinkes",
+        scan_key="certificates/contoh.webp",
+        status=CertificateStatus.PENDING,
     )
     db.session.add(made)
     db.session.commit()
@@ -92,9 +106,7 @@ def owner_certificate(owner) -> Certificate:
 
 
 def concrete(url: str, people: dict, certificate: Certificate) -> str:
-    return url.format(
-        owner=people["owner"].id, certificate=certificate.id, category=category().id
-    )
+    return url.format(owner=people["owner"].id, certificate=certificate.id, category=category().id)
 
 
 def test_the_matrix_covers_every_admin_route(app):

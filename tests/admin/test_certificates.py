@@ -14,13 +14,27 @@ from tests.factories import ProductFactory, UserFactory
 from tests.members.helpers import member_in
 
 
-def certificate(status=CertificateStatus.PENDING, *, days_left=365, scan_key="certificates/a.webp",
-                kind=CertificateKind.HALAL, number=None, product=None, **fields) -> Certificate:
+def certificate(
+    status=CertificateStatus.PENDING,
+    *,
+    days_left=365,
+    scan_key="certificates/a.webp",
+    kind=CertificateKind.HALAL,
+    number=None,
+    product=None,
+    **fields,
+) -> Certificate:
     member = product.member if product else member_in(MemberStatus.APPROVED)
     made = Certificate(
-        member=member, product=product, kind=kind, status=status, scan_key=scan_key,
-        number=number or f"ID{member.id:04d}{kind.value}", issuer="BPJPH",
-        expires_on=today() + timedelta(days=days_left), **fields,
+        member=member,
+        product=product,
+        kind=kind,
+        status=status,
+        scan_key=scan_key,
+        number=number or f"ID{member.id:04d}{kind.value}",
+        issuer="BPJPH",
+        expires_on=today() + timedelta(days=days_left),
+        **fields,
     )
     db.session.add(made)
     db.session.flush()
@@ -38,10 +52,15 @@ def numbers(html: str) -> list[str]:
 
 def test_list_shows_pending_first_with_the_scan(client, admin):
     verified = certificate(CertificateStatus.VERIFIED, number="ID0001halal")
-    pending = certificate(CertificateStatus.PENDING, number="ID0002halal", kind=CertificateKind.PIRT)
-    pdf = certificate(CertificateStatus.PENDING, number="ID0003halal", scan_key="certificates/b.pdf")
-    certificate(CertificateStatus.REJECTED, number="ID0004halal",
-                           rejection_reason="Pindaian buram.")
+    pending = certificate(
+        CertificateStatus.PENDING, number="ID0002halal", kind=CertificateKind.PIRT
+    )
+    pdf = certificate(
+        CertificateStatus.PENDING, number="ID0003halal", scan_key="certificates/b.pdf"
+    )
+    certificate(
+        CertificateStatus.REJECTED, number="ID0004halal", rejection_reason="Pindaian buram."
+    )
     db.session.commit()
     page = client.get("/pengurus/sertifikat").text
     assert numbers(page) == ["ID0002halal", "ID0003halal", "ID0001halal", "ID0004halal"]
@@ -55,8 +74,12 @@ def test_list_shows_pending_first_with_the_scan(client, admin):
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("pending", ["ID0002halal"]), ("verified", ["ID0001halal"]), ("rejected", []),
-     ("apa-saja", ["ID0002halal", "ID0001halal"])],
+    [
+        ("pending", ["ID0002halal"]),
+        ("verified", ["ID0001halal"]),
+        ("rejected", []),
+        ("apa-saja", ["ID0002halal", "ID0001halal"]),
+    ],
 )
 def test_list_filters_by_status(client, admin, status, expected):
     certificate(CertificateStatus.VERIFIED, number="ID0001halal")
@@ -84,19 +107,23 @@ def test_rejecting_needs_a_reason_the_member_reads(client, admin):
     pending = certificate()
     db.session.commit()
     prefix = f"sertifikat-{pending.id}"
-    refused = client.post(f"/pengurus/sertifikat/{pending.id}/tolak", data={f"{prefix}-reason": " "})
+    refused = client.post(
+        f"/pengurus/sertifikat/{pending.id}/tolak", data={f"{prefix}-reason": " "}
+    )
     assert refused.status_code == 200
     assert "Tuliskan alasan penolakan" in refused.text
     db.session.refresh(pending)
     assert pending.status == CertificateStatus.PENDING
 
     response = client.post(
-        f"/pengurus/sertifikat/{pending.id}/tolak", data={f"{prefix}-reason": "Nomor tidak terbaca."}
+        f"/pengurus/sertifikat/{pending.id}/tolak",
+        data={f"{prefix}-reason": "Nomor tidak terbaca."},
     )
     assert response.status_code == 302
     db.session.refresh(pending)
     assert (pending.status, pending.rejection_reason) == (
-        CertificateStatus.REJECTED, "Nomor tidak terbaca."
+        CertificateStatus.REJECTED,
+        "Nomor tidak terbaca.",
     )
 
 
@@ -122,7 +149,9 @@ def test_a_verified_certificate_can_be_revoked(client, admin):
     ],
     ids=["verified", "rejected", "expired", "reject-twice"],
 )
-def test_a_refused_review_shows_why_and_changes_nothing(client, admin, status, days_left, url, message):
+def test_a_refused_review_shows_why_and_changes_nothing(
+    client, admin, status, days_left, url, message
+):
     found = certificate(status, days_left=days_left)
     db.session.commit()
     response = client.post(

@@ -42,9 +42,20 @@ def rate_of(model, row_id: int) -> int | None:
 
 @pytest.mark.parametrize(
     ("typed", "bps"),
-    [("5", 500), ("2,5", 250), ("2.5", 250), ("2,25", 225), ("0", 0), ("0,01", 1),
-     ("100", 10_000), ("100,00", 10_000), (" 7 % ", 700), ("12,50%", 1250), ("", None),
-     ("   ", None)],
+    [
+        ("5", 500),
+        ("2,5", 250),
+        ("2.5", 250),
+        ("2,25", 225),
+        ("0", 0),
+        ("0,01", 1),
+        ("100", 10_000),
+        ("100,00", 10_000),
+        (" 7 % ", 700),
+        ("12,50%", 1250),
+        ("", None),
+        ("   ", None),
+    ],
 )
 def test_a_percentage_is_read_as_basis_points(typed, bps):
     assert parse_percent(typed) == bps
@@ -70,8 +81,18 @@ def test_a_percentage_out_of_bounds_is_refused_in_indonesian(typed, message):
     assert str(refused.value) == message
 
 
-@pytest.mark.parametrize(("bps", "text"), [(500, "5"), (250, "2,5"), (205, "2,05"), (0, "0"),
-                                           (10_000, "100"), (1, "0,01"), (1250, "12,5")])
+@pytest.mark.parametrize(
+    ("bps", "text"),
+    [
+        (500, "5"),
+        (250, "2,5"),
+        (205, "2,05"),
+        (0, "0"),
+        (10_000, "100"),
+        (1, "0,01"),
+        (1250, "12,5"),
+    ],
+)
 def test_basis_points_read_back_as_a_percentage(bps, text):
     assert percent(bps) == text
     assert parse_percent(text) == bps
@@ -151,7 +172,8 @@ def test_admin_sets_and_clears_a_category_rate(client, admin):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/pengurus/komisi#kategori-{food.id}"
     assert flashes(client)[-1] == (
-        "success", f"Komisi kategori {food.name} sekarang 2,5 %. Berlaku untuk pesanan baru."
+        "success",
+        f"Komisi kategori {food.name} sekarang 2,5 %. Berlaku untuk pesanan baru.",
     )
     assert rate_of(Category, food.id) == 250
     post_rate(client, food, "")
@@ -216,8 +238,10 @@ def test_member_page_shows_and_sets_the_members_own_rate(client, admin):
     assert response.headers["Location"] == f"/pengurus/anggota/{member.id}"
     assert flashes(client)[-1] == (
         "success",
-        "Komisi Gula Kelapa Pak Darto sekarang 3 % untuk semua produknya. "
-        "Berlaku untuk pesanan baru.",
+        (
+            "Komisi Gula Kelapa Pak Darto sekarang 3 % untuk semua produknya. "
+            "Berlaku untuk pesanan baru."
+        ),
     )
     assert rate_of(Member, member.id) == 300
     page = client.get(f"/pengurus/anggota/{member.id}").text

@@ -16,7 +16,10 @@ def admin(login_as):
 
 
 def shop_names(html: str) -> list[str]:
-    return re.findall(r'class="fw-semibold stretched-link text-break text-decoration-none d-block" href="[^"]+">([^<]+)</a>', html)
+    return re.findall(
+        r'class="fw-semibold stretched-link text-break text-decoration-none d-block" href="[^"]+">([^<]+)</a>',
+        html,
+    )
 
 
 def test_list_puts_applications_waiting_for_a_decision_first(client, admin):
@@ -28,7 +31,11 @@ def test_list_puts_applications_waiting_for_a_decision_first(client, admin):
     response = client.get("/pengurus/anggota")
     assert response.status_code == 200
     assert shop_names(response.text) == [
-        "Toko Menunggu Lama", "Toko Menunggu Baru", "Toko Beku", "Toko Aktif", "Toko Ditolak"
+        "Toko Menunggu Lama",
+        "Toko Menunggu Baru",
+        "Toko Beku",
+        "Toko Aktif",
+        "Toko Ditolak",
     ]
 
 
@@ -39,8 +46,10 @@ def test_list_puts_applications_waiting_for_a_decision_first(client, admin):
         ("?kecamatan=sokaraja", ["Menunggu Sokaraja", "Aktif Sokaraja"]),
         ("?status=pending&kecamatan=wangon", ["Menunggu Wangon"]),
         ("?status=suspended", []),
-        ("?status=bukan-status&kecamatan=bukan-kecamatan",
-         ["Menunggu Sokaraja", "Menunggu Wangon", "Aktif Sokaraja"]),
+        (
+            "?status=bukan-status&kecamatan=bukan-kecamatan",
+            ["Menunggu Sokaraja", "Menunggu Wangon", "Aktif Sokaraja"],
+        ),
     ],
     ids=["status", "kecamatan", "both", "none", "unknown-values-ignored"],
 )
@@ -60,7 +69,7 @@ def test_list_counts_each_status_and_pages(client, admin):
         member_in(MemberStatus.PENDING, shop_name=f"Toko {number:02d}")
     first = client.get("/pengurus/anggota?status=pending").text
     assert len(shop_names(first)) == 20
-    assert "Menunggu persetujuan <span class=\"facet-count\">23</span>" in first
+    assert 'Menunggu persetujuan <span class="facet-count">23</span>' in first
     assert 'href="/pengurus/anggota?status=pending&amp;page=2"' in first
     second = client.get("/pengurus/anggota?status=pending&page=2").text
     assert shop_names(second) == ["Toko 20", "Toko 21", "Toko 22"]
@@ -73,21 +82,41 @@ def test_index_shows_what_waits(client, admin):
     response = client.get("/pengurus")
     assert response.status_code == 200
     assert "Pengajuan anggota menunggu" in response.text
-    assert re.search(r">2</p>\s*<p class=\"fw-semibold mb-1\">Pengajuan anggota menunggu", response.text)
+    assert re.search(
+        r">2</p>\s*<p class=\"fw-semibold mb-1\">Pengajuan anggota menunggu", response.text
+    )
 
 
 def test_detail_shows_everything_the_applicant_sent(client, admin):
     member = member_in(
-        MemberStatus.PENDING, shop_name="Gula Semut Semedo", owner_name="Ahmad Fauzi",
-        nib="1234567890123", bank_name="Bank Jateng", bank_account_number="2001234567",
-        bank_account_holder="Ahmad Fauzi", desa="Semedo", kecamatan=kecamatan("pekuncen"),
-        whatsapp="6281234567890", description="Gula semut organik.",
+        MemberStatus.PENDING,
+        shop_name="Gula Semut Semedo",
+        owner_name="Ahmad Fauzi",
+        nib="1234567890123",
+        bank_name="Bank Jateng",
+        bank_account_number="2001234567",
+        bank_account_holder="Ahmad Fauzi",
+        desa="Semedo",
+        kecamatan=kecamatan("pekuncen"),
+        whatsapp="6281234567890",
+        description="Gula semut organik.",
     )
     response = client.get(f"/pengurus/anggota/{member.id}")
     assert response.status_code == 200
-    for text in ("Gula Semut Semedo", "Ahmad Fauzi", "1234567890123", "Bank Jateng 2001234567",
-                 "Semedo", "Pekuncen", "+6281234567890", "Gula semut organik.", member.user.email,
-                 "Setujui jadi anggota", "Tolak pengajuan", "Belum ada keputusan"):
+    for text in (
+        "Gula Semut Semedo",
+        "Ahmad Fauzi",
+        "1234567890123",
+        "Bank Jateng 2001234567",
+        "Semedo",
+        "Pekuncen",
+        "+6281234567890",
+        "Gula semut organik.",
+        member.user.email,
+        "Setujui jadi anggota",
+        "Tolak pengajuan",
+        "Belum ada keputusan",
+    ):
         assert text in response.text
     assert "Bekukan keanggotaan" not in response.text
 
@@ -158,17 +187,34 @@ def test_suspending_hides_the_shop_at_once_and_reinstating_brings_it_back(client
 @pytest.mark.parametrize(
     ("status", "decision", "message"),
     [
-        (MemberStatus.APPROVED, "setujui", "Hanya pengajuan yang menunggu persetujuan yang bisa disetujui."),
-        (MemberStatus.REJECTED, "tolak", "Hanya pengajuan yang menunggu persetujuan yang bisa ditolak."),
+        (
+            MemberStatus.APPROVED,
+            "setujui",
+            "Hanya pengajuan yang menunggu persetujuan yang bisa disetujui.",
+        ),
+        (
+            MemberStatus.REJECTED,
+            "tolak",
+            "Hanya pengajuan yang menunggu persetujuan yang bisa ditolak.",
+        ),
         (MemberStatus.PENDING, "bekukan", "Hanya anggota yang aktif yang bisa dibekukan."),
-        (MemberStatus.APPROVED, "aktifkan", "Hanya anggota yang sedang dibekukan yang bisa diaktifkan kembali."),
+        (
+            MemberStatus.APPROVED,
+            "aktifkan",
+            "Hanya anggota yang sedang dibekukan yang bisa diaktifkan kembali.",
+        ),
     ],
 )
 def test_a_refused_decision_shows_why_and_writes_nothing(client, admin, status, decision, message):
     member = member_in(status)
     db.session.commit()
     before = writes()
-    prefix = {"setujui": "approve", "tolak": "reject", "bekukan": "suspend", "aktifkan": "reinstate"}
+    prefix = {
+        "setujui": "approve",
+        "tolak": "reject",
+        "bekukan": "suspend",
+        "aktifkan": "reinstate",
+    }
     response = client.post(
         f"/pengurus/anggota/{member.id}/{decision}", data={f"{prefix[decision]}-reason": "Alasan."}
     )

@@ -32,9 +32,7 @@ class Catalog:
 
 def seed_catalog() -> Catalog:
     """Three public products and four hidden ones, committed."""
-    sokaraja = MemberFactory(
-        shop_name="Keripik Bu Sri", kecamatan=factories.kecamatan("sokaraja")
-    )
+    sokaraja = MemberFactory(shop_name="Keripik Bu Sri", kecamatan=factories.kecamatan("sokaraja"))
     cilongok = MemberFactory(
         shop_name="Gula Kelapa Pak Tarno", kecamatan=factories.kecamatan("cilongok")
     )

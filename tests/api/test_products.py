@@ -208,8 +208,6 @@ def test_empty_catalog_is_one_empty_page(app, get_valid):
     assert (body["items"], body["total"], body["page"], body["pages"]) == ([], 0, 1, 1)
 
 
-
-
 def test_a_page_costs_the_same_queries_whatever_its_size(app, client):
     for n in range(25):
         product = ProductFactory()
@@ -241,7 +239,9 @@ def test_detail_has_variants_and_images(catalog: Catalog, get_valid):
     assert body["id"] == catalog.keripik.id
     assert body["min_price"] == 12_000
     assert body["max_price"] == 20_000
-    assert body["url"] == f"https://pasar.aspikmas.test/produk/{catalog.keripik.id}/keripik-tempe-sagu"
+    assert (
+        body["url"] == f"https://pasar.aspikmas.test/produk/{catalog.keripik.id}/keripik-tempe-sagu"
+    )
     assert body["variants"] == [
         {"id": v.id, "name": v.name, "price": v.price, "stock": v.stock, "in_stock": v.stock > 0}
         for v in catalog.keripik.variants

@@ -235,18 +235,22 @@ def test_bulk_statements_on_the_log_are_refused(recorded, statement):
 )
 def test_the_database_refuses_raw_sql_that_changes_the_log(recorded, sql):
     db.session.remove()
-    with pytest.raises(IntegrityError, match="Log audit tidak boleh diubah atau dihapus"):
-        with db.engine.begin() as connection:
-            connection.execute(text(sql))
+    with (
+        pytest.raises(IntegrityError, match="Log audit tidak boleh diubah atau dihapus"),
+        db.engine.begin() as connection,
+    ):
+        connection.execute(text(sql))
     assert_untouched()
 
 
 @pytest.mark.postgres
 def test_postgresql_refuses_truncating_the_log(recorded):
     db.session.remove()
-    with pytest.raises(IntegrityError, match="Log audit tidak boleh diubah atau dihapus"):
-        with db.engine.begin() as connection:
-            connection.execute(text("TRUNCATE audit_events CASCADE"))
+    with (
+        pytest.raises(IntegrityError, match="Log audit tidak boleh diubah atau dihapus"),
+        db.engine.begin() as connection,
+    ):
+        connection.execute(text("TRUNCATE audit_events CASCADE"))
     assert_untouched()
 
 

@@ -21,12 +21,14 @@ PASSWORD = "gula-kelapa-1"
 @pytest.fixture
 def getuk(app):
     hadi = factories.MemberFactory(
-        shop_name="Getuk Goreng Pak Hadi", slug="getuk-goreng-pak-hadi",
+        shop_name="Getuk Goreng Pak Hadi",
+        slug="getuk-goreng-pak-hadi",
         kecamatan=factories.kecamatan("sokaraja"),
     )
     deliver_to(hadi, "sokaraja", fee=5_000)
     product = factories.ProductFactory(
-        member=hadi, name="Getuk Goreng Original",
+        member=hadi,
+        name="Getuk Goreng Original",
         variants=[factories.VariantFactory.build(name="500 g", price=25_000, stock=12)],
     )
     db.session.commit()

@@ -15,23 +15,29 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def shop_data(app):
     sokaraja = factories.MemberFactory(
-        shop_name="Getuk Goreng Pak Hadi", slug="getuk-goreng-pak-hadi",
+        shop_name="Getuk Goreng Pak Hadi",
+        slug="getuk-goreng-pak-hadi",
         kecamatan=factories.kecamatan("sokaraja"),
     )
     cilongok = factories.MemberFactory(
-        shop_name="Gula Kelapa Cilongok Makmur", slug="gula-kelapa-cilongok-makmur",
+        shop_name="Gula Kelapa Cilongok Makmur",
+        slug="gula-kelapa-cilongok-makmur",
         kecamatan=factories.kecamatan("cilongok"),
     )
     wanted = factories.ProductFactory(
-        member=sokaraja, name="Getuk Goreng Original 500 g",
+        member=sokaraja,
+        name="Getuk Goreng Original 500 g",
         variants=[factories.VariantFactory.build(name="500 g", price=25_000, stock=12)],
     )
     factories.ProductFactory(
-        member=sokaraja, name="Batik Sokaraja Tulis", category=factories.category("batik-fashion"),
+        member=sokaraja,
+        name="Batik Sokaraja Tulis",
+        category=factories.category("batik-fashion"),
         variants=[factories.VariantFactory.build(price=350_000, stock=2)],
     )
     factories.ProductFactory(
-        member=cilongok, name="Gula Kelapa Cetak 1 kg",
+        member=cilongok,
+        name="Gula Kelapa Cetak 1 kg",
         variants=[factories.VariantFactory.build(price=22_000, stock=40)],
     )
     for product in (wanted,):

@@ -268,9 +268,7 @@ def test_certificate_form_shows_the_chosen_file(open_phone, shop, tmp_path):
     assert phone.violations() == []
 
 
-def test_member_is_asked_before_a_certificate_is_deleted_or_a_product_archived(
-    open_phone, shop
-):
+def test_member_is_asked_before_a_certificate_is_deleted_or_a_product_archived(open_phone, shop):
     phone = open_phone()
     member = shop.users[Role.MEMBER]
     phone.log_in(member.email, member.name)

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.browser
 def member(app):
     user = factories.UserFactory(email="sri@contoh.id", name="Sri Rahayu", roles=[Role.MEMBER])
     found = factories.MemberFactory(
-        user=user, shop_name="Keripik Tempe Bu Sri", slug="keripik-tempe-bu-sri",
+        user=user,
+        shop_name="Keripik Tempe Bu Sri",
+        slug="keripik-tempe-bu-sri",
         kecamatan=factories.kecamatan("cilongok"),
     )
     db.session.commit()

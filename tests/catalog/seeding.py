@@ -41,9 +41,7 @@ def hidden_products(name: str) -> dict[str, Product]:
     """Products named `name ...` that must never be shown, by reason."""
     return {
         "draft": factories.ProductFactory(name=f"{name} draf", status=ProductStatus.DRAFT),
-        "archived": factories.ProductFactory(
-            name=f"{name} arsip", status=ProductStatus.ARCHIVED
-        ),
+        "archived": factories.ProductFactory(name=f"{name} arsip", status=ProductStatus.ARCHIVED),
         "pending member": factories.ProductFactory(
             name=f"{name} anggota menunggu",
             member=factories.MemberFactory(status=MemberStatus.PENDING),

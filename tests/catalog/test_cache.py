@@ -227,11 +227,19 @@ def test_a_hundred_junk_parameters_make_one_key(any_cache_app, goods):
             "/produk?urut=termurah&tersedia=1&kategori=makanan-minuman",
             "/produk?tersedia=ya&kategori=Makanan-Minuman&urut=termurah&hal=1",
         ],
-        ["/produk?q=keripik%20tempe", "/produk?q=++keripik+++tempe+", "/produk?q=keripik+tempe&x=1"],
+        [
+            "/produk?q=keripik%20tempe",
+            "/produk?q=++keripik+++tempe+",
+            "/produk?q=keripik+tempe&x=1",
+        ],
         ["/produk?harga_min=1.000", "/produk?harga_min=Rp1000", "/produk?harga_min=1000"],
         ["/", "/?hal=2", "/?utm_campaign=lebaran"],
         ["/kecamatan/sokaraja", "/kecamatan/sokaraja?hal=1", "/kecamatan/sokaraja?fbclid=x"],
-        ["/api/v1/products", "/api/v1/products?per_halaman=24&urut=terbaru", "/api/v1/products?a=b"],
+        [
+            "/api/v1/products",
+            "/api/v1/products?per_halaman=24&urut=terbaru",
+            "/api/v1/products?a=b",
+        ],
         ["/api/v1/categories", "/api/v1/categories?x=1"],
     ],
 )

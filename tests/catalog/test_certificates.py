@@ -406,7 +406,7 @@ def test_badges_cost_one_query_whatever_the_number_of_products(member):
 
 
 def test_has_certificate_finds_own_and_shop_certificates(member, shelf):
-    tempe, keripik, other = shelf
+    tempe, _keripik, other = shelf
     certificate(member, product=tempe, kind=CertificateKind.PIRT)
     certificate(other.member, kind=CertificateKind.PIRT)
     certificate(member, kind=CertificateKind.HALAL, status=PENDING)

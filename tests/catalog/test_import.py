@@ -44,8 +44,10 @@ def products() -> list[Product]:
 
 
 GOOD = (
-    'Keripik Tempe,Makanan & Minuman,"Renyah.\nTahan 2 bulan.",bungkus,250,Original,'
-    "15.000,20,aktif",
+    (
+        'Keripik Tempe,Makanan & Minuman,"Renyah.\nTahan 2 bulan.",bungkus,250,Original,'
+        "15.000,20,aktif"
+    ),
     "Keripik Tempe,,,,,Pedas,Rp16.000,12,",
     "Besek Bambu,kerajinan,,buah,,,7500,0,",
 )
@@ -56,11 +58,15 @@ def test_a_good_file_imports_every_product_with_its_variants(member):
     assert report.ok and [row.line for row in report.rows] == [2, 4, 5]
     keripik, besek = products()
     assert (keripik.name, keripik.status, keripik.unit, keripik.weight_grams) == (
-        "Keripik Tempe", ProductStatus.ACTIVE, "bungkus", 250
+        "Keripik Tempe",
+        ProductStatus.ACTIVE,
+        "bungkus",
+        250,
     )
     assert keripik.description == "Renyah.\nTahan 2 bulan."
     assert [(v.name, v.price, v.stock) for v in keripik.variants] == [
-        ("Original", 15_000, 20), ("Pedas", 16_000, 12)
+        ("Original", 15_000, 20),
+        ("Pedas", 16_000, 12),
     ]
     assert (keripik.min_price, keripik.max_price, keripik.total_stock) == (15_000, 16_000, 32)
     assert besek.category.slug == "kerajinan" and besek.status == ProductStatus.DRAFT
@@ -118,14 +124,22 @@ def test_one_refused_row_imports_nothing_and_says_why(member, bad, reason):
 @pytest.mark.parametrize(
     "lines, line, reason",
     [
-        (("Getuk,Makanan & Minuman,,,,Kecil,5000,1,", "Getuk,Kerajinan,,,,Besar,6000,1,"),
-         3, "Kolom kategori berbeda dari baris 2"),
-        (("Getuk,Makanan & Minuman,,,,Kecil,5000,1,", "getuk,,,,,kecil,6000,1,"),
-         3, "Varian “kecil” sudah ada di baris 2"),
-        (("Getuk,Makanan & Minuman,,,,,5000,1,", "Getuk,,,,,Besar,6000,1,"),
-         2, "Beri nama varian"),
-        (("Getuk,Makanan & Minuman,,,,A,5000,1,aktif", "Getuk,,,,,B,6000,1,draf"),
-         3, "Kolom status berbeda"),
+        (
+            ("Getuk,Makanan & Minuman,,,,Kecil,5000,1,", "Getuk,Kerajinan,,,,Besar,6000,1,"),
+            3,
+            "Kolom kategori berbeda dari baris 2",
+        ),
+        (
+            ("Getuk,Makanan & Minuman,,,,Kecil,5000,1,", "getuk,,,,,kecil,6000,1,"),
+            3,
+            "Varian “kecil” sudah ada di baris 2",
+        ),
+        (("Getuk,Makanan & Minuman,,,,,5000,1,", "Getuk,,,,,Besar,6000,1,"), 2, "Beri nama varian"),
+        (
+            ("Getuk,Makanan & Minuman,,,,A,5000,1,aktif", "Getuk,,,,,B,6000,1,draf"),
+            3,
+            "Kolom status berbeda",
+        ),
     ],
 )
 def test_rows_of_one_product_must_agree(member, lines, line, reason):
@@ -161,8 +175,10 @@ def test_same_name_in_another_shop_is_fine(member):
         (csv_bytes(header="nama,kategori,harga,stok,diskon"), "Kolom tidak dikenal: diskon"),
         (b"nama,kategori,harga,stok\n\x00\x01\x02", "bukan CSV"),
         (b"x" * (imports.MAX_BYTES + 1), "terlalu besar"),
-        (csv_bytes(*["Getuk,Makanan & Minuman,,,,V{},5000,1,".format(i) for i in range(501)]),
-         "Paling banyak 500 baris"),
+        (
+            csv_bytes(*[f"Getuk,Makanan & Minuman,,,,V{i},5000,1," for i in range(501)]),
+            "Paling banyak 500 baris",
+        ),
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_whole(member, data, reason):
@@ -174,10 +190,7 @@ def test_a_file_that_cannot_be_read_is_refused_whole(member, data, reason):
 
 def test_blank_rows_and_trailing_empty_columns_from_excel_are_ignored(member):
     data = (
-        "nama;kategori;harga;stok;;\r\n"
-        "Mendoan;Makanan & Minuman;5.000;10;;\r\n"
-        ";;;;;\r\n"
-        "\r\n"
+        "nama;kategori;harga;stok;;\r\nMendoan;Makanan & Minuman;5.000;10;;\r\n;;;;;\r\n\r\n"
     ).encode("utf-8-sig")
     report = run(member, data)
     assert report.ok and len(report.rows) == 1

@@ -93,9 +93,7 @@ def test_a_refused_upload_shows_why_and_leaves_nothing(app, client, product, dat
 
 
 def test_choosing_no_file_says_so(client, product):
-    response = client.post(
-        f"/kelola/produk/{product.id}/foto", data={}, follow_redirects=True
-    )
+    response = client.post(f"/kelola/produk/{product.id}/foto", data={}, follow_redirects=True)
     assert "Pilih setidaknya satu foto." in response.text
 
 

@@ -71,11 +71,20 @@ def product_form(product=None, variants=None, **fields) -> dict:
         "status": "draft",
     }
     if variants is None:
-        variants = [
-            {"variant_id": v.id, "stock_seen": v.stock, "name": v.name,
-             "price": v.price, "stock": v.stock}
-            for v in product.variants
-        ] if product else [{"name": "", "price": "12.500", "stock": "8"}]
+        variants = (
+            [
+                {
+                    "variant_id": v.id,
+                    "stock_seen": v.stock,
+                    "name": v.name,
+                    "price": v.price,
+                    "stock": v.stock,
+                }
+                for v in product.variants
+            ]
+            if product
+            else [{"name": "", "price": "12.500", "stock": "8"}]
+        )
     for index, variant in enumerate(variants):
         for key, value in variant.items():
             data[f"variants-{index}-{key}"] = "" if value is None else str(value)
@@ -215,9 +224,12 @@ def test_a_photo_of_another_members_product_is_not_found_under_my_product(
     for action in ("sampul", "hapus"):
         url = f"/kelola/produk/{product.id}/foto/{photo.id}/{action}"
         assert client.post(url).status_code == 404
-    assert client.post(
-        f"/kelola/produk/{product.id}/foto/{photo.id}/geser", data={"direction": "naik"}
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/kelola/produk/{product.id}/foto/{photo.id}/geser", data={"direction": "naik"}
+        ).status_code
+        == 404
+    )
     assert db.session.get(ProductImage, photo.id) is not None
 
 
@@ -227,9 +239,18 @@ def test_a_variant_of_another_member_in_the_product_form_is_not_found(
     stranger = factories.ProductFactory(name="Batik").variants[0]
     db.session.commit()
     login_as(owner.user)
-    data = product_form(product, variants=[
-        {"variant_id": stranger.id, "stock_seen": 10, "name": "Curian", "price": "1", "stock": "1"}
-    ])
+    data = product_form(
+        product,
+        variants=[
+            {
+                "variant_id": stranger.id,
+                "stock_seen": 10,
+                "name": "Curian",
+                "price": "1",
+                "stock": "1",
+            }
+        ],
+    )
     assert client.post(f"/kelola/produk/{product.id}", data=data).status_code == 404
     db.session.expire_all()
     assert db.session.get(ProductVariant, stranger.id).name == "Standar"
@@ -268,11 +289,17 @@ def test_buttons_need_the_csrf_token_outside_tests(make_app, owner, product):
 def test_dashboard_lists_only_my_products_in_every_status(client, login_as, owner, product):
     factories.ProductFactory(member=owner, name="Getuk Goreng", status=ACTIVE)
     factories.ProductFactory(
-        member=owner, name="Nopia Lama", status=ARCHIVED,
+        member=owner,
+        name="Nopia Lama",
+        status=ARCHIVED,
         variants=[factories.VariantFactory.build(stock=0)],
     )
-    factories.ProductFactory(member=owner, name="Mino Habis", status=ACTIVE,
-                             variants=[factories.VariantFactory.build(stock=0)])
+    factories.ProductFactory(
+        member=owner,
+        name="Mino Habis",
+        status=ACTIVE,
+        variants=[factories.VariantFactory.build(stock=0)],
+    )
     factories.ProductFactory(name="Batik Orang Lain")
     db.session.commit()
     login_as(owner.user)
@@ -303,17 +330,21 @@ def test_dashboard_of_a_new_member_invites_the_first_product(client, login_as, o
 
 def test_create_a_product_with_two_variants(client, login_as, owner):
     login_as(owner.user)
-    data = product_form(variants=[
-        {"name": "250 g", "price": "Rp15.000", "stock": "10"},
-        {"name": "500 g", "price": "28000", "stock": "0"},
-    ], status="active")
+    data = product_form(
+        variants=[
+            {"name": "250 g", "price": "Rp15.000", "stock": "10"},
+            {"name": "500 g", "price": "28000", "stock": "0"},
+        ],
+        status="active",
+    )
     response = client.post("/kelola/produk/baru", data=data)
     created = db.session.scalars(select(Product)).one()
     assert response.status_code == 302
     assert response.location == f"/kelola/produk/{created.id}#foto"
     assert created.member_id == owner.id and created.status == ACTIVE
     assert [(v.name, v.price, v.stock) for v in created.variants] == [
-        ("250 g", 15_000, 10), ("500 g", 28_000, 0)
+        ("250 g", 15_000, 10),
+        ("500 g", 28_000, 0),
     ]
     assert (created.min_price, created.max_price, created.total_stock) == (15_000, 28_000, 10)
     assert created.description == "Manis.\nLegit." and created.weight_grams == 250
@@ -349,10 +380,15 @@ def test_a_bad_variant_is_refused_with_a_message_and_nothing_saved(
 
 def test_two_variants_with_the_same_name_are_refused(client, login_as, owner):
     login_as(owner.user)
-    response = client.post("/kelola/produk/baru", data=product_form(variants=[
-        {"name": "Pedas", "price": "1000", "stock": "1"},
-        {"name": "pedas", "price": "2000", "stock": "1"},
-    ]))
+    response = client.post(
+        "/kelola/produk/baru",
+        data=product_form(
+            variants=[
+                {"name": "Pedas", "price": "1000", "stock": "1"},
+                {"name": "pedas", "price": "2000", "stock": "1"},
+            ]
+        ),
+    )
     assert "dipakai dua kali" in text_of(response) and count(Product) == 0
 
 
@@ -362,15 +398,21 @@ def test_add_and_remove_variant_rows_without_javascript(client, login_as, owner)
     added = client.post("/kelola/produk/baru", data=data | {"tambah_varian": "1"})
     assert added.status_code == 200 and 'name="variants-1-price"' in added.text
     assert count(Product) == 0
-    two = product_form(variants=[
-        {"name": "A", "price": "1000", "stock": "1"}, {"name": "B", "price": "2000", "stock": "2"}
-    ])
+    two = product_form(
+        variants=[
+            {"name": "A", "price": "1000", "stock": "1"},
+            {"name": "B", "price": "2000", "stock": "2"},
+        ]
+    )
     removed = client.post("/kelola/produk/baru", data=two | {"hapus_varian": "0"})
     assert 'name="variants-1-price"' not in removed.text and 'value="B"' in removed.text
     # A row added and left empty is ignored on saving.
-    blank = product_form(variants=[
-        {"name": "A", "price": "1000", "stock": "1"}, {"name": "", "price": "", "stock": ""}
-    ])
+    blank = product_form(
+        variants=[
+            {"name": "A", "price": "1000", "stock": "1"},
+            {"name": "", "price": "", "stock": ""},
+        ]
+    )
     assert client.post("/kelola/produk/baru", data=blank).status_code == 302
     assert count(ProductVariant) == 1
 
@@ -380,15 +422,26 @@ def test_edit_keeps_variant_ids_and_deletes_a_removed_variant(client, login_as, 
     original, pedas = product.variants
     page = client.get(f"/kelola/produk/{product.id}").text
     assert 'value="Keripik Tempe Sagu"' in page and 'value="15.000"' in page
-    data = product_form(product, variants=[
-        {"variant_id": pedas.id, "stock_seen": 4, "name": "Pedas", "price": "17.000", "stock": "4"},
-        {"name": "Balado", "price": "18000", "stock": "5"},
-    ], name="Keripik Tempe Sagu Spesial", status="active")
+    data = product_form(
+        product,
+        variants=[
+            {
+                "variant_id": pedas.id,
+                "stock_seen": 4,
+                "name": "Pedas",
+                "price": "17.000",
+                "stock": "4",
+            },
+            {"name": "Balado", "price": "18000", "stock": "5"},
+        ],
+        name="Keripik Tempe Sagu Spesial",
+        status="active",
+    )
     response = client.post(f"/kelola/produk/{product.id}", data=data)
     assert response.status_code == 302
     product = fresh(product)
     assert product.name == "Keripik Tempe Sagu Spesial" and product.status == ACTIVE
-    assert [(v.id, v.name, v.price) for v in product.variants][0] == (pedas.id, "Pedas", 17_000)
+    assert next((v.id, v.name, v.price) for v in product.variants) == (pedas.id, "Pedas", 17_000)
     assert product.variants[1].name == "Balado"
     assert db.session.get(ProductVariant, original.id) is None
     assert (product.min_price, product.total_stock) == (17_000, 9)
@@ -417,7 +470,8 @@ def test_status_buttons(client, login_as, owner, action, start, end, message):
     db.session.commit()
     login_as(owner.user)
     response = client.post(
-        f"/kelola/produk/{found.id}/{action}", data={"kembali": "/kelola?status=draft"},
+        f"/kelola/produk/{found.id}/{action}",
+        data={"kembali": "/kelola?status=draft"},
         follow_redirects=True,
     )
     assert message in text_of(response)
@@ -470,8 +524,11 @@ def test_bulk_update_saves_all_rows_at_once(client, login_as, owner, product):
 
 @pytest.mark.parametrize(
     "price, stock, message",
-    [("abc", "3", "Harga harus bilangan bulat"), ("5000", "-3", "Stok tidak boleh negatif"),
-     ("0", "3", "Harga antara Rp1")],
+    [
+        ("abc", "3", "Harga harus bilangan bulat"),
+        ("5000", "-3", "Stok tidak boleh negatif"),
+        ("0", "3", "Harga antara Rp1"),
+    ],
 )
 def test_bulk_update_with_a_bad_row_saves_nothing_and_marks_the_row(
     client, login_as, owner, product, price, stock, message
@@ -512,7 +569,7 @@ def test_template_download(client, login_as, owner):
 def test_import_page_title_is_plain_words_and_its_script_loads_once(client, login_as, owner):
     login_as(owner.user)
     page = client.get("/kelola/impor").text
-    title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+    title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)[1]
     assert title == "Impor produk dari CSV · Pasar Aspikmas Banyumas"
     assert page.count("js/manage.js") == 1
 

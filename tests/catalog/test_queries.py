@@ -35,21 +35,32 @@ def market(app):
     food, batik = factories.category("makanan-minuman"), factories.category("batik-fashion")
     made = {
         "keripik": factories.ProductFactory(
-            member=sokaraja, category=food, name="Keripik Tempe Sagu",
-            description="Renyah dan gurih, pedas manis.", variants=[variant(15_000)],
+            member=sokaraja,
+            category=food,
+            name="Keripik Tempe Sagu",
+            description="Renyah dan gurih, pedas manis.",
+            variants=[variant(15_000)],
         ),
         "getuk": factories.ProductFactory(
-            member=sokaraja, category=food, name="Getuk Goreng",
-            description="Manis legit khas Sokaraja.", variants=[variant(20_000, stock=0)],
+            member=sokaraja,
+            category=food,
+            name="Getuk Goreng",
+            description="Manis legit khas Sokaraja.",
+            variants=[variant(20_000, stock=0)],
         ),
         "batik": factories.ProductFactory(
-            member=wangon, category=batik, name="Batik Tulis Lumbon",
+            member=wangon,
+            category=batik,
+            name="Batik Tulis Lumbon",
             description="Motif khas Banyumas.",
             variants=[variant(150_000, name="Katun"), variant(450_000, name="Sutra")],
         ),
         "gula": factories.ProductFactory(
-            member=wangon, category=food, name="Gula Kelapa Kristal",
-            description="Dari nira kelapa pilihan.", variants=[variant(25_000)],
+            member=wangon,
+            category=food,
+            name="Gula Kelapa Kristal",
+            description="Dari nira kelapa pilihan.",
+            variants=[variant(25_000)],
         ),
     }
     made["keripik"].sold_count, made["getuk"].sold_count = 40, 90

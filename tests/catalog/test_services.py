@@ -156,11 +156,16 @@ def test_editing_keeps_variant_ids_adds_new_and_deletes_removed(member):
     )
     db.session.commit()
     product = fresh(product)
-    assert [(v.id, v.name, v.price, v.stock, v.position) for v in product.variants][0] == (
-        pedas_id, "Pedas Daun Jeruk", 17_500, 4, 0
+    assert next((v.id, v.name, v.price, v.stock, v.position) for v in product.variants) == (
+        pedas_id,
+        "Pedas Daun Jeruk",
+        17_500,
+        4,
+        0,
     )
     assert product.variants[1].name == "Balado" and product.variants[1].id not in (
-        original_id, pedas_id
+        original_id,
+        pedas_id,
     )
     assert db.session.get(ProductVariant, original_id) is None
     assert (product.min_price, product.max_price, product.total_stock) == (17_500, 18_000, 10)
@@ -221,7 +226,11 @@ def test_an_archived_product_cannot_be_edited(member):
 # --- status ------------------------------------------------------------------
 
 ALLOWED = {
-    (DRAFT, ACTIVE), (DRAFT, ARCHIVED), (ACTIVE, DRAFT), (ACTIVE, ARCHIVED), (ARCHIVED, DRAFT)
+    (DRAFT, ACTIVE),
+    (DRAFT, ARCHIVED),
+    (ACTIVE, DRAFT),
+    (ACTIVE, ARCHIVED),
+    (ARCHIVED, DRAFT),
 }
 
 
@@ -296,7 +305,10 @@ def test_duplicate_is_a_draft_copy_with_variants_without_stock_or_photos(app, me
     assert copy.id != product.id and copy.name == "Keripik Tempe Sagu (salinan)"
     assert copy.status == DRAFT and copy.member_id == member.id
     assert (copy.category_id, copy.description, copy.unit, copy.weight_grams) == (
-        product.category_id, product.description, product.unit, product.weight_grams
+        product.category_id,
+        product.description,
+        product.unit,
+        product.weight_grams,
     )
     assert [(v.name, v.price, v.stock) for v in copy.variants] == [
         ("Original", 15_000, 0),

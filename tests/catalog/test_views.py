@@ -53,7 +53,9 @@ def shop(app):
 def test_home_welcomes_and_lists_categories_kecamatan_and_newest(client, shop):
     factories.ProductFactory(member=shop, name="Getuk Goreng Sokaraja")
     factories.ProductFactory(
-        member=shop, name="Batik Rahasia", status=ProductStatus.DRAFT,
+        member=shop,
+        name="Batik Rahasia",
+        status=ProductStatus.DRAFT,
         category=factories.category("batik-fashion"),
     )
     db.session.commit()
@@ -116,15 +118,21 @@ def listing(shop):
     batik = factories.category("batik-fashion")
     made = {
         "keripik": factories.ProductFactory(
-            member=shop, name="Keripik Tempe", description="Renyah dan gurih.",
+            member=shop,
+            name="Keripik Tempe",
+            description="Renyah dan gurih.",
             variants=[variant(15_000)],
         ),
         "getuk": factories.ProductFactory(
-            member=shop, name="Getuk Goreng", description="Manis legit.",
+            member=shop,
+            name="Getuk Goreng",
+            description="Manis legit.",
             variants=[variant(20_000, stock=0)],
         ),
         "batik": factories.ProductFactory(
-            member=wangon, category=batik, name="Batik Lumbon",
+            member=wangon,
+            category=batik,
+            name="Batik Lumbon",
             description="Batik tulis khas Banyumas.",
             variants=[variant(150_000, name="Katun"), variant(450_000, name="Sutra")],
         ),
@@ -144,7 +152,9 @@ def test_products_lists_everything_public_with_count_and_sorts(client, listing):
         assert sort in html
     cheapest = client.get("/produk?urut=termurah").text
     assert [link.split("/")[-1] for link in product_links(cheapest)] == [
-        "keripik-tempe", "getuk-goreng", "batik-lumbon",
+        "keripik-tempe",
+        "getuk-goreng",
+        "batik-lumbon",
     ]
     popular = client.get("/produk?urut=terlaris").text
     assert product_links(popular)[0].endswith("getuk-goreng")
@@ -191,19 +201,30 @@ def test_active_filters_are_chips_that_remove_themselves(client, listing):
         "/produk?q=batik&kategori=batik-fashion&kecamatan=wangon&harga_min=1000&harga_max=900000"
         "&tersedia=1&urut=termahal"
     ).text
-    chips = dict(
-        (unescape(label), href)
-        for href, label in re.findall(r'class="btn btn-sm btn-outline-success chip" href="([^"]+)"'
-                                      r' aria-label="Hapus filter ([^"]+)"', html)
-    )
+    chips = {
+        unescape(label): href
+        for href, label in re.findall(
+            r'class="btn btn-sm btn-outline-success chip" href="([^"]+)"'
+            r' aria-label="Hapus filter ([^"]+)"',
+            html,
+        )
+    }
     assert set(chips) == {
-        "“batik”", "Batik & Fashion", "Kec. Wangon",
-        "Mulai Rp1.000", "Sampai Rp900.000", "Stok ada",
+        "“batik”",
+        "Batik & Fashion",
+        "Kec. Wangon",
+        "Mulai Rp1.000",
+        "Sampai Rp900.000",
+        "Stok ada",
     }
     assert "q" not in query_of(chips["“batik”"])
     assert query_of(chips["Batik & Fashion"]) == {
-        "q": ["batik"], "kecamatan": ["wangon"], "harga_min": ["1000"],
-        "harga_max": ["900000"], "tersedia": ["1"], "urut": ["termahal"],
+        "q": ["batik"],
+        "kecamatan": ["wangon"],
+        "harga_min": ["1000"],
+        "harga_max": ["900000"],
+        "tersedia": ["1"],
+        "urut": ["termahal"],
     }
     assert "harga_max" not in query_of(chips["Sampai Rp900.000"])
     assert "tersedia" not in query_of(chips["Stok ada"])
@@ -232,7 +253,10 @@ def test_pagination_keeps_the_filters_in_the_address(make_app):
         }
         assert set(links) == {"1", "2", "3"}
         assert query_of(links["3"]) == {
-            "q": ["keripik"], "tersedia": ["1"], "urut": ["termurah"], "hal": ["3"],
+            "q": ["keripik"],
+            "tersedia": ["1"],
+            "urut": ["termurah"],
+            "hal": ["3"],
         }
         assert "hal" not in query_of(links["1"])
         last = client.get(links["3"]).text
@@ -442,8 +466,11 @@ def test_shop_page_shows_the_member_and_their_products(make_app):
     app = make_app(CATALOG_PAGE_SIZE=2)
     with app.app_context():
         member = factories.MemberFactory(
-            shop_name="Batik Sekar", slug="batik-sekar", whatsapp="+62 813-1111-2222",
-            desa="Kober", description="Batik tulis.\nMotif Banyumasan.",
+            shop_name="Batik Sekar",
+            slug="batik-sekar",
+            whatsapp="+62 813-1111-2222",
+            desa="Kober",
+            description="Batik tulis.\nMotif Banyumasan.",
             kecamatan=factories.kecamatan("purwokerto-barat"),
         )
         for number in range(3):
@@ -459,8 +486,10 @@ def test_shop_page_shows_the_member_and_their_products(make_app):
         link = unescape(re.search(r'href="(https://wa\.me/[^"]+)"', html).group(1))
         assert link.startswith("https://wa.me/6281311112222?text=")
         assert query_of(link)["text"] == [
-            "Halo Batik Sekar, saya melihat toko Anda di Pasar Aspikmas:"
-            " https://pasar.aspikmas.test/toko/batik-sekar"
+            (
+                "Halo Batik Sekar, saya melihat toko Anda di Pasar Aspikmas:"
+                " https://pasar.aspikmas.test/toko/batik-sekar"
+            )
         ]
         assert "Produk (3)" in html
         assert len(product_links(html)) == 2
@@ -596,7 +625,7 @@ def test_each_page_costs_a_fixed_number_of_queries(make_app, statements_of, page
             addresses = _seed(app, few)
             for page, expected in EXPECTED_QUERIES.items():
                 url = addresses.get(page, page)
-                response, statements = statements_of(client, url)
+                _response, statements = statements_of(client, url)
                 assert len(statements) == expected, (url, statements)
             db.session.remove()
         assert len(product_links(client.get("/produk").text)) == page_size

@@ -99,9 +99,7 @@ def make_sample_shop(app: Flask) -> SampleShop:
         ],
     )
     photo = add_photos(app, product, 2)[-1]
-    draft = factories.ProductFactory(
-        member=member, name="Mendoan Beku", status=ProductStatus.DRAFT
-    )
+    draft = factories.ProductFactory(member=member, name="Mendoan Beku", status=ProductStatus.DRAFT)
     pending = certificate(
         member,
         product=product,

@@ -34,7 +34,7 @@ def test_max_content_length_is_set(app):
         '{"empowerment": 0, "central": 0, "kecamatan": 0}',
         '{"empowerment": 50, "central": 30}',
         '{"empowerment": 50.5, "central": 30, "kecamatan": 20}',
-        '[50, 30, 20]',
+        "[50, 30, 20]",
     ],
 )
 def test_commission_shares_that_cannot_split_fail_fast(shares):

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from flask import Blueprint, Flask, template_rendered
@@ -89,8 +90,14 @@ def walk(
             visit = Visit(method, url, rule.endpoint, who)
             # Each request in its own app context, so its own `g`, as in production
             # (the fixture holds one open, and the request would share its `g`).
-            with app.app_context(), template_rendered.connected_to(
-                lambda sender, template, **extra: visit.templates.append(template.name), app
+            with (
+                app.app_context(),
+                template_rendered.connected_to(
+                    lambda sender, template, visit=visit, **extra: visit.templates.append(
+                        template.name
+                    ),
+                    app,
+                ),
             ):
                 if who is not None:
                     login_as(shop.users[who])  # again: an earlier POST may have logged out
@@ -176,7 +183,7 @@ class InlineCode(HTMLParser):
     """What a strict policy refuses in a page: <script> without src, <style>,
     on*= handlers, style= attributes, javascript: links."""
 
-    DATA_SCRIPTS = {"application/json", "application/ld+json"}
+    DATA_SCRIPTS: ClassVar[set[str]] = {"application/json", "application/ld+json"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -213,7 +220,7 @@ def test_no_page_holds_inline_script_or_style(app, client, login_as, shop, who):
         pages += response.status_code == 200
         html = response.get_data(as_text=True)
         problems += [f"{visit}: {found}" for found in inline_code(html)]
-        title = re.search(r"<title>(.*?)</title>", html, re.S)
+        title = re.search(r"<title>(.*?)</title>", html, re.DOTALL)
         if title is None or "<" in title[1] or "\n" in title[1].strip():
             problems.append(f"{visit}: a page's <title> is one line of words")
     assert problems == []

@@ -77,8 +77,11 @@ def test_sign_up_emails_link_to_the_shop_whatever_the_host(client, taken):
     client.post(
         "/akun/daftar",
         data={
-            "name": "Budi", "email": "budi@contoh.id", "whatsapp": "081234567890",
-            "password": "gula-kelapa-1", "password_confirmation": "gula-kelapa-1",
+            "name": "Budi",
+            "email": "budi@contoh.id",
+            "whatsapp": "081234567890",
+            "password": "gula-kelapa-1",
+            "password_confirmation": "gula-kelapa-1",
         },
         headers=EVIL,
     )
@@ -91,8 +94,11 @@ def test_the_password_changed_email_links_to_the_shop_whatever_the_host(client, 
     logged_in_at_evil_example(client, login_as, user)
     client.post(
         "/akun/kata-sandi",
-        data={"current_password": PASSWORD, "password": "sandi-baru-123",
-              "password_confirmation": "sandi-baru-123"},
+        data={
+            "current_password": PASSWORD,
+            "password": "sandi-baru-123",
+            "password_confirmation": "sandi-baru-123",
+        },
         headers=EVIL,
     )
     email = db.session.scalars(select(OutboxEmail)).one()

@@ -18,8 +18,16 @@ OTHER_DIGITS = ["١٢٣", "۱۲۳", "１２３", "²", "१२३", "𝟙𝟚�
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("0", 0), ("25", 25), ("1.250", 1250), (" 1 250 ", 1250), ("007", 7), ("", None),
-     (None, None), (str(MAX_INTEGER), MAX_INTEGER)],
+    [
+        ("0", 0),
+        ("25", 25),
+        ("1.250", 1250),
+        (" 1 250 ", 1250),
+        ("007", 7),
+        ("", None),
+        (None, None),
+        (str(MAX_INTEGER), MAX_INTEGER),
+    ],
 )
 def test_whole_numbers_as_people_type_them(text, number):
     assert parse_whole(text) == number
@@ -63,9 +71,18 @@ def test_what_is_not_a_whole_number_says_why(text, error, message):
 
 @pytest.mark.parametrize(
     ("text", "amount"),
-    [("Rp15.000", 15_000), ("rp 15.000", 15_000), ("Rp. 15.000", 15_000), ("15.000,00", 15_000),
-     ("15.000,-", 15_000), ("Rp 10.000,-", 10_000), ("15000", 15_000), ("0", 0), ("  ", None),
-     (str(MAX_RUPIAH), MAX_RUPIAH)],
+    [
+        ("Rp15.000", 15_000),
+        ("rp 15.000", 15_000),
+        ("Rp. 15.000", 15_000),
+        ("15.000,00", 15_000),
+        ("15.000,-", 15_000),
+        ("Rp 10.000,-", 10_000),
+        ("15000", 15_000),
+        ("0", 0),
+        ("  ", None),
+        (str(MAX_RUPIAH), MAX_RUPIAH),
+    ],
 )
 def test_one_rupiah_parser_reads_amounts_as_written(text, amount):
     assert parse_rupiah(text) == amount
@@ -73,9 +90,15 @@ def test_one_rupiah_parser_reads_amounts_as_written(text, amount):
 
 @pytest.mark.parametrize(
     ("text", "error"),
-    [("15.000,50", NotAWholeNumber), ("lima ribu", NotAWholeNumber), ("-5.000", NegativeNumber),
-     ("Rp-5000", NegativeNumber), (str(MAX_RUPIAH + 1), NumberTooLarge),
-     ("Rp١٥.٠٠٠", NotAWholeNumber), ("１５０００", NotAWholeNumber)],
+    [
+        ("15.000,50", NotAWholeNumber),
+        ("lima ribu", NotAWholeNumber),
+        ("-5.000", NegativeNumber),
+        ("Rp-5000", NegativeNumber),
+        (str(MAX_RUPIAH + 1), NumberTooLarge),
+        ("Rp١٥.٠٠٠", NotAWholeNumber),
+        ("１５０００", NotAWholeNumber),
+    ],
 )
 def test_rupiah_parser_refuses_with_a_typed_error(text, error):
     with pytest.raises(error):
@@ -90,8 +113,20 @@ def test_rupiah_parser_keeps_to_the_limit_asked():
 
 @pytest.mark.parametrize(
     ("value", "number"),
-    [("12", 12), ("0", 0), (12, 12), (str(MAX_INTEGER), MAX_INTEGER), (str(MAX_INTEGER + 1), None),
-     ("-1", None), (-1, None), ("", None), (None, None), ("1.0", None), (" 1", None), (True, None)],
+    [
+        ("12", 12),
+        ("0", 0),
+        (12, 12),
+        (str(MAX_INTEGER), MAX_INTEGER),
+        (str(MAX_INTEGER + 1), None),
+        ("-1", None),
+        (-1, None),
+        ("", None),
+        (None, None),
+        ("1.0", None),
+        (" 1", None),
+        (True, None),
+    ],
 )
 def test_ids_sent_back_by_pages(value, number):
     assert as_whole(value) == number

@@ -86,7 +86,8 @@ FORWARDED = {
 def test_the_proxy_tells_the_client_and_the_scheme_but_never_the_host(echo):
     client = echo(PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1)
     seen = client.get(
-        "/_echo", headers=FORWARDED | {"Host": "pasar.aspikmas.id"},
+        "/_echo",
+        headers=FORWARDED | {"Host": "pasar.aspikmas.id"},
         environ_base={"REMOTE_ADDR": PROXY},
     ).json
     assert seen == {"address": "198.51.100.7", "scheme": "https", "host": "pasar.aspikmas.id"}
@@ -95,7 +96,8 @@ def test_the_proxy_tells_the_client_and_the_scheme_but_never_the_host(echo):
 def test_with_no_proxy_setting_forwarded_headers_change_nothing(echo):
     client = echo()
     seen = client.get(
-        "/_echo", headers=FORWARDED | {"Host": "pasar.aspikmas.id"},
+        "/_echo",
+        headers=FORWARDED | {"Host": "pasar.aspikmas.id"},
         environ_base={"REMOTE_ADDR": PROXY},
     ).json
     assert seen == {"address": PROXY, "scheme": "http", "host": "pasar.aspikmas.id"}

@@ -21,8 +21,7 @@ def test_check_prints_the_trial_balance_and_passes_when_balanced(app, runner):
     assert lines[0] == "Neraca saldo"
     assert any(line.startswith("cash:bank") and line.endswith("Rp15.000") for line in lines)
     assert any(
-        line.startswith("payable:member:12:pending") and line.endswith("Rp9.250")
-        for line in lines
+        line.startswith("payable:member:12:pending") and line.endswith("Rp9.250") for line in lines
     )
     jumlah = next(line for line in lines if line.startswith("Jumlah"))
     assert jumlah.split() == ["Jumlah", "Rp15.000", "Rp15.000"]

@@ -102,19 +102,23 @@ RAW_CHANGES = [
 def test_the_database_refuses_raw_sql_that_changes_posted_rows(posted, sql):
     """Past every Python guard: a trigger (SQLite and PostgreSQL) refuses."""
     db.session.remove()
-    with pytest.raises(IntegrityError, match="tidak boleh diubah atau dihapus"):
-        with db.engine.begin() as connection:
-            connection.execute(text(sql))
+    with (
+        pytest.raises(IntegrityError, match="tidak boleh diubah atau dihapus"),
+        db.engine.begin() as connection,
+    ):
+        connection.execute(text(sql))
     assert_untouched()
 
 
 @pytest.mark.parametrize("sql", [s for s in RAW_CHANGES if s.startswith("UPDATE")])
 def test_even_the_test_cleanup_permission_never_allows_an_update(posted, sql):
     db.session.remove()
-    with pytest.raises(IntegrityError, match="tidak boleh diubah atau dihapus"):
-        with db.engine.begin() as connection:
-            allow_ledger_purge(connection)
-            connection.execute(text(sql))
+    with (
+        pytest.raises(IntegrityError, match="tidak boleh diubah atau dihapus"),
+        db.engine.begin() as connection,
+    ):
+        allow_ledger_purge(connection)
+        connection.execute(text(sql))
     assert_untouched()
 
 
@@ -122,9 +126,11 @@ def test_even_the_test_cleanup_permission_never_allows_an_update(posted, sql):
 @pytest.mark.parametrize("table", ["ledger_entries", "ledger_transactions"])
 def test_postgresql_refuses_truncate(posted, table):
     db.session.remove()
-    with pytest.raises(IntegrityError, match="tidak boleh diubah atau dihapus"):
-        with db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {table} CASCADE"))
+    with (
+        pytest.raises(IntegrityError, match="tidak boleh diubah atau dihapus"),
+        db.engine.begin() as connection,
+    ):
+        connection.execute(text(f"TRUNCATE {table} CASCADE"))
     assert_untouched()
 
 
@@ -132,9 +138,8 @@ def test_postgresql_refuses_truncate(posted, table):
 def test_the_postgresql_permission_ends_with_its_transaction(posted):
     with db.engine.begin() as connection:
         allow_ledger_purge(connection)
-    with pytest.raises(IntegrityError):
-        with db.engine.begin() as connection:
-            connection.execute(text("DELETE FROM ledger_entries"))
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM ledger_entries"))
     assert_untouched()
 
 

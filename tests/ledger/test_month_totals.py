@@ -178,8 +178,7 @@ def test_month_totals_cannot_be_changed(app, treasurer, statement):
     close_month(month=date(2025, 1, 1), closed_by=treasurer)
     db.session.commit()
 
-    with pytest.raises(Exception, match="Buku besar tidak boleh diubah"):
-        with db.session.begin_nested():
-            db.session.execute(text(statement))
+    with pytest.raises(Exception, match="Buku besar tidak boleh diubah"), db.session.begin_nested():
+        db.session.execute(text(statement))
     db.session.rollback()
     assert db.session.scalar(select(func.count(LedgerMonthTotal.id))) > 0

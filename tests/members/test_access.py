@@ -16,27 +16,45 @@ APPLY, STATUS = "/anggota/daftar", "/anggota"
 # (rule, method) -> expected (status, redirect path) for each person.
 MATRIX = {
     ("/anggota", "GET"): {
-        "owner": 200, "other_member": 200, "shopper": (302, APPLY), "anonymous": (302, LOGIN),
+        "owner": 200,
+        "other_member": 200,
+        "shopper": (302, APPLY),
+        "anonymous": (302, LOGIN),
         "admin": (302, APPLY),
     },
     ("/anggota", "POST"): {
-        "owner": 200, "other_member": 200, "shopper": (302, APPLY), "anonymous": (302, LOGIN),
+        "owner": 200,
+        "other_member": 200,
+        "shopper": (302, APPLY),
+        "anonymous": (302, LOGIN),
         "admin": (302, APPLY),
     },
     ("/anggota/daftar", "GET"): {
-        "owner": (302, STATUS), "other_member": (302, STATUS), "shopper": 200,
-        "anonymous": (302, LOGIN), "admin": 200,
+        "owner": (302, STATUS),
+        "other_member": (302, STATUS),
+        "shopper": 200,
+        "anonymous": (302, LOGIN),
+        "admin": 200,
     },
     ("/anggota/daftar", "POST"): {
-        "owner": (302, STATUS), "other_member": (302, STATUS), "shopper": 200,
-        "anonymous": (302, LOGIN), "admin": 200,
+        "owner": (302, STATUS),
+        "other_member": (302, STATUS),
+        "shopper": 200,
+        "anonymous": (302, LOGIN),
+        "admin": 200,
     },
     ("/anggota/toko", "GET"): {
-        "owner": 200, "other_member": 200, "shopper": (302, APPLY), "anonymous": (302, LOGIN),
+        "owner": 200,
+        "other_member": 200,
+        "shopper": (302, APPLY),
+        "anonymous": (302, LOGIN),
         "admin": (302, APPLY),
     },
     ("/anggota/toko", "POST"): {
-        "owner": 200, "other_member": 200, "shopper": (302, APPLY), "anonymous": (302, LOGIN),
+        "owner": 200,
+        "other_member": 200,
+        "shopper": (302, APPLY),
+        "anonymous": (302, LOGIN),
         "admin": (302, APPLY),
     },
 }

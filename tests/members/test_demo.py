@@ -23,7 +23,8 @@ def test_demo_has_members_in_every_status_with_shop_profiles(app, runner):
     assert not suspended.user.has_role(Role.MEMBER)
     history = db.session.scalars(queries.decisions_of(suspended.id)).all()
     assert [(d.to_status, d.reason) for d in history] == [
-        ("suspended", SUSPENSION_REASON), ("approved", "")
+        ("suspended", SUSPENSION_REASON),
+        ("approved", ""),
     ]
     for member in members:
         assert member.bank_name and member.bank_account_number.isdigit()

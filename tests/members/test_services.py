@@ -59,13 +59,19 @@ def test_apply_without_nib_is_fine(app):
 
 def test_shop_names_get_unique_addresses(app):
     slugs = [
-        services.apply_for_membership(
-            user=UserFactory(), details=application(shop_name=name)
-        ).slug
-        for name in ["Keripik Tempe Bu Sri", "Keripik Tempe Bu Sri", "keripik tempe  BU SRI!", "!!!"]
+        services.apply_for_membership(user=UserFactory(), details=application(shop_name=name)).slug
+        for name in [
+            "Keripik Tempe Bu Sri",
+            "Keripik Tempe Bu Sri",
+            "keripik tempe  BU SRI!",
+            "!!!",
+        ]
     ]
     assert slugs == [
-        "keripik-tempe-bu-sri", "keripik-tempe-bu-sri-2", "keripik-tempe-bu-sri-3", "toko"
+        "keripik-tempe-bu-sri",
+        "keripik-tempe-bu-sri-2",
+        "keripik-tempe-bu-sri-3",
+        "toko",
     ]
 
 
@@ -92,7 +98,16 @@ def test_a_user_applies_only_once(app):
         ({"bank_account_number": "12-34"}, "rekening"),
         ({"bank_account_holder": ""}, "pemilik rekening"),
     ],
-    ids=["kecamatan", "shop-name", "desa", "whatsapp", "nib-short", "nib-letters", "account", "holder"],
+    ids=[
+        "kecamatan",
+        "shop-name",
+        "desa",
+        "whatsapp",
+        "nib-short",
+        "nib-letters",
+        "account",
+        "holder",
+    ],
 )
 def test_an_incomplete_application_is_refused_and_writes_nothing(app, changes, message):
     user = UserFactory()
@@ -218,7 +233,9 @@ def test_resubmitting_corrects_the_application(app):
     )
     db.session.commit()
     assert (member.status, member.shop_name, member.slug) == (
-        MemberStatus.PENDING, "Toko Baru", "toko-baru"
+        MemberStatus.PENDING,
+        "Toko Baru",
+        "toko-baru",
     )
     assert (member.nib, member.desa, member.rejection_reason) == (None, "Karangrau", "")
 
@@ -234,15 +251,19 @@ def test_history_lists_every_decision_newest_first(app):
     db.session.commit()
     history = db.session.scalars(queries.decisions_of(member.id)).all()
     assert [(d.from_status, d.to_status) for d in history] == [
-        ("suspended", "approved"), ("approved", "suspended"), ("pending", "approved"),
-        ("rejected", "pending"), ("pending", "rejected"),
+        ("suspended", "approved"),
+        ("approved", "suspended"),
+        ("pending", "approved"),
+        ("rejected", "pending"),
+        ("pending", "rejected"),
     ]
     assert db.session.scalar(queries.latest_decision(member.id)).to_status == "approved"
 
 
 def test_allowed_actions_follow_the_state_machine():
     assert services.allowed_actions(MemberStatus.PENDING) == [
-        MemberAction.APPROVE, MemberAction.REJECT
+        MemberAction.APPROVE,
+        MemberAction.REJECT,
     ]
     assert services.allowed_actions(MemberStatus.APPROVED) == [MemberAction.SUSPEND]
     assert services.allowed_actions(MemberStatus.SUSPENDED) == [MemberAction.REINSTATE]
@@ -338,11 +359,15 @@ def test_profile_saves_what_the_shop_page_shows(app):
     )
     db.session.commit()
     assert (member.shop_name, member.whatsapp, member.opening_hours, member.slug) == (
-        "Keripik Tempe Bu Sri", "6281234567890", "Senin–Sabtu 08.00–16.00", "toko-lama"
+        "Keripik Tempe Bu Sri",
+        "6281234567890",
+        "Senin–Sabtu 08.00–16.00",
+        "toko-lama",
     )
     rates = db.session.scalars(queries.delivery_rates_of(member.id)).all()
     assert [(rate.kecamatan.name, rate.fee) for rate in rates] == [
-        ("Kembaran", 10_000), ("Sokaraja", 0)
+        ("Kembaran", 10_000),
+        ("Sokaraja", 0),
     ]
     for key in (member.logo_key, member.banner_key):
         assert key.startswith("shops/") and key.endswith(".webp")
@@ -363,7 +388,9 @@ def test_delivery_rates_are_added_changed_and_removed(app):
     db.session.commit()
     fees = {
         rate.kecamatan_id: rate.fee
-        for rate in db.session.scalars(select(DeliveryRate).where(DeliveryRate.member_id == member.id))
+        for rate in db.session.scalars(
+            select(DeliveryRate).where(DeliveryRate.member_id == member.id)
+        )
     }
     assert fees == {kembaran.id: 9_000, wangon.id: 20_000}
 
@@ -388,7 +415,9 @@ def test_a_wrong_profile_is_refused(app, changes, message):
         for key, fee in changes.get("delivery_fees", {}).items()
     }
     with pytest.raises(MemberError, match=message):
-        services.update_shop_profile(member=member, profile=profile(**changes | {"delivery_fees": fees}))
+        services.update_shop_profile(
+            member=member, profile=profile(**changes | {"delivery_fees": fees})
+        )
     db.session.rollback()
     assert db.session.get(Member, member.id).shop_name == "Toko Uji"
     assert db.session.scalars(select(DeliveryRate)).all() == []

@@ -45,7 +45,10 @@ def test_applying_makes_a_pending_application(client, login_as):
     assert response.headers["Location"] == "/anggota"
     member = db.session.scalars(select(Member)).one()
     assert (member.user_id, member.status, member.whatsapp, member.nib) == (
-        user.id, MemberStatus.PENDING, "6281234567890", "1234567890123"
+        user.id,
+        MemberStatus.PENDING,
+        "6281234567890",
+        "1234567890123",
     )
     assert ("success", "Terima kasih! Pengajuan Anda sudah kami terima.") in flashes(client)
     page = client.get("/anggota").text
@@ -57,10 +60,17 @@ def test_applying_makes_a_pending_application(client, login_as):
     [
         (
             {key: "" for key in [*APPLICATION_FORM, "kecamatan_id"]},
-            ["Isi nama toko atau usaha Anda.", "Isi nama pemilik usaha.",
-             "Pilih kecamatan tempat usaha Anda.", "Isi desa atau kelurahan tempat usaha Anda.",
-             "Isi alamat usaha Anda.", "Isi nomor WhatsApp usaha Anda.", "Isi nama bank Anda.",
-             "Isi nomor rekening Anda.", "Isi nama pemilik rekening."],
+            [
+                "Isi nama toko atau usaha Anda.",
+                "Isi nama pemilik usaha.",
+                "Pilih kecamatan tempat usaha Anda.",
+                "Isi desa atau kelurahan tempat usaha Anda.",
+                "Isi alamat usaha Anda.",
+                "Isi nomor WhatsApp usaha Anda.",
+                "Isi nama bank Anda.",
+                "Isi nomor rekening Anda.",
+                "Isi nama pemilik rekening.",
+            ],
         ),
         ({"whatsapp": "021-555-1234"}, ["Nomor WhatsApp tidak valid"]),
         ({"nib": "12345"}, ["NIB terdiri dari 13 angka"]),
@@ -86,7 +96,10 @@ def test_someone_who_applied_is_sent_to_the_status_page(client, login_as):
     member = member_in(MemberStatus.PENDING)
     login_as(member.user)
     before = writes()
-    for response in (client.get("/anggota/daftar"), client.post("/anggota/daftar", data=application_form())):
+    for response in (
+        client.get("/anggota/daftar"),
+        client.post("/anggota/daftar", data=application_form()),
+    ):
         assert response.status_code == 302
         assert response.headers["Location"] == "/anggota"
     assert writes() == before
@@ -105,26 +118,50 @@ def test_without_an_application_the_status_page_invites_to_apply(client, login_a
 @pytest.mark.parametrize(
     ("status", "shows", "hides"),
     [
-        (MemberStatus.PENDING, ["Pengajuan Anda sedang diperiksa.", "Data pengajuan"],
-         ["Kirim ulang pengajuan", "Kelola produk"]),
-        (MemberStatus.APPROVED, ["Selamat, toko Anda sudah aktif", "Kelola produk",
-                                 'href="/anggota/toko"', 'href="/kelola"'],
-         ["Kirim ulang pengajuan"]),
-        (MemberStatus.REJECTED, ["belum bisa disetujui", "Foto produk belum ada.",
-                                 "Kirim ulang pengajuan"], ["Kelola produk"]),
-        (MemberStatus.SUSPENDED, ["Keanggotaan Anda sedang dibekukan.", "Banyak keluhan pembeli.",
-                                  "tidak tampil di Pasar Aspikmas"],
-         ["Kirim ulang pengajuan", "Kelola produk"]),
+        (
+            MemberStatus.PENDING,
+            ["Pengajuan Anda sedang diperiksa.", "Data pengajuan"],
+            ["Kirim ulang pengajuan", "Kelola produk"],
+        ),
+        (
+            MemberStatus.APPROVED,
+            [
+                "Selamat, toko Anda sudah aktif",
+                "Kelola produk",
+                'href="/anggota/toko"',
+                'href="/kelola"',
+            ],
+            ["Kirim ulang pengajuan"],
+        ),
+        (
+            MemberStatus.REJECTED,
+            ["belum bisa disetujui", "Foto produk belum ada.", "Kirim ulang pengajuan"],
+            ["Kelola produk"],
+        ),
+        (
+            MemberStatus.SUSPENDED,
+            [
+                "Keanggotaan Anda sedang dibekukan.",
+                "Banyak keluhan pembeli.",
+                "tidak tampil di Pasar Aspikmas",
+            ],
+            ["Kirim ulang pengajuan", "Kelola produk"],
+        ),
     ],
     ids=lambda value: value.value if isinstance(value, MemberStatus) else None,
 )
 def test_status_page_says_where_the_membership_stands(client, login_as, status, shows, hides):
     member = member_in(status, rejection_reason="Foto produk belum ada.")
     if status == MemberStatus.SUSPENDED:
-        db.session.add(MemberDecision(
-            member=member, decided_by=UserFactory(roles=[Role.ADMIN]), from_status="approved",
-            to_status="suspended", reason="Banyak keluhan pembeli.",
-        ))
+        db.session.add(
+            MemberDecision(
+                member=member,
+                decided_by=UserFactory(roles=[Role.ADMIN]),
+                from_status="approved",
+                to_status="suspended",
+                reason="Banyak keluhan pembeli.",
+            )
+        )
     login_as(member.user)
     response = client.get("/anggota")
     assert response.status_code == 200
@@ -145,12 +182,16 @@ def test_a_rejected_applicant_corrects_and_applies_again(client, login_as):
     assert (member.status, member.nib, member.rejection_reason) == (MemberStatus.PENDING, None, "")
     decision = db.session.scalars(select(MemberDecision)).one()
     assert (decision.from_status, decision.to_status, decision.decided_by_id) == (
-        "rejected", "pending", member.user_id
+        "rejected",
+        "pending",
+        member.user_id,
     )
     assert "Pengajuan Anda sedang diperiksa." in client.get("/anggota").text
 
 
-@pytest.mark.parametrize("status", [MemberStatus.PENDING, MemberStatus.APPROVED, MemberStatus.SUSPENDED])
+@pytest.mark.parametrize(
+    "status", [MemberStatus.PENDING, MemberStatus.APPROVED, MemberStatus.SUSPENDED]
+)
 def test_only_a_rejected_application_can_be_sent_again(client, login_as, status):
     member = member_in(status, shop_name="Toko Uji")
     login_as(member.user)
@@ -211,14 +252,19 @@ def test_member_saves_the_shop_profile_with_pictures_and_delivery(client, login_
     member = member_in(MemberStatus.APPROVED, slug="toko-lama")
     login_as(member.user)
     data = profile_form() | delivery_rows(sokaraja="Rp 10.000", kembaran="0", wangon=None)
-    data |= {"logo": (io.BytesIO(picture((300, 300))), "logo.png"),
-             "banner": (io.BytesIO(picture((1500, 500), "JPEG")), "sampul.jpg")}
+    data |= {
+        "logo": (io.BytesIO(picture((300, 300))), "logo.png"),
+        "banner": (io.BytesIO(picture((1500, 500), "JPEG")), "sampul.jpg"),
+    }
     response = client.post("/anggota/toko", data=data, content_type="multipart/form-data")
     assert response.status_code == 302, response.text
     assert response.headers["Location"] == "/anggota/toko"
     db.session.refresh(member)
     assert (member.shop_name, member.opening_hours, member.offers_pickup, member.slug) == (
-        "Keripik Tempe Bu Sri", "Senin–Sabtu 08.00–16.00", True, "toko-lama"
+        "Keripik Tempe Bu Sri",
+        "Senin–Sabtu 08.00–16.00",
+        True,
+        "toko-lama",
     )
     fees = {rate.kecamatan.slug: rate.fee for rate in member.delivery_rates}
     assert fees == {"sokaraja": 10_000, "kembaran": 0}
@@ -226,8 +272,15 @@ def test_member_saves_the_shop_profile_with_pictures_and_delivery(client, login_
 
     client.post("/akun/keluar")
     shop = client.get("/toko/toko-lama").text
-    for text in ("Senin–Sabtu 08.00–16.00", "Ambil sendiri di toko", "Diantar ke 2 kecamatan",
-                 "Rp10.000", "Gratis ongkir", member.logo_key, member.banner_key):
+    for text in (
+        "Senin–Sabtu 08.00–16.00",
+        "Ambil sendiri di toko",
+        "Diantar ke 2 kecamatan",
+        "Rp10.000",
+        "Gratis ongkir",
+        member.logo_key,
+        member.banner_key,
+    ):
         assert text in shop
 
 
@@ -238,17 +291,37 @@ def test_member_saves_the_shop_profile_with_pictures_and_delivery(client, login_
         ({"sokaraja": "-5000"}, {}, "Ongkir tidak boleh negatif."),
         ({"sokaraja": ""}, {}, "Isi ongkirnya (boleh 0 untuk gratis)."),
         ({"sokaraja": "2.000.000"}, {}, "Paling banyak 1.000.000."),
-        ({}, {"delivery-0-kecamatan_id": "999999", "delivery-0-delivers": "y",
-              "delivery-0-fee": "5000"}, "Ada kecamatan tujuan pengantaran yang tidak dikenal."),
-        ({}, {"delivery-0-kecamatan_id": "x", "delivery-0-delivers": "y",
-              "delivery-0-fee": "5000"}, "Kecamatan tujuan tidak dikenal."),
+        (
+            {},
+            {
+                "delivery-0-kecamatan_id": "999999",
+                "delivery-0-delivers": "y",
+                "delivery-0-fee": "5000",
+            },
+            "Ada kecamatan tujuan pengantaran yang tidak dikenal.",
+        ),
+        (
+            {},
+            {"delivery-0-kecamatan_id": "x", "delivery-0-delivers": "y", "delivery-0-fee": "5000"},
+            "Kecamatan tujuan tidak dikenal.",
+        ),
         ({}, {"offers_pickup": None}, "Pilih setidaknya satu cara pembeli menerima pesanan"),
         ({}, {"whatsapp": "12"}, "Nomor WhatsApp tidak valid"),
     ],
-    ids=["comma", "negative", "empty", "huge", "unknown-kecamatan", "not-a-number", "no-way",
-         "whatsapp"],
+    ids=[
+        "comma",
+        "negative",
+        "empty",
+        "huge",
+        "unknown-kecamatan",
+        "not-a-number",
+        "no-way",
+        "whatsapp",
+    ],
 )
-def test_profile_mistakes_are_explained_and_nothing_changes(client, login_as, rows, changes, message):
+def test_profile_mistakes_are_explained_and_nothing_changes(
+    client, login_as, rows, changes, message
+):
     member = member_in(MemberStatus.APPROVED, shop_name="Toko Uji")
     login_as(member.user)
     data = profile_form(shop_name="Baru") | delivery_rows(**rows) | changes
@@ -312,14 +385,21 @@ def test_a_logo_that_is_not_a_picture_is_refused_with_a_message(client, login_as
     assert member.logo_key is None
 
 
-@pytest.mark.parametrize("status", [MemberStatus.PENDING, MemberStatus.REJECTED, MemberStatus.SUSPENDED])
+@pytest.mark.parametrize(
+    "status", [MemberStatus.PENDING, MemberStatus.REJECTED, MemberStatus.SUSPENDED]
+)
 def test_the_shop_profile_waits_for_approval(client, login_as, status):
     member = member_in(status)
     login_as(member.user)
-    for response in (client.get("/anggota/toko"), client.post("/anggota/toko", data=profile_form())):
+    for response in (
+        client.get("/anggota/toko"),
+        client.post("/anggota/toko", data=profile_form()),
+    ):
         assert response.status_code == 302
         assert response.headers["Location"] == "/anggota"
-    assert ("warning", "Profil toko bisa diubah setelah keanggotaan Anda disetujui.") in flashes(client)
+    assert ("warning", "Profil toko bisa diubah setelah keanggotaan Anda disetujui.") in flashes(
+        client
+    )
 
 
 # --- navigation and protection ------------------------------------------------------
@@ -344,7 +424,9 @@ def test_navbar_leads_each_user_to_their_place(client, login_as, roles, shown, h
         assert text not in page
 
 
-@pytest.mark.parametrize("status", [MemberStatus.PENDING, MemberStatus.REJECTED, MemberStatus.SUSPENDED])
+@pytest.mark.parametrize(
+    "status", [MemberStatus.PENDING, MemberStatus.REJECTED, MemberStatus.SUSPENDED]
+)
 def test_navbar_leads_an_applicant_to_their_status(client, login_as, status):
     login_as(member_in(status).user)
     page = client.get("/akun/masuk", follow_redirects=True).text

@@ -105,9 +105,9 @@ def entries(key: str) -> dict[str, int]:
 
 
 def is_posted(key: str) -> bool:
-    return db.session.scalar(
-        select(func.count()).where(LedgerTransaction.idempotency_key == key)
-    ) == 1
+    return (
+        db.session.scalar(select(func.count()).where(LedgerTransaction.idempotency_key == key)) == 1
+    )
 
 
 def emails() -> list[tuple[str, str]]:

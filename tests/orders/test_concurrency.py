@@ -117,9 +117,12 @@ def test_two_variant_carts_in_random_order_never_deadlock(make_app, round_):
         assert outcomes.count("placed") == STOCK
         assert db.session.scalar(select(func.count(Order.id))) == STOCK
         assert (_stock(ids[0]), _stock(ids[1])) == (0, 0)
-        assert db.session.scalar(
-            select(func.count()).select_from(ProductVariant).where(ProductVariant.stock < 0)
-        ) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(ProductVariant).where(ProductVariant.stock < 0)
+            )
+            == 0
+        )
 
 
 def test_a_double_submit_at_the_same_moment_places_one_order(make_app):
@@ -147,9 +150,13 @@ def test_a_double_submit_at_the_same_moment_places_one_order(make_app):
                 barrier.wait()
                 try:
                     order = place_order(
-                        buyer=me, cart=carts.cart_of(me), contact=contact(),
-                        choices={keripik_member: "pickup"}, payment_method="bank_transfer",
-                        idempotency_key=key, rules=CheckoutRules.from_config(app.config),
+                        buyer=me,
+                        cart=carts.cart_of(me),
+                        contact=contact(),
+                        choices={keripik_member: "pickup"},
+                        payment_method="bank_transfer",
+                        idempotency_key=key,
+                        rules=CheckoutRules.from_config(app.config),
                     )
                     db.session.commit()
                 except (IntegrityError, OrderError):  # what the checkout view does

@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from marketplace.accounts.models import OutboxEmail
-from marketplace.extensions import db
 from marketplace.core.clock import as_utc
+from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances, problems, transactions_about
 from marketplace.ledger.services import close_month, month_of
 from marketplace.orders import fulfilment
@@ -22,7 +22,6 @@ from marketplace.orders.models import CommissionFact, OrderLine, PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.orders.status import (
     InvalidTransition,
-    OrderError,
     OrderStatus,
     SellerOrderStatus,
 )
@@ -226,16 +225,18 @@ def test_moves_out_of_turn_or_on_another_members_part_are_refused(app):
     fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
     db.session.commit()
     first, second = order.seller_orders
-    assert refused(
-        lambda: fulfilment.dispatch(part=first, member=first.member), InvalidTransition
-    ) == "Pesanan ini pesanan baru; tidak bisa diubah menjadi “Siap diambil”."
-    assert refused(
-        lambda: fulfilment.complete(part=first, member=first.member), InvalidTransition
-    ) == "Pesanan ini pesanan baru; tidak bisa diubah menjadi “Selesai”."
+    assert (
+        refused(lambda: fulfilment.dispatch(part=first, member=first.member), InvalidTransition)
+        == "Pesanan ini pesanan baru; tidak bisa diubah menjadi “Siap diambil”."
+    )
+    assert (
+        refused(lambda: fulfilment.complete(part=first, member=first.member), InvalidTransition)
+        == "Pesanan ini pesanan baru; tidak bisa diubah menjadi “Selesai”."
+    )
     for action in (fulfilment.start_processing, fulfilment.dispatch):
-        assert refused(lambda: action(part=first, member=second.member), NotYours) == (
-            "Pesanan ini bukan untuk toko Anda."
-        )
+        assert refused(
+            lambda action=action: action(part=first, member=second.member), NotYours
+        ) == ("Pesanan ini bukan untuk toko Anda.")
     assert refused(
         lambda: fulfilment.cancel_part(part=first, member=second.member, reason="Habis"), NotYours
     )
@@ -662,9 +663,10 @@ def test_a_refund_is_paid_back_once(app):
     }
     assert balance("payable:shopper-refunds") == 0
     assert balance("cash:bank") == order.total - 45_000
-    assert refused(
-        lambda: fulfilment.mark_refund_paid(part=keripik, by=bendahara)
-    ) == "Pengembalian dana ini sudah dicatat."
+    assert (
+        refused(lambda: fulfilment.mark_refund_paid(part=keripik, by=bendahara))
+        == "Pengembalian dana ini sudah dicatat."
+    )
     assert books_balance()
 
 
@@ -672,9 +674,10 @@ def test_nothing_to_pay_back_for_a_part_without_refund(app):
     order = paid_order()
     bendahara = treasurer()
     db.session.commit()
-    assert refused(
-        lambda: fulfilment.mark_refund_paid(part=order.seller_orders[0], by=bendahara)
-    ) == "Tidak ada dana yang perlu dikembalikan untuk bagian pesanan ini."
+    assert (
+        refused(lambda: fulfilment.mark_refund_paid(part=order.seller_orders[0], by=bendahara))
+        == "Tidak ada dana yang perlu dikembalikan untuk bagian pesanan ini."
+    )
 
 
 # --- commission: exact, snapshotted, by the right rule, to the right funds -----------
@@ -758,7 +761,7 @@ def test_the_kecamatan_fund_is_the_members_chapter(app):
     order = paid_order(
         first=member(kecamatan="wangon"), second=member(kecamatan="purwokerto-barat")
     )
-    keripik, gula = order.seller_orders
+    _keripik, gula = order.seller_orders
     assert balances("income:commission:kecamatan") == {
         "income:commission:kecamatan:wangon": 450,
         "income:commission:kecamatan:purwokerto-barat": 225,

@@ -273,7 +273,8 @@ def test_cash_completion_needs_the_exact_cash(client, login_as):
     emails = len(email_subjects())
 
     response = client.post(
-        f"/kelola/pesanan/{part.id}/selesai", data={"cash_received": "35.000"},
+        f"/kelola/pesanan/{part.id}/selesai",
+        data={"cash_received": "35.000"},
         follow_redirects=True,
     )
     assert "tepat Rp36.000" in page_of(response)
@@ -286,7 +287,8 @@ def test_cash_completion_needs_the_exact_cash(client, login_as):
     assert reload(part).status == SellerOrderStatus.READY_FOR_PICKUP
 
     response = client.post(
-        f"/kelola/pesanan/{part.id}/selesai", data={"cash_received": "Rp36.000"},
+        f"/kelola/pesanan/{part.id}/selesai",
+        data={"cash_received": "Rp36.000"},
         follow_redirects=True,
     )
     assert "Tunai Rp36.000 tercatat" in page_of(response)
@@ -420,7 +422,7 @@ def test_manage_pages_link_to_new_orders_with_their_count(client, login_as):
     page = page_of(client.get("/kelola"))
     nav = page.split('aria-label="Kelola toko"', 1)[1].split("</nav>", 1)[0]
     assert "/kelola/pesanan" in nav and "Pesanan masuk" in nav
-    assert ">2<span class=\"visually-hidden\"> pesanan baru" in nav
+    assert '>2<span class="visually-hidden"> pesanan baru' in nav
     assert "/kelola/pesanan" in page.split("</nav>", 1)[0]  # the site menu too
     assert count(Order) == 3
 

@@ -113,7 +113,7 @@ def test_history_shows_each_order_and_its_parts_status(client, login_as):
     fulfilment.confirm_transfer(
         order=order, amount=order.total, by=factories.UserFactory(roles=[Role.TREASURER])
     )
-    keripik_part, gula_part = order.seller_orders
+    _keripik_part, gula_part = order.seller_orders
     fulfilment.start_processing(part=gula_part, member=gula_part.member)
     db.session.commit()
     page = text_of(client.get("/pesanan"))

@@ -82,7 +82,11 @@ def test_line_keeps_its_snapshot_when_the_product_changes_or_the_variant_goes(ap
     db.session.delete(keripik)
     db.session.commit()
     line = db.session.scalars(select(OrderLine)).one()
-    assert (line.product_name, line.unit_price, line.variant_id) != ("Nama baru", 99_000, keripik.id)
+    assert (line.product_name, line.unit_price, line.variant_id) != (
+        "Nama baru",
+        99_000,
+        keripik.id,
+    )
     assert line.unit_price == 15_000
 
 
@@ -91,8 +95,10 @@ def test_the_same_variant_on_two_lines_is_checked_against_the_sum(app):
     buyer = shopper()
     cart = carts.open_cart(user=buyer)
     cart.lines.extend(
-        [CartLine(variant=keripik, quantity=3, price_seen=keripik.price),
-         CartLine(variant=keripik, quantity=3, price_seen=keripik.price)]
+        [
+            CartLine(variant=keripik, quantity=3, price_seen=keripik.price),
+            CartLine(variant=keripik, quantity=3, price_seen=keripik.price),
+        ]
     )
     db.session.commit()
     with pytest.raises(OutOfStock, match="tinggal 5"):
@@ -147,8 +153,9 @@ def test_delivery_where_the_member_does_not_deliver_is_refused(app):
     cart = cart_with(buyer, (keripik, 1))
     db.session.commit()
     with pytest.raises(InvalidCheckout, match="tidak mengantar ke Kecamatan Wangon"):
-        checkout(buyer, cart, choices={keripik.product.member_id: "delivery"},
-                 contact=contact("wangon"))
+        checkout(
+            buyer, cart, choices={keripik.product.member_id: "delivery"}, contact=contact("wangon")
+        )
     db.session.rollback()
     assert nothing_written() and stock_of(keripik.id) == 10
 
@@ -255,7 +262,8 @@ def test_commission_rate_is_the_configured_default(make_app):
         keripik = variant()
         rules = CheckoutRules.from_config(app.config)
         rate = commission_rate(
-            keripik.product.member, keripik.product.category,
+            keripik.product.member,
+            keripik.product.category,
             default_bps=rules.default_commission_bps,
         )
         assert rate == 750

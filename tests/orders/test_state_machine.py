@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
 from math import floor
+from typing import ClassVar
 
 from flask import current_app
 from hypothesis import HealthCheck, settings
@@ -134,7 +135,7 @@ class OrderModel:
 
 
 class OrderLives(RuleBasedStateMachine):
-    snapshot: dict = {}  # what the migrations seeded, set by the test
+    snapshot: ClassVar[dict] = {}  # what the migrations seeded, set by the test
 
     def __init__(self) -> None:
         super().__init__()
@@ -233,7 +234,7 @@ class OrderLives(RuleBasedStateMachine):
 
     # --- the shopper ---------------------------------------------------------------
 
-    CARTS = {
+    CARTS: ClassVar[dict] = {
         "buyer": st.integers(0, 1),
         "picks": st.lists(
             st.tuples(st.integers(0, len(GOODS) - 1), st.integers(1, 2)), min_size=1, max_size=3
@@ -273,9 +274,7 @@ class OrderLives(RuleBasedStateMachine):
             self.initial[variant_id] - self.held(variant_id) >= quantity
             for variant_id, quantity in quantities.items()
         ) and (not cash or all(SHOPS[shop]["cash"] for shop in shops))
-        wants = {
-            shop: delivery[shop] and SHOPS[shop]["delivery_fee"] is not None for shop in shops
-        }
+        wants = {shop: delivery[shop] and SHOPS[shop]["delivery_fee"] is not None for shop in shops}
 
         def place_it():
             user = self.user(self.buyer_ids[buyer])
@@ -292,8 +291,7 @@ class OrderLives(RuleBasedStateMachine):
                 cart=cart,
                 contact=contact(),
                 choices={
-                    self.member_ids[shop]: "delivery" if wants[shop] else "pickup"
-                    for shop in shops
+                    self.member_ids[shop]: "delivery" if wants[shop] else "pickup" for shop in shops
                 },
                 payment_method="cash" if cash else "bank_transfer",
                 idempotency_key=new_idempotency_key(),
@@ -357,9 +355,7 @@ class OrderLives(RuleBasedStateMachine):
         expected = (
             not stranger
             and order.status == "pending_payment"
-            and all(
-                part.status in ("awaiting_payment", "new", "cancelled") for part in order.parts
-            )
+            and all(part.status in ("awaiting_payment", "new", "cancelled") for part in order.parts)
         )
         by = self.buyer_ids[1 - order.buyer if stranger else order.buyer]
         self.attempt(
@@ -491,7 +487,7 @@ class OrderLives(RuleBasedStateMachine):
 
     # --- the members ------------------------------------------------------------------
 
-    NEXT = {
+    NEXT: ClassVar[dict[str, str]] = {
         "new": "start",
         "processing": "dispatch",
         "shipped": "complete",
@@ -535,9 +531,7 @@ class OrderLives(RuleBasedStateMachine):
         row = db.session.get(SellerOrder, part.id)
         if move == "start":
             expected = not stranger and part.status == "new"
-            if self.attempt(
-                expected, lambda: fulfilment.start_processing(part=row, member=acting)
-            ):
+            if self.attempt(expected, lambda: fulfilment.start_processing(part=row, member=acting)):
                 part.status = "processing"
         elif move == "dispatch":
             expected = not stranger and part.status == "processing"
@@ -609,9 +603,7 @@ class OrderLives(RuleBasedStateMachine):
         assert stock == {v: self.initial[v] - self.held(v) for v in self.variant_ids}
         assert all(left >= 0 for left in stock.values())
         totals = dict(
-            db.session.execute(
-                select(ProductVariant.id, Product.total_stock).join(Product)
-            ).all()
+            db.session.execute(select(ProductVariant.id, Product.total_stock).join(Product)).all()
         )
         assert totals == stock  # one variant a product: the summary follows it
 
@@ -652,9 +644,7 @@ class OrderLives(RuleBasedStateMachine):
                 if order.confirmed and part.status != "cancelled" and not part.released
             )
             available = sum(part.share for _, part in mine if part.released) - sum(
-                part.commission
-                for order, part in mine
-                if order.cash and part.status == "completed"
+                part.commission for order, part in mine if order.cash and part.status == "completed"
             )
             assert balance(pending_account(member_id)) == pending
             assert balance(available_account(member_id)) == available
@@ -670,9 +660,7 @@ class OrderLives(RuleBasedStateMachine):
         for shop, spec in enumerate(SHOPS):
             chapter = f"income:commission:kecamatan:{spec['kecamatan']}"
             assert balance(chapter) == sum(
-                split(part.commission, shares)["kecamatan"]
-                for part in earning
-                if part.shop == shop
+                split(part.commission, shares)["kecamatan"] for part in earning if part.shop == shop
             )
 
     @invariant()

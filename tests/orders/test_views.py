@@ -138,7 +138,13 @@ def test_checkout_places_one_order_even_when_submitted_twice(client, login_as):
 
     page = client.get(f"/pesanan/{order.code}").get_data(as_text=True)
     total = f"Rp{order.total:,}".replace(",", ".")
-    for expected in (total, order.code, "Bank Jateng", "Unit Usaha Aspikmas Banyumas", "Menunggu pembayaran"):
+    for expected in (
+        total,
+        order.code,
+        "Bank Jateng",
+        "Unit Usaha Aspikmas Banyumas",
+        "Menunggu pembayaran",
+    ):
         assert expected in page
     assert order.code in client.get("/pesanan").get_data(as_text=True)
 

@@ -100,7 +100,7 @@ class Fuzzer:
             options = {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
         try:
             response = client.open(url, method=method, **options)
-        except Exception as error:  # what PROPAGATE_EXCEPTIONS hands the test client
+        except Exception as error:  # noqa: BLE001 - what PROPAGATE_EXCEPTIONS hands the test client
             self.failures.append(f"{where}: {what_broke(error)}")
             return None
         response.get_data()  # read it all (files too), then let go of what it holds open
@@ -114,9 +114,7 @@ class Fuzzer:
             return False
         if response.status_code in (401, 403, 404, 405):
             return True
-        return response.status_code in (301, 302, 303) and response.location.startswith(
-            LOGIN_PATH
-        )
+        return response.status_code in (301, 302, 303) and response.location.startswith(LOGIN_PATH)
 
     # --- the pages, with good values ---------------------------------------------
 
@@ -134,7 +132,7 @@ class Fuzzer:
                     away[(rule.rule, "GET")].add(role)
                     continue
                 self.reached.add((rule.rule, "GET"))
-                if not response.mimetype == "text/html":
+                if response.mimetype != "text/html":
                     continue
                 page = read_page(response.get_data(as_text=True))
                 self.query_names |= page.link_names
@@ -185,13 +183,25 @@ class Fuzzer:
                 every = {name: HOSTILE[label] for name in names}
                 if len(HOSTILE[label]) < 100:  # and in the numbers of names: `pengiriman-²³`
                     every |= {re.sub(r"[0-9]+", HOSTILE[label], n): "1" for n in names}
-                self.send(role, rule, "POST", url, f"every field = {label}",
-                          self.form_data(rule.endpoint, every))
+                self.send(
+                    role,
+                    rule,
+                    "POST",
+                    url,
+                    f"every field = {label}",
+                    self.form_data(rule.endpoint, every),
+                )
             if form is not None and labels == tuple(HOSTILE):  # each field alone too
                 for name in one_of_each(names):
                     for label in ONE_FIELD:
-                        self.send(role, rule, "POST", url, f"field {name} = {label}",
-                                  self.form_data(rule.endpoint, {name: HOSTILE[label]}))
+                        self.send(
+                            role,
+                            rule,
+                            "POST",
+                            url,
+                            f"field {name} = {label}",
+                            self.form_data(rule.endpoint, {name: HOSTILE[label]}),
+                        )
 
     def hostile_sets(self, turned_away: set[str]) -> dict[str, tuple[str, ...]]:
         """Every value for the first and the last visitor who gets in (the
@@ -216,8 +226,9 @@ class Fuzzer:
                 url = url_of(rule, self.world)
                 turned = set()
                 for role in ROLES:
-                    response = self.send(role, rule, method, url, "good values",
-                                         self.form_data(rule.endpoint))
+                    response = self.send(
+                        role, rule, method, url, "good values", self.form_data(rule.endpoint)
+                    )
                     if self.turned_away(response):
                         turned.add(role)
                     elif response is not None:
@@ -236,8 +247,8 @@ def fuzzer(make_app, migrated) -> Fuzzer:
 def test_no_route_answers_hostile_input_with_a_server_error(fuzzer):
     fuzzer.run()
     unique = list(dict.fromkeys(fuzzer.failures))
-    assert not unique, (
-        f"{len(unique)} server errors in {fuzzer.requests} requests:\n" + "\n".join(unique[:60])
+    assert not unique, f"{len(unique)} server errors in {fuzzer.requests} requests:\n" + "\n".join(
+        unique[:60]
     )
     served = {
         (rule.rule, method)

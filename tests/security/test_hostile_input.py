@@ -256,7 +256,9 @@ def test_odd_row_numbers_in_the_product_form_are_ignored(client, owner, row):
 # --- digits elsewhere ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", ["0812 ٣٤٥٦ ٧٨٩٠", "0812 ３４５６ ７８９０", "+62 812 ３４５６ 7890"])
+@pytest.mark.parametrize(
+    "number", ["0812 ٣٤٥٦ ٧٨٩٠", "0812 ３４５６ ７８９０", "+62 812 ３４５６ 7890"]
+)
 def test_whatsapp_numbers_are_ascii_digits(number):
     with pytest.raises(AccountError, match="Nomor WhatsApp tidak valid"):
         normalise_whatsapp(number)
@@ -289,8 +291,11 @@ def test_commission_rates_are_ascii_digits(text):
 
 @pytest.mark.parametrize(
     ("cells", "problem"),
-    [("١٥٠٠٠,20", "Harga harus bilangan bulat"), ("15000,٢٠", "Stok harus bilangan bulat"),
-     ("１５.０００,1", "Harga harus bilangan bulat")],
+    [
+        ("١٥٠٠٠,20", "Harga harus bilangan bulat"),
+        ("15000,٢٠", "Stok harus bilangan bulat"),
+        ("１５.０００,1", "Harga harus bilangan bulat"),
+    ],
 )
 def test_csv_import_refuses_other_digits(app, cells, problem):
     member = factories.MemberFactory()

@@ -84,7 +84,7 @@ def test_the_member_gets_their_scan_privately(client, login_as, scan):
 
 
 def test_the_admin_gets_a_scan_privately_and_a_stranger_does_not(client, login_as, scan):
-    certificate, data = scan
+    certificate, _data = scan
     stranger = factories.MemberFactory()
     db.session.commit()
     login_as(stranger.user)

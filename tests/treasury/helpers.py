@@ -22,8 +22,14 @@ def treasurer():
     return factories.UserFactory(roles=[Role.TREASURER], name="Siti Bendahara")
 
 
-def transfer_order(price: int = 15_000, quantity: int = 1, *, placed_hours_ago: float = 0,
-                   overdue: bool = False, name: str = "Sri Lestari") -> Order:
+def transfer_order(
+    price: int = 15_000,
+    quantity: int = 1,
+    *,
+    placed_hours_ago: float = 0,
+    overdue: bool = False,
+    name: str = "Sri Lestari",
+) -> Order:
     """An order waiting for its bank transfer, placed `placed_hours_ago`."""
     item = variant(price=price, stock=50)
     buyer = shopper()

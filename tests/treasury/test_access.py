@@ -42,7 +42,9 @@ TREASURY = {
     ),
     ("/bendahara/pengembalian", "GET"): ("/bendahara/pengembalian", {}, 200),
     ("/bendahara/pengembalian/<int:part_id>/selesai", "POST"): (
-        "/bendahara/pengembalian/{part}/selesai", {}, (302, "/bendahara/pengembalian")
+        "/bendahara/pengembalian/{part}/selesai",
+        {},
+        (302, "/bendahara/pengembalian"),
     ),
     ("/bendahara/tutup-buku", "GET"): ("/bendahara/tutup-buku?page=2", {}, 200),
     ("/bendahara/tutup-buku", "POST"): (
@@ -66,7 +68,9 @@ TREASURY = {
         (302, "/bendahara/koreksi"),
     ),
     ("/bendahara/transaksi/<int:transaction_id>/balik", "GET"): (
-        "/bendahara/transaksi/{old_posting}/balik", {}, 200
+        "/bendahara/transaksi/{old_posting}/balik",
+        {},
+        200,
     ),
     ("/bendahara/transaksi/<int:transaction_id>/balik", "POST"): (
         "/bendahara/transaksi/{old_posting}/balik",
@@ -75,20 +79,28 @@ TREASURY = {
     ),
     ("/bendahara/laporan", "GET"): ("/bendahara/laporan?lihat=anggota&urut=nama", {}, 200),
     (
-        "/bendahara/laporan/unduh/<any(kecamatan,kategori,anggota,dana):dimensi>"
-        ".<any(csv,xlsx):jenis>",
+        (
+            "/bendahara/laporan/unduh/<any(kecamatan,kategori,anggota,dana):dimensi>"
+            ".<any(csv,xlsx):jenis>"
+        ),
         "GET",
     ): ("/bendahara/laporan/unduh/dana.xlsx?tahun=2026", {}, 200),
     ("/bendahara/laporan/<any(kecamatan,kategori,anggota):dimensi>/<key>", "GET"): (
-        "/bendahara/laporan/kecamatan/sokaraja?dari=2026-01&sampai=2026-12", {}, 200
+        "/bendahara/laporan/kecamatan/sokaraja?dari=2026-01&sampai=2026-12",
+        {},
+        200,
     ),
     ("/bendahara/transaksi/<int:transaction_id>", "GET"): (
-        "/bendahara/transaksi/{transaction}", {}, 200
+        "/bendahara/transaksi/{transaction}",
+        {},
+        200,
     ),
     ("/bendahara/laporan-bulanan", "GET"): ("/bendahara/laporan-bulanan", {}, 200),
     ("/bendahara/laporan-bulanan/<month>", "GET"): ("/bendahara/laporan-bulanan/2026-01", {}, 200),
     ("/bendahara/laporan-bulanan/<month>.pdf", "GET"): (
-        "/bendahara/laporan-bulanan/2026-01.pdf", {}, 200
+        "/bendahara/laporan-bulanan/2026-01.pdf",
+        {},
+        200,
     ),
 }
 ADMIN_COMMISSION = {
@@ -240,16 +252,31 @@ def test_posts_without_a_csrf_token_are_refused(make_app):
         before = state()
         client = app.test_client()
         for user, url, data in (
-            (treasurer, f"/bendahara/transfer/{order.code}/konfirmasi",
-             {f"transfer-{order.id}-amount": str(order.total)}),
+            (
+                treasurer,
+                f"/bendahara/transfer/{order.code}/konfirmasi",
+                {f"transfer-{order.id}-amount": str(order.total)},
+            ),
             (treasurer, f"/bendahara/pengembalian/{part.id}/selesai", {}),
-            (admin, f"/pengurus/komisi/kategori/{factories.category().id}",
-             {f"kategori-{factories.category().id}-rate": "1"}),
+            (
+                admin,
+                f"/pengurus/komisi/kategori/{factories.category().id}",
+                {f"kategori-{factories.category().id}-rate": "1"},
+            ),
             (treasurer, "/bendahara/tutup-buku", {"month": "2025-01", "checked": "y"}),
-            (treasurer, "/bendahara/koreksi/penyesuaian", {
-                "lines-0-account": "cash:bank", "lines-0-debit": "1.000",
-                "lines-1-account": "income:commission:central", "lines-1-credit": "1.000",
-                "reason": "Tanpa token CSRF.", "token": "tanpa-csrf-000001", "step": "confirm"}),
+            (
+                treasurer,
+                "/bendahara/koreksi/penyesuaian",
+                {
+                    "lines-0-account": "cash:bank",
+                    "lines-0-debit": "1.000",
+                    "lines-1-account": "income:commission:central",
+                    "lines-1-credit": "1.000",
+                    "reason": "Tanpa token CSRF.",
+                    "token": "tanpa-csrf-000001",
+                    "step": "confirm",
+                },
+            ),
             (treasurer, f"/bendahara/transaksi/{order.id}/balik", {"reason": "Tanpa token CSRF."}),
         ):
             factories.log_in(client, user)

@@ -75,7 +75,9 @@ def test_home_chart_is_an_svg_image_with_words_a_legend_and_a_table(client, me):
     for label in ("Pemberdayaan anggota", "Kantor pusat", "Cabang kecamatan"):
         assert f"</svg> {label}</li>" in page
     split = reports.funds(Period.month(this_month()))
-    row = re.search(r"<tr>\s*<th scope=\"row\"[^>]*>[A-Z][a-z]+ \d{4}</th>(.*?)</tr>", page, re.S)
+    row = re.search(
+        r"<tr>\s*<th scope=\"row\"[^>]*>[A-Z][a-z]+ \d{4}</th>(.*?)</tr>", page, re.DOTALL
+    )
     cells = re.findall(r"<td[^>]*>(Rp[\d.]+)</td>", row.group(1))
     assert cells == [
         f"Rp{dotted(amount)}"

@@ -249,7 +249,7 @@ def test_the_funds_tab_splits_each_month_and_each_chapter(client, me, november):
     response = page(client, lihat="dana", dari="2026-10", sampai="2026-11")
     months, chapters = tables_of(response.text).tables
     assert [row[0] for row in months[1:]] == ["Oktober 2026", "November 2026", "Jumlah"]
-    october, nov, total = months[1:]
+    october, nov, _total = months[1:]
     assert [rupiah(cell) for cell in october[1:]] == [0, 0, 0, 0]
     whole, empowerment, central, chapter = (rupiah(cell) for cell in nov[1:])
     assert empowerment + central + chapter == whole == ledger_commission(PERIOD)

@@ -57,7 +57,7 @@ def test_home_counts_what_waits_and_shows_the_main_balances(client, me):
     other = next(p for p in order.seller_orders if p.id != part.id)
     share = other.subtotal - other.commission_total
     assert f'Tertahan (pesanan belum selesai)</td><td class="text-end">Rp{dotted(share)}' in text
-    assert "belum dikembalikan</th><td class=\"text-end pt-3 fw-bold\">Rp30.000" in text
+    assert 'belum dikembalikan</th><td class="text-end pt-3 fw-bold">Rp30.000' in text
     # The unique code stays income until the order's last part is refunded.
     income = sum(balances("income").values())
     assert income == other.commission_total + order.unique_code
@@ -188,15 +188,19 @@ def test_confirming_the_exact_amount_marks_the_order_paid(client, me):
     assert response.headers["Location"] == "/bendahara/transfer"
     assert flashes(client)[-1] == (
         "success",
-        f"Pesanan {order.code} lunas: Rp{dotted(order.total)} diterima. "
-        "Pembeli dan penjual sudah dikabari lewat email.",
+        (
+            f"Pesanan {order.code} lunas: Rp{dotted(order.total)} diterima. "
+            "Pembeli dan penjual sudah dikabari lewat email."
+        ),
     )
     db.session.expire_all()
     assert order.status == OrderStatus.PAID
     assert [part.status for part in order.seller_orders] == [SellerOrderStatus.NEW]
     receipt = db.session.scalars(select(PaymentReceipt)).one()
     assert (receipt.amount, receipt.recorded_by_id, receipt.note) == (
-        order.total, me.id, "Mutasi BRI 29/11"
+        order.total,
+        me.id,
+        "Mutasi BRI 29/11",
     )
     # The emails of the confirmation went out after its commit (the one of
     # placing the order, queued by the test outside a request, waits for cron).
@@ -346,7 +350,8 @@ def test_a_part_with_nothing_to_refund_is_refused(client, me):
     before = money_written()
     client.post(f"/bendahara/pengembalian/{kept.id}/selesai")
     assert flashes(client)[-1] == (
-        "danger", "Tidak ada dana yang perlu dikembalikan untuk bagian pesanan ini."
+        "danger",
+        "Tidak ada dana yang perlu dikembalikan untuk bagian pesanan ini.",
     )
     assert money_written() == before
     assert client.post("/bendahara/pengembalian/999999/selesai").status_code == 404
@@ -362,8 +367,12 @@ def test_no_refunds_says_so(client, me):
 
 @pytest.mark.parametrize(
     ("roles", "shown"),
-    [([Role.TREASURER], True), ([Role.SHOPPER], False), ([Role.ADMIN], False),
-     ([Role.MEMBER, Role.TREASURER], True)],
+    [
+        ([Role.TREASURER], True),
+        ([Role.SHOPPER], False),
+        ([Role.ADMIN], False),
+        ([Role.MEMBER, Role.TREASURER], True),
+    ],
     ids=["treasurer", "shopper", "admin", "member-treasurer"],
 )
 def test_navbar_shows_the_treasurer_their_link(client, login_as, roles, shown):

@@ -165,8 +165,10 @@ def dispatch(member: Member, part_id: int):
     return _act(
         found,
         lambda: fulfilment.dispatch(part=found, member=member),
-        lambda: f"Pesanan {found.order.code}: {found.status_label.lower()}. "
-        "Pembeli sudah diberi tahu lewat email.",
+        lambda: (
+            f"Pesanan {found.order.code}: {found.status_label.lower()}. "
+            "Pembeli sudah diberi tahu lewat email."
+        ),
     )
 
 

@@ -6,7 +6,6 @@ for anonymous visitors, so the page cannot carry a visitor's CSRF token: its
 form asks `/keranjang/token` for one when it is submitted (static/js/cart.js)
 and posts it like every other form; a post without it is refused."""
 
-
 from flask import (
     Blueprint,
     current_app,
@@ -175,7 +174,9 @@ def cart_update():
         db.session.rollback()
         flash(refused.message, "danger")
     else:
-        flash("Produk dihapus dari keranjang." if quantity == 0 else "Jumlah diperbarui.", "success")
+        flash(
+            "Produk dihapus dari keranjang." if quantity == 0 else "Jumlah diperbarui.", "success"
+        )
     return redirect(url_for(".cart"))
 
 
@@ -318,9 +319,7 @@ def order(code: str):
     return render_template(
         "orders/order.html",
         order=found,
-        timelines={
-            part.id: part_timeline(part, order_steps=False) for part in found.seller_orders
-        },
+        timelines={part.id: part_timeline(part, order_steps=False) for part in found.seller_orders},
         whatsapp={
             part.id: whatsapp_url(part.member.whatsapp, _member_message(part))
             for part in found.seller_orders
