@@ -1,5 +1,7 @@
 """Extensions, created unbound; `create_app` binds them."""
 
+from typing import TYPE_CHECKING
+
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -12,6 +14,12 @@ from marketplace.core.db import Base
 from marketplace.core.pages import Database
 
 db = Database(model_class=Base)
+# What models subclass: Flask-SQLAlchemy's model class, built on `Base`
+# (the type checker sees `Base`, whose typed declarative API it is).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -4,7 +4,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db import Timestamp
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
 class Role(StrEnum):
@@ -22,7 +22,7 @@ ROLE_LABELS = {
 }
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +69,7 @@ class User(db.Model):
         return str(login_key)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(
@@ -80,7 +80,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One login on one device. The browser holds `<user id>:<secret>` in its
     session cookie (and, with "Ingat saya", in the remember cookie); the
     database holds only the secret's SHA-256. Logging out deletes the row,
@@ -98,7 +98,7 @@ class LoginSession(db.Model):
     expires_at: Mapped[Timestamp]
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     """An email to send after the change that caused it has committed.
     `deliver_outbox` sends each once; a rolled-back change leaves none.
     Pending until `sent_at` or `failed_at`; due when `next_attempt_at` (none:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, rela
 
 from marketplace.accounts.models import User
 from marketplace.core.db import Timestamp
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
 class AuditAction(StrEnum):
@@ -54,7 +54,7 @@ ACTION_LABELS = {
 }
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_occurred_at", "occurred_at"),

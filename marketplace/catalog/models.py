@@ -15,11 +15,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db import Timestamp
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.members.models import Member
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
     __table_args__ = (
         CheckConstraint(
@@ -43,7 +43,7 @@ class ProductStatus(StrEnum):
     ARCHIVED = "archived"
 
 
-class Product(db.Model):
+class Product(Model):
     """A member's product. Price and stock live on its variants; `min_price`,
     `max_price` and `total_stock` summarise them for browsing and are kept in
     step by `catalog.services.refresh_summary` whenever variants change."""
@@ -114,7 +114,7 @@ class Product(db.Model):
         return self.min_price != self.max_price
 
 
-class ProductVariant(db.Model):
+class ProductVariant(Model):
     __tablename__ = "product_variants"
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -133,7 +133,7 @@ class ProductVariant(db.Model):
     product: Mapped[Product] = relationship(back_populates="variants")
 
 
-class ProductImage(db.Model):
+class ProductImage(Model):
     """A product photo, stored twice through the storage: a thumbnail for
     cards and a large size for the product page. Position 0 is the cover."""
 
@@ -174,7 +174,7 @@ class CertificateStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A hygiene or food-safety certificate of one product, or of the whole
     shop when `product_id` is empty. Shown as a badge once an admin has
     verified it, until it expires."""

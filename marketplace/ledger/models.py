@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from marketplace.core.db import Timestamp
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.ledger.errors import LedgerImmutable
 
 
@@ -66,7 +66,7 @@ class TransactionKind(StrEnum):
     ADJUSTMENT = "adjustment"
 
 
-class LedgerAccount(db.Model):
+class LedgerAccount(Model):
     """Opened by the first posting that names its code."""
 
     __tablename__ = "ledger_accounts"
@@ -78,7 +78,7 @@ class LedgerAccount(db.Model):
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
 
 
-class LedgerTransaction(db.Model):
+class LedgerTransaction(Model):
     """One posting: entries that sum to zero, recorded once per idempotency key.
     `body_hash` fingerprints what was posted (kind, entries, subject, reversed
     transaction), so a key reused for something else is refused."""
@@ -110,7 +110,7 @@ class LedgerTransaction(db.Model):
     )
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """A signed amount on one account: debit positive, credit negative."""
 
     __tablename__ = "ledger_entries"
@@ -141,7 +141,7 @@ class LedgerEntry(db.Model):
     account: Mapped[LedgerAccount] = relationship(lazy="joined")
 
 
-class LedgerPeriodClose(db.Model):
+class LedgerPeriodClose(Model):
     """A closed month (`month` is its first day): no posting may be dated in it."""
 
     __tablename__ = "ledger_period_closes"
@@ -152,7 +152,7 @@ class LedgerPeriodClose(db.Model):
     closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
 
-class LedgerMonthTotal(db.Model):
+class LedgerMonthTotal(Model):
     """What one account moved in one closed month (the sum of its entries
     dated in it, debit positive), written once by `close_month` in the same
     transaction as the close. A closed month accepts no posting, so these
@@ -172,7 +172,7 @@ class LedgerMonthTotal(db.Model):
     entry_count: Mapped[int]
 
 
-class LedgerPurgePermit(db.Model):
+class LedgerPurgePermit(Model):
     """Always empty. SQLite triggers cannot read a session setting, so on
     SQLite the append-only triggers let a DELETE through only while a row
     exists here, and only the test suite's cleanup adds one, inside the very

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.core.db import Timestamp
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class Kecamatan(db.Model):
+class Kecamatan(Model):
     __tablename__ = "kecamatan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +36,7 @@ class MemberStatus(StrEnum):
     SUSPENDED = "suspended"
 
 
-class Member(db.Model):
+class Member(Model):
     """An UMKM of the association and its shop."""
 
     __tablename__ = "members"
@@ -89,7 +89,7 @@ class Member(db.Model):
         return self.status == MemberStatus.APPROVED
 
 
-class MemberDecision(db.Model):
+class MemberDecision(Model):
     """Who moved a membership from one status to another, when and why."""
 
     __tablename__ = "member_decisions"
@@ -106,7 +106,7 @@ class MemberDecision(db.Model):
     decided_by: Mapped[User] = relationship()
 
 
-class DeliveryRate(db.Model):
+class DeliveryRate(Model):
     """The member delivers to `kecamatan` for `fee` rupiah (used at checkout)."""
 
     __tablename__ = "delivery_rates"

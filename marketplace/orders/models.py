@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import User
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.db import Timestamp
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders.status import (
     DELIVERY_METHOD_LABELS,
@@ -44,7 +44,7 @@ from marketplace.orders.status import (
 )
 
 
-class Cart(db.Model):
+class Cart(Model):
     """A logged-in shopper's cart (a guest's cart lives in the session)."""
 
     __tablename__ = "carts"
@@ -59,7 +59,7 @@ class Cart(db.Model):
     )
 
 
-class CartLine(db.Model):
+class CartLine(Model):
     """`price_seen` is the variant's price when the shopper added it, so the
     cart can warn when the price has changed since. The services keep one
     line per variant; checkout still adds up the quantities of every line of
@@ -85,7 +85,7 @@ class CartLine(db.Model):
     variant: Mapped[ProductVariant] = relationship()
 
 
-class Order(db.Model):
+class Order(Model):
     """One checkout of one shopper. `total` is what the shopper pays:
     subtotal + delivery + the unique code that makes a bank transfer's
     amount unique among the orders awaiting one."""
@@ -199,7 +199,7 @@ class Order(db.Model):
         return sum(part.refund_amount for part in self.seller_orders if part.refund_paid_at is None)
 
 
-class SellerOrder(db.Model):
+class SellerOrder(Model):
     """One member's part of an order: their lines and delivery choice."""
 
     __tablename__ = "seller_orders"
@@ -305,7 +305,7 @@ class SellerOrder(db.Model):
         return status in SELLER_ORDER_TRANSITIONS[SellerOrderStatus(self.status)]
 
 
-class PaymentReceipt(db.Model):
+class PaymentReceipt(Model):
     """Money received for an order, as confirmed by a person: the treasurer
     for a bank transfer (the whole order, `seller_order_id` empty), the
     member for cash (their part). `key` makes each receipt happen once:
@@ -330,7 +330,7 @@ class PaymentReceipt(db.Model):
     recorded_by: Mapped[User] = relationship()
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     """What was bought, as it was: names, price and commission are copied, so
     later edits of the product or the rates never change a past order."""
 
@@ -371,7 +371,7 @@ class OrderLine(db.Model):
     variant: Mapped[ProductVariant | None] = relationship()
 
 
-class CommissionFact(db.Model):
+class CommissionFact(Model):
     """One order line's share of one sale or refund posting, for the
     treasurer's reports by kecamatan, category and member: written by
     `settlement` in the same transaction as the posting, signed like income
