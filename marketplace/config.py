@@ -85,8 +85,9 @@ def _trusted_hosts(raw: str | None, public_url: str, is_production: bool) -> lis
     hosts = [host.strip() for host in (raw or "").split(",") if host.strip()]
     if hosts:
         return hosts
-    if is_production and urlsplit(public_url).hostname:
-        return [urlsplit(public_url).hostname]
+    public_host = urlsplit(public_url).hostname
+    if is_production and public_host:
+        return [public_host]
     return None
 
 

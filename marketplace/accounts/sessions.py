@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, select
 
 from marketplace.accounts.models import LoginSession, User
+from marketplace.core.db import rows_affected
 from marketplace.core.numbers import MAX_INTEGER
 from marketplace.extensions import db
 
@@ -102,19 +103,19 @@ def end_all_logins(*, user: User, except_key: str | None = None) -> int:
     kept = _parse(except_key) if except_key else None
     if kept is not None:
         statement = statement.where(LoginSession.secret_hash != kept[1])
-    ended = db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
-    return int(ended or 0)
+    return rows_affected(db.session.execute(statement.execution_options(synchronize_session=False)))
 
 
 def end_expired_logins(*, now: datetime) -> int:
     """Delete every expired login (a daily chore; each user's own expired
     logins also go at their next login). Returns how many."""
-    ended = db.session.execute(
-        delete(LoginSession)
-        .where(LoginSession.expires_at <= now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return int(ended or 0)
+    return rows_affected(
+        db.session.execute(
+            delete(LoginSession)
+            .where(LoginSession.expires_at <= now)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def logins_of(user_id: int, *, now: datetime, this_key: str) -> Select[tuple[LoginSession]]:

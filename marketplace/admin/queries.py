@@ -2,11 +2,11 @@
 
 from sqlalchemy import Select, func, select
 
-from marketplace.catalog.models import Certificate
+from marketplace.catalog.models import Certificate, CertificateStatus
 from marketplace.members.models import Member
 
 
-def certificate_status_counts() -> Select[tuple[str, int]]:
+def certificate_status_counts() -> Select[tuple[CertificateStatus, int]]:
     """(status, how many certificates) for the filter chips and the index."""
     return select(Certificate.status, func.count()).group_by(Certificate.status)
 

@@ -43,7 +43,7 @@ QUERY_TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]
 URL = {"type": "string", "format": "uri"}
 CERTIFICATE_KIND = {"type": "string", "enum": [kind.value for kind in CertificateKind]}
 
-PRODUCT = {
+PRODUCT: dict[str, Schema] = {
     "id": ID,
     "name": TEXT,
     "slug": TEXT,

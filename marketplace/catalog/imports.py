@@ -287,6 +287,14 @@ def _check_row(
     return report, details
 
 
+def _variant(report: RowReport) -> VariantInput:
+    """A row without problems has its price and stock (a missing one is a problem)."""
+    assert report.price is not None and report.stock is not None
+    return VariantInput(
+        name=report.variant or DEFAULT_VARIANT, price=report.price, stock=report.stock
+    )
+
+
 def _group(
     checked: list[tuple[RowReport, dict]], existing_names: set[str]
 ) -> list[PlannedProduct | None]:
@@ -296,7 +304,7 @@ def _group(
     for report, details in checked:
         if report.name:
             groups.setdefault(_key(report.name), []).append((report, details))
-    planned = []
+    planned: list[PlannedProduct | None] = []
     for key, rows in groups.items():
         first_report, first = rows[0]
         if key in existing_names:
@@ -336,14 +344,7 @@ def _group(
                 unit=first.get("satuan", "pcs"),
                 weight_grams=first.get("berat_gram"),
                 status=first.get("status", ProductStatus.DRAFT),
-                variants=[
-                    VariantInput(
-                        name=report.variant or DEFAULT_VARIANT,
-                        price=report.price,
-                        stock=report.stock,
-                    )
-                    for report, _ in rows
-                ],
+                variants=[_variant(report) for report, _ in rows],
             )
         )
     return planned

@@ -1,7 +1,18 @@
 """Reads of the catalog. Functions named for what they return; those that
 return a `Select` leave execution and paging to the caller."""
 
-from sqlalchemy import ColumnElement, Integer, Select, column, func, select, text
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    UnaryExpression,
+    column,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace.catalog import certificates
@@ -31,8 +42,11 @@ def search_condition(terms: list[str]) -> ColumnElement[bool]:
     """Products whose name or description has every term (as a word prefix),
     through the database's own full-text index."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return text(f"{PG_SEARCH_DOCUMENT} @@ to_tsquery('simple', :search_query)").bindparams(
-            search_query=" & ".join(f"{term}:*" for term in terms)
+        matches = text(f"{PG_SEARCH_DOCUMENT} @@ to_tsquery('simple', :search_query)")
+        # A text clause serves in WHERE as any boolean expression does.
+        return cast(
+            ColumnElement[bool],
+            matches.bindparams(search_query=" & ".join(f"{term}:*" for term in terms)),
         )
     return Product.id.in_(
         text("SELECT rowid FROM products_fts WHERE products_fts MATCH :search_query")
@@ -41,7 +55,7 @@ def search_condition(terms: list[str]) -> ColumnElement[bool]:
     )
 
 
-SORT_ORDER = {
+SORT_ORDER: dict[Sort, tuple[UnaryExpression[Any], ...]] = {
     Sort.NEWEST: (Product.created_at.desc(), Product.id.desc()),
     Sort.CHEAPEST: (Product.min_price.asc(), Product.id.desc()),
     Sort.DEAREST: (Product.max_price.desc(), Product.id.desc()),
@@ -93,8 +107,9 @@ def listing_page(
     ids are found first on the indexes alone, so a deep page skips index
     entries rather than whole rows."""
     order = SORT_ORDER[sort]
-    page_ids = select(Product.id).where(*where).order_by(*order).limit(limit).offset(offset)
-    page_ids = page_ids.subquery()
+    page_ids = (
+        select(Product.id).where(*where).order_by(*order).limit(limit).offset(offset).subquery()
+    )
     return (
         select(Product)
         .join(page_ids, Product.id == page_ids.c.id)

@@ -2,9 +2,9 @@
 that migrations name their constraints the same way on SQLite and PostgreSQL."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, cast
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import CursorResult, DateTime, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING_CONVENTION = {
@@ -22,3 +22,8 @@ class Base(DeclarativeBase):
 
 # A timezone-aware UTC moment; use as `Mapped[Timestamp]`.
 Timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True))]
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a cursor's)."""
+    return cast(CursorResult[Any], result).rowcount or 0

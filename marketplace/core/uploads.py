@@ -114,7 +114,10 @@ def check_pdf(data: bytes) -> bytes:
         pages = len(reader.pages)
         if not 1 <= pages <= MAX_PDF_PAGES:
             raise ScanRejected(PDF_TOO_MANY_PAGES if pages else PDF_UNREADABLE)
-        active = _active_parts(reader.trailer["/Root"])
+        root = reader.trailer["/Root"].get_object()
+        if not isinstance(root, DictionaryObject):
+            raise ScanRejected(PDF_UNREADABLE)
+        active = _active_parts(root)
     except ScanRejected:
         raise
     except Exception as error:  # hostile input may break the parser anywhere

@@ -106,7 +106,7 @@ def add_certificates_demo(*, storage, now: datetime, seed: int) -> int:
             )
         )
 
-    mine = products_of(demo_member) or [None] * 4
+    mine: list[Product | None] = [*products_of(demo_member)] or [None] * 4
     verified, pending, rejected = (
         CertificateStatus.VERIFIED,
         CertificateStatus.PENDING,

@@ -51,7 +51,7 @@ def _pack(
     draw.rounded_rectangle((x0, y0 + 30, x1, y1), radius=40, fill=fill)
     teeth = 12
     step = (x1 - x0) / teeth
-    points = [(x0, y0 + 40)]
+    points: list[tuple[float, float]] = [(x0, y0 + 40)]
     for i in range(teeth):
         points += [(x0 + step * (i + 0.5), y0), (x0 + step * (i + 1), y0 + 40)]
     draw.polygon(points + [(x1, y0 + 80), (x0, y0 + 80)], fill=fill)

@@ -250,7 +250,7 @@ def problems() -> list[str]:
         .order_by(LedgerEntry.id)
     ):
         found.append(f"Baris #{entry_id} tidak bertanggal sama dengan transaksi #{transaction_id}.")
-    grand_total = int(db.session.scalar(select(func.coalesce(total, 0))))
+    grand_total = int(db.session.scalar(select(func.coalesce(total, 0))) or 0)
     if grand_total != 0:
         found.append(f"Jumlah seluruh baris buku besar tidak nol: {grand_total} rupiah.")
     found.extend(_month_total_problems())

@@ -48,7 +48,7 @@ def members_for_review(
     return statement.order_by(rank, Member.created_at, Member.id)
 
 
-def status_counts(*, kecamatan_id: int | None = None) -> Select[tuple[str, int]]:
+def status_counts(*, kecamatan_id: int | None = None) -> Select[tuple[MemberStatus, int]]:
     """(status, how many members) for the filter chips."""
     statement = select(Member.status, func.count()).group_by(Member.status)
     if kecamatan_id is not None:

@@ -9,7 +9,6 @@ from a stale row (a cancel racing a payment or the expiry job) fails with
 StaleDataError instead of overwriting, so exactly one of them wins."""
 
 from datetime import date
-from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -148,7 +147,7 @@ class Order(Model):
         back_populates="order", cascade="all, delete-orphan", order_by="SellerOrder.id"
     )
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once, by the mapper
 
     def set_status(self, status: OrderStatus) -> None:
         current = OrderStatus(self.status)
@@ -262,7 +261,7 @@ class SellerOrder(Model):
         back_populates="seller_order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once, by the mapper
 
     def set_status(self, status: SellerOrderStatus) -> None:
         current = SellerOrderStatus(self.status)

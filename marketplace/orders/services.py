@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from marketplace.catalog.cache import STOCK_ONLY, stock_moved
 from marketplace.catalog.models import Category, Product, ProductVariant
+from marketplace.core.db import rows_affected
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, OrderLine
@@ -67,12 +68,14 @@ def reserve_stock(*, quantities: Mapping[int, int], names: Mapping[int, str]) ->
     in product id order. Raises OutOfStock; the caller rolls back."""
     for variant_id in sorted(quantities):
         quantity = quantities[variant_id]
-        taken = db.session.execute(
-            update(ProductVariant)
-            .where(ProductVariant.id == variant_id, ProductVariant.stock >= quantity)
-            .values(stock=ProductVariant.stock - quantity)
-            .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
-        ).rowcount
+        taken = rows_affected(
+            db.session.execute(
+                update(ProductVariant)
+                .where(ProductVariant.id == variant_id, ProductVariant.stock >= quantity)
+                .values(stock=ProductVariant.stock - quantity)
+                .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
+            )
+        )
         if taken != 1:
             left = db.session.scalar(
                 select(ProductVariant.stock).where(ProductVariant.id == variant_id)

@@ -130,8 +130,8 @@ def _post(
 
 
 def _has_facts(transaction: LedgerTransaction) -> bool:
-    return db.session.scalar(
-        select(exists().where(CommissionFact.transaction_id == transaction.id))
+    return bool(
+        db.session.scalar(select(exists().where(CommissionFact.transaction_id == transaction.id)))
     )
 
 

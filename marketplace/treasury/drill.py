@@ -4,10 +4,12 @@ page by page, with the row's totals, which are the report row's own; and,
 at the bottom, one ledger transaction with its entries."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Row, Select, exists, func, select
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Category
@@ -168,7 +170,7 @@ def drill(
     ).one()
     # The name the report gives the row, copied on its facts (a kecamatan's lives in its table).
     name = {Dimension.MEMBER: shop_name, Dimension.CATEGORY: category_name}.get(dimension)
-    found = []
+    found: Sequence[Row[Any]] = []
     if count:
         found = db.session.execute(
             drill_rows(period, dimension, key).limit(per_page).offset((page - 1) * per_page)

@@ -22,7 +22,9 @@ def render_pdf(page: str) -> bytes:
     from weasyprint import CSS, HTML
 
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-    stylesheet = Path(current_app.static_folder) / PRINT_STYLESHEET
+    static_folder = current_app.static_folder
+    assert static_folder is not None  # create_app always serves static/
+    stylesheet = Path(static_folder) / PRINT_STYLESHEET
     return HTML(string=page, url_fetcher=_no_fetching).write_pdf(
         stylesheets=[CSS(filename=str(stylesheet), url_fetcher=_no_fetching)]
     )

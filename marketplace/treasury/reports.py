@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Subquery, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from marketplace.accounts.models import User
 from marketplace.core.clock import as_date, as_utc
@@ -349,7 +350,7 @@ def _sold_orders(period: Period) -> int:
         .having(func.sum(CommissionFact.gross) > 0)
         .subquery()
     )
-    return db.session.scalar(select(func.count()).select_from(per_order))
+    return db.session.scalar(select(func.count()).select_from(per_order)) or 0
 
 
 def _with_every_kecamatan(rows: list[ReportRow], split: FundSplit) -> list[ReportRow]:
@@ -624,7 +625,7 @@ def _sales_by_month(period: Period) -> dict[date, tuple[int, int, int]]:
     facts; an order or a member counts in a month when what it sold there is
     more than what came back in it, as in the reports (`_fact_rows`)."""
 
-    def net(column) -> Select:
+    def net(column: InstrumentedAttribute[int]) -> Subquery:
         return (
             select(
                 CommissionFact.month.label("month"),
@@ -757,7 +758,7 @@ def transparency() -> Transparency:
     if through is None:
         return Transparency([])
     first = db.session.scalar(select(func.min(LedgerPeriodClose.month)))
-    months = months_between(first, through)[-MAX_MONTHS:]
+    months = months_between(first or through, through)[-MAX_MONTHS:]
     names = kecamatan_names()
     return Transparency(
         [

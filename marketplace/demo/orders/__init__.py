@@ -60,7 +60,7 @@ def add_orders_demo(
     shoppers besides the demo shopper get `password_hash`, of a password
     nobody knows."""
     rng = random.Random(seed)
-    emails_before = db.session.scalar(select(func.coalesce(func.max(OutboxEmail.id), 0)))
+    emails_before = db.session.scalar(select(func.max(OutboxEmail.id))) or 0
     cast = gather_cast(
         rng=rng,
         members=members,

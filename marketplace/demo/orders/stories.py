@@ -180,11 +180,12 @@ def _drawn_story(cast: Cast, age: timedelta) -> Story | None:
     buyer = cast.demo_shopper if rng.random() < 0.08 else rng.choice(cast.others())
     cash = rng.random() < 0.25
     own = cast.member.approved_at is not None and as_utc(cast.member.approved_at) <= placed
+    first: Member | None
     if own and rng.random() < 0.12:
         first = cast.member
     else:
         first = cast.seller(buyer, cash=cash, at=placed)
-    members = [first]
+    members: list[Member | None] = [first]
     if rng.random() < 0.3:
         members.append(cast.seller(buyer, cash=cash, besides=(first,), at=placed))
     found = [m for m in members if m is not None]

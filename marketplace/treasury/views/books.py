@@ -38,7 +38,9 @@ def _users(ids) -> dict[int, tuple[str, str]]:
 
 def _close_page(form: MonthCloseForm | None = None, status: int = 200):
     month = month_to_close()
-    ended = month is not None and next_month(month) <= today()
+    # The month to close, once it has ended (None before).
+    closable = month if month is not None and next_month(month) <= today() else None
+    ended = closable is not None
     if form is None and ended:
         form = MonthCloseForm(formdata=None, data={"month": f"{month:%Y-%m}"})
     closes = db.paginate(queries.closed_months(), per_page=CLOSES_PER_PAGE, error_out=False)
@@ -48,8 +50,8 @@ def _close_page(form: MonthCloseForm | None = None, status: int = 200):
         month_label=month_name(month) if month else None,
         ends_on=next_month(month) if month else None,
         ended=ended,
-        balance=closing_balance(month) if ended else None,
-        split=funds(Period.month(month)) if ended else None,
+        balance=closing_balance(closable) if closable else None,
+        split=funds(Period.month(closable)) if closable else None,
         form=form,
         closes=closes,
         closers=_users(close.closed_by_id for close in closes.items),

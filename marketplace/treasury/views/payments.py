@@ -65,7 +65,7 @@ def transfers():
 def confirm_transfer(code: str):
     order = db.first_or_404(queries.order_awaiting_transfer(code))
     form = TransferConfirmForm.for_order(order.id)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or form.amount.data is None:
         return _transfers_page(refused=order.id, form=form)
     try:
         fulfilment.confirm_transfer(
