@@ -16,7 +16,7 @@ from marketplace.core.clock import as_utc
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances, problems, transactions_about
 from marketplace.ledger.services import close_month, month_of
-from marketplace.orders import fulfilment
+from marketplace.orders import fulfilment, payables
 from marketplace.orders.fulfilment import NotYours, PaymentMismatch
 from marketplace.orders.models import CommissionFact, OrderLine, PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
@@ -343,16 +343,16 @@ def test_release_waits_for_the_payout_hold(app):
     assert part.payable_released_at is None
     assert balance(pending_account(part.member_id)) == share
 
-    assert fulfilment.release_due(hold_days=3, now=MONDAY + timedelta(days=2, hours=23)) == 0
+    assert payables.release_due(hold_days=3, now=MONDAY + timedelta(days=2, hours=23)) == 0
     assert not is_posted(f"seller-order:{part.id}:release")
-    assert fulfilment.release_due(hold_days=3, now=MONDAY + timedelta(days=3)) == 1
+    assert payables.release_due(hold_days=3, now=MONDAY + timedelta(days=3)) == 1
     db.session.commit()
     assert balances(f"payable:member:{part.member_id}") == {
         pending_account(part.member_id): 0,
         available_account(part.member_id): share,
     }
-    assert fulfilment.release_due(hold_days=3, now=MONDAY + timedelta(days=9)) == 0
-    assert fulfilment.release_payable(part=part) is False
+    assert payables.release_due(hold_days=3, now=MONDAY + timedelta(days=9)) == 0
+    assert payables.release_payable(part=part) is False
     assert books_balance()
 
 
@@ -366,7 +366,7 @@ def test_release_due_leaves_cash_and_unfinished_parts_alone(app):
     walk_to_dispatched(paid.seller_orders[1])  # shipped, not completed
     db.session.commit()
 
-    assert fulfilment.release_due(hold_days=0, now=MONDAY + timedelta(days=30)) == 0
+    assert payables.release_due(hold_days=0, now=MONDAY + timedelta(days=30)) == 0
     assert cash.seller_orders[0].payable_released_at is None
 
 
