@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from marketplace.extensions import db
-from marketplace.orders import fulfilment, queries
+from marketplace.orders import fulfilment, payables, queries
 from marketplace.orders.models import Order
 from marketplace.orders.status import OrderError
 
@@ -54,6 +54,6 @@ def expire_unpaid_command() -> None:
 @with_appcontext
 def release_payables_command() -> None:
     """Pindahkan bagian anggota dari pesanan selesai ke saldo siap bayar."""
-    released = fulfilment.release_due(hold_days=current_app.config["PAYOUT_HOLD_DAYS"])
+    released = payables.release_due(hold_days=current_app.config["PAYOUT_HOLD_DAYS"])
     db.session.commit()
     click.echo(f"{released} bagian pesanan siap dibayarkan ke anggota.")

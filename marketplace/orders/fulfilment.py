@@ -5,13 +5,18 @@ treasurer pays refunds back. Each service locks the order row first (so
 two parts of one order, or a payment and the expiry job, change it one
 after another), checks the transition, writes the state, posts to the
 ledger through `settlement` and queues the emails, all in the caller's one
-transaction. Services flush and raise an OrderError; they never commit."""
+transaction. Services flush and raise an OrderError; they never commit.
+Each status change goes through the model's `set_status()` with who did it
+(`by`: the treasurer, the member's user, the shopper; None for the expiry
+job), which records the order's event. A member's share released for
+payout: `payables`. Past 350 lines on purpose: its services, grouped by
+who acts, share the row lock and the settling of the order's status from
+its parts, and are read together when a rule of the order changes."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -20,22 +25,23 @@ from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.members.models import Member
-from marketplace.orders import notify, settlement
+from marketplace.orders import notify, payables, settlement
 from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
 from marketplace.orders.services import (
-    ConcurrentChange,
+    flush_change,
     line_quantities,
     order_quantities,
     release_stock,
 )
 from marketplace.orders.status import (
-    SELLER_ORDER_STATUS_LABELS,
     DeliveryMethod,
     InvalidTransition,
     OrderError,
     OrderStatus,
     PaymentMethod,
     SellerOrderStatus,
+    refuse_order_transition,
+    refuse_part_transition,
 )
 
 REASON_LENGTH = 500
@@ -68,39 +74,29 @@ def lock_order(order: Order) -> Order:
     ).one()
 
 
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as raced:
-        raise ConcurrentChange() from raced
-
-
-def _set_order_status(order: Order, status: OrderStatus) -> None:
-    if order.status != status:
-        order.set_status(status)
-
-
-def _settle_order_status(order: Order, now: datetime) -> None:
-    """The order's status follows its parts: all cancelled (refunded when
-    they had been paid), all finished, some refunded, or paid."""
+def _settle_order_status(order: Order, *, by: User, now: datetime) -> None:
+    """The order's status follows its parts (after `by`, a member, moved
+    theirs): all cancelled (refunded when they had been paid), all finished,
+    some refunded, or paid. Moves only to a status it is not in already."""
     parts = order.seller_orders
     live = [part for part in parts if part.status != SellerOrderStatus.CANCELLED]
     if order.status == OrderStatus.PENDING_PAYMENT:
         if not live:
-            _set_order_status(order, OrderStatus.CANCELLED)
-            order.cancelled_at = now
+            order.set_status(OrderStatus.CANCELLED, by=by, at=now)
             return
         if any(part.paid_at is None for part in live):
             return
-        _set_order_status(order, OrderStatus.PAID)
-        order.paid_at = now
+        order.set_status(OrderStatus.PAID, by=by, at=now)
     if not live:
-        _set_order_status(order, OrderStatus.REFUNDED)
+        goal = OrderStatus.REFUNDED
     elif all(part.status == SellerOrderStatus.COMPLETED for part in live):
-        _set_order_status(order, OrderStatus.COMPLETED)
-        order.completed_at = now
+        goal = OrderStatus.COMPLETED
     elif len(live) < len(parts) and any(part.refund_amount for part in parts):
-        _set_order_status(order, OrderStatus.PARTIALLY_REFUNDED)
+        goal = OrderStatus.PARTIALLY_REFUNDED
+    else:
+        return
+    if order.status != goal:
+        order.set_status(goal, by=by, at=now)
 
 
 # --- the treasurer -------------------------------------------------------------
@@ -137,12 +133,10 @@ def confirm_transfer(
             f"di WhatsApp {order.contact_whatsapp}."
         )
     previous = order.status
-    order.set_status(OrderStatus.PAID)
-    order.paid_at = now
+    order.set_status(OrderStatus.PAID, by=by, at=now)
     for part in order.seller_orders:
-        part.set_status(SellerOrderStatus.NEW)
-        part.paid_at = now
-    _flush()
+        part.set_status(SellerOrderStatus.NEW, by=by, at=now)
+    flush_change()
     db.session.add(
         PaymentReceipt(
             key=f"order:{order.id}",
@@ -154,7 +148,7 @@ def confirm_transfer(
             note=note.strip()[:REASON_LENGTH],
         )
     )
-    _flush()
+    flush_change()
     settlement.post_transfer_sale(order=order, by=by, when=now)
     audit.record(
         actor=by,
@@ -176,8 +170,8 @@ def mark_refund_paid(*, part: SellerOrder, by: User, now: datetime | None = None
         raise OrderError("Tidak ada dana yang perlu dikembalikan untuk bagian pesanan ini.")
     if part.refund_paid_at is not None:
         raise OrderError("Pengembalian dana ini sudah dicatat.")
-    part.refund_paid_at = now
-    _flush()
+    part.mark_refund_paid(by=by, at=now)
+    flush_change()
     settlement.post_refund_paid(part=part, by=by, when=now)
     audit.record(
         actor=by,
@@ -213,16 +207,18 @@ def cancel_order(*, order: Order, by: User, reason: str = "", now: datetime | No
                 "Penjual sudah mulai menyiapkan pesanan ini. Hubungi penjual lewat WhatsApp "
                 "bila ingin membatalkan."
             )
-        order.set_status(OrderStatus.CANCELLED)  # raises with the reason
-    order.set_status(OrderStatus.CANCELLED)
-    order.cancelled_at = now
-    order.cancel_reason = reason.strip()[:REASON_LENGTH] or "Dibatalkan pembeli."
+        raise refuse_order_transition(OrderStatus(order.status), OrderStatus.CANCELLED)
+    order.set_status(
+        OrderStatus.CANCELLED,
+        by=by,
+        at=now,
+        note=reason.strip()[:REASON_LENGTH] or "Dibatalkan pembeli.",
+    )
     # A part a member cancelled already gave its stock back (or kept it).
     open_parts = [part for part in order.seller_orders if part.is_open]
     for part in open_parts:
-        part.set_status(SellerOrderStatus.CANCELLED)
-        part.cancelled_at = now
-    _flush()
+        part.set_status(SellerOrderStatus.CANCELLED, by=by, at=now)
+    flush_change()
     release_stock(quantities=line_quantities(line for part in open_parts for line in part.lines))
     notify.order_cancelled(order, parts=open_parts, expired=False)
     return order
@@ -236,13 +232,10 @@ def expire_order(*, order: Order, now: datetime | None = None) -> bool:
     lock_order(order)
     if not order.is_awaiting_transfer or as_utc(order.expires_at) > now:
         return False
-    order.set_status(OrderStatus.CANCELLED)
-    order.cancelled_at = now
-    order.cancel_reason = "Batas waktu pembayaran lewat."
+    order.set_status(OrderStatus.CANCELLED, by=None, at=now, note="Batas waktu pembayaran lewat.")
     for part in order.seller_orders:
-        part.set_status(SellerOrderStatus.CANCELLED)
-        part.cancelled_at = now
-    _flush()
+        part.set_status(SellerOrderStatus.CANCELLED, by=None, at=now)
+    flush_change()
     release_stock(quantities=order_quantities(order))
     notify.order_cancelled(order, parts=list(order.seller_orders), expired=True)
     return True
@@ -256,23 +249,13 @@ def _own(part: SellerOrder, member: Member) -> None:
         raise NotYours()
 
 
-def _move(part: SellerOrder, status: SellerOrderStatus) -> None:
-    if not part.can_become(status):
-        raise InvalidTransition(
-            f"Pesanan ini {part.status_label.lower()}; tidak bisa diubah menjadi "
-            f"“{SELLER_ORDER_STATUS_LABELS[status]}”."
-        )
-    part.set_status(status)
-
-
 def start_processing(
     *, part: SellerOrder, member: Member, now: datetime | None = None
 ) -> SellerOrder:
     _own(part, member)
     lock_order(part.order)
-    _move(part, SellerOrderStatus.PROCESSING)
-    part.processing_at = _now(now)
-    _flush()
+    part.set_status(SellerOrderStatus.PROCESSING, by=member.user, at=_now(now))
+    flush_change()
     return part
 
 
@@ -285,9 +268,8 @@ def dispatch(*, part: SellerOrder, member: Member, now: datetime | None = None) 
         if part.delivery_method == DeliveryMethod.DELIVERY
         else SellerOrderStatus.READY_FOR_PICKUP
     )
-    _move(part, status)
-    part.dispatched_at = _now(now)
-    _flush()
+    part.set_status(status, by=member.user, at=_now(now))
+    flush_change()
     notify.part_dispatched(part)
     return part
 
@@ -308,7 +290,7 @@ def complete(
     _own(part, member)
     order = lock_order(part.order)
     if not part.can_become(SellerOrderStatus.COMPLETED):
-        _move(part, SellerOrderStatus.COMPLETED)  # raises with the reason
+        raise refuse_part_transition(SellerOrderStatus(part.status), SellerOrderStatus.COMPLETED)
     is_cash = order.payment_method == PaymentMethod.CASH
     if is_cash:
         if type(cash_received) is not int or cash_received != part.total:
@@ -317,10 +299,14 @@ def complete(
                 "Bila pembeli membayar lain, hubungi pengurus sebelum menyelesaikan pesanan."
             )
         part.paid_at = now
-    part.set_status(SellerOrderStatus.COMPLETED)
-    part.completed_at = now
-    _settle_order_status(order, now)
-    _flush()
+    part.set_status(
+        SellerOrderStatus.COMPLETED,
+        by=member.user,
+        at=now,
+        amount=cash_received if is_cash else None,
+    )
+    _settle_order_status(order, by=member.user, now=now)
+    flush_change()
     if is_cash and cash_received:  # a free part (price 0) has no cash to record
         db.session.add(
             PaymentReceipt(
@@ -333,11 +319,11 @@ def complete(
                 received_at=now,
             )
         )
-        _flush()
+        flush_change()
     if is_cash:
         settlement.post_cash_sale(part=part, by=member.user, when=now)
     elif hold_days <= 0:
-        release_payable(part=part, now=now)
+        payables.release_payable(part=part, now=now)
     return part
 
 
@@ -359,16 +345,13 @@ def cancel_part(
     if not reason:
         raise OrderError("Tulis alasan pembatalan untuk pembeli.")
     order = lock_order(part.order)
-    # Not `_move`: awaiting_payment -> cancelled is the whole unpaid order's
-    # cancel (shopper or expiry), never one member's.
+    # Narrower than the table: awaiting_payment -> cancelled is the whole
+    # unpaid order's cancel (shopper or expiry), never one member's.
     if part.status not in (SellerOrderStatus.NEW, SellerOrderStatus.PROCESSING):
         raise InvalidTransition(
             f"Pesanan ini {part.status_label.lower()}; hanya pesanan baru atau sedang "
             "disiapkan yang bisa dibatalkan penjual."
         )
-    part.set_status(SellerOrderStatus.CANCELLED)
-    part.cancelled_at = now
-    part.cancel_reason = reason
     others_open = any(
         other.status != SellerOrderStatus.CANCELLED
         for other in order.seller_orders
@@ -377,52 +360,18 @@ def cancel_part(
     if part.paid_at is not None:
         part.refund_unique_code = 0 if others_open else order.unique_code
         part.refund_amount = part.total + part.refund_unique_code
-    _settle_order_status(order, now)
-    _flush()
+    part.set_status(
+        SellerOrderStatus.CANCELLED,
+        by=member.user,
+        at=now,
+        note=reason,
+        amount=part.refund_amount or None,
+    )
+    _settle_order_status(order, by=member.user, now=now)
+    flush_change()
     if restock:
         release_stock(quantities=line_quantities(part.lines))
     if part.refund_amount:
         settlement.post_refund(part=part, by=member.user, when=now)
     notify.part_cancelled(part)
     return part
-
-
-# --- payouts become available --------------------------------------------------------
-
-
-def release_payable(*, part: SellerOrder, now: datetime | None = None) -> bool:
-    """Move a completed transfer part's share from pending to available.
-    False when there is nothing to release (cash, not completed, done before)."""
-    now = _now(now)
-    if (
-        part.status != SellerOrderStatus.COMPLETED
-        or part.order.payment_method != PaymentMethod.BANK_TRANSFER
-        or part.payable_released_at is not None
-    ):
-        return False
-    part.payable_released_at = now
-    _flush()
-    settlement.post_release(part=part, when=now)
-    return True
-
-
-def release_due(*, hold_days: int, now: datetime | None = None) -> int:
-    """Release every completed transfer part whose hold has passed. The
-    parts are locked as they are read, skipping any another run holds, so
-    two runs at once release each part once (PostgreSQL; SQLite has one
-    writer)."""
-    now = _now(now)
-    due = db.session.scalars(
-        select(SellerOrder)
-        .join(Order)
-        .where(
-            SellerOrder.status == SellerOrderStatus.COMPLETED,
-            SellerOrder.payable_released_at.is_(None),
-            SellerOrder.completed_at <= now - timedelta(days=hold_days),
-            Order.payment_method == PaymentMethod.BANK_TRANSFER,
-        )
-        .order_by(SellerOrder.id)
-        .with_for_update(of=SellerOrder, skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).all()
-    return sum(release_payable(part=part, now=now) for part in due)

@@ -1,14 +1,24 @@
 """Cart, Order, SellerOrder (one member's part of an order), OrderLine,
-PaymentReceipt and CommissionFact (the reports' view of a posting).
+PaymentReceipt and CommissionFact (the reports' view of a posting); the
+order's history (`OrderEvent`) lives in `events`. Past 400 lines: the order's
+tables and their one status mover each, read together; making it a package
+(cart, order, facts) is worth it when the next table comes.
 
 Money is whole rupiah in BigInteger columns. Each status is a StrEnum with
-its allowed transitions in a dict (`status`); `set_status()` checks the dict
-and raises.
+its allowed transitions in a dict (`status`); `set_status()` is the only
+status mover: it checks the dict, raises the message people see, and
+records an `OrderEvent` of who did it and when.
+The `*_at` and `cancel_reason` columns stay beside the events: the listing
+queries filter and sort on them (a member's list on `paid_at`, the payable
+release on `completed_at` with its index, the treasurer's refunds on
+`refund_paid_at` and `cancelled_at`). They are copies of the event's time,
+written only by `set_status()` and the two steps that move no status
+(`mark_refund_paid`, `mark_payable_released`); the timeline reads events.
 `Order` and `SellerOrder` carry a version counter: a state change written
 from a stale row (a cancel racing a payment or the expiry job) fails with
 StaleDataError instead of overwriting, so exactly one of them wins."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -22,24 +32,29 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.db import Timestamp
 from marketplace.extensions import Model
 from marketplace.members.models import Kecamatan, Member
+from marketplace.orders.events import OrderEvent
 from marketplace.orders.status import (
     DELIVERY_METHOD_LABELS,
+    ORDER_EVENT_KINDS,
     ORDER_STATUS_LABELS,
     ORDER_TRANSITIONS,
+    PART_EVENT_KINDS,
     SELLER_ORDER_STATUS_LABELS,
     SELLER_ORDER_TRANSITIONS,
     DeliveryMethod,
+    OrderEventKind,
     OrderStatus,
     PaymentMethod,
     SellerOrderStatus,
-    refuse_transition,
+    refuse_order_transition,
+    refuse_part_transition,
 )
 
 
@@ -146,14 +161,40 @@ class Order(Model):
     seller_orders: Mapped[list["SellerOrder"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="SellerOrder.id"
     )
+    # Written here, read by `queries.order_events` (never loaded whole).
+    events: WriteOnlyMapped[OrderEvent] = relationship(
+        primaryjoin="Order.id == OrderEvent.order_id", passive_deletes="all"
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once, by the mapper
 
-    def set_status(self, status: OrderStatus) -> None:
+    def set_status(
+        self, status: OrderStatus, *, by: User | None, at: datetime, note: str = ""
+    ) -> None:
+        """The one way the order's status changes: refused (InvalidTransition,
+        nothing changed, nothing recorded) unless ORDER_TRANSITIONS allows it;
+        else the status, its time column, and one event of `by` (None: the
+        system) at `at`. `note` is a cancel's reason."""
         current = OrderStatus(self.status)
         if status not in ORDER_TRANSITIONS[current]:
-            raise refuse_transition(ORDER_STATUS_LABELS, current, status)
+            raise refuse_order_transition(current, status)
         self.status = status
+        if status == OrderStatus.PAID:
+            self.paid_at = at
+        elif status == OrderStatus.COMPLETED:
+            self.completed_at = at
+        elif status == OrderStatus.CANCELLED:
+            self.cancelled_at = at
+            self.cancel_reason = note
+        self.events.add(
+            OrderEvent(
+                kind=ORDER_EVENT_KINDS[status],
+                actor=by,
+                occurred_at=at,
+                from_status=current,
+                note=note,
+            )
+        )
 
     @property
     def status_label(self) -> str:
@@ -240,8 +281,6 @@ class SellerOrder(Model):
     kecamatan_slug: Mapped[str] = mapped_column(String(60), server_default="")
     # Paid: with the order (bank transfer) or when the member took the cash.
     paid_at: Mapped[Timestamp | None]
-    processing_at: Mapped[Timestamp | None]
-    dispatched_at: Mapped[Timestamp | None]
     completed_at: Mapped[Timestamp | None]
     cancelled_at: Mapped[Timestamp | None]
     # What goes back to the shopper for this part, and when the treasurer sent it.
@@ -260,14 +299,72 @@ class SellerOrder(Model):
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="seller_order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
+    events: WriteOnlyMapped[OrderEvent] = relationship(
+        primaryjoin="SellerOrder.id == OrderEvent.seller_order_id", passive_deletes="all"
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once, by the mapper
 
-    def set_status(self, status: SellerOrderStatus) -> None:
+    def set_status(
+        self,
+        status: SellerOrderStatus,
+        *,
+        by: User | None,
+        at: datetime,
+        note: str = "",
+        amount: int | None = None,
+    ) -> None:
+        """The one way a part's status changes: refused (InvalidTransition,
+        nothing changed, nothing recorded) unless SELLER_ORDER_TRANSITIONS
+        allows it; else the status, its time column, and one event of `by`
+        (None: the system) at `at`. `note` is a cancel's reason (the part's
+        own: the member's), `amount` the cash taken or the refund owed."""
         current = SellerOrderStatus(self.status)
         if status not in SELLER_ORDER_TRANSITIONS[current]:
-            raise refuse_transition(SELLER_ORDER_STATUS_LABELS, current, status)
+            raise refuse_part_transition(current, status)
         self.status = status
+        if status == SellerOrderStatus.NEW:  # awaiting_payment -> new: the transfer came
+            self.paid_at = at
+        elif status == SellerOrderStatus.COMPLETED:
+            self.completed_at = at
+        elif status == SellerOrderStatus.CANCELLED:
+            self.cancelled_at = at
+            self.cancel_reason = note
+        self._record(
+            PART_EVENT_KINDS[status], by=by, at=at, from_status=current, note=note, amount=amount
+        )
+
+    def mark_refund_paid(self, *, by: User, at: datetime) -> None:
+        """The treasurer sent this part's refund back to the shopper."""
+        self.refund_paid_at = at
+        self._record(OrderEventKind.REFUND_PAID, by=by, at=at, amount=self.refund_amount)
+
+    def mark_payable_released(self, *, at: datetime) -> None:
+        """The member's share moved from pending to available (the system)."""
+        self.payable_released_at = at
+        self._record(OrderEventKind.PAYABLE_RELEASED, by=None, at=at, amount=self.member_share)
+
+    def _record(
+        self,
+        kind: OrderEventKind,
+        *,
+        by: User | None,
+        at: datetime,
+        from_status: SellerOrderStatus | None = None,
+        note: str = "",
+        amount: int | None = None,
+    ) -> None:
+        self.events.add(
+            OrderEvent(
+                order_id=self.order_id,
+                kind=kind,
+                actor=by,
+                occurred_at=at,
+                from_status=from_status,
+                note=note,
+                amount=amount,
+            )
+        )
 
     @property
     def status_label(self) -> str:

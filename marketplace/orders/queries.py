@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace.members.models import Member
+from marketplace.orders.events import OrderEvent
 from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import OrderStatus, PaymentMethod, SellerOrderStatus
 
@@ -36,6 +37,16 @@ def order_of_buyer(code: str, buyer_id: int) -> Select:
             selectinload(Order.seller_orders).selectinload(SellerOrder.lines),
             selectinload(Order.seller_orders).selectinload(SellerOrder.member),
         )
+    )
+
+
+def order_events(order_id: int) -> Select:
+    """An order's history, oldest first, with who acted (for the timeline)."""
+    return (
+        select(OrderEvent)
+        .where(OrderEvent.order_id == order_id)
+        .order_by(OrderEvent.occurred_at, OrderEvent.id)
+        .options(selectinload(OrderEvent.actor))
     )
 
 

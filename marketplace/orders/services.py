@@ -1,10 +1,11 @@
-"""What checkout and fulfilment share: the commission rate, and stock kept
-and given back. Services take keyword arguments, raise an OrderError,
+"""What checkout and fulfilment share: the commission rate, stock kept
+and given back, and a state change's flush. Services take keyword arguments, raise an OrderError,
 flush and never commit."""
 
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.catalog.cache import STOCK_ONLY, stock_moved
 from marketplace.catalog.models import Category, Product, ProductVariant
@@ -22,6 +23,16 @@ class OutOfStock(OrderError):
 class ConcurrentChange(OrderError):
     def __init__(self) -> None:
         super().__init__("Pesanan ini baru saja berubah. Muat ulang halaman lalu coba lagi.")
+
+
+def flush_change() -> None:
+    """Flush a state change of an order or a part; written from a stale row
+    (another transaction changed it first: the version counter) it is a
+    ConcurrentChange."""
+    try:
+        db.session.flush()
+    except StaleDataError as raced:
+        raise ConcurrentChange() from raced
 
 
 def commission_rate(member: Member, category: Category | None, *, default_bps: int) -> int:

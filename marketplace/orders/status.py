@@ -1,7 +1,9 @@
 """Order states: payment and delivery methods, the statuses of an order and
 of a member's part with their allowed transitions, their words for people,
-and the errors a refused change raises. `models` checks a change against
-these dicts in `set_status()`."""
+the errors a refused change raises, and the kinds of the events each change
+records. `Order.set_status()` and `SellerOrder.set_status()` (`models`) are
+the only status movers: they check these dicts, raise the refusal below and
+record an `OrderEvent` (`events`)."""
 
 from enum import StrEnum
 
@@ -104,7 +106,56 @@ DELIVERY_METHOD_LABELS = {
 }
 
 
-def refuse_transition(labels: dict, current: StrEnum, wanted: StrEnum) -> InvalidTransition:
+def refuse_order_transition(current: OrderStatus, wanted: OrderStatus) -> InvalidTransition:
     return InvalidTransition(
-        f"Status tidak bisa diubah dari “{labels[current]}” menjadi “{labels[wanted]}”."
+        f"Status tidak bisa diubah dari “{ORDER_STATUS_LABELS[current]}” menjadi "
+        f"“{ORDER_STATUS_LABELS[wanted]}”."
     )
+
+
+def refuse_part_transition(
+    current: SellerOrderStatus, wanted: SellerOrderStatus
+) -> InvalidTransition:
+    """In the member's words: they are the one who moves a part along."""
+    return InvalidTransition(
+        f"Pesanan ini {SELLER_ORDER_STATUS_LABELS[current].lower()}; tidak bisa diubah menjadi "
+        f"“{SELLER_ORDER_STATUS_LABELS[wanted]}”."
+    )
+
+
+class OrderEventKind(StrEnum):
+    """What happened to an order or to one member's part of it. Each status
+    change records the kind of its new status (ORDER_EVENT_KINDS,
+    PART_EVENT_KINDS); the last two change no status."""
+
+    ORDER_PAID = "order.paid"
+    ORDER_COMPLETED = "order.completed"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_REFUNDED = "order.refunded"
+    ORDER_PARTIALLY_REFUNDED = "order.partially_refunded"
+    PART_PAID = "part.paid"
+    PART_PROCESSING = "part.processing"
+    PART_SHIPPED = "part.shipped"
+    PART_READY_FOR_PICKUP = "part.ready_for_pickup"
+    PART_COMPLETED = "part.completed"
+    PART_CANCELLED = "part.cancelled"
+    REFUND_PAID = "part.refund_paid"
+    PAYABLE_RELEASED = "part.payable_released"
+
+
+ORDER_EVENT_KINDS: dict[OrderStatus, OrderEventKind] = {
+    OrderStatus.PAID: OrderEventKind.ORDER_PAID,
+    OrderStatus.COMPLETED: OrderEventKind.ORDER_COMPLETED,
+    OrderStatus.CANCELLED: OrderEventKind.ORDER_CANCELLED,
+    OrderStatus.REFUNDED: OrderEventKind.ORDER_REFUNDED,
+    OrderStatus.PARTIALLY_REFUNDED: OrderEventKind.ORDER_PARTIALLY_REFUNDED,
+}
+# awaiting_payment -> new is the part's payment (a transfer confirmed).
+PART_EVENT_KINDS: dict[SellerOrderStatus, OrderEventKind] = {
+    SellerOrderStatus.NEW: OrderEventKind.PART_PAID,
+    SellerOrderStatus.PROCESSING: OrderEventKind.PART_PROCESSING,
+    SellerOrderStatus.SHIPPED: OrderEventKind.PART_SHIPPED,
+    SellerOrderStatus.READY_FOR_PICKUP: OrderEventKind.PART_READY_FOR_PICKUP,
+    SellerOrderStatus.COMPLETED: OrderEventKind.PART_COMPLETED,
+    SellerOrderStatus.CANCELLED: OrderEventKind.PART_CANCELLED,
+}

@@ -13,6 +13,7 @@ from marketplace.catalog.models import ProductVariant
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from marketplace.orders import fulfilment
+from marketplace.orders.events import OrderEvent
 from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
 from marketplace.orders.status import OrderError
 from tests import factories
@@ -125,7 +126,7 @@ def stock_by_variant() -> dict[int, int]:
 
 
 def state() -> dict:
-    """Everything an order action may write, read from the database."""
+    """Everything an order action may write (its history too), read from the database."""
     return {
         "orders": db.session.execute(
             select(
@@ -149,6 +150,7 @@ def state() -> dict:
         "transactions": count(LedgerTransaction),
         "entries": count(LedgerEntry),
         "emails": count(OutboxEmail),
+        "events": count(OrderEvent),
     }
 
 

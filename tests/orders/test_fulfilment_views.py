@@ -384,7 +384,7 @@ def test_a_concurrent_change_is_flashed_and_rolled_back(client, login_as, monkey
     login_as(member.user)
 
     def raced(*, part, member):
-        part.set_status(SellerOrderStatus.PROCESSING)
+        part.set_status(SellerOrderStatus.PROCESSING, by=member.user, at=datetime.now(UTC))
         db.session.flush()
         raise ConcurrentChange()
 

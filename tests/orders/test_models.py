@@ -1,7 +1,11 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import InvalidTransition, OrderStatus, SellerOrderStatus
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -15,7 +19,7 @@ from marketplace.orders.status import InvalidTransition, OrderStatus, SellerOrde
 )
 def test_order_allowed_transitions(start, goal):
     order = Order(status=start)
-    order.set_status(goal)
+    order.set_status(goal, by=None, at=NOW)
     assert order.status == goal
 
 
@@ -30,16 +34,16 @@ def test_order_allowed_transitions(start, goal):
 def test_order_refused_transitions_say_why_in_indonesian(start, goal):
     order = Order(status=start)
     with pytest.raises(InvalidTransition, match="Status tidak bisa diubah"):
-        order.set_status(goal)
+        order.set_status(goal, by=None, at=NOW)
     assert order.status == start
 
 
 def test_seller_order_walks_to_completed_and_cannot_go_back():
     part = SellerOrder(status=SellerOrderStatus.AWAITING_PAYMENT)
     for step in ("new", "processing", "ready_for_pickup", "completed"):
-        part.set_status(SellerOrderStatus(step))
-    with pytest.raises(InvalidTransition):
-        part.set_status(SellerOrderStatus.CANCELLED)
+        part.set_status(SellerOrderStatus(step), by=None, at=NOW)
+    with pytest.raises(InvalidTransition, match="Pesanan ini selesai; tidak bisa diubah"):
+        part.set_status(SellerOrderStatus.CANCELLED, by=None, at=NOW)
     shipped = SellerOrder(status=SellerOrderStatus.SHIPPED)
     with pytest.raises(InvalidTransition):
-        shipped.set_status(SellerOrderStatus.CANCELLED)
+        shipped.set_status(SellerOrderStatus.CANCELLED, by=None, at=NOW)

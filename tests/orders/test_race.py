@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import OutboxEmail, User
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance
-from marketplace.orders import fulfilment
+from marketplace.orders import fulfilment, payables
 from marketplace.orders.cli import expire_unpaid
 from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
 from marketplace.orders.settlement import available_account, pending_account
@@ -229,7 +229,7 @@ def test_two_payout_releases_at_once_release_each_part_once(make_app):
 
     def job(barrier):
         barrier.wait()
-        released = fulfilment.release_due(hold_days=2, now=MONDAY + timedelta(days=2))
+        released = payables.release_due(hold_days=2, now=MONDAY + timedelta(days=2))
         db.session.commit()
         return released
 

@@ -248,7 +248,7 @@ def test_a_paid_order_cannot_be_cancelled_by_the_shopper(app):
     keripik = variant()
     buyer = shopper()
     order = checkout(buyer, cart_with(buyer, (keripik, 1)))
-    order.set_status(OrderStatus.PAID)
+    order.set_status(OrderStatus.PAID, by=None, at=datetime.now(UTC))
     db.session.commit()
     with pytest.raises(InvalidTransition):
         cancel_order(order=order, by=buyer)

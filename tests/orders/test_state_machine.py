@@ -38,7 +38,7 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances
 from marketplace.members.models import Member
 from marketplace.orders import cart as carts
-from marketplace.orders import fulfilment
+from marketplace.orders import fulfilment, payables
 from marketplace.orders.checkout import CheckoutRules, new_idempotency_key, place_order
 from marketplace.orders.cli import expire_unpaid
 from marketplace.orders.models import CartLine, Order, PaymentReceipt, SellerOrder
@@ -480,7 +480,7 @@ class OrderLives(RuleBasedStateMachine):
             and not part.released
             and part.completed_at <= self.clock - timedelta(days=HOLD_DAYS)
         ]
-        assert fulfilment.release_due(hold_days=HOLD_DAYS, now=self.clock) == len(held)
+        assert payables.release_due(hold_days=HOLD_DAYS, now=self.clock) == len(held)
         db.session.commit()
         for part in held:
             part.released = True

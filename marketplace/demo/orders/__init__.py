@@ -40,7 +40,7 @@ from marketplace.demo.orders.telling import tell_in_time_order
 from marketplace.demo.people import SHOPS
 from marketplace.extensions import db
 from marketplace.members.models import Member
-from marketplace.orders import fulfilment
+from marketplace.orders import payables
 from marketplace.orders.checkout import CheckoutRules
 
 __all__ = ["add_orders_demo"]
@@ -72,7 +72,7 @@ def add_orders_demo(
     # A demo with fewer members (the tests) sells less.
     stories = written_stories(cast) + drawn_stories(cast, scale=len(members) / len(SHOPS))
     placed = tell_in_time_order(cast, stories)
-    fulfilment.release_due(hold_days=hold_days, now=now)
+    payables.release_due(hold_days=hold_days, now=now)
     close_ended_months(treasurer=cast.treasurer, now=now)
     leave_carts(cast)
     _drop_queued_emails(emails_before)

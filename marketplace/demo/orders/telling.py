@@ -14,7 +14,7 @@ from marketplace.core.clock import as_utc
 from marketplace.demo.orders.cast import Cast
 from marketplace.demo.orders.placing import place
 from marketplace.demo.orders.stories import End, Goal, Story
-from marketplace.orders import fulfilment
+from marketplace.orders import fulfilment, payables
 from marketplace.orders.models import Order, SellerOrder
 
 MEMBER_CANCEL_REASONS = (
@@ -156,9 +156,7 @@ def _steps(cast: Cast, story: Story, order: Order, placed: datetime) -> list[Ste
             )
             released = done + timedelta(days=cast.hold_days)
             if cast.hold_days > 0 and released <= now:
-                steps.append(
-                    (released, partial(fulfilment.release_payable, part=part, now=released))
-                )
+                steps.append((released, partial(payables.release_payable, part=part, now=released)))
     return steps
 
 

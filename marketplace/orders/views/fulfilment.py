@@ -110,7 +110,7 @@ def _page(
         order=order,
         is_cash=is_cash,
         is_delivery=is_delivery,
-        steps=part_timeline(part),
+        steps=part_timeline(part, db.session.scalars(queries.order_events(order.id)).all()),
         whatsapp=whatsapp_url(order.contact_whatsapp, _shopper_message(part)),
         can_process=part.can_become(SellerOrderStatus.PROCESSING),
         can_dispatch=part.can_become(sent),

@@ -316,10 +316,13 @@ def _member_message(part: SellerOrder) -> str:
 @login_required
 def order(code: str):
     found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
+    events = db.session.scalars(queries.order_events(found.id)).all()
     return render_template(
         "orders/order.html",
         order=found,
-        timelines={part.id: part_timeline(part, order_steps=False) for part in found.seller_orders},
+        timelines={
+            part.id: part_timeline(part, events, order_steps=False) for part in found.seller_orders
+        },
         whatsapp={
             part.id: whatsapp_url(part.member.whatsapp, _member_message(part))
             for part in found.seller_orders
