@@ -23,10 +23,11 @@ from marketplace.audit import export as audit_export
 from marketplace.audit import queries as audit_queries
 from marketplace.audit.models import ACTION_LABELS
 from marketplace.audit.queries import AuditFilter
-from marketplace.catalog import certificates as certificate_rules
 from marketplace.catalog import queries as catalog_queries
 from marketplace.catalog.categories import set_category_commission
-from marketplace.catalog.certificates import CertificateError
+from marketplace.catalog.certificates import services as certificate_services
+from marketplace.catalog.certificates.queries import certificates_for_review
+from marketplace.catalog.certificates.rules import TRANSITIONS, CertificateError, summarise, today
 from marketplace.catalog.models import Category, Certificate, CertificateStatus
 from marketplace.catalog.services import CatalogError
 from marketplace.extensions import db
@@ -186,18 +187,18 @@ def _certificates_page(
     its `error` (and the submitted reject `form`) on that certificate's card."""
     status = _certificate_status()
     page = db.paginate(
-        certificate_rules.certificates_for_review(status),
+        certificates_for_review(status),
         per_page=CERTIFICATES_PER_PAGE,
         error_out=False,
     )
-    today = certificate_rules.today()
+    on = today()
     rows = []
     for certificate in page.items:
-        moves = certificate_rules.TRANSITIONS[CertificateStatus(certificate.status)]
+        moves = TRANSITIONS[CertificateStatus(certificate.status)]
         mine = certificate.id == refused
         rows.append(
             {
-                "summary": certificate_rules.summarise(certificate, today),
+                "summary": summarise(certificate, on),
                 "can_verify": CertificateStatus.VERIFIED in moves,
                 "can_reject": CertificateStatus.REJECTED in moves,
                 "form": form
@@ -240,7 +241,7 @@ def certificates():
 def verify_certificate(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     try:
-        certificate_rules.verify_certificate(certificate=certificate, reviewer=_me())
+        certificate_services.verify_certificate(certificate=certificate, reviewer=_me())
     except CertificateError as refused:
         db.session.rollback()
         return _certificates_page(refused=certificate_id, error=refused.message)
@@ -256,7 +257,7 @@ def reject_certificate(certificate_id: int):
     if not form.validate_on_submit():
         return _certificates_page(refused=certificate_id, form=form)
     try:
-        certificate_rules.reject_certificate(
+        certificate_services.reject_certificate(
             certificate=certificate, reviewer=_me(), reason=form.reason.data or ""
         )
     except CertificateError as refused:

@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from marketplace.catalog import queries
-from marketplace.catalog.certificates import Badge, badges_for
+from marketplace.catalog.certificates.queries import badges_for
+from marketplace.catalog.certificates.rules import Badge
 from marketplace.catalog.filters import CatalogFilter
 from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
 from marketplace.extensions import db

@@ -4,7 +4,8 @@ return a `Select` leave execution and paging to the caller."""
 from sqlalchemy import ColumnElement, Integer, Select, column, func, select, text
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from marketplace.catalog import certificates
+from marketplace.catalog.certificates.queries import has_certificate
+from marketplace.catalog.certificates.rules import today
 from marketplace.catalog.filters import CatalogFilter, Sort
 from marketplace.catalog.models import Category, Product, ProductStatus, ProductVariant
 from marketplace.extensions import db
@@ -70,7 +71,7 @@ def listing_conditions(
     if catalog_filter.in_stock:
         found.append(Product.total_stock > 0)
     if catalog_filter.certificate is not None:
-        found.append(certificates.has_certificate(catalog_filter.certificate, certificates.today()))
+        found.append(has_certificate(catalog_filter.certificate, today()))
     if catalog_filter.search_terms:
         found.append(search_condition(catalog_filter.search_terms))
     return found

@@ -22,7 +22,7 @@ from marketplace.catalog.cache import (
     page_args,
     product_page,
 )
-from marketplace.catalog.certificates import badges_for
+from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.filters import (
     SORT_LABELS,
     CatalogFilter,
