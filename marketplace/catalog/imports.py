@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from marketplace.catalog import manage_queries
+from marketplace.catalog import queries
 from marketplace.catalog.models import Category, Product, ProductStatus
 from marketplace.catalog.services import (
     DEFAULT_VARIANT,
@@ -371,8 +371,7 @@ def import_csv(*, member: Member, data: bytes) -> ImportReport:
         rows=rows,
         categories=db.session.scalars(select(Category)).all(),
         existing_names={
-            _key(name)
-            for name in db.session.scalars(manage_queries.member_product_names(member.id))
+            _key(name) for name in db.session.scalars(queries.member_product_names(member.id))
         },
     )
     if not report.ok:

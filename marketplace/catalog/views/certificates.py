@@ -19,7 +19,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from marketplace.accounts.models import Role
-from marketplace.catalog.access import approved_member
 from marketplace.catalog.certificates import queries, rules, services
 from marketplace.catalog.certificates.rules import CertificateError
 from marketplace.catalog.models import CERTIFICATE_LABELS, Certificate, Product
@@ -29,6 +28,7 @@ from marketplace.core.numbers import as_whole
 from marketplace.core.storage import storage
 from marketplace.core.uploads import MAX_PDF_BYTES, ScanRejected, process_scan
 from marketplace.extensions import db, login_manager
+from marketplace.members.access import approved_member
 from marketplace.members.models import Member
 
 blueprint = Blueprint("certificates", __name__, url_prefix="/kelola/sertifikat")

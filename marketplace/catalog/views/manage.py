@@ -19,8 +19,7 @@ from flask import (
 )
 
 from marketplace.accounts.access import safe_next_path
-from marketplace.catalog import imports, manage_queries, photos, queries, services
-from marketplace.catalog.access import member_view
+from marketplace.catalog import imports, photos, queries, services
 from marketplace.catalog.forms import (
     STATUS_LABELS,
     ActionForm,
@@ -36,15 +35,17 @@ from marketplace.catalog.services import BulkUpdateRefused, CatalogError, NotFou
 from marketplace.core.numbers import as_whole
 from marketplace.core.storage import storage
 from marketplace.extensions import db
+from marketplace.members.access import approved_member
 from marketplace.members.models import Member
 
 blueprint = Blueprint("manage", __name__, url_prefix="/kelola")
+member_view = approved_member("catalog/manage/not_approved.html")
 
 PER_PAGE = 20
 
 
 def _product_or_404(member: Member, product_id: int) -> Product:
-    return db.one_or_404(manage_queries.member_product(member.id, product_id))
+    return db.one_or_404(queries.member_product(member.id, product_id))
 
 
 def _categories() -> list[Category]:
@@ -68,13 +69,13 @@ def index(member: Member):
     status = request.args.get("status")
     chosen = ProductStatus(status) if status in set(ProductStatus) else None
     page = db.paginate(
-        manage_queries.member_listing(member.id, chosen),
+        queries.member_listing(member.id, chosen),
         per_page=PER_PAGE,
         error_out=False,
     )
     counts = {status: 0 for status in ProductStatus}
     out_of_stock = 0
-    for row_status, count, empty in db.session.execute(manage_queries.member_summary(member.id)):
+    for row_status, count, empty in db.session.execute(queries.member_summary(member.id)):
         counts[ProductStatus(row_status)] = count
         if row_status == ProductStatus.ACTIVE:
             out_of_stock = empty or 0
@@ -278,7 +279,7 @@ def _photo_action(member: Member, product_id: int, photo_id: int, change, done: 
     """Run `change(product, photo)`; it may return storage keys to delete
     once the commit has made the change final."""
     product = _product_or_404(member, product_id)
-    photo = db.one_or_404(manage_queries.member_photo(member.id, product.id, photo_id))
+    photo = db.one_or_404(queries.member_photo(member.id, product.id, photo_id))
     try:
         keys = change(product=product, photo=photo) or []
     except CatalogError as refused:
@@ -328,7 +329,7 @@ def delete_photo(member: Member, product_id: int, photo_id: int):
 @blueprint.route("/stok", methods=["GET", "POST"])
 @member_view
 def bulk_update(member: Member):
-    variants = db.session.scalars(manage_queries.member_variants(member.id)).all()
+    variants = db.session.scalars(queries.member_variants(member.id)).all()
     form, problems = BulkUpdateForm(), {}
     if request.method == "GET":
         form.fill(variants)
