@@ -148,6 +148,7 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "catalog.shop:slug": member.slug,
         "catalog.product:slug": product.slug,
         "decision": "bekukan",
+        "catalog.manage.product_action:action": "arsipkan",
         "dimensi": "kecamatan",
         "jenis": "csv",
         "treasury.report_drill:key": member.kecamatan.slug,

@@ -1,63 +1,38 @@
-"""A member's own listings: the dashboard under /kelola (endpoints catalog.manage.*).
+"""A member's products: the dashboard, create and edit, the status actions
+(copy, archive, restore, publish: one route) and the quick stock and price
+update. Each view: form -> one service -> one commit -> redirect; a refusal
+re-renders with its message."""
 
-Only an approved member gets in, and only to their own products: every
-product, variant and photo is looked up within the member's own, so anyone
-else's id is simply not found (404). Each view: form -> one service -> one
-commit -> redirect; a refusal re-renders with its message."""
-
+from collections.abc import Callable
 from itertools import groupby
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from marketplace.accounts.access import safe_next_path
-from marketplace.catalog import imports, photos, queries, services
+from marketplace.catalog import photos, queries, services
 from marketplace.catalog.forms import (
     STATUS_LABELS,
     ActionForm,
     BulkUpdateForm,
-    ImportForm,
-    PhotoMoveForm,
     PhotoUploadForm,
     ProductForm,
     category_choices,
 )
 from marketplace.catalog.models import Category, Product, ProductStatus
 from marketplace.catalog.services import BulkUpdateRefused, CatalogError, NotFound
+from marketplace.catalog.views.manage.base import (
+    blueprint,
+    categories,
+    member_view,
+    product_or_404,
+    to_edit,
+)
 from marketplace.core.numbers import as_whole
-from marketplace.core.storage import storage
 from marketplace.extensions import db
-from marketplace.members.access import approved_member
 from marketplace.members.models import Member
 
-blueprint = Blueprint("manage", __name__, url_prefix="/kelola")
-member_view = approved_member("catalog/manage/not_approved.html")
-
 PER_PAGE = 20
-
-
-def _product_or_404(member: Member, product_id: int) -> Product:
-    return db.one_or_404(queries.member_product(member.id, product_id))
-
-
-def _categories() -> list[Category]:
-    return list(db.session.scalars(queries.categories()))
-
-
-def _category(category_id: int) -> Category:
-    return db.get_or_404(Category, category_id)
-
-
-def _to_edit(product: Product, anchor: str | None = None):
-    return redirect(url_for(".edit", product_id=product.id, _anchor=anchor))
 
 
 # --- dashboard -------------------------------------------------------------
@@ -113,6 +88,10 @@ def _rows_changed(form: ProductForm) -> bool:
     return False
 
 
+def _category(category_id: int) -> Category:
+    return db.get_or_404(Category, category_id)
+
+
 def _product_values(form: ProductForm) -> dict:
     return {
         "category": _category(form.category_id.data),
@@ -129,7 +108,7 @@ def _product_values(form: ProductForm) -> dict:
 @member_view
 def create(member: Member):
     form, error = ProductForm(), None
-    form.category_id.choices = category_choices(_categories())
+    form.category_id.choices = category_choices(categories())
     if request.method == "POST" and _rows_changed(form):
         pass
     elif form.validate_on_submit():
@@ -143,7 +122,7 @@ def create(member: Member):
         else:
             db.session.commit()
             flash(f"Produk “{product.name}” tersimpan. Tambahkan fotonya di bawah.", "success")
-            return _to_edit(product, "foto")
+            return to_edit(product, "foto")
     return render_template(
         "catalog/manage/product_form.html",
         form=form,
@@ -156,9 +135,9 @@ def create(member: Member):
 @blueprint.route("/produk/<int:product_id>", methods=["GET", "POST"])
 @member_view
 def edit(member: Member, product_id: int):
-    product = _product_or_404(member, product_id)
+    product = product_or_404(member, product_id)
     form, error = ProductForm(obj=product if request.method == "GET" else None), None
-    form.category_id.choices = category_choices(_categories())
+    form.category_id.choices = category_choices(categories())
     if request.method == "GET":
         form.fill_variants(product.variants)
     elif _rows_changed(form):
@@ -174,7 +153,7 @@ def edit(member: Member, product_id: int):
         else:
             db.session.commit()
             flash("Perubahan tersimpan.", "success")
-            return _to_edit(product)
+            return to_edit(product)
     photo_form = PhotoUploadForm(formdata=None)
     room = photos.MAX_PHOTOS - len(product.images)
     photo_form.photos.description += f" Masih bisa {room} foto lagi."
@@ -190,19 +169,22 @@ def edit(member: Member, product_id: int):
     )
 
 
-# --- status changes --------------------------------------------------------
+# --- status actions ------------------------------------------------------------------
 
-STATUS_ACTIONS = {
-    "duplicate": (services.duplicate_product, "Salinan dibuat sebagai draf: periksa lalu simpan."),
-    "archive": (services.archive_product, "Produk diarsipkan: tidak tampil lagi di toko."),
-    "restore": (services.restore_product, "Produk dipulihkan sebagai draf."),
-    "publish": (services.publish_product, "Produk sudah tampil di toko."),
+# The last word of the address -> (service, what the member is told).
+PRODUCT_ACTIONS: dict[str, tuple[Callable[..., Product], str]] = {
+    "salin": (services.duplicate_product, "Salinan dibuat sebagai draf: periksa lalu simpan."),
+    "arsipkan": (services.archive_product, "Produk diarsipkan: tidak tampil lagi di toko."),
+    "pulihkan": (services.restore_product, "Produk dipulihkan sebagai draf."),
+    "tayangkan": (services.publish_product, "Produk sudah tampil di toko."),
 }
 
 
-def _status_action(member: Member, product_id: int, action: str):
-    product = _product_or_404(member, product_id)
-    change, done = STATUS_ACTIONS[action]
+@blueprint.post(f"/produk/<int:product_id>/<any({', '.join(PRODUCT_ACTIONS)}):action>")
+@member_view
+def product_action(member: Member, product_id: int, action: str) -> ResponseReturnValue:
+    product = product_or_404(member, product_id)
+    change, done = PRODUCT_ACTIONS[action]
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -213,8 +195,8 @@ def _status_action(member: Member, product_id: int, action: str):
         return redirect(_back_to_list())
     db.session.commit()
     flash(done, "success")
-    if action == "duplicate":
-        return _to_edit(result)
+    if action == "salin":
+        return to_edit(result)
     return redirect(_back_to_list())
 
 
@@ -222,105 +204,6 @@ def _back_to_list() -> str:
     """The dashboard page the button was pressed on (a path on this site only)."""
     target = safe_next_path(request.form.get("kembali")) or ""
     return target if target.startswith(url_for(".index")) else url_for(".index")
-
-
-@blueprint.post("/produk/<int:product_id>/salin")
-@member_view
-def duplicate(member: Member, product_id: int):
-    return _status_action(member, product_id, "duplicate")
-
-
-@blueprint.post("/produk/<int:product_id>/arsipkan")
-@member_view
-def archive(member: Member, product_id: int):
-    return _status_action(member, product_id, "archive")
-
-
-@blueprint.post("/produk/<int:product_id>/pulihkan")
-@member_view
-def restore(member: Member, product_id: int):
-    return _status_action(member, product_id, "restore")
-
-
-@blueprint.post("/produk/<int:product_id>/tayangkan")
-@member_view
-def publish(member: Member, product_id: int):
-    return _status_action(member, product_id, "publish")
-
-
-# --- photos ----------------------------------------------------------------
-
-
-@blueprint.post("/produk/<int:product_id>/foto")
-@member_view
-def add_photos(member: Member, product_id: int):
-    product = _product_or_404(member, product_id)
-    form = PhotoUploadForm()
-    if not form.validate_on_submit():
-        for message in form.photos.errors or ["Unggahan tidak dapat diproses. Coba lagi."]:
-            flash(message, "danger")
-        return _to_edit(product, "foto")
-    try:
-        added = photos.add_photos(
-            product=product,
-            uploads=[upload.read() for upload in form.photos.data],
-            store=storage(),
-        )
-    except CatalogError as refused:
-        db.session.rollback()
-        flash(refused.message, "danger")
-    else:
-        db.session.commit()
-        flash(f"{len(added)} foto ditambahkan.", "success")
-    return _to_edit(product, "foto")
-
-
-def _photo_action(member: Member, product_id: int, photo_id: int, change, done: str):
-    """Run `change(product, photo)`; it may return storage keys to delete
-    once the commit has made the change final."""
-    product = _product_or_404(member, product_id)
-    photo = db.one_or_404(queries.member_photo(member.id, product.id, photo_id))
-    try:
-        keys = change(product=product, photo=photo) or []
-    except CatalogError as refused:
-        db.session.rollback()
-        flash(refused.message, "danger")
-    else:
-        db.session.commit()
-        for key in keys:
-            storage().delete(key)
-        flash(done, "success")
-    return _to_edit(product, "foto")
-
-
-@blueprint.post("/produk/<int:product_id>/foto/<int:photo_id>/geser")
-@member_view
-def move_photo(member: Member, product_id: int, photo_id: int):
-    form = PhotoMoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    offset = -1 if form.direction.data == "naik" else 1
-
-    def change(*, product, photo):
-        photos.move_photo(product=product, photo=photo, offset=offset)
-
-    return _photo_action(member, product_id, photo_id, change, "Urutan foto diubah.")
-
-
-@blueprint.post("/produk/<int:product_id>/foto/<int:photo_id>/sampul")
-@member_view
-def cover_photo(member: Member, product_id: int, photo_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return _photo_action(member, product_id, photo_id, photos.set_cover, "Foto sampul diganti.")
-
-
-@blueprint.post("/produk/<int:product_id>/foto/<int:photo_id>/hapus")
-@member_view
-def delete_photo(member: Member, product_id: int, photo_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return _photo_action(member, product_id, photo_id, photos.delete_photo, "Foto dihapus.")
 
 
 # --- quick stock and price update -------------------------------------------
@@ -368,45 +251,4 @@ def bulk_update(member: Member):
         wrong=wrong,
         problems=problems,
         labels=STATUS_LABELS,
-    )
-
-
-# --- CSV import -------------------------------------------------------------
-
-
-@blueprint.route("/impor", methods=["GET", "POST"])
-@member_view
-def import_products(member: Member):
-    form, report, error = ImportForm(), None, None
-    if form.validate_on_submit():
-        try:
-            report = imports.import_csv(
-                member=member, data=form.file.data.read(imports.MAX_BYTES + 1)
-            )
-        except CatalogError as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            if report.ok:
-                db.session.commit()
-            else:
-                db.session.rollback()
-    return render_template(
-        "catalog/manage/import.html",
-        form=form,
-        report=report,
-        error=error,
-        columns=imports.COLUMNS,
-        max_rows=imports.MAX_ROWS,
-        categories=_categories(),
-    )
-
-
-@blueprint.get("/impor/templat.csv")
-@member_view
-def import_template(member: Member):
-    return Response(
-        imports.template_csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=templat-produk-aspikmas.csv"},
     )
