@@ -14,8 +14,8 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.money import format_rupiah
+from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.members.access import approved_member
 from marketplace.members.models import Member, MemberStatus

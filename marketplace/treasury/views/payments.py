@@ -3,9 +3,9 @@ shoppers."""
 
 from flask import flash, redirect, render_template, request, url_for
 
-from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
+from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, SellerOrder
