@@ -2,6 +2,8 @@
 and members, the review of certificates, and commission rates by category
 and by member. Only Role.ADMIN gets in."""
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Response,
@@ -27,7 +29,13 @@ from marketplace.catalog import queries as catalog_queries
 from marketplace.catalog.categories import set_category_commission
 from marketplace.catalog.certificates import services as certificate_services
 from marketplace.catalog.certificates.queries import certificates_for_review
-from marketplace.catalog.certificates.rules import TRANSITIONS, CertificateError, summarise, today
+from marketplace.catalog.certificates.rules import (
+    TRANSITIONS,
+    CertificateError,
+    Summary,
+    summarise,
+    today,
+)
 from marketplace.catalog.models import Category, Certificate, CertificateStatus
 from marketplace.catalog.services import CatalogError
 from marketplace.extensions import db
@@ -175,6 +183,18 @@ def decide_member(member_id: int, decision: str):
 # --- certificates --------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CertificateRow:
+    """A certificate's card in the review list."""
+
+    summary: Summary
+    can_verify: bool
+    can_reject: bool  # reject a pending one, or revoke a verified one
+    form: DecisionForm  # the reason for a rejection
+    error: str | None  # why the last decision on it was refused
+    open: bool  # the rejection form shows open (after a refusal)
+
+
 def _certificate_status() -> CertificateStatus | None:
     status = request.args.get("status", "")
     return CertificateStatus(status) if status in set(CertificateStatus) else None
@@ -197,16 +217,16 @@ def _certificates_page(
         moves = TRANSITIONS[CertificateStatus(certificate.status)]
         mine = certificate.id == refused
         rows.append(
-            {
-                "summary": summarise(certificate, on),
-                "can_verify": CertificateStatus.VERIFIED in moves,
-                "can_reject": CertificateStatus.REJECTED in moves,
-                "form": form
+            CertificateRow(
+                summary=summarise(certificate, on),
+                can_verify=CertificateStatus.VERIFIED in moves,
+                can_reject=CertificateStatus.REJECTED in moves,
+                form=form
                 if mine and form
                 else DecisionForm(prefix=f"sertifikat-{certificate.id}", formdata=None),
-                "error": error if mine else None,
-                "open": mine and form is not None,
-            }
+                error=error if mine else None,
+                open=mine and form is not None,
+            )
         )
     chosen = {"status": status.value} if status else {}
     return render_template(
@@ -214,7 +234,7 @@ def _certificates_page(
         page=page,
         rows=rows,
         status=status,
-        error=error if refused not in {row["summary"].certificate.id for row in rows} else None,
+        error=error if refused not in {row.summary.certificate.id for row in rows} else None,
         labels=CERTIFICATE_STATUS_LABELS,
         counts=dict(db.session.execute(queries.certificate_status_counts()).all()),
         page_args=lambda number: chosen | {"page": number},
@@ -275,6 +295,16 @@ def _default_bps() -> int:
     return current_app.config["COMMISSION_DEFAULT_BPS"]
 
 
+@dataclass(frozen=True)
+class CategoryRateRow:
+    """A category's row on the commission page."""
+
+    category: Category
+    rate: str | None  # its own rate ("7,5 %"), None: the default applies
+    form: CommissionRateForm
+    error: str | None  # why the last change to it was refused
+
+
 def _rate_text(bps: int | None) -> str | None:
     return None if bps is None else f"{percent(bps)} %"
 
@@ -293,14 +323,14 @@ def _commission_page(
     """Categories with their rates. A refused change to category `refused`
     shows the submitted `form` and the `error` on that category's row."""
     rows = [
-        {
-            "category": category,
-            "rate": _rate_text(category.commission_bps),
-            "form": form
+        CategoryRateRow(
+            category=category,
+            rate=_rate_text(category.commission_bps),
+            form=form
             if category.id == refused and form
             else _rate_form(_category_prefix(category.id), category.commission_bps),
-            "error": error if category.id == refused else None,
-        }
+            error=error if category.id == refused else None,
+        )
         for category in db.session.scalars(catalog_queries.categories())
     ]
     members = db.session.scalars(queries.members_with_own_commission()).all()
