@@ -4,7 +4,10 @@ One row per variant; rows with the same `nama` make one product, whose
 details (kategori, deskripsi, satuan, berat_gram, status) come from its first
 row and may be left empty on the next ones. Every row is checked first and
 reported (accepted, or refused and why); only when no row is refused are the
-products created, as one change that the caller commits."""
+products created, as one change that the caller commits.
+
+Near 400 lines on purpose: parsing, the per-row checks and the report are
+one feature, read top to bottom, used only by the import view."""
 
 import csv
 import io
