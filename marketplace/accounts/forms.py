@@ -1,14 +1,13 @@
 """Account forms. Every validator speaks Indonesian: WTForms' defaults are English."""
 
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from marketplace.accounts.services import (
     MIN_PASSWORD_LENGTH,
-    AccountError,
-    normalise_whatsapp,
 )
 from marketplace.core.forms import BaseForm
+from marketplace.core.whatsapp import whatsapp_number
 
 EMAIL_REQUIRED = DataRequired(message="Isi alamat email Anda.")
 EMAIL_VALID = Email(message="Alamat email tidak valid. Contoh: nama@contoh.id.")
@@ -23,14 +22,6 @@ CONFIRMATION = [
     DataRequired(message="Ketik ulang kata sandi."),
     EqualTo("password", message="Kedua kata sandi tidak sama."),
 ]
-
-
-def whatsapp_number(form: BaseForm, field: StringField) -> None:
-    """Validator: tidy an Indonesian WhatsApp number to 628…, or say why not."""
-    try:
-        field.data = normalise_whatsapp(field.data or "")
-    except AccountError as error:
-        raise ValidationError(error.message) from error
 
 
 class UserRegisterForm(BaseForm):

@@ -1,6 +1,5 @@
 """Writes to accounts. Services flush, never commit; the caller commits once."""
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -14,12 +13,11 @@ from marketplace.accounts.passwords import hash_password, needs_rehash, verify_p
 from marketplace.accounts.sessions import end_all_logins
 from marketplace.core.errors import DomainError
 from marketplace.core.urls import public_url
+from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
 from marketplace.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
 # A mobile number in international form: 62, then 8 and 7 to 10 more digits.
-WHATSAPP_PATTERN = re.compile(r"628[0-9]{7,10}")  # 0-9 only: `\d` matches ١٢٣ and １２３ too
-_WHATSAPP_SEPARATORS = re.compile(r"[\s\-.()]")
 # Verified against when no user has the email, so both cases cost the same.
 _dummy_hash: list[str] = []
 
@@ -62,15 +60,11 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def normalise_whatsapp(number: str) -> str:
-    """`0812-3456-7890`, `+62 812 3456 7890` or `6281234567890` -> `6281234567890`."""
-    digits = _WHATSAPP_SEPARATORS.sub("", number)
-    digits = digits.removeprefix("+")
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    if not WHATSAPP_PATTERN.fullmatch(digits):
-        raise AccountError("Nomor WhatsApp tidak valid. Contoh: 0812 3456 7890.")
-    return digits
+def _whatsapp(number: str) -> str:
+    try:
+        return normalise_whatsapp(number)
+    except InvalidWhatsapp as error:
+        raise AccountError(error.message) from error
 
 
 def _check_password(password: str) -> None:
@@ -108,7 +102,7 @@ def register_user(
     user = User(
         email=email,
         name=name.strip(),
-        whatsapp=normalise_whatsapp(whatsapp) if whatsapp else None,
+        whatsapp=_whatsapp(whatsapp) if whatsapp else None,
         password_hash=hash_password(password),
         email_verified_at=verified_at,
         role_rows=[UserRole(role=role) for role in dict.fromkeys(roles)],

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from marketplace.catalog.browse import CatalogPage
-from marketplace.catalog.certificates import Badge
+from marketplace.catalog.certificates.rules import Badge
 from marketplace.catalog.models import Category, Product, ProductImage, ProductVariant
 from marketplace.core.clock import as_utc
 from marketplace.core.urls import public_url

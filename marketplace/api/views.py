@@ -20,7 +20,7 @@ from marketplace.catalog.cache import (
     keep_out_of_cache,
     product_page,
 )
-from marketplace.catalog.certificates import badges_for
+from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.filters import parse_filter
 from marketplace.catalog.models import Product
 from marketplace.extensions import db

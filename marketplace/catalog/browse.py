@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from marketplace.catalog import queries
-from marketplace.catalog.certificates import Badge, badges_for
+from marketplace.catalog.certificates.queries import badges_for
+from marketplace.catalog.certificates.rules import Badge
 from marketplace.catalog.filters import CatalogFilter
 from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
 from marketplace.extensions import db
@@ -14,56 +15,44 @@ from marketplace.members import queries as member_queries
 from marketplace.members.models import Kecamatan
 
 
-@dataclass
-class CatalogPage:
-    filter: CatalogFilter
+@dataclass(kw_only=True)
+class ProductPage:
+    """One page of products with its place among the pages: a member's
+    public products on the shop page, and the base of CatalogPage."""
+
     products: list[Product]
     total: int
     page: int
     pages: int
     per_page: int
+    messages: list[str]
+    badges: dict[int, list[Badge]] = field(default_factory=dict)  # by product id
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass(kw_only=True)
+class CatalogPage(ProductPage):
+    """A page of the catalog with its filter, facets and their counts."""
+
+    filter: CatalogFilter
     categories: list[Category]
     kecamatan: list[Kecamatan]
     category_counts: dict[int, int]
     kecamatan_counts: dict[int, int]
     selected_category: Category | None
     selected_kecamatan: Kecamatan | None
-    messages: list[str]
-    badges: dict[int, list[Badge]] = field(default_factory=dict)  # by product id
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
     @property
     def certificate_choices(self) -> dict[CertificateKind, str]:
         """The values of the `sertifikat` filter, with their labels."""
         return CERTIFICATE_LABELS
-
-
-@dataclass
-class MemberProducts:
-    """One page of a member's public products, for the shop page."""
-
-    products: list[Product]
-    total: int
-    page: int
-    pages: int
-    per_page: int
-    messages: list[str]
-    badges: dict[int, list[Badge]] = field(default_factory=dict)  # by product id
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _last_page(page: int, total: int, per_page: int, messages: list[str]) -> tuple[int, int]:
@@ -144,7 +133,7 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     )
 
 
-def member_products(member_id: int, *, page: int, per_page: int) -> MemberProducts:
+def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
     """A page of the member's public products, newest first: two queries,
     one for the cover images and one for the badges, whatever the page size."""
     messages: list[str] = []
@@ -156,7 +145,7 @@ def member_products(member_id: int, *, page: int, per_page: int) -> MemberProduc
         products = list(
             db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
         )
-    return MemberProducts(
+    return ProductPage(
         products=products,
         total=total,
         page=page,

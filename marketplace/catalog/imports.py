@@ -4,7 +4,10 @@ One row per variant; rows with the same `nama` make one product, whose
 details (kategori, deskripsi, satuan, berat_gram, status) come from its first
 row and may be left empty on the next ones. Every row is checked first and
 reported (accepted, or refused and why); only when no row is refused are the
-products created, as one change that the caller commits."""
+products created, as one change that the caller commits.
+
+Near 400 lines on purpose: parsing, the per-row checks and the report are
+one feature, read top to bottom, used only by the import view."""
 
 import csv
 import io
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from marketplace.catalog import manage_queries
+from marketplace.catalog import queries
 from marketplace.catalog.models import Category, Product, ProductStatus
 from marketplace.catalog.services import (
     DEFAULT_VARIANT,
@@ -372,8 +375,7 @@ def import_csv(*, member: Member, data: bytes) -> ImportReport:
         rows=rows,
         categories=db.session.scalars(select(Category)).all(),
         existing_names={
-            _key(name)
-            for name in db.session.scalars(manage_queries.member_product_names(member.id))
+            _key(name) for name in db.session.scalars(queries.member_product_names(member.id))
         },
     )
     if not report.ok:

@@ -1,7 +1,11 @@
 """Writes to the catalog: a member's products and their variants (photos in
 `photos.py`).
 Services take keyword arguments and models, raise a CatalogError, flush and
-never commit: the caller commits once."""
+never commit: the caller commits once.
+
+About 400 lines on purpose: a product and its variants are one aggregate
+(every write checks both, and the bulk update reuses the single-product
+checks); splitting them would put one set of rules in two modules."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field

@@ -1,6 +1,8 @@
 """The product lines of the demo shop: what Banyumas UMKM make and sell, with
 realistic units, weights and prices in whole rupiah. A shop in `people.SHOPS`
-names its lines; `seed` picks items from them."""
+names its lines; `seed` picks items from them.
+
+Long because it is data (the lines and their items), not logic."""
 
 from dataclasses import dataclass
 

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
-from marketplace.catalog.certificates import SCAN_FOLDER
+from marketplace.catalog.certificates.rules import SCAN_FOLDER
 from marketplace.catalog.models import (
     CERTIFICATE_LABELS,
     Certificate,

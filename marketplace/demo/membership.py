@@ -88,21 +88,38 @@ def _member(
         created_at=joined - timedelta(days=2),
         email_verified_at=joined - timedelta(days=2),
     )
+    member = new_member(
+        rng, shop, kecamatan[shop.kecamatan], user=user, joined=joined, status=MemberStatus.PENDING
+    )
+    member.bank_name = rng.choice(BANKS)
+    member.bank_account_number = f"{rng.randrange(10**12, 10**13)}"
+    member.bank_account_holder = shop.owner
+    return member
+
+
+def new_member(
+    rng: random.Random,
+    shop: Shop,
+    kecamatan: Kecamatan,
+    *,
+    user: User,
+    joined: datetime,
+    status: MemberStatus,
+) -> Member:
+    """The member of demo `shop`, owned by `user` (the demo's one Member
+    builder), added to the session; its street address drawn from `rng`."""
     member = Member(
         user=user,
-        kecamatan=kecamatan[shop.kecamatan],
+        kecamatan=kecamatan,
         shop_name=shop.name,
         slug=slugify(shop.name),
         owner_name=shop.owner,
         desa=shop.desa,
-        address=f"RT {rng.randint(1, 8):02d}/RW {rng.randint(1, 5):02d}, {shop.desa}, "
-        f"Kec. {shop.kecamatan}",
+        address=f"RT {rng.randint(1, 8):02d}/RW {rng.randint(1, 5):02d}, "
+        f"{shop.place} {shop.desa}, Kec. {shop.kecamatan}",
         whatsapp=user.whatsapp,
         description=shop.about,
-        bank_name=rng.choice(BANKS),
-        bank_account_number=f"{rng.randrange(10**12, 10**13)}",
-        bank_account_holder=shop.owner,
-        status=MemberStatus.PENDING,
+        status=status,
         created_at=joined,
     )
     db.session.add(member)

@@ -24,6 +24,11 @@ class Shop:
     lines: tuple[str, ...]  # keys of catalogue.LINES
     about: str
 
+    @property
+    def place(self) -> str:
+        """Purwokerto's four kecamatan are made of kelurahan; the rest of desa."""
+        return "Kel." if self.kecamatan.startswith("Purwokerto") else "Desa"
+
 
 @dataclass(frozen=True)
 class Shopper:

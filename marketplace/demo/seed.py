@@ -22,7 +22,7 @@ from marketplace.core.storage import LocalStorage
 from marketplace.demo import images
 from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.certificates import add_certificates_demo
-from marketplace.demo.membership import add_membership_demo
+from marketplace.demo.membership import add_membership_demo, new_member
 from marketplace.demo.orders import add_orders_demo
 from marketplace.demo.people import (
     APPLICANTS,
@@ -75,11 +75,6 @@ def whatsapp_number(rng: random.Random) -> str:
     return f"62{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**7, 10**8)}"
 
 
-def _place(shop: Shop) -> str:
-    """Purwokerto's four kecamatan are made of kelurahan; the rest of desa."""
-    return "Kel." if shop.kecamatan.startswith("Purwokerto") else "Desa"
-
-
 def _price(rng: random.Random, base: int) -> int:
     step = 5000 if base >= 100_000 else 500
     return max(step, round(base * rng.uniform(0.92, 1.1) / step) * step)
@@ -104,7 +99,7 @@ def _description(rng: random.Random, item: Item, line: Line, shop: Shop) -> str:
             facts.append("Bersertifikat halal")
         paragraphs.append("\n".join(facts))
     paragraphs.append(
-        f"Dibuat oleh {shop.name} di {_place(shop)} {shop.desa}, Kecamatan {shop.kecamatan}. "
+        f"Dibuat oleh {shop.name} di {shop.place} {shop.desa}, Kecamatan {shop.kecamatan}. "
         + rng.choice(NOTES)
     )
     return "\n\n".join(paragraphs)
@@ -161,22 +156,16 @@ def _members(
             role = Role.MEMBER if approved else Role.SHOPPER
             user = _owner(rng, shop, role, unusable, now)
         joined = now - timedelta(days=rng.randint(180, 700) if approved else rng.randint(1, 6))
-        member = Member(
+        member = new_member(
+            rng,
+            shop,
+            kecamatan[shop.kecamatan],
             user=user,
-            kecamatan=kecamatan[shop.kecamatan],
-            shop_name=shop.name,
-            slug=slugify(shop.name),
-            owner_name=shop.owner,
-            desa=shop.desa,
-            address=f"RT {rng.randint(1, 8):02d}/RW {rng.randint(1, 5):02d}, "
-            f"{_place(shop)} {shop.desa}, Kec. {shop.kecamatan}",
-            whatsapp=user.whatsapp or whatsapp_number(rng),
-            description=shop.about,
+            joined=joined,
             status=MemberStatus.APPROVED if approved else MemberStatus.PENDING,
-            created_at=joined,
-            approved_at=joined + timedelta(days=rng.randint(1, 10)) if approved else None,
         )
-        db.session.add(member)
+        if approved:
+            member.approved_at = joined + timedelta(days=rng.randint(1, 10))
         if approved:
             members.append(member)
     db.session.flush()

@@ -14,21 +14,20 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from marketplace.accounts.forms import whatsapp_number
 from marketplace.core.forms import BaseForm, FieldList, IdField, PlainForm, RupiahField
 from marketplace.core.money import thousands
 from marketplace.core.numbers import as_whole
+from marketplace.core.whatsapp import whatsapp_number
 from marketplace.extensions import db
 from marketplace.members import queries
 from marketplace.members.models import Kecamatan, Member
 from marketplace.members.services import (
-    MAX_DELIVERY_FEE,
     ApplicationDetails,
     MemberError,
-    ShopProfile,
     normalise_account_number,
     normalise_nib,
 )
+from marketplace.members.shop import MAX_DELIVERY_FEE, ShopProfile
 
 DESCRIPTION_LENGTH = 2000
 

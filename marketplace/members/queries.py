@@ -2,7 +2,7 @@
 leaves execution and paging to the caller."""
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace.members.models import DeliveryRate, Kecamatan, Member, MemberDecision, MemberStatus
 
@@ -25,9 +25,7 @@ def kecamatan_by_slug(slug: str) -> Select[tuple[Kecamatan]]:
 
 def member_of_user(user_id: int) -> Select[tuple[Member]]:
     """The one membership (application or shop) of a user, if any."""
-    return (
-        select(Member).where(Member.user_id == user_id).options(selectinload(Member.delivery_rates))
-    )
+    return select(Member).where(Member.user_id == user_id)
 
 
 def membership_status_of(user_id: int) -> Select[tuple[MemberStatus]]:

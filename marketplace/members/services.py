@@ -1,10 +1,10 @@
 """Writes to membership: apply, the decisions on an application or a member,
-and the shop profile. Services flush, never commit; the caller commits once
-and delivers the queued emails after."""
+and a member's own commission rate (the shop profile is members/shop.py).
+Services flush, never commit; the caller commits once and delivers the
+queued emails after."""
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -14,16 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import AccountError, grant_role, normalise_whatsapp, revoke_role
+from marketplace.accounts.services import grant_role, revoke_role
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditAction
 from marketplace.core.errors import DomainError
-from marketplace.core.images import ImageRejected, ProcessedImage, process_image
 from marketplace.core.money import is_rate
-from marketplace.core.storage import storage
+from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
 from marketplace.extensions import db
 from marketplace.members.models import (
-    DeliveryRate,
     Kecamatan,
     Member,
     MemberDecision,
@@ -33,9 +31,7 @@ from marketplace.members.models import (
 NIB_PATTERN = re.compile(r"[0-9]{13}")  # the NIB issued by OSS has 13 digits
 ACCOUNT_NUMBER_PATTERN = re.compile(r"[0-9]{6,20}")
 _NUMBER_SEPARATORS = re.compile(r"[\s\-.]")
-MAX_DELIVERY_FEE = 1_000_000
 SLUG_LENGTH = 120  # the column holds 140: room for "-2", "-3"...
-SHOP_FOLDER = "shops"  # storage folder of logos and banners (public: /media serves it)
 
 STATUS_LABELS = {
     MemberStatus.PENDING: "Menunggu persetujuan",
@@ -121,19 +117,6 @@ class ApplicationDetails:
     nib: str | None = None
 
 
-@dataclass(frozen=True)
-class ShopProfile:
-    """What an approved member shows on their shop page."""
-
-    shop_name: str
-    description: str
-    whatsapp: str
-    opening_hours: str
-    offers_pickup: bool
-    accepts_cash: bool = False  # shoppers may pay cash on pickup or delivery
-    delivery_fees: Mapping[int, int] = field(default_factory=dict)  # kecamatan id -> rupiah
-
-
 def allowed_actions(status: MemberStatus) -> list[MemberAction]:
     """What an admin may do with a membership in `status`."""
     return [action for action in ADMIN_ACTIONS if TRANSITIONS[action][0] == status]
@@ -142,10 +125,11 @@ def allowed_actions(status: MemberStatus) -> list[MemberAction]:
 # --- applying -------------------------------------------------------------
 
 
-def _whatsapp(number: str) -> str:
+def checked_whatsapp(number: str) -> str:
+    """The number as stored (628…), or a MemberError that says why not."""
     try:
         return normalise_whatsapp(number)
-    except AccountError as error:
+    except InvalidWhatsapp as error:
         raise MemberError(error.message) from error
 
 
@@ -169,7 +153,8 @@ def normalise_account_number(number: str) -> str:
     return digits
 
 
-def _required(value: str, message: str) -> str:
+def required_text(value: str, message: str) -> str:
+    """`value` without its surrounding spaces; empty: a MemberError with `message`."""
     value = (value or "").strip()
     if not value:
         raise MemberError(message)
@@ -182,19 +167,21 @@ def _application_values(details: ApplicationDetails) -> dict:
     if kecamatan is None:
         raise MemberError("Pilih kecamatan tempat usaha Anda.")
     return {
-        "shop_name": _required(details.shop_name, "Isi nama toko atau usaha Anda."),
-        "owner_name": _required(details.owner_name, "Isi nama pemilik usaha."),
+        "shop_name": required_text(details.shop_name, "Isi nama toko atau usaha Anda."),
+        "owner_name": required_text(details.owner_name, "Isi nama pemilik usaha."),
         "kecamatan": kecamatan,
-        "desa": _required(details.desa, "Isi desa atau kelurahan tempat usaha Anda."),
-        "address": _required(details.address, "Isi alamat usaha Anda."),
-        "whatsapp": _whatsapp(details.whatsapp),
+        "desa": required_text(details.desa, "Isi desa atau kelurahan tempat usaha Anda."),
+        "address": required_text(details.address, "Isi alamat usaha Anda."),
+        "whatsapp": checked_whatsapp(details.whatsapp),
         "nib": normalise_nib(details.nib),
         "description": (details.description or "").strip(),
-        "bank_name": _required(
+        "bank_name": required_text(
             details.bank_name, "Isi nama bank untuk pembayaran hasil penjualan."
         ),
         "bank_account_number": normalise_account_number(details.bank_account_number),
-        "bank_account_holder": _required(details.bank_account_holder, "Isi nama pemilik rekening."),
+        "bank_account_holder": required_text(
+            details.bank_account_holder, "Isi nama pemilik rekening."
+        ),
     }
 
 
@@ -376,80 +363,3 @@ def set_member_commission(*, member: Member, rate_bps: int | None, by: User) -> 
         )
     db.session.flush()
     return member
-
-
-# --- the shop profile -----------------------------------------------------
-
-
-def _delivery_fees(fees: Mapping[int, int]) -> dict[int, int]:
-    for fee in fees.values():
-        if not isinstance(fee, int) or isinstance(fee, bool) or fee < 0:
-            raise MemberError("Ongkos kirim berupa rupiah utuh, paling sedikit Rp0.")
-        if fee > MAX_DELIVERY_FEE:
-            raise MemberError("Ongkos kirim paling banyak Rp1.000.000 per kecamatan.")
-    known = set(db.session.scalars(select(Kecamatan.id).where(Kecamatan.id.in_(list(fees)))))
-    if known != set(fees):
-        raise MemberError("Ada kecamatan tujuan pengantaran yang tidak dikenal.")
-    return dict(fees)
-
-
-def _picture(data: bytes | None, what: str) -> ProcessedImage | None:
-    if not data:
-        return None
-    try:
-        return process_image(data)
-    except ImageRejected as error:
-        raise MemberError(f"{what}: {error.message}") from error
-
-
-def update_shop_profile(
-    *,
-    member: Member,
-    profile: ShopProfile,
-    logo: bytes | None = None,
-    banner: bytes | None = None,
-) -> Member:
-    """Change what an approved member's shop page shows. The logo and banner
-    are checked and re-encoded before anything is stored; the shop's address
-    (slug) stays, so links already shared keep working."""
-    if member.status != MemberStatus.APPROVED:
-        raise MemberError("Profil toko bisa diubah setelah keanggotaan Anda disetujui.")
-    fees = _delivery_fees(profile.delivery_fees)
-    if not profile.offers_pickup and not fees:
-        raise MemberError(
-            "Pilih setidaknya satu cara pembeli menerima pesanan: ambil di toko, "
-            "atau antar ke minimal satu kecamatan."
-        )
-    values = {
-        "shop_name": _required(profile.shop_name, "Isi nama toko."),
-        "description": (profile.description or "").strip(),
-        "whatsapp": _whatsapp(profile.whatsapp),
-        "opening_hours": (profile.opening_hours or "").strip(),
-        "offers_pickup": profile.offers_pickup,
-        "accepts_cash": profile.accepts_cash,
-    }
-    new_logo, new_banner = _picture(logo, "Logo"), _picture(banner, "Banner")
-    for name, value in values.items():
-        setattr(member, name, value)
-    store = storage()
-    if new_logo is not None:
-        member.logo_key = store.save(new_logo.thumb, folder=SHOP_FOLDER, suffix=new_logo.suffix)
-    if new_banner is not None:
-        member.banner_key = store.save(
-            new_banner.large, folder=SHOP_FOLDER, suffix=new_banner.suffix
-        )
-    _set_delivery_rates(member, fees)
-    db.session.flush()
-    return member
-
-
-def _set_delivery_rates(member: Member, fees: dict[int, int]) -> None:
-    current = {rate.kecamatan_id: rate for rate in member.delivery_rates}
-    for kecamatan_id, rate in current.items():
-        if kecamatan_id not in fees:
-            member.delivery_rates.remove(rate)
-    for kecamatan_id, fee in fees.items():
-        if kecamatan_id in current:
-            current[kecamatan_id].fee = fee
-        else:
-            member.delivery_rates.append(DeliveryRate(kecamatan_id=kecamatan_id, fee=fee))

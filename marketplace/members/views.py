@@ -11,6 +11,7 @@ from marketplace.members import queries, services
 from marketplace.members.forms import MemberApplyForm, ShopProfileEditForm
 from marketplace.members.models import Member, MemberStatus
 from marketplace.members.services import STATUS_LABELS, MemberAction, MemberError
+from marketplace.members.shop import update_shop_profile
 
 blueprint = Blueprint("members", __name__, url_prefix="/anggota")
 
@@ -108,7 +109,7 @@ def shop_profile():
     form, error = ShopProfileEditForm.for_member(member, kecamatan), None
     if form.validate_on_submit():
         try:
-            services.update_shop_profile(
+            update_shop_profile(
                 member=member,
                 profile=form.profile(),
                 logo=form.upload("logo"),

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
-from marketplace.accounts.services import AccountError, normalise_whatsapp
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.money import percent_of
+from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
 from marketplace.extensions import db
 from marketplace.members.models import DeliveryRate, Kecamatan, Member
 from marketplace.orders import notify
@@ -93,7 +93,7 @@ def _clean_contact(contact: Contact) -> Contact:
         raise InvalidCheckout("Pilih kecamatan tujuan.")
     try:
         whatsapp = normalise_whatsapp(contact.whatsapp)
-    except AccountError as refused:
+    except InvalidWhatsapp as refused:
         raise InvalidCheckout(refused.message) from refused
     return Contact(name, whatsapp, address, contact.kecamatan, desa)
 

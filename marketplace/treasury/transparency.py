@@ -2,7 +2,7 @@
 commission the market collected and how it went to member empowerment, the
 central office and each kecamatan chapter. Totals only, no personal data,
 and only closed months, whose numbers never change: they are read from the
-month totals written when each month closed (treasury.reports).
+month totals written when each month closed (treasury.monthly).
 
 Anyone may open it. It needs no Redis: it is not cached (closed months are
 read from their month totals, so the page costs a fixed handful of queries
@@ -11,7 +11,7 @@ whatever the size of the ledger)."""
 from flask import Blueprint, render_template
 
 from marketplace.core.urls import public_url
-from marketplace.treasury import reports
+from marketplace.treasury import monthly
 
 blueprint = Blueprint("transparency", __name__)
 
@@ -20,6 +20,6 @@ blueprint = Blueprint("transparency", __name__)
 def index():
     return render_template(
         "treasury/transparency.html",
-        report=reports.transparency(),
+        report=monthly.transparency(),
         page_url=public_url("transparency.index"),
     )

@@ -21,41 +21,6 @@ SECRET = "test-secret"
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    "number",
-    [
-        "081234567890",
-        "0812-3456-7890",
-        "0812 3456 7890",
-        "+6281234567890",
-        "+62 812-3456-7890",
-        "6281234567890",
-        "(0812) 3456.7890",
-    ],
-)
-def test_whatsapp_numbers_are_stored_as_628(number):
-    assert services.normalise_whatsapp(number) == "6281234567890"
-
-
-@pytest.mark.parametrize(
-    "number",
-    [
-        "",
-        "12345",
-        "0212345678",
-        "+6221345678",
-        "0812",
-        "08123456789012345",
-        "0812abc34567",
-        "62 812 3456 7890 1234",
-        "+1 812 345 6789",
-    ],
-)
-def test_other_numbers_are_refused(number):
-    with pytest.raises(AccountError, match="WhatsApp"):
-        services.normalise_whatsapp(number)
-
-
 def test_register_stores_an_argon2id_hash_at_owasp_cost(app):
     user = services.register_user(
         email="  Siti@Contoh.ID ",

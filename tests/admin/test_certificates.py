@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from marketplace.accounts.models import Role
-from marketplace.catalog.certificates import today
+from marketplace.catalog.certificates.rules import today
 from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus

@@ -17,7 +17,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditAction, AuditEvent, AuditImmutable
 from marketplace.catalog.categories import set_category_commission
-from marketplace.catalog.certificates import CertificateError
+from marketplace.catalog.certificates.rules import CertificateError
 from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
 from marketplace.catalog.services import CatalogError
 from marketplace.extensions import db
@@ -120,7 +120,7 @@ def test_commission_changes_write_one_event_each_and_none_when_unchanged(admin):
 def test_certificate_decisions_write_one_event_each(admin):
     member = member_in(MemberStatus.APPROVED)
     first, second = pending_certificate(member), pending_certificate(member)
-    from marketplace.catalog.certificates import reject_certificate, verify_certificate
+    from marketplace.catalog.certificates.services import reject_certificate, verify_certificate
 
     verify_certificate(certificate=first, reviewer=admin)
     reject_certificate(certificate=second, reviewer=admin, reason="Pindaian buram.")

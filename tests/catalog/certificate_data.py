@@ -3,7 +3,7 @@ their own tests) and flushed; the test commits."""
 
 from datetime import date, timedelta
 
-from marketplace.catalog.certificates import today
+from marketplace.catalog.certificates.rules import today
 from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus, Product
 from marketplace.extensions import db
 from marketplace.members.models import Member

@@ -8,20 +8,24 @@ import pytest
 from sqlalchemy import event
 
 from marketplace.accounts.models import Role
-from marketplace.catalog import certificates
-from marketplace.catalog.certificates import (
+from marketplace.catalog.certificates import queries, rules
+from marketplace.catalog.certificates.queries import (
+    badges_for,
+    certificates_for_review,
+    certificates_of_member,
+)
+from marketplace.catalog.certificates.rules import (
     TRANSITIONS,
     Badge,
     CertificateError,
     Standing,
-    badges_for,
-    certificates_for_review,
-    certificates_of_member,
+    summarise,
+)
+from marketplace.catalog.certificates.services import (
     correct_certificate,
     delete_certificate,
     record_certificate,
     reject_certificate,
-    summarise,
     verify_certificate,
 )
 from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus, Product
@@ -295,11 +299,9 @@ def test_delete_what_is_not_a_shown_badge(member, status, expires_in, allowed):
 )
 def test_standing_and_expiry_warning(member, status, expires_in, standing, warning):
     expires_on = None if expires_in is None else days_from_today(expires_in)
-    summary = summarise(
-        certificate(member, status=status, expires_on=expires_on), certificates.today()
-    )
+    summary = summarise(certificate(member, status=status, expires_on=expires_on), rules.today())
     assert summary.standing == standing
-    assert summary.label == certificates.STANDING_LABELS[standing]
+    assert summary.label == rules.STANDING_LABELS[standing]
     if warning is None:
         assert summary.warning is None
     else:
@@ -314,8 +316,8 @@ def test_today_is_the_date_in_banyumas(monkeypatch):
         def now(cls, tz=None):
             return datetime(2026, 12, 31, 18, 30, tzinfo=UTC).astimezone(tz)
 
-    monkeypatch.setattr(certificates, "datetime", Clock)
-    assert certificates.today().isoformat() == "2027-01-01"  # 01:30 WIB
+    monkeypatch.setattr(rules, "datetime", Clock)
+    assert rules.today().isoformat() == "2027-01-01"  # 01:30 WIB
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -411,10 +413,10 @@ def test_has_certificate_finds_own_and_shop_certificates(member, shelf):
     certificate(other.member, kind=CertificateKind.PIRT)
     certificate(member, kind=CertificateKind.HALAL, status=PENDING)
     db.session.commit()
-    on = certificates.today()
+    on = rules.today()
 
     def having(kind):
-        statement = db.select(Product.id).where(certificates.has_certificate(kind, on))
+        statement = db.select(Product.id).where(queries.has_certificate(kind, on))
         return set(db.session.scalars(statement))
 
     assert having(CertificateKind.PIRT) == {tempe.id, other.id}
@@ -423,7 +425,7 @@ def test_has_certificate_finds_own_and_shop_certificates(member, shelf):
     assert having(CertificateKind.PIRT) == set(
         db.session.scalars(
             db.select(Product.id).where(
-                certificates.has_certificate(CertificateKind.PIRT, on + timedelta(days=1))
+                queries.has_certificate(CertificateKind.PIRT, on + timedelta(days=1))
             )
         )
     )

@@ -501,7 +501,7 @@ def test_expired_badge_stops_showing_by_date(client, owner):
 def test_a_verified_or_rejected_certificate_shows_at_once_on_cached_pages(make_app):
     """Anonymous pages are cached (catalog.cache): a certificate decision
     bumps the catalog generation like any other catalog change."""
-    from marketplace.catalog.certificates import reject_certificate, verify_certificate
+    from marketplace.catalog.certificates.services import reject_certificate, verify_certificate
 
     app = make_app(CACHE_TYPE="SimpleCache")
     with app.app_context():

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import Product, ProductImage, ProductStatus, ProductVariant
+from marketplace.catalog.views.manage.products import PRODUCT_ACTIONS
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
 from tests import factories
@@ -120,10 +121,10 @@ def _requests(product, photo, variant) -> dict[str, tuple[str, dict | None]]:
         "create POST": ("/kelola/produk/baru", product_form()),
         "edit GET": (base, None),
         "edit POST": (base, product_form(product)),
-        "duplicate POST": (f"{base}/salin", {}),
-        "archive POST": (f"{base}/arsipkan", {}),
-        "restore POST": (f"{base}/pulihkan", {}),
-        "publish POST": (f"{base}/tayangkan", {}),
+        "product_action salin POST": (f"{base}/salin", {}),
+        "product_action arsipkan POST": (f"{base}/arsipkan", {}),
+        "product_action pulihkan POST": (f"{base}/pulihkan", {}),
+        "product_action tayangkan POST": (f"{base}/tayangkan", {}),
         "add_photos POST": (f"{base}/foto", {"photos": (io.BytesIO(jpeg()), "baru.jpg")}),
         "move_photo POST": (f"{base}/foto/{photo.id}/geser", {"direction": "turun"}),
         "cover_photo POST": (f"{base}/foto/{photo.id}/sampul", {}),
@@ -144,10 +145,10 @@ OWNER_AND_OTHER = {
     "create POST": (302, 302),
     "edit GET": (200, 404),
     "edit POST": (302, 404),
-    "duplicate POST": (302, 404),
-    "archive POST": (302, 404),
-    "restore POST": (302, 404),
-    "publish POST": (302, 404),
+    "product_action salin POST": (302, 404),
+    "product_action arsipkan POST": (302, 404),
+    "product_action pulihkan POST": (302, 404),
+    "product_action tayangkan POST": (302, 404),
     "add_photos POST": (302, 404),
     "move_photo POST": (302, 404),
     "cover_photo POST": (302, 404),
@@ -164,9 +165,10 @@ OWN_WORK = {"create POST", "import_products POST"}  # into the other member's ow
 
 def test_the_matrix_covers_every_route_and_method(app):
     routes = {
-        f"{rule.endpoint.removeprefix('catalog.manage.')} {method}"
+        " ".join([rule.endpoint.removeprefix("catalog.manage."), *action, method])
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("catalog.manage.")
+        for action in ([[a] for a in PRODUCT_ACTIONS] if "action" in rule.arguments else [[]])
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert routes == set(OWNER_AND_OTHER)

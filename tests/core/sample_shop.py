@@ -69,6 +69,7 @@ class SampleShop:
             "dimensi": "kecamatan",  # a report tab (treasury)
             "jenis": "csv",  # a report download (treasury)
             "key": self.photo.thumb_key,
+            "action": "arsipkan",  # a product's status action (catalog.manage)
         }
         if endpoint in slugs:
             values["slug"] = slugs[endpoint]

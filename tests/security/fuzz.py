@@ -20,7 +20,7 @@ from werkzeug.routing import Rule
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
 from marketplace.catalog import photos
-from marketplace.catalog.certificates import SCAN_FOLDER
+from marketplace.catalog.certificates.rules import SCAN_FOLDER
 from marketplace.catalog.models import CertificateStatus
 from marketplace.core.storage import storage
 from marketplace.extensions import db
@@ -148,6 +148,7 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "catalog.shop:slug": member.slug,
         "catalog.product:slug": product.slug,
         "decision": "bekukan",
+        "catalog.manage.product_action:action": "arsipkan",
         "dimensi": "kecamatan",
         "jenis": "csv",
         "treasury.report_drill:key": member.kecamatan.slug,

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import AccountError, normalise_whatsapp
 from marketplace.admin.forms import parse_percent
 from marketplace.catalog import imports
 from marketplace.catalog.models import Product, ProductVariant
 from marketplace.core.pages import BAD_PAGE
+from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
 from marketplace.extensions import db
 from marketplace.members.models import DeliveryRate, Member
 from marketplace.members.services import MemberError, normalise_account_number, normalise_nib
@@ -260,7 +260,7 @@ def test_odd_row_numbers_in_the_product_form_are_ignored(client, owner, row):
     "number", ["0812 ٣٤٥٦ ٧٨٩٠", "0812 ３４５６ ７８９０", "+62 812 ３４５６ 7890"]
 )
 def test_whatsapp_numbers_are_ascii_digits(number):
-    with pytest.raises(AccountError, match="Nomor WhatsApp tidak valid"):
+    with pytest.raises(InvalidWhatsapp, match="Nomor WhatsApp tidak valid"):
         normalise_whatsapp(number)
     assert normalise_whatsapp("0812 3456 7890") == "6281234567890"
 

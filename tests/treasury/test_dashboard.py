@@ -16,8 +16,9 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import trial_balance
 from marketplace.ledger.services import close_month, next_month
 from marketplace.orders import fulfilment
-from marketplace.treasury import charts, reports
-from marketplace.treasury.reports import Change, Period
+from marketplace.treasury import charts, monthly, reports
+from marketplace.treasury.monthly import Change
+from marketplace.treasury.reports import Period
 from tests.security.files import picture
 from tests.sql import recorded_statements
 from tests.treasury.helpers import refund_owed, treasurer
@@ -48,7 +49,7 @@ def test_home_shows_this_month_last_month_and_the_year(client, me):
     sale(months_ago(1), by=me)
     sale(months_ago(13), by=me)  # outside the chart and last year
     page = flat(client.get("/bendahara").text)
-    income = reports.income_overview(this_month())
+    income = monthly.income_overview(this_month())
     assert income.this_month == 2 * SALE_COMMISSION and income.last_month == SALE_COMMISSION
     assert f"<dt>Bulan ini</dt><dd>Rp{dotted(2 * SALE_COMMISSION)}</dd>" in page
     assert f"<dt>Bulan lalu</dt><dd>Rp{dotted(SALE_COMMISSION)}</dd>" in page

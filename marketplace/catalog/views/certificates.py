@@ -19,9 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from marketplace.accounts.models import Role
-from marketplace.catalog import certificates
-from marketplace.catalog.access import approved_member
-from marketplace.catalog.certificates import CertificateError
+from marketplace.catalog.certificates import queries, rules, services
+from marketplace.catalog.certificates.rules import CertificateError
 from marketplace.catalog.models import CERTIFICATE_LABELS, Certificate, Product
 from marketplace.core.forms import BaseForm
 from marketplace.core.images import MAX_BYTES as MAX_IMAGE_BYTES
@@ -29,6 +28,7 @@ from marketplace.core.numbers import as_whole
 from marketplace.core.storage import storage
 from marketplace.core.uploads import MAX_PDF_BYTES, ScanRejected, process_scan
 from marketplace.extensions import db, login_manager
+from marketplace.members.access import approved_member
 from marketplace.members.models import Member
 
 blueprint = Blueprint("certificates", __name__, url_prefix="/kelola/sertifikat")
@@ -53,8 +53,8 @@ class CertificateDetailsForm(BaseForm):
         validators=[
             DataRequired(message="Isi nomor sertifikat."),
             Length(
-                max=certificates.MAX_NUMBER_LENGTH,
-                message=f"Nomor paling panjang {certificates.MAX_NUMBER_LENGTH} karakter.",
+                max=rules.MAX_NUMBER_LENGTH,
+                message=f"Nomor paling panjang {rules.MAX_NUMBER_LENGTH} karakter.",
             ),
         ],
     )
@@ -64,8 +64,8 @@ class CertificateDetailsForm(BaseForm):
         validators=[
             DataRequired(message="Isi nama penerbit sertifikat."),
             Length(
-                max=certificates.MAX_ISSUER_LENGTH,
-                message=f"Nama penerbit paling panjang {certificates.MAX_ISSUER_LENGTH} karakter.",
+                max=rules.MAX_ISSUER_LENGTH,
+                message=f"Nama penerbit paling panjang {rules.MAX_ISSUER_LENGTH} karakter.",
             ),
         ],
     )
@@ -120,7 +120,7 @@ def _member_of(user_id: int) -> Member | None:
 
 
 def _certificate_or_404(member: Member, certificate_id: int) -> Certificate:
-    return db.one_or_404(certificates.certificate_of_member(member.id, certificate_id))
+    return db.one_or_404(queries.certificate_of_member(member.id, certificate_id))
 
 
 def _product_or_404(member: Member, raw: str | None) -> Product | None:
@@ -149,7 +149,7 @@ def _store_scan(form: CertificateDetailsForm) -> str | None:
     except ScanRejected as refused:
         form.scan.errors = [*form.scan.errors, refused.message]
         return None
-    return storage().save(scan.data, folder=certificates.SCAN_FOLDER, suffix=scan.suffix)
+    return storage().save(scan.data, folder=rules.SCAN_FOLDER, suffix=scan.suffix)
 
 
 def _forget(key: str | None) -> None:
@@ -174,12 +174,12 @@ def _kept_only_if_committed(key: str | None) -> Iterator[None]:
 @blueprint.get("/")
 @member_view
 def index(member: Member):
-    today = certificates.today()
-    found = db.session.scalars(certificates.certificates_of_member(member.id)).all()
+    today = rules.today()
+    found = db.session.scalars(queries.certificates_of_member(member.id)).all()
     return render_template(
         "catalog/certificates/index.html",
         member=member,
-        summaries=[certificates.summarise(certificate, today) for certificate in found],
+        summaries=[rules.summarise(certificate, today) for certificate in found],
     )
 
 
@@ -187,7 +187,7 @@ def index(member: Member):
 @member_view
 def create(member: Member):
     form, error = CertificateRecordForm(), None
-    products = db.session.execute(certificates.products_for_certificates(member.id)).all()
+    products = db.session.execute(queries.products_for_certificates(member.id)).all()
     form.product_id.choices = [SelectChoice(WHOLE_SHOP, "Seluruh toko")] + [
         SelectChoice(str(product_id), name) for product_id, name in products
     ]
@@ -198,7 +198,7 @@ def create(member: Member):
         if scan_key:
             try:
                 with _kept_only_if_committed(scan_key):
-                    certificates.record_certificate(
+                    services.record_certificate(
                         member=member,
                         product=product,
                         kind=form.kind.data,
@@ -222,7 +222,7 @@ def create(member: Member):
 @member_view
 def edit(member: Member, certificate_id: int):
     certificate = _certificate_or_404(member, certificate_id)
-    if not certificates.can_be_changed(certificate):
+    if not rules.can_be_changed(certificate):
         flash("Sertifikat yang sudah terverifikasi tidak bisa diubah.", "warning")
         return redirect(url_for(".index"))
     form, error = CertificateCorrectForm(obj=certificate), None
@@ -231,7 +231,7 @@ def edit(member: Member, certificate_id: int):
         if not form.scan.errors:
             try:
                 with _kept_only_if_committed(new_key):
-                    certificates.correct_certificate(
+                    services.correct_certificate(
                         certificate=certificate,
                         number=form.number.data,
                         issuer=form.issuer.data,
@@ -250,7 +250,7 @@ def edit(member: Member, certificate_id: int):
         "catalog/certificates/form.html",
         form=form,
         error=error,
-        certificate=certificates.summarise(certificate, certificates.today()),
+        certificate=rules.summarise(certificate, rules.today()),
     )
 
 
@@ -259,7 +259,7 @@ def edit(member: Member, certificate_id: int):
 def delete(member: Member, certificate_id: int):
     certificate = _certificate_or_404(member, certificate_id)
     try:
-        scan_key = certificates.delete_certificate(certificate=certificate)
+        scan_key = services.delete_certificate(certificate=certificate)
         db.session.commit()
     except CertificateError as refused:
         db.session.rollback()

@@ -22,7 +22,7 @@ from marketplace.catalog.cache import (
     page_args,
     product_page,
 )
-from marketplace.catalog.certificates import badges_for
+from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.filters import (
     SORT_LABELS,
     CatalogFilter,
@@ -33,8 +33,9 @@ from marketplace.catalog.filters import (
 from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core.storage import folder_of, storage
 from marketplace.core.urls import public_url
+from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
-from marketplace.members.services import SHOP_FOLDER
+from marketplace.members.shop import SHOP_FOLDER
 
 blueprint = Blueprint("catalog", __name__)
 
@@ -130,7 +131,7 @@ def product(product_id: int, slug: str | None = None):
         product=found,
         more=more,
         badges=badges_for([found, *more]),
-        whatsapp_url=contact.whatsapp_url(found.member.whatsapp, message),
+        whatsapp_url=whatsapp_url(found.member.whatsapp, message),
     )
 
 
@@ -153,7 +154,7 @@ def shop(slug: str):
         listing=listing,
         messages=messages + listing.messages,
         page_args=CatalogFilter().page_args,
-        whatsapp_url=contact.whatsapp_url(member.whatsapp, message),
+        whatsapp_url=whatsapp_url(member.whatsapp, message),
     )
 
 

@@ -3,7 +3,7 @@ moved through processing, shipped or ready for pickup, completed, or
 cancelled with a reason. Nested under the orders blueprint: endpoints are
 `orders.fulfilment.*`.
 
-Only an approved member gets in (catalog.access), and only to their own
+Only an approved member gets in (members.access), and only to their own
 parts: a part is looked up within the member's own, so anyone else's is not
 found (404). A transfer part shows once it is paid; a cash part from the
 start. Each action: form -> one service -> one commit -> emails -> redirect;
@@ -14,10 +14,10 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marketplace.catalog.access import approved_member
-from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.money import format_rupiah
+from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
+from marketplace.members.access import approved_member
 from marketplace.members.models import Member, MemberStatus
 from marketplace.orders import fulfilment, queries
 from marketplace.orders.forms import PartAdvanceForm, PartCancelForm, PartCompleteForm

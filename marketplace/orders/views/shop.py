@@ -25,9 +25,9 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import verified_email_required
 from marketplace.accounts.models import User
-from marketplace.catalog.contact import whatsapp_url
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.numbers import as_whole
+from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
 from marketplace.members.models import Kecamatan

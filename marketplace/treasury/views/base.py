@@ -3,12 +3,14 @@ Role.TREASURER gets in; each module of this package adds its pages."""
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, request
+from flask import Blueprint, flash, redirect, request
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import role_required
 from marketplace.accounts.models import Role, User
 from marketplace.core.clock import WIB
+from marketplace.extensions import db
 
 blueprint = Blueprint("treasury", __name__, url_prefix="/bendahara")
 
@@ -36,3 +38,11 @@ def list_place() -> dict:
     """Where in a list the treasurer is (search, page), to come back to after a post."""
     place = {"q": request.args.get("q", ""), "page": request.args.get("page", "")}
     return {name: value for name, value in place.items() if value}
+
+
+def refuse(message: str, back_to: str) -> Response:
+    """A refused action: nothing of it is written, and the treasurer is sent
+    back to `back_to` with the reason."""
+    db.session.rollback()
+    flash(message, "danger")
+    return redirect(back_to)

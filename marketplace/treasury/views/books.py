@@ -19,7 +19,7 @@ from marketplace.treasury.reports import (
     funds,
     month_name,
 )
-from marketplace.treasury.views.base import blueprint, me, today
+from marketplace.treasury.views.base import blueprint, me, refuse, today
 
 CLOSES_PER_PAGE = 12
 CORRECTIONS_PER_PAGE = 20
@@ -73,10 +73,8 @@ def close_month():
         return _close_page(form, 400)
     try:
         services.close_month(month=month, by=me())
-    except DomainError as refused:
-        db.session.rollback()
-        flash(refused.message, "danger")
-        return redirect(url_for(".month_close"))
+    except DomainError as error:
+        return refuse(error.message, url_for(".month_close"))
     db.session.commit()
     flash(
         f"Buku {month_name(month)} sudah ditutup. Tidak ada lagi transaksi yang dapat "

@@ -1,12 +1,12 @@
 """The treasurer's home (commission income with its chart, what waits, the
 main balances) and the monthly report for the association's meeting, as a
-printable page and as a PDF. Every number comes from treasury.reports."""
+printable page and as a PDF. Every number comes from treasury.monthly and treasury.reports."""
 
 from flask import abort, render_template
 
 from marketplace.extensions import db
 from marketplace.ledger.services import month_of
-from marketplace.treasury import charts, queries, reports
+from marketplace.treasury import charts, monthly, queries, reports
 from marketplace.treasury.pdf import pdf_response
 from marketplace.treasury.views.base import blueprint, now
 
@@ -15,7 +15,7 @@ from marketplace.treasury.views.base import blueprint, now
 def index():
     waiting, overdue = db.session.execute(queries.transfer_counts(now())).one()
     refunds_owed, refunds_total = db.session.execute(queries.refunds_owed_total()).one()
-    income = reports.income_overview(month_of(now()))
+    income = monthly.income_overview(month_of(now()))
     return render_template(
         "treasury/index.html",
         waiting=waiting,
@@ -33,16 +33,16 @@ def index():
 
 @blueprint.get("/laporan-bulanan")
 def monthly_reports():
-    return render_template("treasury/monthly_reports.html", months=reports.report_months())
+    return render_template("treasury/monthly_reports.html", months=monthly.report_months())
 
 
-def _summary(month: str) -> reports.MonthSummary:
+def _summary(month: str) -> monthly.MonthSummary:
     """The report of `month` (YYYY-MM, up to this month); any other text is an unknown page."""
     try:
-        wanted = reports.report_month(month, this_month=month_of(now()))
+        wanted = monthly.report_month(month, this_month=month_of(now()))
     except reports.ReportError:
         abort(404)
-    return reports.month_summary(wanted)
+    return monthly.month_summary(wanted)
 
 
 @blueprint.get("/laporan-bulanan/<month>")

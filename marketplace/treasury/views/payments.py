@@ -1,21 +1,41 @@
 """The queue of bank transfers to confirm, and the refunds to pay back to
 shoppers."""
 
+from dataclasses import dataclass
+
 from flask import flash, redirect, render_template, request, url_for
 
-from marketplace.catalog.contact import whatsapp_url
 from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
+from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import OrderError
 from marketplace.treasury import queries
 from marketplace.treasury.forms import RefundPaidForm, TransferConfirmForm, TransferSearchForm
-from marketplace.treasury.views.base import blueprint, list_place, me, now
+from marketplace.treasury.views.base import blueprint, list_place, me, now, refuse
 
 TRANSFERS_PER_PAGE = 20
 REFUNDS_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    """An order waiting for its bank transfer, as its card in the queue shows it."""
+
+    order: Order
+    overdue: bool  # past the time to pay
+    form: TransferConfirmForm
+    open: bool  # the confirmation form shows open (after a refusal)
+
+
+@dataclass(frozen=True)
+class RefundRow:
+    """A refund owed to a shopper; `whatsapp` opens a chat until it is paid."""
+
+    part: SellerOrder
+    whatsapp: str | None
 
 
 # --- bank transfers -------------------------------------------------------------
@@ -34,14 +54,14 @@ def _transfers_page(*, refused: int | None = None, form: TransferConfirmForm | N
     )
     moment = now()
     rows = [
-        {
-            "order": order,
-            "overdue": as_utc(order.expires_at) <= moment,
-            "form": form
+        TransferRow(
+            order=order,
+            overdue=as_utc(order.expires_at) <= moment,
+            form=form
             if order.id == refused and form
             else TransferConfirmForm.for_order(order.id, formdata=None),
-            "open": order.id == refused,
-        }
+            open=order.id == refused,
+        )
         for order in page.items
     ]
     place = list_place()
@@ -71,10 +91,8 @@ def confirm_transfer(code: str):
         fulfilment.confirm_transfer(
             order=order, amount=form.amount.data, by=me(), note=form.note.data or ""
         )
-    except OrderError as refused:
-        db.session.rollback()
-        flash(refused.message, "danger")
-        return redirect(url_for(".transfers", **list_place()))
+    except OrderError as error:
+        return refuse(error.message, url_for(".transfers", **list_place()))
     db.session.commit()
     flash(
         f"Pesanan {order.code} lunas: {format_rupiah(order.total)} diterima. "
@@ -100,12 +118,12 @@ def _refund_message(part: SellerOrder) -> str:
 def refunds():
     page = db.paginate(queries.refunds(), per_page=REFUNDS_PER_PAGE, error_out=False)
     rows = [
-        {
-            "part": part,
-            "whatsapp": whatsapp_url(part.order.contact_whatsapp, _refund_message(part))
+        RefundRow(
+            part=part,
+            whatsapp=whatsapp_url(part.order.contact_whatsapp, _refund_message(part))
             if part.refund_paid_at is None
             else None,
-        }
+        )
         for part in page.items
     ]
     return render_template(
@@ -127,10 +145,8 @@ def refund_paid(part_id: int):
         return redirect(url_for(".refunds", **list_place()))
     try:
         fulfilment.mark_refund_paid(part=part, by=me())
-    except OrderError as refused:
-        db.session.rollback()
-        flash(refused.message, "danger")
-        return redirect(url_for(".refunds", **list_place()))
+    except OrderError as error:
+        return refuse(error.message, url_for(".refunds", **list_place()))
     db.session.commit()
     flash(
         f"Pengembalian {format_rupiah(part.refund_amount)} untuk pesanan {part.order.code} "

@@ -1,0 +1,48 @@
+"""WhatsApp numbers, in one place: how a number is stored (628…, ASCII
+digits only), the form validator that tidies what people type, and the
+wa.me link that opens a chat with a message typed in. A domain that takes a
+number turns InvalidWhatsapp into its own error."""
+
+import re
+from urllib.parse import quote
+
+from wtforms import Field, Form
+from wtforms.validators import ValidationError
+
+from marketplace.core.errors import DomainError
+
+WHATSAPP_PATTERN = re.compile(r"628[0-9]{7,10}")  # 0-9 only: `\d` matches ١٢٣ and １２３ too
+_SEPARATORS = re.compile(r"[\s\-.()]")
+
+
+class InvalidWhatsapp(DomainError):
+    """Not an Indonesian mobile number WhatsApp can reach."""
+
+
+def normalise_whatsapp(number: str) -> str:
+    """`0812-3456-7890`, `+62 812 3456 7890` or `6281234567890` -> `6281234567890`."""
+    digits = _SEPARATORS.sub("", number)
+    digits = digits.removeprefix("+")
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    if not WHATSAPP_PATTERN.fullmatch(digits):
+        raise InvalidWhatsapp("Nomor WhatsApp tidak valid. Contoh: 0812 3456 7890.")
+    return digits
+
+
+def whatsapp_number(form: Form, field: Field) -> None:
+    """Validator: tidy an Indonesian WhatsApp number to 628…, or say why not."""
+    try:
+        field.data = normalise_whatsapp(field.data or "")
+    except InvalidWhatsapp as error:
+        raise ValidationError(error.message) from error
+
+
+def whatsapp_url(raw_number: str, message: str) -> str | None:
+    """A wa.me link that opens a chat with `message` typed in, or None when
+    the stored number cannot be one (wa.me wants 628…, no `+`, no leading 0)."""
+    try:
+        number = normalise_whatsapp(raw_number or "")
+    except InvalidWhatsapp:
+        return None
+    return f"https://wa.me/{number}?text={quote(message, safe='')}"
