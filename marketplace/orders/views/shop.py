@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.accounts.access import verified_email_required
+from marketplace.accounts.access import logged_in_user, verified_email_required
 from marketplace.accounts.models import User
 from marketplace.catalog.contact import whatsapp_url
 from marketplace.catalog.models import ProductVariant
@@ -73,13 +73,9 @@ def merge_guest_cart() -> None:
         return
     items = carts.guest_items(session.pop(GUEST_CART))
     if items:
-        cart = carts.open_cart(user=_me())
+        cart = carts.open_cart(user=logged_in_user())
         carts.merge_guest_cart(cart=cart, items=items)
         db.session.commit()
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def _kecamatan_list() -> list[Kecamatan]:
@@ -98,7 +94,7 @@ def _chosen_kecamatan() -> Kecamatan | None:
 
 def _items() -> list[carts.CartItem]:
     if current_user.is_authenticated:
-        return carts.cart_items(carts.cart_of(_me()))
+        return carts.cart_items(carts.cart_of(logged_in_user()))
     return carts.guest_items(session.get(GUEST_CART))
 
 
@@ -132,7 +128,9 @@ def cart_add():
     try:
         if current_user.is_authenticated:
             carts.add_to_cart(
-                cart=carts.open_cart(user=_me()), variant=variant, quantity=form.quantity.data
+                cart=carts.open_cart(user=logged_in_user()),
+                variant=variant,
+                quantity=form.quantity.data,
             )
             db.session.commit()
         else:
@@ -158,7 +156,7 @@ def cart_update():
         quantity = 0
     try:
         if current_user.is_authenticated:
-            cart = carts.cart_of(_me())
+            cart = carts.cart_of(logged_in_user())
             if cart is None:
                 raise carts.CartError("Keranjang Anda kosong.")
             carts.set_quantity(cart=cart, variant_id=variant_id, quantity=quantity)
@@ -184,7 +182,7 @@ def cart_update():
 def cart_accept_prices():
     if CartAcceptPricesForm().validate_on_submit():
         if current_user.is_authenticated:
-            cart = carts.cart_of(_me())
+            cart = carts.cart_of(logged_in_user())
             if cart is not None:
                 carts.accept_prices(cart=cart)
                 db.session.commit()
@@ -269,7 +267,7 @@ def _placed_words(order: Order) -> str:
 @blueprint.route("/checkout", methods=["GET", "POST"])
 @verified_email_required
 def checkout():
-    me = _me()
+    me = logged_in_user()
     cart = carts.cart_of(me)
     form = _checkout_form(me)
     kecamatan = db.session.get(Kecamatan, form.kecamatan.data or 0)
@@ -335,7 +333,7 @@ def cancel(code: str):
     found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
     if OrderCancelForm().validate_on_submit():
         try:
-            cancel_order(order=found, by=_me())
+            cancel_order(order=found, by=logged_in_user())
             db.session.commit()
         except OrderError as refused:
             db.session.rollback()

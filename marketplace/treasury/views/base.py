@@ -4,10 +4,9 @@ Role.TREASURER gets in; each module of this package adds its pages."""
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, request
-from flask_login import current_user
 
 from marketplace.accounts.access import role_required
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.core.clock import WIB
 
 blueprint = Blueprint("treasury", __name__, url_prefix="/bendahara")
@@ -17,10 +16,6 @@ blueprint = Blueprint("treasury", __name__, url_prefix="/bendahara")
 @role_required(Role.TREASURER)
 def require_treasurer() -> None:
     """Every page of /bendahara is for the treasurer: others get the login page or 403."""
-
-
-def me() -> User:
-    return current_user._get_current_object()
 
 
 def now() -> datetime:
