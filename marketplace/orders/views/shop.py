@@ -20,7 +20,6 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import logged_in_user, verified_email_required
@@ -37,7 +36,6 @@ from marketplace.orders.checkout import (
     CheckoutRules,
     Contact,
     accepts_cash,
-    existing_order,
     new_idempotency_key,
     place_order,
 )
@@ -49,7 +47,7 @@ from marketplace.orders.forms import (
     OrderCancelForm,
 )
 from marketplace.orders.fulfilment import cancel_order
-from marketplace.orders.models import Cart, Order, SellerOrder
+from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import (
     PAYMENT_METHOD_LABELS,
     OrderError,
@@ -233,29 +231,8 @@ def _offer_payment(form: CheckoutForm, summary: carts.CartSummary) -> list[str]:
     return [member.shop_name for member in members if not member.accepts_cash]
 
 
-def _place(me: User, cart: Cart, form: CheckoutForm, kecamatan: Kecamatan | None):
-    """Place and commit the order: (order, None), or (None, why it was refused)."""
-    contact = Contact(
-        form.name.data, form.whatsapp.data, form.address.data, kecamatan, form.desa.data
-    )
-    try:
-        order = place_order(
-            buyer=me,
-            cart=cart,
-            contact=contact,
-            choices=_choices(),
-            payment_method=form.payment_method.data,
-            idempotency_key=form.idempotency_key.data or "",
-            rules=CheckoutRules.from_config(current_app.config),
-        )
-        db.session.commit()
-    except (OrderError, IntegrityError) as refused:
-        db.session.rollback()
-        # The same form submitted twice at once: the other submit placed it.
-        order = existing_order(buyer=me, idempotency_key=form.idempotency_key.data or "")
-        if order is None:
-            return None, getattr(refused, "message", "Pesanan belum tersimpan. Silakan coba lagi.")
-    return order, None
+def _contact(form: CheckoutForm, kecamatan: Kecamatan | None) -> Contact:
+    return Contact(form.name.data, form.whatsapp.data, form.address.data, kecamatan, form.desa.data)
 
 
 def _placed_words(order: Order) -> str:
@@ -279,12 +256,25 @@ def checkout():
     error = None
     if request.method == "POST" and cart is None:
         error = "Keranjang Anda kosong."
-    elif "hitung" not in request.form and form.validate_on_submit():
-        order, error = _place(me, cart, form, kecamatan)
-        if order is not None:
+    elif cart is not None and "hitung" not in request.form and form.validate_on_submit():
+        try:
+            order = place_order(
+                buyer=me,
+                cart=cart,
+                contact=_contact(form, kecamatan),
+                choices=_choices(),
+                payment_method=form.payment_method.data,
+                idempotency_key=form.idempotency_key.data or "",
+                rules=CheckoutRules.from_config(current_app.config),
+            )
+            db.session.commit()
+        except OrderError as refused:
+            db.session.rollback()
+            error = refused.message
+            summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
+        else:
             flash(_placed_words(order), "success")
             return redirect(url_for(".order", code=order.code))
-        summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
     return render_template(
         "orders/checkout.html",
         form=form,
