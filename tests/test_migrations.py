@@ -41,3 +41,32 @@ def test_settlement_migration_gives_parts_placed_before_it_their_kecamatan(app):
         sa.text("SELECT kecamatan_slug FROM seller_orders WHERE order_id = :id"), {"id": order_id}
     ).all()
     assert slugs == ["wangon"]
+
+
+def test_order_shares_lose_their_default_and_orders_keep_everything(app):
+    """0012 copies the orders table on SQLite: the orders, their parts, their
+    shares and the partial index on open transfers all come through."""
+    from tests.orders.helpers import cart_with, checkout, shopper, variant
+
+    buyer = shopper()
+    order = checkout(buyer, cart_with(buyer, (variant(), 1)))
+    db.session.commit()
+    order_id = order.id
+    db.session.remove()
+
+    downgrade(revision="0011_order_events")
+    upgrade()
+
+    row = db.session.execute(
+        sa.text(
+            "SELECT share_empowerment, share_central, share_kecamatan, "
+            "(SELECT count(*) FROM seller_orders WHERE order_id = orders.id) "
+            "FROM orders WHERE id = :id"
+        ),
+        {"id": order_id},
+    ).one()
+    assert tuple(row) == (50, 30, 20, 1)
+    indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("orders")}
+    assert "uq_orders_open_transfer_total" in indexes
+    columns = {column["name"]: column for column in sa.inspect(db.engine).get_columns("orders")}
+    assert columns["share_central"]["default"] is None

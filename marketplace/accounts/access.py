@@ -1,6 +1,7 @@
 """Who is logged in and what they may open: the Flask-Login user loader,
-`role_required` and `verified_email_required` for views, and the check that
-keeps `next` on this site."""
+`logged_in_user` (the User a view hands to a service), `role_required` and
+`verified_email_required` for views, and the check that keeps `next` on
+this site."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +26,12 @@ def load_user(login_key: str) -> User | None:
     An ended or expired login, or a deactivated user, is logged out on their
     next request."""
     return user_for_login(login_key, now=datetime.now(UTC))
+
+
+def logged_in_user() -> User:
+    """The logged-in User itself, not Flask-Login's `current_user` proxy: what
+    a view passes to a service, which takes models. Only behind a login check."""
+    return current_user._get_current_object()
 
 
 def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -11,10 +11,9 @@ mail server down) waits in the outbox for `flask accounts deliver-outbox`.
 Sending after a response never turns the committed change into an error:
 any failure is caught, the email stays queued, and this process leaves its
 requests' emails to the cron job for MAIL_PAUSE_SECONDS. The outage is
-logged once, when it starts, and again when delivery works again."""
+logged as every backend's is (core.outages): when it starts, while it lasts
+at most every few minutes, and once when delivery works again."""
 
-import logging
-import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -25,44 +24,31 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from marketplace.accounts.mail import QUEUED, deliver_outbox
-
-log = logging.getLogger(__name__)
+from marketplace.core import outages
 
 COMMITTED = "outbox_committed"  # g (a request) or click's ctx.meta (a command)
 EXTENSION = "mail_delivery"
+# How the log names the outage: the emails wait in the outbox meanwhile.
+BACKEND = "Server email (email menunggu di outbox untuk `flask accounts deliver-outbox`)"
 
 
 class Pause:
     """Per process: whether requests send their emails now, or leave them
-    to the cron job after a failure."""
+    to the cron job for a while after a failure."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._until = 0.0
-        self._failing = False
-        self._lock = threading.Lock()
 
     def is_paused(self) -> bool:
         return time.monotonic() < self._until
 
     def failed(self, error: BaseException) -> None:
-        with self._lock:
-            first = not self._failing
-            self._failing = True
-            self._until = time.monotonic() + self.seconds
-        if first:
-            log.error(
-                "email delivery after commit failed; for %s s this process leaves emails "
-                "in the outbox for `flask accounts deliver-outbox`",
-                self.seconds,
-                exc_info=error,
-            )
+        self._until = time.monotonic() + self.seconds
+        outages.failed(BACKEND, error)
 
     def worked(self) -> None:
-        with self._lock:
-            recovered, self._failing = self._failing, False
-        if recovered:
-            log.warning("email delivery after commit works again")
+        outages.recovered(BACKEND)
 
 
 def install_mail_delivery(app: Flask) -> None:

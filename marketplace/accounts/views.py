@@ -18,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import services, sessions, throttle
-from marketplace.accounts.access import safe_next_path
+from marketplace.accounts.access import logged_in_user, safe_next_path
 from marketplace.accounts.forms import (
     PasswordChangeForm,
     PasswordForgotForm,
@@ -195,7 +195,7 @@ def logout():
 @blueprint.post("/keluar-semua")
 @login_required
 def logout_everywhere():
-    ended = sessions.end_all_logins(user=current_user)
+    ended = sessions.end_all_logins(user=logged_in_user())
     db.session.commit()
     logout_user()
     flash(f"Anda sudah keluar dari semua perangkat ({ended}).", "info")
@@ -224,7 +224,7 @@ def change_password():
     elif form.validate_on_submit():
         try:
             services.change_password(
-                user=current_user,
+                user=logged_in_user(),
                 current_password=form.current_password.data,
                 new_password=form.password.data,
                 login_key=current_user.get_id(),
@@ -267,7 +267,7 @@ def resend_verification():
             "warning",
         )
         return redirect(url_for("accounts.verify_notice"))
-    services.send_verification(user=current_user, secret_key=_secret_key())
+    services.send_verification(user=logged_in_user(), secret_key=_secret_key())
     db.session.commit()
     flash(f"Tautan verifikasi sudah dikirim ke {current_user.email}.", "success")
     return redirect(url_for("accounts.verify_notice"))

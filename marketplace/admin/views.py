@@ -19,10 +19,9 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 
-from marketplace.accounts.access import role_required
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.access import logged_in_user, role_required
+from marketplace.accounts.models import Role
 from marketplace.admin import queries
 from marketplace.admin.forms import AuditFilterForm, CommissionRateForm, DecisionForm, percent
 from marketplace.audit import export as audit_export
@@ -89,10 +88,6 @@ DECISION_SLUGS = {action: slug for slug, (action, _, _) in MEMBER_DECISIONS.item
 @role_required(Role.ADMIN)
 def require_admin() -> None:
     """Every page of /pengurus is for admins: others get the login page or 403."""
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @blueprint.get("")
@@ -175,7 +170,7 @@ def decide_member(member_id: int, decision: str):
     if not form.validate_on_submit():
         return _member_page(found, forms={action: form})
     try:
-        decide(member=found, admin=_me(), reason=form.reason.data or "")
+        decide(member=found, admin=logged_in_user(), reason=form.reason.data or "")
     except MemberError as refused:
         db.session.rollback()
         return _member_page(found, forms={action: form}, error=refused.message)
@@ -265,7 +260,7 @@ def certificates():
 def verify_certificate(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     try:
-        certificate_services.verify_certificate(certificate=certificate, reviewer=_me())
+        certificate_services.verify_certificate(certificate=certificate, reviewer=logged_in_user())
     except CertificateError as refused:
         db.session.rollback()
         return _certificates_page(refused=certificate_id, error=refused.message)
@@ -282,7 +277,7 @@ def reject_certificate(certificate_id: int):
         return _certificates_page(refused=certificate_id, form=form)
     try:
         certificate_services.reject_certificate(
-            certificate=certificate, reviewer=_me(), reason=form.reason.data or ""
+            certificate=certificate, reviewer=logged_in_user(), reason=form.reason.data or ""
         )
     except CertificateError as refused:
         db.session.rollback()
@@ -358,7 +353,7 @@ def set_category_rate(category_id: int):
     if not form.validate_on_submit():
         return _commission_page(refused=category.id, form=form)
     try:
-        set_category_commission(category=category, rate_bps=form.rate.data, by=_me())
+        set_category_commission(category=category, rate_bps=form.rate.data, by=logged_in_user())
     except CatalogError as refused:
         db.session.rollback()
         return _commission_page(refused=category.id, form=form, error=refused.message)
@@ -378,7 +373,9 @@ def set_member_rate(member_id: int):
     if not form.validate_on_submit():
         return _member_page(found, commission_form=form)
     try:
-        member_services.set_member_commission(member=found, rate_bps=form.rate.data, by=_me())
+        member_services.set_member_commission(
+            member=found, rate_bps=form.rate.data, by=logged_in_user()
+        )
     except MemberError as refused:
         db.session.rollback()
         return _member_page(found, commission_form=form, error=refused.message)

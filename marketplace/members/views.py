@@ -4,8 +4,7 @@ Every page here is about the logged-in user's own membership: no ids in URLs."""
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from marketplace.accounts.access import verified_email_required
-from marketplace.accounts.models import User
+from marketplace.accounts.access import logged_in_user, verified_email_required
 from marketplace.extensions import db
 from marketplace.members import queries, services
 from marketplace.members.forms import MemberApplyForm, ShopProfileEditForm
@@ -42,10 +41,6 @@ def membership_navigation() -> dict:
     return {"membership_status": membership_status}
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _my_membership() -> Member | None:
     return db.session.scalar(queries.member_of_user(current_user.id))
 
@@ -59,7 +54,7 @@ def apply():
     form, error = MemberApplyForm(), None
     if form.validate_on_submit():
         try:
-            services.apply_for_membership(user=_me(), details=form.details())
+            services.apply_for_membership(user=logged_in_user(), details=form.details())
         except MemberError as refused:
             db.session.rollback()
             error = refused.message

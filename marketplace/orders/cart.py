@@ -154,17 +154,22 @@ def summarise(items: Iterable[CartItem], kecamatan: Kecamatan | None = None) -> 
             )
         )
     if kecamatan is not None and groups:
-        fees = dict(
-            db.session.execute(
-                select(DeliveryRate.member_id, DeliveryRate.fee).where(
-                    DeliveryRate.member_id.in_(list(groups)),
-                    DeliveryRate.kecamatan_id == kecamatan.id,
-                )
-            ).all()
-        )
+        fees = delivery_fees(member_ids=list(groups), kecamatan=kecamatan)
         for member_id, group in groups.items():
             group.delivery_fee = fees.get(member_id)
     return CartSummary(groups=list(groups.values()), missing=missing, kecamatan=kecamatan)
+
+
+def delivery_fees(*, member_ids: Iterable[int], kecamatan: Kecamatan) -> dict[int, int]:
+    """{member id: fee} of the members who deliver to `kecamatan` (the others
+    are missing): what the cart shows and what checkout charges."""
+    rows = db.session.execute(
+        select(DeliveryRate.member_id, DeliveryRate.fee).where(
+            DeliveryRate.member_id.in_(list(member_ids)),
+            DeliveryRate.kecamatan_id == kecamatan.id,
+        )
+    ).all()
+    return {member_id: fee for member_id, fee in rows}
 
 
 def _check_quantity(variant: ProductVariant, quantity: int) -> None:

@@ -7,7 +7,10 @@ the same rows in the same order and never deadlock, and never oversell);
 snapshot the lines; pick an order code and a unique code that makes the
 transfer amount unique among open transfers; empty the cart; queue the
 email. A resubmitted form carries the same idempotency key and gets the
-order it already placed."""
+order it already placed, even when both submits arrive at once: a
+shopper's checkouts take their cart's row lock first, so the second waits
+for the first and then finds its order (PostgreSQL; SQLite has one writer
+at a time). What the UNIQUE constraints still refuse is an OrderNotSaved."""
 
 import secrets
 from collections.abc import Mapping
@@ -16,15 +19,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.money import percent_of
 from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
 from marketplace.extensions import db
-from marketplace.members.models import DeliveryRate, Kecamatan, Member
+from marketplace.members.models import Kecamatan, Member
 from marketplace.orders import notify
-from marketplace.orders.cart import cart_items, empty_cart, is_buyable, load_variants
+from marketplace.orders.cart import (
+    cart_items,
+    delivery_fees,
+    empty_cart,
+    is_buyable,
+    load_variants,
+)
 from marketplace.orders.models import Cart, Order, OrderLine, SellerOrder
 from marketplace.orders.services import commission_rate, reserve_stock
 from marketplace.orders.status import (
@@ -68,6 +78,14 @@ class PriceChanged(InvalidCheckout):
     """A price changed since the shopper put the variant in the cart."""
 
 
+class OrderNotSaved(OrderError):
+    """A UNIQUE constraint refused the order (another checkout took the same
+    order code or transfer amount at the same moment): trying again works."""
+
+    def __init__(self) -> None:
+        super().__init__("Pesanan belum tersimpan. Silakan coba lagi.")
+
+
 @dataclass(frozen=True)
 class Contact:
     name: str
@@ -96,16 +114,6 @@ def _clean_contact(contact: Contact) -> Contact:
     except InvalidWhatsapp as refused:
         raise InvalidCheckout(refused.message) from refused
     return Contact(name, whatsapp, address, contact.kecamatan, desa)
-
-
-def _delivery_fees(members: list[Member], kecamatan: Kecamatan) -> dict[int, int]:
-    rows = db.session.execute(
-        select(DeliveryRate.member_id, DeliveryRate.fee).where(
-            DeliveryRate.member_id.in_([member.id for member in members]),
-            DeliveryRate.kecamatan_id == kecamatan.id,
-        )
-    ).all()
-    return {member_id: fee for member_id, fee in rows}
 
 
 def _delivery_of(
@@ -160,6 +168,14 @@ def accepts_cash(members: list[Member]) -> bool:
     return bool(members) and all(member.accepts_cash for member in members)
 
 
+def _lock_cart(cart: Cart) -> None:
+    """One checkout per shopper at a time: the same form submitted twice at
+    once waits here for the first submit, then finds the order it placed
+    (or, from another tab, the cart it emptied)."""
+    db.session.execute(select(Cart.id).where(Cart.id == cart.id).with_for_update())
+    db.session.expire(cart, ["lines"])
+
+
 def existing_order(*, buyer: User, idempotency_key: str) -> Order | None:
     return db.session.scalar(
         select(Order).where(Order.idempotency_key == idempotency_key, Order.buyer_id == buyer.id)
@@ -178,14 +194,17 @@ def place_order(
     now: datetime | None = None,
 ) -> Order:
     """Place the order of `cart`: `choices` is {member id: "pickup" | "delivery"}.
-    Raises InvalidCheckout, PriceChanged or OutOfStock; the caller rolls back."""
+    The same `idempotency_key` again returns the order it placed. Raises
+    InvalidCheckout, PriceChanged, OutOfStock or OrderNotSaved; the caller
+    rolls back."""
     if not 16 <= len(idempotency_key) <= 64:
         raise InvalidCheckout("Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
+    if cart.user_id != buyer.id:
+        raise InvalidCheckout("Keranjang ini bukan milik Anda.")
+    _lock_cart(cart)
     already = existing_order(buyer=buyer, idempotency_key=idempotency_key)
     if already is not None:
         return already
-    if cart.user_id != buyer.id:
-        raise InvalidCheckout("Keranjang ini bukan milik Anda.")
     contact = _clean_contact(contact)
     assert contact.kecamatan is not None
     if payment_method not in set(PaymentMethod):
@@ -193,10 +212,6 @@ def place_order(
 
     items = cart_items(cart)
     if not items:
-        # A second submit of the same form may find the cart the first emptied.
-        already = existing_order(buyer=buyer, idempotency_key=idempotency_key)
-        if already is not None:
-            return already
         raise InvalidCheckout("Keranjang Anda kosong.")
     quantities: dict[int, int] = {}
     for item in items:
@@ -224,7 +239,7 @@ def place_order(
             f"{refusing} belum menerima pembayaran tunai. Pilih transfer bank, "
             "atau pesan dari toko itu terpisah."
         )
-    fees = _delivery_fees(members, contact.kecamatan)
+    fees = delivery_fees(member_ids=[member.id for member in members], kecamatan=contact.kecamatan)
     deliveries = {
         member.id: _delivery_of(member, choices.get(member.id), fees, contact.kecamatan)
         for member in members
@@ -304,7 +319,10 @@ def place_order(
         seller_orders=parts,
     )
     db.session.add(order)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise OrderNotSaved from error
     empty_cart(cart=cart)
     if cash:
         notify.order_placed_cash(order)

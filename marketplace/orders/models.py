@@ -150,10 +150,11 @@ class Order(Model):
     cancelled_at: Mapped[Timestamp | None]
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The commission's allocation shares at checkout (COMMISSION_SHARES), so a
-    # later change of the shares never changes how this order is split.
-    share_empowerment: Mapped[int] = mapped_column(default=50, server_default="50")
-    share_central: Mapped[int] = mapped_column(default=30, server_default="30")
-    share_kecamatan: Mapped[int] = mapped_column(default=20, server_default="20")
+    # later change of the shares never changes how this order is split. No
+    # default here: checkout always copies them (config.py has the default).
+    share_empowerment: Mapped[int]
+    share_central: Mapped[int]
+    share_kecamatan: Mapped[int]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     buyer: Mapped[User] = relationship()

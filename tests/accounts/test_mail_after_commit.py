@@ -19,14 +19,16 @@ import click
 import pytest
 
 from marketplace.accounts.mail import deliver_outbox, queue_email
+from marketplace.accounts.mail_after_commit import BACKEND
 from marketplace.accounts.models import OutboxEmail
+from marketplace.core import outages
 from marketplace.extensions import db
 from tests.factories import UserFactory
 from tests.mail_server import HOST, app_environment, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FORGOT = "/akun/lupa-sandi"
-HOOK_LOG = "marketplace.accounts.mail_after_commit"
+OUTAGE_LOG = "marketplace.outages"
 
 
 def queue(recipient: str) -> OutboxEmail:
@@ -110,8 +112,14 @@ def test_a_command_sends_what_it_committed_when_it_ends(make_app, mail_server):
     assert arrived_to(mail_server) == ["satu@contoh.id", "dua@contoh.id"]
 
 
+@pytest.fixture
+def no_outage_yet(monkeypatch):
+    """Outages are logged once per process: forget those of earlier tests."""
+    monkeypatch.setattr(outages, "_down", {})
+
+
 def test_mail_server_down_keeps_the_page_and_is_logged_once(
-    make_app, unused_port_config, mail_server, caplog
+    make_app, unused_port_config, mail_server, caplog, no_outage_yet
 ):
     """Three shoppers ask for a reset while the mail server is down: each
     gets the usual answer, each email is kept, and the log says it once."""
@@ -131,9 +139,10 @@ def test_mail_server_down_keeps_the_page_and_is_logged_once(
         assert [email.sent_at for email in kept] == [None, None, None]
         # The first request found the server down; the others did not wait for it.
         assert [email.attempts for email in kept] == [1, 0, 0]
-        errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
-        assert [record.name for record in errors] == [HOOK_LOG]
-        assert "flask accounts deliver-outbox" in errors[0].getMessage()
+        said = [record.getMessage() for record in caplog.records if record.name == OUTAGE_LOG]
+        assert len(said) == 1 and said[0].startswith(f"{BACKEND} tidak dapat dipakai: ")
+        assert "flask accounts deliver-outbox" in said[0]
+        assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
 
     later = make_app(**mail_server.config)  # the server is back: the cron job sends them
     with later.app_context():
@@ -143,14 +152,14 @@ def test_mail_server_down_keeps_the_page_and_is_logged_once(
 
 
 def test_requests_send_again_once_the_server_is_back(
-    make_app, unused_port_config, mail_server, caplog
+    make_app, unused_port_config, mail_server, caplog, no_outage_yet
 ):
     app = make_app(**unused_port_config | {"MAIL_PAUSE_SECONDS": 0})
     with app.app_context():
         emails = [UserFactory().email for _ in range(3)]
         db.session.commit()
         client = app.test_client()
-        with caplog.at_level(logging.WARNING, logger=HOOK_LOG):
+        with caplog.at_level(logging.WARNING, logger=OUTAGE_LOG):
             client.post(FORGOT, data={"email": emails[0]})
             client.post(FORGOT, data={"email": emails[1]})  # tried again: no pause
             app.config.update(mail_server.config)
@@ -158,13 +167,24 @@ def test_requests_send_again_once_the_server_is_back(
 
         assert [email.attempts for email in outbox()] == [1, 1, 1]
         assert arrived_to(mail_server) == [emails[2]]
-        said = [
-            (record.levelname, record.getMessage())
-            for record in caplog.records
-            if record.name == HOOK_LOG
-        ]
-        assert [level for level, _ in said] == ["ERROR", "WARNING"]
-        assert said[1][1] == "email delivery after commit works again"
+        said = [record.getMessage() for record in caplog.records if record.name == OUTAGE_LOG]
+        assert len(said) == 2 and said[0].startswith(f"{BACKEND} tidak dapat dipakai: ")
+        assert said[1] == f"{BACKEND} dapat dipakai lagi."
+
+
+def test_only_the_hook_and_the_cron_job_deliver():
+    """No view, command or service sends mail itself: the commit that queued
+    an email is what sends it (and `flask accounts deliver-outbox` the rest)."""
+    callers = {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for path in (PROJECT_ROOT / "marketplace").rglob("*.py")
+        if "deliver_outbox(" in path.read_text(encoding="utf-8")
+    }
+    assert callers == {
+        "marketplace/accounts/mail.py",  # where it is defined
+        "marketplace/accounts/mail_after_commit.py",
+        "marketplace/accounts/cli.py",
+    }
 
 
 # --- under gunicorn -------------------------------------------------------------

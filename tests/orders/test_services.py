@@ -11,6 +11,7 @@ from marketplace.orders import cart as carts
 from marketplace.orders.checkout import (
     CheckoutRules,
     InvalidCheckout,
+    OrderNotSaved,
     PriceChanged,
     new_idempotency_key,
 )
@@ -200,6 +201,22 @@ def test_a_resubmitted_form_returns_the_order_already_placed(app):
     again = checkout(buyer, cart, idempotency_key=key)
     db.session.commit()
     assert again.id == first.id and count(Order) == 1 and stock_of(keripik.id) == 8
+
+
+def test_an_order_a_constraint_refuses_is_an_order_not_saved(app, monkeypatch):
+    """Two checkouts picking the same free transfer amount at the same moment:
+    the partial UNIQUE index refuses the second, as a domain error."""
+    keripik = variant(price=10_000, stock=10)
+    first_buyer, buyer = shopper(), shopper()
+    first = checkout(first_buyer, cart_with(first_buyer, (keripik, 1)))
+    db.session.commit()
+    monkeypatch.setattr("marketplace.orders.checkout._unique_code", lambda base: first.unique_code)
+    cart = cart_with(buyer, (keripik, 1))
+    db.session.commit()
+    with pytest.raises(OrderNotSaved, match="Pesanan belum tersimpan. Silakan coba lagi."):
+        checkout(buyer, cart)
+    db.session.rollback()
+    assert count(Order) == 1 and stock_of(keripik.id) == 9 and count(CartLine) == 1
 
 
 def test_open_transfers_of_the_same_amount_get_different_unique_codes(app):

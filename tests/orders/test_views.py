@@ -134,7 +134,8 @@ def test_checkout_places_one_order_even_when_submitted_twice(client, login_as):
     order = db.session.scalars(select(Order)).one()
     assert first.location == second.location == f"/pesanan/{order.code}"
     assert order.delivery_total == 6_000 and stock_of(keripik.id) == 3
-    assert count(OutboxEmail) == 1
+    (sent_at,) = db.session.scalars(select(OutboxEmail.sent_at)).all()
+    assert sent_at is not None  # the order's email went after the commit
 
     page = client.get(f"/pesanan/{order.code}").get_data(as_text=True)
     total = f"Rp{order.total:,}".replace(",", ".")
@@ -158,6 +159,28 @@ def test_checkout_refuses_delivery_where_not_offered_and_writes_nothing(client, 
     assert response.status_code == 200
     assert "tidak mengantar ke Kecamatan Sokaraja" in response.get_data(as_text=True)
     assert nothing_written() and stock_of(keripik.id) == 5
+
+
+def test_checkout_taken_at_the_same_moment_asks_to_try_again(client, login_as, monkeypatch):
+    """Another checkout took the order code at the same moment: the UNIQUE
+    constraint refuses, the shopper is asked to try again, nothing is kept."""
+    keripik = variant(stock=5)
+    deliver_to(keripik.product.member, "sokaraja", fee=6_000)
+    other = shopper()
+    taken = checkout(other, cart_with(other, (variant(), 1)))
+    buyer = login_as(shopper())
+    cart_with(buyer, (keripik, 2))
+    db.session.commit()
+    monkeypatch.setattr("marketplace.orders.checkout._new_code", lambda: taken.code)
+
+    response = client.post("/checkout", data=_form(keripik.product.member_id))
+
+    assert response.status_code == 200
+    assert "Pesanan belum tersimpan. Silakan coba lagi." in response.get_data(as_text=True)
+    assert count(Order) == 1 and stock_of(keripik.id) == 5
+    assert db.session.scalars(
+        select(CartLine.quantity).where(CartLine.variant_id == keripik.id)
+    ).all() == [2]
 
 
 def test_checkout_recalculate_does_not_place(client, login_as):

@@ -330,6 +330,12 @@ def test_marking_a_refund_paid_records_it_and_moves_the_money(client, me):
     assert db.session.get(SellerOrder, part.id).refund_paid_at is not None
     assert balance("payable:shopper-refunds") == 0
     assert balance("cash:bank") == cash_before - 30_000
+    (sent_at,) = db.session.scalars(
+        select(OutboxEmail.sent_at).where(
+            OutboxEmail.subject == f"Dana pesanan {order.code} sudah dikembalikan"
+        )
+    )
+    assert sent_at is not None  # the shopper's email went after the commit
     home = client.get("/bendahara").text
     assert "0 bagian pesanan dibatalkan" in home
 

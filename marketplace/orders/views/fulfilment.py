@@ -6,8 +6,9 @@ cancelled with a reason. Nested under the orders blueprint: endpoints are
 Only an approved member gets in (members.access), and only to their own
 parts: a part is looked up within the member's own, so anyone else's is not
 found (404). A transfer part shows once it is paid; a cash part from the
-start. Each action: form -> one service -> one commit -> emails -> redirect;
-a refusal is flashed and changes nothing."""
+start. Each action: form -> one service -> one commit -> redirect (its
+emails go after the commit by themselves); a refusal is flashed and changes
+nothing."""
 
 from collections.abc import Callable
 

@@ -20,10 +20,9 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.accounts.access import verified_email_required
+from marketplace.accounts.access import logged_in_user, verified_email_required
 from marketplace.accounts.models import User
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.numbers import as_whole
@@ -37,7 +36,6 @@ from marketplace.orders.checkout import (
     CheckoutRules,
     Contact,
     accepts_cash,
-    existing_order,
     new_idempotency_key,
     place_order,
 )
@@ -49,7 +47,7 @@ from marketplace.orders.forms import (
     OrderCancelForm,
 )
 from marketplace.orders.fulfilment import cancel_order
-from marketplace.orders.models import Cart, Order, SellerOrder
+from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import (
     PAYMENT_METHOD_LABELS,
     OrderError,
@@ -73,13 +71,9 @@ def merge_guest_cart() -> None:
         return
     items = carts.guest_items(session.pop(GUEST_CART))
     if items:
-        cart = carts.open_cart(user=_me())
+        cart = carts.open_cart(user=logged_in_user())
         carts.merge_guest_cart(cart=cart, items=items)
         db.session.commit()
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def _kecamatan_list() -> list[Kecamatan]:
@@ -98,7 +92,7 @@ def _chosen_kecamatan() -> Kecamatan | None:
 
 def _items() -> list[carts.CartItem]:
     if current_user.is_authenticated:
-        return carts.cart_items(carts.cart_of(_me()))
+        return carts.cart_items(carts.cart_of(logged_in_user()))
     return carts.guest_items(session.get(GUEST_CART))
 
 
@@ -132,7 +126,9 @@ def cart_add():
     try:
         if current_user.is_authenticated:
             carts.add_to_cart(
-                cart=carts.open_cart(user=_me()), variant=variant, quantity=form.quantity.data
+                cart=carts.open_cart(user=logged_in_user()),
+                variant=variant,
+                quantity=form.quantity.data,
             )
             db.session.commit()
         else:
@@ -158,7 +154,7 @@ def cart_update():
         quantity = 0
     try:
         if current_user.is_authenticated:
-            cart = carts.cart_of(_me())
+            cart = carts.cart_of(logged_in_user())
             if cart is None:
                 raise carts.CartError("Keranjang Anda kosong.")
             carts.set_quantity(cart=cart, variant_id=variant_id, quantity=quantity)
@@ -184,7 +180,7 @@ def cart_update():
 def cart_accept_prices():
     if CartAcceptPricesForm().validate_on_submit():
         if current_user.is_authenticated:
-            cart = carts.cart_of(_me())
+            cart = carts.cart_of(logged_in_user())
             if cart is not None:
                 carts.accept_prices(cart=cart)
                 db.session.commit()
@@ -235,29 +231,8 @@ def _offer_payment(form: CheckoutForm, summary: carts.CartSummary) -> list[str]:
     return [member.shop_name for member in members if not member.accepts_cash]
 
 
-def _place(me: User, cart: Cart, form: CheckoutForm, kecamatan: Kecamatan | None):
-    """Place and commit the order: (order, None), or (None, why it was refused)."""
-    contact = Contact(
-        form.name.data, form.whatsapp.data, form.address.data, kecamatan, form.desa.data
-    )
-    try:
-        order = place_order(
-            buyer=me,
-            cart=cart,
-            contact=contact,
-            choices=_choices(),
-            payment_method=form.payment_method.data,
-            idempotency_key=form.idempotency_key.data or "",
-            rules=CheckoutRules.from_config(current_app.config),
-        )
-        db.session.commit()
-    except (OrderError, IntegrityError) as refused:
-        db.session.rollback()
-        # The same form submitted twice at once: the other submit placed it.
-        order = existing_order(buyer=me, idempotency_key=form.idempotency_key.data or "")
-        if order is None:
-            return None, getattr(refused, "message", "Pesanan belum tersimpan. Silakan coba lagi.")
-    return order, None
+def _contact(form: CheckoutForm, kecamatan: Kecamatan | None) -> Contact:
+    return Contact(form.name.data, form.whatsapp.data, form.address.data, kecamatan, form.desa.data)
 
 
 def _placed_words(order: Order) -> str:
@@ -269,7 +244,7 @@ def _placed_words(order: Order) -> str:
 @blueprint.route("/checkout", methods=["GET", "POST"])
 @verified_email_required
 def checkout():
-    me = _me()
+    me = logged_in_user()
     cart = carts.cart_of(me)
     form = _checkout_form(me)
     kecamatan = db.session.get(Kecamatan, form.kecamatan.data or 0)
@@ -281,12 +256,25 @@ def checkout():
     error = None
     if request.method == "POST" and cart is None:
         error = "Keranjang Anda kosong."
-    elif "hitung" not in request.form and form.validate_on_submit():
-        order, error = _place(me, cart, form, kecamatan)
-        if order is not None:
+    elif cart is not None and "hitung" not in request.form and form.validate_on_submit():
+        try:
+            order = place_order(
+                buyer=me,
+                cart=cart,
+                contact=_contact(form, kecamatan),
+                choices=_choices(),
+                payment_method=form.payment_method.data,
+                idempotency_key=form.idempotency_key.data or "",
+                rules=CheckoutRules.from_config(current_app.config),
+            )
+            db.session.commit()
+        except OrderError as refused:
+            db.session.rollback()
+            error = refused.message
+            summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
+        else:
             flash(_placed_words(order), "success")
             return redirect(url_for(".order", code=order.code))
-        summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
     return render_template(
         "orders/checkout.html",
         form=form,
@@ -338,7 +326,7 @@ def cancel(code: str):
     found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
     if OrderCancelForm().validate_on_submit():
         try:
-            cancel_order(order=found, by=_me())
+            cancel_order(order=found, by=logged_in_user())
             db.session.commit()
         except OrderError as refused:
             db.session.rollback()

@@ -4,11 +4,10 @@ Role.TREASURER gets in; each module of this package adds its pages."""
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, flash, redirect, request
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import role_required
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.core.clock import WIB
 from marketplace.extensions import db
 
@@ -19,10 +18,6 @@ blueprint = Blueprint("treasury", __name__, url_prefix="/bendahara")
 @role_required(Role.TREASURER)
 def require_treasurer() -> None:
     """Every page of /bendahara is for the treasurer: others get the login page or 403."""
-
-
-def me() -> User:
-    return current_user._get_current_object()
 
 
 def now() -> datetime:

@@ -6,6 +6,7 @@ import secrets
 
 from flask import flash, redirect, render_template, request, url_for
 
+from marketplace.accounts.access import logged_in_user
 from marketplace.core.errors import DomainError
 from marketplace.core.numbers import as_whole
 from marketplace.extensions import db
@@ -19,7 +20,7 @@ from marketplace.treasury.reports import (
     funds,
     month_name,
 )
-from marketplace.treasury.views.base import blueprint, me, refuse, today
+from marketplace.treasury.views.base import blueprint, refuse, today
 
 CLOSES_PER_PAGE = 12
 CORRECTIONS_PER_PAGE = 20
@@ -72,7 +73,7 @@ def close_month():
     if not form.validate_on_submit() or month is None:
         return _close_page(form, 400)
     try:
-        services.close_month(month=month, by=me())
+        services.close_month(month=month, by=logged_in_user())
     except DomainError as error:
         return refuse(error.message, url_for(".month_close"))
     db.session.commit()
@@ -144,7 +145,10 @@ def adjustment():
             form.token.data = secrets.token_urlsafe(TOKEN_BYTES)
             return _adjustment_page(form, labels=labels, preview=True)
         transaction = services.post_adjustment(
-            entries=form.entries(), reason=form.reason.data, token=form.token.data, by=me()
+            entries=form.entries(),
+            reason=form.reason.data,
+            token=form.token.data,
+            by=logged_in_user(),
         )
     except DomainError as refused:
         db.session.rollback()
@@ -185,7 +189,7 @@ def reverse_transaction(transaction_id: int):
         return _reversal_page(transaction, form, status=400)
     try:
         reversal = services.reverse_transaction(
-            transaction=transaction, reason=form.reason.data, by=me()
+            transaction=transaction, reason=form.reason.data, by=logged_in_user()
         )
     except DomainError as refused:
         db.session.rollback()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
 
+from marketplace.accounts.access import logged_in_user
 from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
 from marketplace.core.whatsapp import whatsapp_url
@@ -14,7 +15,7 @@ from marketplace.orders.models import Order, SellerOrder
 from marketplace.orders.status import OrderError
 from marketplace.treasury import queries
 from marketplace.treasury.forms import RefundPaidForm, TransferConfirmForm, TransferSearchForm
-from marketplace.treasury.views.base import blueprint, list_place, me, now, refuse
+from marketplace.treasury.views.base import blueprint, list_place, now, refuse
 
 TRANSFERS_PER_PAGE = 20
 REFUNDS_PER_PAGE = 20
@@ -89,7 +90,7 @@ def confirm_transfer(code: str):
         return _transfers_page(refused=order.id, form=form)
     try:
         fulfilment.confirm_transfer(
-            order=order, amount=form.amount.data, by=me(), note=form.note.data or ""
+            order=order, amount=form.amount.data, by=logged_in_user(), note=form.note.data or ""
         )
     except OrderError as error:
         return refuse(error.message, url_for(".transfers", **list_place()))
@@ -144,7 +145,7 @@ def refund_paid(part_id: int):
         flash("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", "danger")
         return redirect(url_for(".refunds", **list_place()))
     try:
-        fulfilment.mark_refund_paid(part=part, by=me())
+        fulfilment.mark_refund_paid(part=part, by=logged_in_user())
     except OrderError as error:
         return refuse(error.message, url_for(".refunds", **list_place()))
     db.session.commit()
