@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from marketplace.accounts.mail_backends import Email, MailDeferred, MailRefused, mail_backend
 from marketplace.accounts.models import OutboxEmail
 from marketplace.core.clock import as_utc
+from marketplace.core.db import rows_affected
 from marketplace.extensions import db
 
 __all__ = ["QUEUED", "Delivery", "Email", "deliver_outbox", "queue_email"]
@@ -132,12 +133,14 @@ def _claim(email_id: int, *, config: Mapping[str, Any], now: datetime) -> Email 
     """Take one due email for the lease and commit; None when it is not due
     any more (sent, claimed by another deliverer, rescheduled)."""
     lease = timedelta(seconds=config["MAIL_CLAIM_SECONDS"])
-    claimed = db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.id == email_id, _is_due(now))
-        .values(claimed_until=now + lease, attempts=OutboxEmail.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rows_affected(
+        db.session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, _is_due(now))
+            .values(claimed_until=now + lease, attempts=OutboxEmail.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         db.session.rollback()
         return None

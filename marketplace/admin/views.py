@@ -6,6 +6,7 @@ About 420 lines: four short screens (members, certificates, commission,
 audit log), each with its row dataclass. Split into a package, as
 treasury/views is, when a fifth screen comes."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import (
@@ -59,7 +60,7 @@ CERTIFICATE_STATUS_LABELS = {
 }
 
 # The URL word of each decision, its service and what the admin is told after.
-MEMBER_DECISIONS = {
+MEMBER_DECISIONS: dict[str, tuple[MemberAction, Callable[..., Member], str]] = {
     "setujui": (
         MemberAction.APPROVE,
         member_services.approve_member,
@@ -92,8 +93,10 @@ def require_admin() -> None:
 
 @blueprint.get("")
 def index():
-    counts = dict(db.session.execute(member_queries.status_counts()).all())
-    certificate_counts = dict(db.session.execute(queries.certificate_status_counts()).all())
+    counts = dict(db.session.execute(member_queries.status_counts()).tuples().all())
+    certificate_counts = dict(
+        db.session.execute(queries.certificate_status_counts()).tuples().all()
+    )
     return render_template(
         "admin/index.html",
         member_counts=counts,
@@ -125,7 +128,9 @@ def members():
         kecamatan=kecamatan,
         kecamatan_list=db.session.scalars(member_queries.kecamatan_list()).all(),
         counts=dict(
-            db.session.execute(member_queries.status_counts(kecamatan_id=kecamatan_id)).all()
+            db.session.execute(member_queries.status_counts(kecamatan_id=kecamatan_id))
+            .tuples()
+            .all()
         ),
         page_args=lambda number: chosen | {"page": number},
     )
@@ -235,7 +240,7 @@ def _certificates_page(
         status=status,
         error=error if refused not in {row.summary.certificate.id for row in rows} else None,
         labels=CERTIFICATE_STATUS_LABELS,
-        counts=dict(db.session.execute(queries.certificate_status_counts()).all()),
+        counts=dict(db.session.execute(queries.certificate_status_counts()).tuples().all()),
         page_args=lambda number: chosen | {"page": number},
         here=_list_place(),
     )

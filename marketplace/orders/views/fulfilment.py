@@ -69,7 +69,7 @@ def index(member: Member):
         per_page=PER_PAGE,
         error_out=False,
     )
-    by_status = dict(db.session.execute(queries.part_counts_of_member(member.id)).all())
+    by_status = dict(db.session.execute(queries.part_counts_of_member(member.id)).tuples().all())
     counts = {
         key: sum(by_status.get(status, 0) for status in statuses)
         for key, (_, statuses) in TABS.items()

@@ -119,8 +119,11 @@ def cart_token():
 @blueprint.post("/keranjang/tambah")
 def cart_add():
     form = CartAddForm()
-    variant = db.session.get(ProductVariant, form.variant_id.data or 0) if form.validate() else None
-    if variant is None:
+    quantity = form.quantity.data if form.validate() else None
+    variant = (
+        db.session.get(ProductVariant, form.variant_id.data or 0) if quantity is not None else None
+    )
+    if variant is None or quantity is None:
         flash(next(iter(form.quantity.errors), "Produk tidak ditemukan."), "danger")
         return redirect(url_for(".cart"))
     try:
@@ -128,12 +131,12 @@ def cart_add():
             carts.add_to_cart(
                 cart=carts.open_cart(user=logged_in_user()),
                 variant=variant,
-                quantity=form.quantity.data,
+                quantity=quantity,
             )
             db.session.commit()
         else:
             session[GUEST_CART] = carts.guest_add(
-                session.get(GUEST_CART), variant=variant, quantity=form.quantity.data
+                session.get(GUEST_CART), variant=variant, quantity=quantity
             )
     except OrderError as refused:
         db.session.rollback()
@@ -146,10 +149,10 @@ def cart_add():
 @blueprint.post("/keranjang/ubah")
 def cart_update():
     form = CartUpdateForm()
-    if not form.validate_on_submit():
+    variant_id, quantity = form.variant_id.data, form.quantity.data
+    if not form.validate_on_submit() or variant_id is None or quantity is None:
         flash(next(iter(form.quantity.errors), "Jumlah tidak valid."), "danger")
         return redirect(url_for(".cart"))
-    variant_id, quantity = form.variant_id.data, form.quantity.data
     if request.form.get("hapus"):
         quantity = 0
     try:
