@@ -12,8 +12,7 @@ change the posting belongs to.
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Protocol
 
@@ -151,7 +150,7 @@ def close_month(*, month: date, closed_by: HasId) -> LedgerPeriodClose:
     closed_by_id = closed_by.id  # read after the query above flushed a new user
     close = LedgerPeriodClose(month=month, closed_by_id=closed_by_id)
     try:
-        with _savepoint():
+        with db.session.begin_nested():
             db.session.add(close)
             db.session.flush()
             start, end = month_bounds(month)
@@ -338,7 +337,7 @@ def _record(
         ],
     )
     try:
-        with _savepoint():
+        with db.session.begin_nested():
             db.session.add(transaction)
             db.session.flush()
     except IntegrityError:
@@ -382,7 +381,7 @@ def _account(code: str) -> LedgerAccount:
     kind = KIND_BY_PREFIX[code.split(":")[0]]
     account = LedgerAccount(code=code, name=account_name(code), kind=kind)
     try:
-        with _savepoint():
+        with db.session.begin_nested():
             db.session.add(account)
             db.session.flush()
     except IntegrityError:  # opened at the same moment by another posting
@@ -420,21 +419,3 @@ def _lock_period(month: date, *, exclusive: bool) -> None:
         return
     lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
     db.session.execute(select(lock(PERIOD_LOCK_SPACE, month.year * 100 + month.month)))
-
-
-# --- savepoints -------------------------------------------------------------------
-
-
-@contextmanager
-def _savepoint() -> Iterator[None]:
-    """`session.begin_nested()`, safe on SQLite too: the sqlite3 driver opens
-    its transaction only at the first INSERT/UPDATE/DELETE, and a SAVEPOINT
-    issued before that opens a transaction of its own that its RELEASE
-    commits, behind the caller's back. So make sure one is open first."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        driver_connection = connection.connection.driver_connection
-        if driver_connection is not None and not driver_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN")
-    with db.session.begin_nested():
-        yield
