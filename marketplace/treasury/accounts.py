@@ -1,6 +1,8 @@
 """How the treasurer reads a ledger account: in words, with the kecamatan
-and the shop by name, not by code. The one naming of accounts on the
-treasurer's pages (the trial balance, a transaction, an adjustment)."""
+and the shop by name, not by code, on every treasurer's page that names
+accounts (the trial balance, a transaction, an adjustment). The words are
+settlement's (orders.settlement, account names); this adds the names of
+shops and kecamatan, which only the database knows."""
 
 import re
 from collections.abc import Iterable
@@ -8,40 +10,16 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.ledger.services import account_name
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders.settlement import (
-    CASH_BANK,
-    CENTRAL,
     CHAPTER_PREFIX,
-    EMPOWERMENT,
-    SHOPPER_REFUNDS,
-    TRANSFER_CODE,
+    LABELS,
+    account_name,
+    chapter_label,
+    member_label,
 )
 
 MEMBER_ACCOUNT = re.compile(r"payable:member:([1-9][0-9]{0,17}):(pending|available|in-payout)")
-NAMED = {
-    CASH_BANK: "Kas di rekening bank",
-    "cash:stripe": "Kas di Stripe",
-    EMPOWERMENT: "Pendapatan komisi: pemberdayaan anggota",
-    CENTRAL: "Pendapatan komisi: kantor pusat",
-    TRANSFER_CODE: "Pendapatan kode unik transfer",
-    SHOPPER_REFUNDS: "Utang pengembalian dana pembeli",
-    "expense:payment-fees": "Beban biaya pembayaran",
-}
-MEMBER_STATES = {
-    "pending": "tertahan",
-    "available": "tersedia",
-    "in-payout": "dalam pembayaran",
-}
-
-
-def chapter_label(kecamatan: str) -> str:
-    return f"Pendapatan komisi: cabang {kecamatan}"
-
-
-def member_label(member_id: int, shop: str, state: str) -> str:
-    return f"Utang ke {shop} (#{member_id}, {MEMBER_STATES[state]})"
 
 
 def labels(codes: Iterable[str]) -> dict[str, str]:
@@ -71,8 +49,8 @@ def labels(codes: Iterable[str]) -> dict[str, str]:
     for code in codes:
         member = MEMBER_ACCOUNT.fullmatch(code)
         slug = code.removeprefix(CHAPTER_PREFIX)
-        if code in NAMED:
-            found[code] = NAMED[code]
+        if code in LABELS:
+            found[code] = LABELS[code]
         elif code.startswith(CHAPTER_PREFIX) and slug in kecamatan:
             found[code] = chapter_label(kecamatan[slug])
         elif member is not None and int(member[1]) in shops:
