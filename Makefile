@@ -27,10 +27,11 @@ run: install
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# Before the tests, in CI too: ruff, ruff's formatter, the layers.
+# Before the tests, in CI too: ruff, ruff's formatter, the types, the layers.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 # The suite runs on SQLite; with TEST_DATABASE_URL (PostgreSQL) it runs again there.

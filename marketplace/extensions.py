@@ -10,8 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
-from marketplace.core.db import Base
-from marketplace.core.pages import Database
+from marketplace.core.db import Base, Database
 
 db = Database(model_class=Base)
 # What models subclass: Flask-SQLAlchemy's model class, built on `Base`

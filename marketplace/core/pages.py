@@ -2,13 +2,7 @@
 in the catalog, `page` in the dashboards). A bad one never fails a request:
 the first page is shown, with a message. Flask-SQLAlchemy's own reading of
 `?page=` takes any size (an OFFSET no database can hold: a 500) and any
-digits `int()` takes, so `Database.paginate` reads it here instead."""
-
-from typing import Any
-
-from flask import flash, has_request_context, request
-from flask_sqlalchemy import SQLAlchemy
-from flask_sqlalchemy.pagination import Pagination
+digits `int()` takes, so `Database.paginate` (core/db.py) reads it here instead."""
 
 from marketplace.core.numbers import as_whole
 
@@ -26,15 +20,3 @@ def page_number(raw: str | None) -> tuple[int, str | None]:
     if not number:
         return 1, BAD_PAGE
     return number, None
-
-
-class Database(SQLAlchemy):
-    """Flask-SQLAlchemy whose `paginate` reads `?page=` with `page_number`,
-    telling the user (a flashed message) when it was not a page number."""
-
-    def paginate(self, select: Any, *, page: int | None = None, **kwargs: Any) -> Pagination:
-        if page is None and has_request_context():
-            page, message = page_number(request.args.get("page"))
-            if message:
-                flash(message, "warning")
-        return super().paginate(select, page=page, **kwargs)

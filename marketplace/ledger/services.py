@@ -12,8 +12,7 @@ change the posting belongs to.
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Protocol
 
@@ -40,28 +39,11 @@ from marketplace.ledger.models import (
 
 CODE_PATTERN = re.compile(r"(cash|payable|income|expense)(:[a-z0-9][a-z0-9-]*)+")
 CODE_LENGTH = 120
+NAME_LENGTH = 200
 KEY_LENGTH = 200
 SUBJECT_TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 # pg_advisory_xact_lock(space, yyyymm): postings share a month's lock, its close takes it alone.
 PERIOD_LOCK_SPACE = 0x4C454447  # "LEDG"
-
-# Words of account codes, for readable account names; others are shown as they are.
-WORDS = {
-    "cash": "Kas",
-    "payable": "Utang",
-    "income": "Pendapatan",
-    "expense": "Beban",
-    "bank": "bank",
-    "member": "anggota",
-    "pending": "(tertahan)",
-    "available": "(tersedia)",
-    "commission": "komisi",
-    "empowerment": "pemberdayaan",
-    "central": "pusat",
-    "transfer-code": "kode unik transfer",
-    "shopper-refunds": "pengembalian dana pembeli",
-    "payment-fees": "biaya pembayaran",
-}
 
 
 class HasId(Protocol):
@@ -78,6 +60,7 @@ def post(
     key: str,
     kind: TransactionKind | str,
     entries: Entries,
+    names: Mapping[str, str] | None = None,
     occurred_at: datetime | None = None,
     memo: str = "",
     subject: tuple[str, int] | None = None,
@@ -85,13 +68,16 @@ def post(
 ) -> LedgerTransaction:
     """Record one transaction whose `entries` (account code, signed rupiah:
     debit positive, credit negative) sum to zero, opening accounts on first
-    use. Posting the same `key` again with the same kind, entries and subject
+    use, named as `names` says (the ledger knows no words: the domain that
+    owns the codes names them; without a name an account is named by its
+    code). Posting the same `key` again with the same kind, entries and subject
     returns the first transaction and writes nothing; with anything else it
     is refused. Raises a `LedgerError` and writes nothing when refused."""
     return _record(
         key=key,
         kind=_kind(kind),
         entries=_checked_entries(entries),
+        names=_checked_names(names or {}),
         occurred_at=occurred_at,
         memo=memo,
         subject=_checked_subject(subject),
@@ -122,6 +108,7 @@ def reverse(
         key=key,
         kind=_kind(kind),
         entries=_checked_entries(entries),
+        names={},  # its accounts are open
         occurred_at=occurred_at,
         memo=memo or f"Pembalikan transaksi #{transaction.id}",
         subject=subject,
@@ -151,7 +138,7 @@ def close_month(*, month: date, closed_by: HasId) -> LedgerPeriodClose:
     closed_by_id = closed_by.id  # read after the query above flushed a new user
     close = LedgerPeriodClose(month=month, closed_by_id=closed_by_id)
     try:
-        with _savepoint():
+        with db.session.begin_nested():
             db.session.add(close)
             db.session.flush()
             start, end = month_bounds(month)
@@ -206,11 +193,6 @@ def month_of(moment: datetime) -> date:
     return date(local.year, local.month, 1)
 
 
-def account_name(code: str) -> str:
-    """`payable:member:12:pending` -> `Utang anggota 12 (tertahan)`."""
-    return " ".join(WORDS.get(word, word) for word in code.split(":"))
-
-
 # --- checking what is posted -------------------------------------------------
 
 
@@ -244,6 +226,13 @@ def _checked_entries(entries: Entries) -> list[tuple[str, int]]:
             f"Transaksi tidak seimbang: debit dan kredit berselisih {difference} rupiah."
         )
     return checked
+
+
+def _checked_names(names: Mapping[str, str]) -> Mapping[str, str]:
+    for code, name in names.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > NAME_LENGTH:
+            raise InvalidPosting(f"Nama akun {code} harus teks 1–{NAME_LENGTH} karakter.")
+    return names
 
 
 def _checked_subject(subject: tuple[str, int] | None) -> tuple[str, int] | None:
@@ -303,6 +292,7 @@ def _record(
     key: str,
     kind: TransactionKind,
     entries: list[tuple[str, int]],
+    names: Mapping[str, str],
     occurred_at: datetime | None,
     memo: str,
     subject: tuple[str, int] | None,
@@ -321,7 +311,10 @@ def _record(
     _lock_period(month, exclusive=False)
     if is_closed(month):
         raise PeriodClosed(f"Buku bulan {month:%m/%Y} sudah ditutup; catat di bulan berjalan.")
-    accounts = {code: _account(code) for code in sorted({code for code, _ in entries})}
+    accounts = {
+        code: _account(code, name=names.get(code) or code)
+        for code in sorted({code for code, _ in entries})
+    }
     transaction = LedgerTransaction(
         idempotency_key=key,
         body_hash=body_hash,
@@ -338,7 +331,7 @@ def _record(
         ],
     )
     try:
-        with _savepoint():
+        with db.session.begin_nested():
             db.session.add(transaction)
             db.session.flush()
     except IntegrityError:
@@ -374,15 +367,15 @@ def _reversal_of(transaction: LedgerTransaction) -> LedgerTransaction | None:
     ).one_or_none()
 
 
-def _account(code: str) -> LedgerAccount:
-    """The account with `code`, opened now if this is its first posting."""
+def _account(code: str, *, name: str) -> LedgerAccount:
+    """The account with `code`, opened now, as `name`, if this is its first posting."""
     account = _account_by_code(code)
     if account is not None:
         return account
     kind = KIND_BY_PREFIX[code.split(":")[0]]
-    account = LedgerAccount(code=code, name=account_name(code), kind=kind)
+    account = LedgerAccount(code=code, name=name, kind=kind)
     try:
-        with _savepoint():
+        with db.session.begin_nested():
             db.session.add(account)
             db.session.flush()
     except IntegrityError:  # opened at the same moment by another posting
@@ -420,21 +413,3 @@ def _lock_period(month: date, *, exclusive: bool) -> None:
         return
     lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
     db.session.execute(select(lock(PERIOD_LOCK_SPACE, month.year * 100 + month.month)))
-
-
-# --- savepoints -------------------------------------------------------------------
-
-
-@contextmanager
-def _savepoint() -> Iterator[None]:
-    """`session.begin_nested()`, safe on SQLite too: the sqlite3 driver opens
-    its transaction only at the first INSERT/UPDATE/DELETE, and a SAVEPOINT
-    issued before that opens a transaction of its own that its RELEASE
-    commits, behind the caller's back. So make sure one is open first."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        driver_connection = connection.connection.driver_connection
-        if driver_connection is not None and not driver_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN")
-    with db.session.begin_nested():
-        yield

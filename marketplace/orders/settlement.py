@@ -55,6 +55,66 @@ FACT_SUBJECT = (
     "category_name",
 )
 
+# --- account names -----------------------------------------------------------------
+# The one naming of the accounts settlement and the treasurer post to. The
+# ledger knows no words: it stores `account_name(code)` when a posting opens
+# an account (`post(names=...)`), and the treasurer's pages read the fuller
+# labels below (treasury.accounts puts in the shop's and the kecamatan's names).
+
+# Words of account codes, for the stored names; others are kept as they are.
+CODE_WORDS = {
+    "cash": "Kas",
+    "payable": "Utang",
+    "income": "Pendapatan",
+    "expense": "Beban",
+    "bank": "bank",
+    "member": "anggota",
+    "pending": "(tertahan)",
+    "available": "(tersedia)",
+    "commission": "komisi",
+    "empowerment": "pemberdayaan",
+    "central": "pusat",
+    "transfer-code": "kode unik transfer",
+    "shopper-refunds": "pengembalian dana pembeli",
+    "payment-fees": "biaya pembayaran",
+}
+# How the treasurer reads the accounts with a fixed code.
+LABELS = {
+    CASH_BANK: "Kas di rekening bank",
+    "cash:stripe": "Kas di Stripe",
+    EMPOWERMENT: "Pendapatan komisi: pemberdayaan anggota",
+    CENTRAL: "Pendapatan komisi: kantor pusat",
+    TRANSFER_CODE: "Pendapatan kode unik transfer",
+    SHOPPER_REFUNDS: "Utang pengembalian dana pembeli",
+    "expense:payment-fees": "Beban biaya pembayaran",
+}
+MEMBER_STATES = {
+    "pending": "tertahan",
+    "available": "tersedia",
+    "in-payout": "dalam pembayaran",
+}
+
+
+def account_name(code: str) -> str:
+    """`payable:member:12:pending` -> `Utang anggota 12 (tertahan)`."""
+    return " ".join(CODE_WORDS.get(word, word) for word in code.split(":"))
+
+
+def account_names(codes: Iterable[str]) -> dict[str, str]:
+    """{code: stored name}, for `post(names=...)`."""
+    return {code: account_name(code) for code in codes}
+
+
+def chapter_label(kecamatan: str) -> str:
+    return f"Pendapatan komisi: cabang {kecamatan}"
+
+
+def member_label(member_id: int, shop: str, state: str) -> str:
+    return f"Utang ke {shop} (#{member_id}, {MEMBER_STATES[state]})"
+
+
+# --- codes and postings ------------------------------------------------------------
+
 
 def pending_account(member_id: int) -> str:
     return f"payable:member:{member_id}:pending"
@@ -117,6 +177,7 @@ def _post(
             key=key,
             kind=kind,
             entries=merged,
+            names=account_names(code for code, _ in merged),
             subject=subject,
             memo=memo,
             occurred_at=when,

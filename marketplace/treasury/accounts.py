@@ -1,6 +1,8 @@
 """How the treasurer reads a ledger account: in words, with the kecamatan
-and the shop by name, not by code. The one naming of accounts on the
-treasurer's pages (the trial balance, a transaction, an adjustment)."""
+and the shop by name, not by code, on every treasurer's page that names
+accounts (the trial balance, a transaction, an adjustment). The words are
+settlement's (orders.settlement, account names); this adds the names of
+shops and kecamatan, which only the database knows."""
 
 import re
 from collections.abc import Iterable
@@ -8,61 +10,39 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.ledger.services import account_name
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders.settlement import (
-    CASH_BANK,
-    CENTRAL,
     CHAPTER_PREFIX,
-    EMPOWERMENT,
-    SHOPPER_REFUNDS,
-    TRANSFER_CODE,
+    LABELS,
+    account_name,
+    chapter_label,
+    member_label,
 )
 
 MEMBER_ACCOUNT = re.compile(r"payable:member:([1-9][0-9]{0,17}):(pending|available|in-payout)")
-NAMED = {
-    CASH_BANK: "Kas di rekening bank",
-    "cash:stripe": "Kas di Stripe",
-    EMPOWERMENT: "Pendapatan komisi: pemberdayaan anggota",
-    CENTRAL: "Pendapatan komisi: kantor pusat",
-    TRANSFER_CODE: "Pendapatan kode unik transfer",
-    SHOPPER_REFUNDS: "Utang pengembalian dana pembeli",
-    "expense:payment-fees": "Beban biaya pembayaran",
-}
-MEMBER_STATES = {
-    "pending": "tertahan",
-    "available": "tersedia",
-    "in-payout": "dalam pembayaran",
-}
-
-
-def chapter_label(kecamatan: str) -> str:
-    return f"Pendapatan komisi: cabang {kecamatan}"
-
-
-def member_label(member_id: int, shop: str, state: str) -> str:
-    return f"Utang ke {shop} (#{member_id}, {MEMBER_STATES[state]})"
 
 
 def labels(codes: Iterable[str]) -> dict[str, str]:
     """{code: words} for `codes`; two queries at most, whatever their number."""
     codes = list(dict.fromkeys(codes))
     slugs = {code.removeprefix(CHAPTER_PREFIX) for code in codes if code.startswith(CHAPTER_PREFIX)}
-    member_ids = {int(found[1]) for code in codes if (found := MEMBER_ACCOUNT.fullmatch(code))}
-    kecamatan = (
+    member_ids = {int(matched[1]) for code in codes if (matched := MEMBER_ACCOUNT.fullmatch(code))}
+    kecamatan: dict[str, str] = (
         dict(
             db.session.execute(
                 select(Kecamatan.slug, Kecamatan.name).where(Kecamatan.slug.in_(slugs))
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         if slugs
         else {}
     )
-    shops = (
+    shops: dict[int, str] = (
         dict(
-            db.session.execute(
-                select(Member.id, Member.shop_name).where(Member.id.in_(member_ids))
-            ).all()
+            db.session.execute(select(Member.id, Member.shop_name).where(Member.id.in_(member_ids)))
+            .tuples()
+            .all()
         )
         if member_ids
         else {}
@@ -71,8 +51,8 @@ def labels(codes: Iterable[str]) -> dict[str, str]:
     for code in codes:
         member = MEMBER_ACCOUNT.fullmatch(code)
         slug = code.removeprefix(CHAPTER_PREFIX)
-        if code in NAMED:
-            found[code] = NAMED[code]
+        if code in LABELS:
+            found[code] = LABELS[code]
         elif code.startswith(CHAPTER_PREFIX) and slug in kecamatan:
             found[code] = chapter_label(kecamatan[slug])
         elif member is not None and int(member[1]) in shops:

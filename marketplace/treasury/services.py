@@ -29,8 +29,12 @@ from marketplace.orders.settlement import (
     CENTRAL,
     CHAPTER_PREFIX,
     EMPOWERMENT,
+    LABELS,
     SHOPPER_REFUNDS,
     TRANSFER_CODE,
+    account_names,
+    chapter_label,
+    member_label,
     reverse_facts,
 )
 from marketplace.treasury import accounts
@@ -112,14 +116,12 @@ def adjustable_accounts() -> AdjustableAccounts:
         .order_by(Member.shop_name, Member.id)
     ).all()
     return AdjustableAccounts(
-        general=[(code, accounts.NAMED[code]) for code in ADJUSTABLE],
-        chapters=[
-            (f"{CHAPTER_PREFIX}{slug}", accounts.chapter_label(name)) for slug, name in kecamatan
-        ],
+        general=[(code, LABELS[code]) for code in ADJUSTABLE],
+        chapters=[(f"{CHAPTER_PREFIX}{slug}", chapter_label(name)) for slug, name in kecamatan],
         members=[
             (
                 f"payable:member:{member_id}:available",
-                accounts.member_label(member_id, name, "available"),
+                member_label(member_id, name, "available"),
             )
             for member_id, name in members
         ],
@@ -223,6 +225,7 @@ def post_adjustment(
         key=f"adjustment:{token}",
         kind=TransactionKind.ADJUSTMENT,
         entries=list(entries),
+        names=account_names(code for code, _ in entries),
         memo=reason,
         recorded_by=by,
     )

@@ -35,14 +35,24 @@ def test_check_passes_on_an_empty_ledger(app, runner):
     assert "Buku besar seimbang." in result.output
 
 
+def past_the_triggers(connection, is_postgres: bool) -> None:
+    """SQLite: the test suite's purge permit lets a DELETE through. PostgreSQL
+    would still refuse an unbalanced transaction at COMMIT (0013_ledger_balanced):
+    no trigger fires for this transaction there."""
+    if is_postgres:
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+    else:
+        allow_ledger_purge(connection)
+
+
 def delete_one_entry(connection, is_postgres: bool) -> str:
-    allow_ledger_purge(connection)  # the only way past the triggers
+    past_the_triggers(connection, is_postgres)
     connection.execute(text("DELETE FROM ledger_entries WHERE amount = -1725"))
     return "tidak seimbang: selisih 1725 rupiah"
 
 
 def delete_every_entry_but_one(connection, is_postgres: bool) -> str:
-    allow_ledger_purge(connection)
+    past_the_triggers(connection, is_postgres)
     connection.execute(text("DELETE FROM ledger_entries WHERE amount < 0"))
     return "kurang dari dua baris"
 
@@ -72,13 +82,13 @@ def test_check_fails_when_the_stored_ledger_is_off(app, runner, is_postgres, cor
     assert "Buku besar seimbang." not in result.output
 
 
-def test_check_fails_when_the_grand_total_is_not_zero(app, runner):
+def test_check_fails_when_the_grand_total_is_not_zero(app, runner, is_postgres):
     post(key="order:17:sale", kind="sale", entries=SALE)
     db.session.commit()
     entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.amount == -1_725)).one()
     db.session.remove()
     with db.engine.begin() as connection:
-        allow_ledger_purge(connection)
+        past_the_triggers(connection, is_postgres)
         connection.execute(text("DELETE FROM ledger_entries WHERE id = :id"), {"id": entry.id})
 
     result = runner.invoke(args=["ledger", "check"])
