@@ -20,6 +20,8 @@ from marketplace.members.services import (
 from tests.factories import UserFactory, kecamatan
 from tests.members.helpers import application, member_in, picture, writes
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 SERVICES = {
     MemberAction.APPROVE: services.approve_member,
     MemberAction.REJECT: services.reject_member,
