@@ -4,6 +4,7 @@ import itertools
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -43,6 +44,8 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.status import OrderStatus, PaymentMethod, SellerOrderStatus
 from marketplace.treasury.reports import Dimension, Period, funds_by_month, report
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def count(model) -> int:

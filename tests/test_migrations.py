@@ -1,9 +1,12 @@
 """`flask db upgrade` on an empty database yields exactly the models' schema."""
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import check, downgrade, upgrade
 
 from marketplace.extensions import db
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_upgrade_from_empty_matches_models(app):

@@ -22,8 +22,15 @@ def managers():
 
 
 @pytest.fixture
-def probe_client(app, client):
+def app(make_app):
+    """An app of the module's own, with the probe's routes."""
+    app = make_app()
     app.register_blueprint(probe)
+    return app
+
+
+@pytest.fixture
+def probe_client(client):
     return client
 
 

@@ -20,6 +20,8 @@ from marketplace.core.clock import as_utc
 from marketplace.extensions import db
 from tests.mail_server import app_environment
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,6 +8,8 @@ import pytest
 from marketplace.extensions import db, limiter
 from tests.factories import PASSWORD, UserFactory
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 needs_redis = pytest.mark.skipif(
     REDIS_URL is None, reason="set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"

@@ -17,6 +17,8 @@ from marketplace.accounts.services import (
 from marketplace.extensions import db
 from tests.factories import PASSWORD, UserFactory
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 SECRET = "test-secret"
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 

@@ -16,6 +16,8 @@ from marketplace.accounts.passwords import verify_password
 from marketplace.extensions import db
 from tests.factories import PASSWORD, UserFactory
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 SESSION_COOKIE = "session"
 REMEMBER_COOKIE = "remember_token"
 

@@ -14,6 +14,8 @@ from marketplace.accounts.models import OutboxEmail, User
 from marketplace.extensions import db, limiter
 from tests.factories import PASSWORD, UserFactory
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def address() -> str:
     raw = uuid.uuid4().bytes

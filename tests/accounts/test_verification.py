@@ -15,6 +15,8 @@ from tests.factories import PASSWORD, UserFactory, kecamatan
 from tests.members.helpers import application_form
 from tests.orders.helpers import deliver_to, variant
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 SECRET = "test-secret"
 
 

@@ -11,6 +11,8 @@ from marketplace.extensions import db
 from tests.accounts.helpers import csrf_token_from, logged_in_user_id
 from tests.factories import PASSWORD, UserFactory, log_in
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 ENGLISH = ("This field is required", "Invalid email", "Field must", "must be equal", "Not a valid")
 
 

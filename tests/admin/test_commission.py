@@ -21,6 +21,8 @@ from tests.factories import UserFactory, category, log_in
 from tests.members.helpers import member_in, writes
 from tests.orders.helpers import cart_with, checkout, shopper, variant
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 @pytest.fixture
 def admin(login_as):

@@ -7,7 +7,7 @@ from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberDecision, MemberStatus
 from tests.factories import ProductFactory, UserFactory, kecamatan
-from tests.members.helpers import member_in, switch_user, writes
+from tests.members.helpers import member_in, writes
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_rejecting_needs_a_reason_the_applicant_then_reads(client, admin, login_
         f"/pengurus/anggota/{member.id}/tolak", data={"reject-reason": "Alamat belum lengkap."}
     )
     assert response.status_code == 302
-    switch_user(login_as, member.user)
+    login_as(member.user)
     page = client.get("/anggota").text
     assert "Alamat belum lengkap." in page and "Kirim ulang pengajuan" in page
 
@@ -166,7 +166,7 @@ def test_suspending_hides_the_shop_at_once_and_reinstating_brings_it_back(client
     assert client.get(f"/toko/{member.slug}").status_code == 200
     assert "Keripik Tempe Sagu" in client.get("/produk").text
 
-    switch_user(login_as, UserFactory(roles=[Role.ADMIN]))
+    login_as(UserFactory(roles=[Role.ADMIN]))
     response = client.post(
         f"/pengurus/anggota/{member.id}/bekukan", data={"suspend-reason": "Keluhan pembeli."}
     )
@@ -177,7 +177,7 @@ def test_suspending_hides_the_shop_at_once_and_reinstating_brings_it_back(client
     assert "Keripik Tempe Sagu" not in client.get("/produk").text
     assert db.session.get(Member, member.id).user.roles == set()
 
-    switch_user(login_as, UserFactory(roles=[Role.ADMIN]))
+    login_as(UserFactory(roles=[Role.ADMIN]))
     assert client.post(f"/pengurus/anggota/{member.id}/aktifkan").status_code == 302
     client.post("/akun/keluar")
     assert client.get(f"/toko/{member.slug}").status_code == 200

@@ -9,6 +9,8 @@ from marketplace.extensions import db
 from tests.api.conftest import Catalog
 from tests.catalog.certificate_data import certificate, days_from_today
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 LIST = "/api/v1/products"
 DETAIL = "/api/v1/products/{product_id}"
 

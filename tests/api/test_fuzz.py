@@ -16,7 +16,7 @@ from tests.api.conftest import seed_catalog
 
 
 @pytest.fixture
-def served_schema(app: Flask) -> OpenApiSchema:
+def served_schema(app: Flask, app_context: None) -> OpenApiSchema:
     seed_catalog()
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 

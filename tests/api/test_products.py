@@ -11,6 +11,8 @@ from tests.api.conftest import Catalog
 from tests.factories import ProductFactory
 from tests.sql import recorded_statements
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 LIST = "/api/v1/products"
 DETAIL = "/api/v1/products/{product_id}"
 

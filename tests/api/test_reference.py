@@ -1,10 +1,13 @@
 """GET /api/v1/categories, /api/v1/kecamatan and /api/v1/openapi.json."""
 
+import pytest
 from flask import Flask
 
 from marketplace.api.openapi import DOCUMENT
 from tests.api.conftest import Catalog
 from tests.sql import recorded_statements
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_categories_count_public_products(catalog: Catalog, get_valid):

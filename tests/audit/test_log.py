@@ -32,6 +32,8 @@ from tests.orders.flows import MONDAY, two_part_order
 from tests.sql import recorded_statements
 from tests.treasury.helpers import refund_owed, treasurer
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 REASON = "Alasan yang cukup panjang."
 
 

@@ -27,9 +27,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def app(make_app):
     """As in production: CSRF checked on every form."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        yield app
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from marketplace.orders.models import Order
 from tests import factories
 from tests.orders.helpers import deliver_to
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
 PASSWORD = "gula-kelapa-1"
 

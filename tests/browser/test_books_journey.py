@@ -19,7 +19,7 @@ from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_order_journey import fits, log_in, to_top
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
 DOUBLE_SUBMIT = """async () => {
     const form = document.querySelector('form[action$="/koreksi/penyesuaian"]');

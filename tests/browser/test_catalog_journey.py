@@ -9,7 +9,7 @@ from marketplace.extensions import db
 from tests import factories
 from tests.catalog.seeding import add_photos
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.core.sample_shop import SampleShop, make_sample_shop
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
 PHONE = {"width": 360, "height": 740}
 # What Chromium's console says when it blocks something or misreads a policy.

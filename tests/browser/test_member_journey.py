@@ -11,7 +11,7 @@ from marketplace.extensions import db
 from tests import factories
 from tests.catalog.seeding import jpeg
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.orders.helpers import deliver_to
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
 PHONE_WIDTH = 360
 DELIVERY_FEE = 10_000
@@ -36,9 +36,7 @@ GULA_PRICE = 22_000
 @pytest.fixture
 def app(make_app):
     """As in production (CSRF on), with a member's share released on completion."""
-    app = make_app(WTF_CSRF_ENABLED=True, PAYOUT_HOLD_DAYS=0)
-    with app.app_context():
-        yield app
+    return make_app(WTF_CSRF_ENABLED=True, PAYOUT_HOLD_DAYS=0)
 
 
 @pytest.fixture

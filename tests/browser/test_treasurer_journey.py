@@ -21,7 +21,7 @@ from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_order_journey import fits, log_in, to_top
 from tests.treasury.history import months_ago, sale
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
 
 @pytest.fixture

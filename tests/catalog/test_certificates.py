@@ -34,6 +34,8 @@ from marketplace.members.models import MemberStatus
 from tests import factories
 from tests.catalog.certificate_data import certificate, certificate_count, days_from_today
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 PENDING, VERIFIED, REJECTED = (
     CertificateStatus.PENDING,
     CertificateStatus.VERIFIED,

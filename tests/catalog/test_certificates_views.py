@@ -18,6 +18,8 @@ from tests import factories
 from tests.catalog.certificate_data import certificate, certificate_count, days_from_today
 from tests.security import files
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 BASE = "/kelola/sertifikat"
 
 
@@ -357,7 +359,8 @@ def test_idor_matrix(app, client, login_as, owner, stored_scan, method, path, wh
     }
     if who != "anonymous":
         login_as(visitors[who]())
-    url = BASE + path.format(id=found.id)
+    found_id = found.id  # the owner's request may delete it
+    url = BASE + path.format(id=found_id)
     data = form(files.pdf(), number="BARU-9") if method == "POST" else None
     with client.open(url, method=method, data=data) as response:
         response.make_sequence()
@@ -366,7 +369,7 @@ def test_idor_matrix(app, client, login_as, owner, stored_scan, method, path, wh
     if who == "anonymous":
         assert "/akun/masuk" in response.headers["Location"]
     db.session.expire_all()
-    kept = db.session.get(Certificate, found.id)
+    kept = db.session.get(Certificate, found_id)
     if who != "owner":
         # Nobody but the owner changed or deleted the owner's certificate.
         assert kept is not None and kept.status == "pending" and kept.number != "BARU-9"

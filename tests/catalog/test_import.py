@@ -10,6 +10,8 @@ from marketplace.catalog.models import Product, ProductStatus, ProductVariant
 from marketplace.extensions import db
 from tests import factories
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 HEADER = "nama,kategori,deskripsi,satuan,berat_gram,varian,harga,stok,status"
 
 

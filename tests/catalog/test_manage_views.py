@@ -16,6 +16,8 @@ from marketplace.members.models import MemberStatus
 from tests import factories
 from tests.catalog.seeding import add_photos, jpeg
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 DRAFT, ACTIVE, ARCHIVED = ProductStatus.DRAFT, ProductStatus.ACTIVE, ProductStatus.ARCHIVED
 
 
@@ -422,6 +424,7 @@ def test_add_and_remove_variant_rows_without_javascript(client, login_as, owner)
 def test_edit_keeps_variant_ids_and_deletes_a_removed_variant(client, login_as, owner, product):
     login_as(owner.user)
     original, pedas = product.variants
+    original_id = original.id  # the edit deletes it
     page = client.get(f"/kelola/produk/{product.id}").text
     assert 'value="Keripik Tempe Sagu"' in page and 'value="15.000"' in page
     data = product_form(
@@ -445,7 +448,7 @@ def test_edit_keeps_variant_ids_and_deletes_a_removed_variant(client, login_as, 
     assert product.name == "Keripik Tempe Sagu Spesial" and product.status == ACTIVE
     assert next((v.id, v.name, v.price) for v in product.variants) == (pedas.id, "Pedas", 17_000)
     assert product.variants[1].name == "Balado"
-    assert db.session.get(ProductVariant, original.id) is None
+    assert db.session.get(ProductVariant, original_id) is None
     assert (product.min_price, product.total_stock) == (17_000, 9)
 
 

@@ -14,6 +14,8 @@ from marketplace.members.models import MemberStatus
 from tests import factories
 from tests.catalog.seeding import hidden_products
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def names(catalog_filter: CatalogFilter, per_page: int = 50) -> list[str]:
     return [product.name for product in browse(catalog_filter, per_page=per_page).products]

@@ -22,6 +22,8 @@ from marketplace.extensions import db
 from tests import factories
 from tests.catalog.seeding import jpeg
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 DRAFT, ACTIVE, ARCHIVED = ProductStatus.DRAFT, ProductStatus.ACTIVE, ProductStatus.ARCHIVED
 
 

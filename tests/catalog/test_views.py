@@ -19,6 +19,8 @@ from marketplace.members.models import MemberStatus
 from tests import factories
 from tests.catalog.seeding import add_photos, hidden_products, jpeg, seed_catalog
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def variant(price: int, stock: int = 5, name: str = "Standar"):
     return factories.VariantFactory.build(name=name, price=price, stock=stock)

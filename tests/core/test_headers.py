@@ -23,6 +23,8 @@ from marketplace.accounts.models import Role
 from marketplace.extensions import limiter
 from tests.core.sample_shop import SampleShop, make_sample_shop
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 WHO = [None, *Role]
 UNSAFE_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "data:", "http:")
 REFERRER_POLICIES = {
@@ -38,9 +40,7 @@ JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.DOTALL)
 @pytest.fixture
 def app(make_app):
     """As in production: CSRF checked, and an error is a page (a 500), not an exception."""
-    app = make_app(WTF_CSRF_ENABLED=True, PROPAGATE_EXCEPTIONS=False)
-    with app.app_context():
-        yield app
+    return make_app(WTF_CSRF_ENABLED=True, PROPAGATE_EXCEPTIONS=False)
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from tests.factories import PASSWORD, UserFactory
 from tests.orders.flows import paid_order
 from tests.orders.helpers import cart_with, deliver_to, shopper, variant
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EVIL = {"Host": "evil.example"}
 # The production app is built with Redis settings but writes nothing there.

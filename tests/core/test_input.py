@@ -15,6 +15,8 @@ from tests import factories
 from tests.orders.helpers import cart_with, checkout, shopper, variant
 from tests.security import files
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 REFUSED = "Permintaan tidak dapat diproses. Periksa kembali isian Anda."
 NOT_FOUND = "Halaman yang Anda cari tidak ditemukan."
 

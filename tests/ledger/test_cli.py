@@ -7,6 +7,8 @@ from marketplace.ledger.services import post
 from tests.ledger.helpers import SALE
 from tests.ledger.purge import allow_ledger_purge
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def test_check_prints_the_trial_balance_and_passes_when_balanced(app, runner):
     post(key="order:17:sale", kind="sale", entries=SALE)

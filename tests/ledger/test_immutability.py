@@ -13,6 +13,8 @@ from marketplace.ledger.services import post
 from tests.ledger.helpers import SALE, rows
 from tests.ledger.purge import allow_ledger_purge
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 @pytest.fixture
 def posted(app) -> LedgerTransaction:

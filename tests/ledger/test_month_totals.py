@@ -31,6 +31,8 @@ from marketplace.ledger.services import (
 )
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 ACCOUNTS = [
     "cash:bank",
     "payable:member:1:pending",

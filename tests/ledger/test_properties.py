@@ -14,6 +14,8 @@ from marketplace.ledger.models import KIND_BY_PREFIX, NORMAL_SIGN
 from marketplace.ledger.services import post
 from tests.ledger.helpers import NOTHING, rows, sum_of_all_entries
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 CODES = (
     "cash:bank",
     "cash:stripe",

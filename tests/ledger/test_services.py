@@ -26,6 +26,8 @@ from marketplace.ledger.services import close_month, post, reverse
 from tests.factories import UserFactory
 from tests.ledger.helpers import NOTHING, SALE, rows, sum_of_all_entries
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 JANUARY = datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
 
 

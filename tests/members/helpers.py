@@ -3,7 +3,6 @@
 import io
 from dataclasses import replace
 
-from flask import g
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -58,14 +57,6 @@ def picture(size: tuple[int, int] = (600, 300), fmt: str = "PNG") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (25, 120, 70)).save(buffer, fmt)
     return buffer.getvalue()
-
-
-def switch_user(login_as, who):
-    """Log the test client in as someone else mid-test. The tests share one
-    app context, where Flask-Login keeps the user of the last request in `g`."""
-    user = login_as(who)
-    g.pop("_login_user", None)
-    return user
 
 
 PEOPLE = ("owner", "other_member", "shopper", "anonymous", "admin")

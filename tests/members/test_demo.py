@@ -1,5 +1,6 @@
 """The membership part of `flask seed-demo`."""
 
+import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
@@ -7,6 +8,8 @@ from marketplace.demo.people import REJECTION_REASON, SUSPENSION_REASON
 from marketplace.extensions import db
 from marketplace.members import queries
 from marketplace.members.models import DeliveryRate, Member, MemberStatus
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_demo_has_members_in_every_status_with_shop_profiles(app, runner):

@@ -18,6 +18,8 @@ from marketplace.members.services import (
 from tests.factories import UserFactory
 from tests.members.helpers import application, member_in, writes
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 SERVICES = {
     MemberAction.APPROVE: services.approve_member,
     MemberAction.REJECT: services.reject_member,

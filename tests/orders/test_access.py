@@ -4,7 +4,7 @@ visitor over every row it concerns and checks both the answer and that
 nothing changed. A new route without a row fails the coverage test."""
 
 import pytest
-from flask import current_app, g, url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from marketplace.accounts.models import OutboxEmail, Role
@@ -15,6 +15,8 @@ from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, SellerOrder
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, shopper, variant
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 PUBLIC = "public"  # the cart: guests too
 SHOPPER = "shopper"  # logged in, their own things only
@@ -121,7 +123,6 @@ def state(world: dict) -> tuple:
 
 
 def request(client, endpoint: str, method: str, world: dict):
-    g.pop("_login_user", None)  # the test's app context outlives each request
     path = url(endpoint, world)
     if method == "GET":
         return client.get(path)

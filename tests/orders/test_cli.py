@@ -16,6 +16,8 @@ from marketplace.orders.status import OrderStatus, SellerOrderStatus
 from tests.orders.flows import books_balance, count, member, treasurer, walk_to_dispatched
 from tests.orders.helpers import cart_with, checkout, shopper, stock_of, variant
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def placed(keripik, *, hours_ago: float, **changes):
     buyer = shopper()

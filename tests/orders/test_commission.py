@@ -28,6 +28,8 @@ from tests.orders.flows import (
 )
 from tests.orders.helpers import cart_with, checkout, shopper, variant
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 # The keripik member of two_part_order: 45_000 at the default 5 %.
 KERIPIK_COMMISSION = 2_250
 

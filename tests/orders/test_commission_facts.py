@@ -4,6 +4,7 @@ with the names as they were; never twice for one posting."""
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
@@ -13,6 +14,8 @@ from marketplace.ledger.services import reverse
 from marketplace.orders import fulfilment, settlement
 from marketplace.orders.models import CommissionFact, OrderLine
 from tests.orders.flows import MONDAY, paid_order, treasurer, two_part_order, walk_to_dispatched
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 APRIL = datetime(2026, 4, 6, 3, 0, tzinfo=UTC)
 

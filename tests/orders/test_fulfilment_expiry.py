@@ -21,6 +21,8 @@ from tests.orders.flows import (
 )
 from tests.orders.helpers import stock_of
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def test_an_unpaid_transfer_past_its_deadline_expires_once(app):
     order = two_part_order()

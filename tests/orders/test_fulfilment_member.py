@@ -37,6 +37,8 @@ from tests.orders.flows import (
 )
 from tests.orders.helpers import cart_with, checkout, shopper, stock_of, variant
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 # Both members of two_part_order: 45_000 and 22_500 at the default 5 %.
 KERIPIK_COMMISSION = 2_250
 GULA_COMMISSION = 1_125

@@ -19,6 +19,8 @@ from tests.orders.flows import (
 )
 from tests.orders.helpers import shopper, stock_of
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def test_the_shopper_cancels_a_cash_order_before_anyone_prepares_it(app):
     order = two_part_order(payment_method="cash")

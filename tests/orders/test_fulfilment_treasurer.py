@@ -36,6 +36,8 @@ from tests.orders.flows import (
     two_part_order,
 )
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 # Both members of two_part_order: 45_000 and 22_500 at the default 5 %.
 KERIPIK_COMMISSION = 2_250
 GULA_COMMISSION = 1_125

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import OutboxEmail, Role
@@ -21,6 +20,8 @@ from marketplace.orders.status import OrderStatus, SellerOrderStatus
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, deliver_to, shopper, stock_of, variant
 from tests.sql import recorded_statements
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def ledger_sum() -> int:
@@ -142,8 +143,6 @@ def test_list_costs_the_same_queries_for_one_part_or_many(client, login_as):
     login_as(member.user)
 
     def statements() -> int:
-        db.session.remove()
-        g.pop("_login_user", None)  # the test's app context outlives each request
         with recorded_statements() as seen:
             response = client.get("/kelola/pesanan")
         assert response.status_code == 200

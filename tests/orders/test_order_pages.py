@@ -5,7 +5,6 @@ and cash offered at checkout only when every member in the cart takes it."""
 import re
 from urllib.parse import unquote
 
-from flask import g
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
@@ -82,7 +81,6 @@ def test_order_page_follows_each_part_and_its_refund(client, login_as):
 
     fulfilment.mark_refund_paid(part=keripik_part, by=treasurer)
     db.session.commit()
-    g.pop("_login_user", None)
     assert "Dana Rp30.000 sudah dikembalikan" in text_of(client.get(f"/pesanan/{order.code}"))
 
 
@@ -153,7 +151,6 @@ def test_checkout_offers_cash_when_every_member_takes_it(client, login_as):
     assert response.location == f"/pesanan/{order.code}"
     assert order.payment_method == PaymentMethod.CASH and order.unique_code == 0
     assert {part.status for part in order.seller_orders} == {SellerOrderStatus.NEW}
-    g.pop("_login_user", None)
     page = text_of(client.get(response.location))
     assert "diteruskan ke penjual" in page and "Bayar tunai saat ambil/antar" in page
 

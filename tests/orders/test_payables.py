@@ -3,6 +3,8 @@ payout hold, once, and only for completed bank-transfer parts."""
 
 from datetime import timedelta
 
+import pytest
+
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances
 from marketplace.orders import fulfilment, payables
@@ -15,6 +17,8 @@ from tests.orders.flows import (
     two_part_order,
     walk_to_dispatched,
 )
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 # The keripik member of two_part_order: 45_000 at the default 5 %.
 KERIPIK_COMMISSION = 2_250

@@ -31,6 +31,8 @@ from tests.orders.helpers import (
     variant,
 )
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def test_place_order_splits_by_member_and_snapshots_lines(app):
     keripik = variant(price=15_000, stock=10)

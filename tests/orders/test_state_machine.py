@@ -19,6 +19,7 @@ from fractions import Fraction
 from math import floor
 from typing import ClassVar
 
+import pytest
 from flask import current_app
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -48,6 +49,8 @@ from tests import factories
 from tests.conftest import empty_database
 from tests.orders.flows import MONDAY, books_balance, count, member, state, treasurer
 from tests.orders.helpers import contact, deliver_to, shopper, variant
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 DEFAULT_BPS = 500
 HOLD_DAYS = 1  # the payout hold of parts completed with a hold (others: none)

@@ -22,6 +22,8 @@ from marketplace.orders.models import CartLine, Order
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, shopper, variant
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 HUGE = [str(2**31), str(2**63), str(10**20)]
 OTHER_DIGITS = ["١٢٣", "１２３", "²"]
 ENGLISH = ("Not a valid", "This field is required", "Field cannot be longer", "Invalid")

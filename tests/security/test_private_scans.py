@@ -3,7 +3,6 @@ names them; only their authorised view sends them, and never for a shared
 cache to keep. Each trick is tried on a picture scan and on a PDF scan."""
 
 import pytest
-from flask import g
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
@@ -11,6 +10,8 @@ from marketplace.core.storage import storage
 from marketplace.extensions import db
 from tests import factories
 from tests.security import files
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 SCANS = {"picture": (files.picture("WEBP"), ".webp"), "pdf": (files.pdf(), ".pdf")}
 
@@ -89,7 +90,6 @@ def test_the_admin_gets_a_scan_privately_and_a_stranger_does_not(client, login_a
     db.session.commit()
     login_as(stranger.user)
     assert client.get(f"/kelola/sertifikat/{certificate.id}/pindaian").status_code == 404
-    g.pop("_login_user", None)  # the test's app context outlives requests; a worker's doesn't
     login_as(Role.ADMIN)
     with client.get(f"/kelola/sertifikat/{certificate.id}/pindaian") as response:
         response.get_data()

@@ -20,6 +20,8 @@ from tests.orders.flows import paid_order
 from tests.sql import recorded_statements
 from tests.treasury.helpers import treasurer
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 JANUARY = datetime(2025, 1, 15, 5, 0, tzinfo=UTC)
 FEBRUARY = datetime(2025, 2, 10, 5, 0, tzinfo=UTC)
 

@@ -23,6 +23,8 @@ from tests.orders.flows import books_balance, paid_order
 from tests.sql import recorded_statements
 from tests.treasury.helpers import treasurer
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 TOKEN = "Pq3xY8-kL2mN9vB4cD7eF1"
 REASON = "Selisih mutasi bank 12 Mei, lihat rekening koran."
 

@@ -15,6 +15,7 @@ and its refund, negative, in the month the refund was posted."""
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 
+import pytest
 from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,6 +30,8 @@ from marketplace.orders.status import SellerOrderStatus
 from marketplace.treasury.reports import Dimension, Period, funds, report
 from tests import factories
 from tests.treasury.sales import CATEGORIES, day, ledger_commission, refund, sell, shop
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 MONTHS = [date(2026, month, 1) for month in (1, 2, 3, 4)]
 KECAMATAN = ("sokaraja", "wangon", "kembaran")

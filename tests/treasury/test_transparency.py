@@ -16,6 +16,8 @@ from tests.sql import recorded_statements
 from tests.treasury.helpers import treasurer
 from tests.treasury.history import months_ago, sale, this_month
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 PUBLIC_URL = "https://pasar.aspikmas.id"
 
 

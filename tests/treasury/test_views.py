@@ -4,7 +4,6 @@ confirmation, and the refunds to pay back."""
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from marketplace.accounts.models import OutboxEmail, Role
@@ -140,11 +139,7 @@ def test_queue_is_paginated(client, me, monkeypatch):
 
 
 def statement_count(client, url: str) -> int:
-    """Statements one GET runs, from a fresh session (the tests share one app
-    context, where Flask-Login keeps the last request's user in `g`)."""
-    db.session.remove()
-    g.pop("_login_user", None)
-    g.pop("membership_status", None)
+    """Statements one GET runs (in a context and a session of its own)."""
     with recorded_statements() as statements:
         response = client.get(url)
     assert response.status_code == 200
