@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.ledger.models import AccountKind, LedgerAccount
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def accounts() -> int:
     return db.session.scalar(select(func.count()).select_from(LedgerAccount))

@@ -19,7 +19,7 @@ from tests.factories import UserFactory
 from tests.ledger.helpers import SALE, rows, sum_of_all_entries
 from tests.ledger.purge import allow_ledger_purge
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("app_context")]
 
 JANUARY = datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
 REFUSED = r"Transaksi buku besar #\d+ tidak seimbang: debit dan kredit berselisih"

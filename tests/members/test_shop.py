@@ -13,6 +13,8 @@ from marketplace.members.shop import ShopProfile, update_shop_profile
 from tests.factories import kecamatan
 from tests.members.helpers import member_in, picture
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 # --- the shop profile ---------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import importlib.util
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
@@ -14,6 +15,8 @@ from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.status import OrderEventKind
 from tests.orders.flows import DEADLINE, MONDAY, paid_order, treasurer, two_part_order
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 MIGRATION = Path(__file__).parents[2] / "migrations/versions/0011_order_events.py"
 

@@ -28,6 +28,8 @@ from tests.orders.flows import (
     walk_to_dispatched,
 )
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 K = OrderEventKind
 
 
