@@ -142,11 +142,6 @@ def move(*keys: str) -> None:
         outages.recovered(resilient_cache.BACKEND)
 
 
-def bump_generation() -> None:
-    """Every cached page is stale from now on."""
-    move(GENERATION_KEY)
-
-
 def stock_moved(product_id: int, *, before: int, after: int) -> None:
     """An order took or gave back stock of a product, from `before` to
     `after` in all. Its page and the stock counts go stale at the commit;

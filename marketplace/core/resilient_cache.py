@@ -5,6 +5,7 @@ request. A page then renders from the database, as a cache miss does.
 Counting up the catalog's generation (`inc`) still raises: the caller
 decides what a lost invalidation means (catalog.cache)."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,34 +18,30 @@ BACKEND = "Redis cache halaman"
 
 
 class ResilientRedisCache(RedisCache):
-    def get(self, key: str) -> Any:
+    def _reached(self, call: Callable[[], Any], unreachable: Any) -> Any:
+        """`call`'s answer, or `unreachable` while Redis is out of reach."""
         try:
-            value = super().get(key)
+            answer = call()
         except RedisError as error:
             outages.failed(BACKEND, error)
-            return None
+            return unreachable
         outages.recovered(BACKEND)
-        return value
+        return answer
+
+    def get(self, key: str) -> Any:
+        return self._reached(lambda: super(ResilientRedisCache, self).get(key), None)
 
     def get_many(self, *keys: str) -> list[Any]:
-        try:
-            values = super().get_many(*keys)
-        except RedisError as error:
-            outages.failed(BACKEND, error)
-            return [None] * len(keys)
-        outages.recovered(BACKEND)
-        return values
+        return self._reached(
+            lambda: super(ResilientRedisCache, self).get_many(*keys), [None] * len(keys)
+        )
 
     def add(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
-        try:
-            return super().add(key, value, timeout=timeout)
-        except RedisError as error:
-            outages.failed(BACKEND, error)
-            return False
+        return self._reached(
+            lambda: super(ResilientRedisCache, self).add(key, value, timeout=timeout), False
+        )
 
     def set(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
-        try:
-            return super().set(key, value, timeout=timeout)
-        except RedisError as error:
-            outages.failed(BACKEND, error)
-            return False
+        return self._reached(
+            lambda: super(ResilientRedisCache, self).set(key, value, timeout=timeout), False
+        )

@@ -1,10 +1,14 @@
-"""Catalog fixtures: a counter of the SQL statements a request runs."""
+"""Catalog fixtures: the page cache in memory and in Redis, and a counter of
+the SQL statements a request runs."""
 
+import os
+import uuid
 from collections.abc import Callable
 
 import pytest
 
-from marketplace.extensions import db
+from marketplace.config import RESILIENT_REDIS_CACHE
+from marketplace.extensions import cache, db
 from tests.sql import recorded_statements
 
 
@@ -21,3 +25,28 @@ def statements_of() -> Callable:
         return response, list(statements)
 
     return run
+
+
+@pytest.fixture(
+    params=[
+        "SimpleCache",
+        pytest.param(
+            RESILIENT_REDIS_CACHE,
+            marks=pytest.mark.skipif(
+                not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL for Redis"
+            ),
+        ),
+    ]
+)
+def any_cache_app(request, make_app):
+    """The page cache in memory, and in Redis (under a prefix of its own)."""
+    overrides = {"CACHE_TYPE": request.param}
+    if request.param == RESILIENT_REDIS_CACHE:
+        overrides |= {
+            "CACHE_REDIS_URL": os.environ["TEST_REDIS_URL"],
+            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}/",
+        }
+    app = make_app(**overrides)
+    with app.app_context():
+        yield app
+        cache.clear()

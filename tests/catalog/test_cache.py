@@ -153,31 +153,6 @@ def test_not_found_is_not_cached(cached_app, keripik):
 # --- what makes a key: the page as the view understands it, nothing else -------------------
 
 
-@pytest.fixture(
-    params=[
-        "SimpleCache",
-        pytest.param(
-            RESILIENT_REDIS_CACHE,
-            marks=pytest.mark.skipif(
-                not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL for Redis"
-            ),
-        ),
-    ]
-)
-def any_cache_app(request, make_app):
-    """The page cache in memory, and in Redis (under a prefix of its own)."""
-    overrides = {"CACHE_TYPE": request.param}
-    if request.param == RESILIENT_REDIS_CACHE:
-        overrides |= {
-            "CACHE_REDIS_URL": os.environ["TEST_REDIS_URL"],
-            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}/",
-        }
-    app = make_app(**overrides)
-    with app.app_context():
-        yield app
-        cache.clear()
-
-
 @pytest.fixture
 def goods(any_cache_app):
     product = factories.ProductFactory(

@@ -3,8 +3,6 @@ makes stale only the pages that count it (the product's own page, the
 API's list), and the listings only when a product runs out or comes back.
 Every other catalog change still makes every page stale."""
 
-import os
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +11,6 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.catalog import cache as page_cache
 from marketplace.catalog.models import Product
-from marketplace.config import RESILIENT_REDIS_CACHE
 from marketplace.extensions import cache, db
 from marketplace.orders import fulfilment
 from marketplace.orders.services import release_stock
@@ -21,41 +18,22 @@ from tests import factories
 from tests.orders.helpers import cart_with, checkout, shopper
 
 
-@pytest.fixture(
-    params=[
-        "SimpleCache",
-        pytest.param(
-            RESILIENT_REDIS_CACHE,
-            marks=pytest.mark.skipif(
-                not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL for Redis"
-            ),
-        ),
-    ]
-)
-def shop(request, make_app):
+@pytest.fixture
+def shop(any_cache_app):
     """Two products of one shop, in the page cache in memory and in Redis."""
-    overrides = {"CACHE_TYPE": request.param}
-    if request.param == RESILIENT_REDIS_CACHE:
-        overrides |= {
-            "CACHE_REDIS_URL": os.environ["TEST_REDIS_URL"],
-            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}/",
-        }
-    app = make_app(**overrides)
-    with app.app_context():
-        member = factories.MemberFactory(kecamatan=factories.kecamatan("sokaraja"))
-        factories.ProductFactory(
-            name="Keripik Tempe Bu Sri",
-            member=member,
-            variants=[factories.VariantFactory.build(name="200 g", price=15_000, stock=5)],
-        )
-        factories.ProductFactory(
-            name="Nopia Original",
-            member=member,
-            variants=[factories.VariantFactory.build(name="Isi 10", price=20_000, stock=3)],
-        )
-        db.session.commit()
-        yield app
-        cache.clear()
+    member = factories.MemberFactory(kecamatan=factories.kecamatan("sokaraja"))
+    factories.ProductFactory(
+        name="Keripik Tempe Bu Sri",
+        member=member,
+        variants=[factories.VariantFactory.build(name="200 g", price=15_000, stock=5)],
+    )
+    factories.ProductFactory(
+        name="Nopia Original",
+        member=member,
+        variants=[factories.VariantFactory.build(name="Isi 10", price=20_000, stock=3)],
+    )
+    db.session.commit()
+    return any_cache_app
 
 
 def product(name: str) -> Product:
