@@ -39,10 +39,10 @@ from marketplace.orders.models import (
     CommissionFact,
     Order,
     OrderLine,
+    OrderPart,
     PaymentReceipt,
-    SellerOrder,
 )
-from marketplace.orders.status import OrderStatus, PaymentMethod, SellerOrderStatus
+from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
 from marketplace.treasury.reports import Dimension, Period, funds_by_month, report
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -67,7 +67,7 @@ def everything_counted() -> tuple:
                 Member,
                 Product,
                 Order,
-                SellerOrder,
+                OrderPart,
                 OrderLine,
                 PaymentReceipt,
                 CartLine,
@@ -89,16 +89,16 @@ def assert_orders_in_every_state(runner) -> None:
     order and of a part, what each demo login needs to try its pages, and a
     ledger that holds their postings and balances."""
     orders = db.session.scalars(select(Order)).all()
-    parts = db.session.scalars(select(SellerOrder)).all()
+    parts = db.session.scalars(select(OrderPart)).all()
     assert {order.status for order in orders} == set(OrderStatus)
-    assert {part.status for part in parts} == set(SellerOrderStatus)
+    assert {part.status for part in parts} == set(OrderPartStatus)
     assert {order.payment_method for order in orders} == set(PaymentMethod)
     now = datetime.now(UTC)
 
     # Checkout snapshotted the lines and kept the stock summaries in step.
     for order in orders:
         assert order.total == order.subtotal + order.delivery_total + order.unique_code
-        assert order.subtotal == sum(part.subtotal for part in order.seller_orders)
+        assert order.subtotal == sum(part.subtotal for part in order.parts)
         assert aware(order.placed_at) <= now
     lines = db.session.scalars(select(OrderLine)).all()
     assert lines and all(
@@ -115,11 +115,11 @@ def assert_orders_in_every_state(runner) -> None:
     assert shop.accepts_cash
     own = {part.status for part in parts if part.member_id == shop.id}
     assert {
-        SellerOrderStatus.NEW,
-        SellerOrderStatus.PROCESSING,
-        SellerOrderStatus.SHIPPED,
-        SellerOrderStatus.READY_FOR_PICKUP,
-        SellerOrderStatus.COMPLETED,
+        OrderPartStatus.NEW,
+        OrderPartStatus.PROCESSING,
+        OrderPartStatus.SHIPPED,
+        OrderPartStatus.READY_FOR_PICKUP,
+        OrderPartStatus.COMPLETED,
     } <= own
 
     # The demo shopper has orders in several states and a cart to check out.
@@ -339,13 +339,13 @@ def test_seed_demo_is_deterministic(app, tmp_path):
                 Order.payment_method,
                 Order.subtotal,
                 Order.delivery_total,
-                SellerOrder.status,
+                OrderPart.status,
                 Member.shop_name,
-                SellerOrder.refund_amount > 0,
+                OrderPart.refund_amount > 0,
             )
-            .join(Order.seller_orders)
-            .join(SellerOrder.member)
-            .order_by(SellerOrder.id)
+            .join(Order.parts)
+            .join(OrderPart.member)
+            .order_by(OrderPart.id)
         ).all()
         db.session.rollback()
         store.delete_saved()

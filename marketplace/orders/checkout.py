@@ -1,5 +1,5 @@
 """Checkout: `place_order` turns a shopper's cart into one Order with a
-SellerOrder per member, in one transaction (the caller commits once).
+OrderPart per member, in one transaction (the caller commits once).
 
 Order of work: refuse bad input before writing anything; reserve the stock
 (conditional UPDATEs in variant id order, so concurrent checkouts queue on
@@ -35,14 +35,14 @@ from marketplace.orders.cart import (
     is_buyable,
     load_variants,
 )
-from marketplace.orders.models import Cart, Order, OrderLine, SellerOrder
+from marketplace.orders.models import Cart, Order, OrderLine, OrderPart
 from marketplace.orders.services import commission_rate, reserve_stock
 from marketplace.orders.status import (
     DeliveryMethod,
     OrderError,
+    OrderPartStatus,
     OrderStatus,
     PaymentMethod,
-    SellerOrderStatus,
 )
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -275,11 +275,11 @@ def place_order(
             )
         method, fee = deliveries[member.id]
         parts.append(
-            SellerOrder(
+            OrderPart(
                 member_id=member.id,
                 kecamatan_slug=member.kecamatan.slug,
                 # Cash is paid on handover: the member prepares the part now.
-                status=SellerOrderStatus.NEW if cash else SellerOrderStatus.AWAITING_PAYMENT,
+                status=OrderPartStatus.NEW if cash else OrderPartStatus.AWAITING_PAYMENT,
                 delivery_method=method,
                 delivery_fee=fee,
                 subtotal=sum(line.line_total for line in lines),
@@ -316,7 +316,7 @@ def place_order(
         share_empowerment=rules.shares["empowerment"],
         share_central=rules.shares["central"],
         share_kecamatan=rules.shares["kecamatan"],
-        seller_orders=parts,
+        parts=parts,
     )
     db.session.add(order)
     try:

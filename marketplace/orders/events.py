@@ -1,7 +1,7 @@
 """An order's history: one `OrderEvent` per status change of the order or of
 one member's part of it (and per step that moves no status: a refund sent
 back, a member's share released for payout), written by the one transition
-method of each state machine (`Order.set_status`, `SellerOrder.set_status`
+method of each state machine (`Order.set_status`, `OrderPart.set_status`
 in `models`) in the same transaction as the change. The timeline the order
 pages show (`timeline`) reads them; so will the treasurer's audit trail and
 the member's statement.
@@ -34,8 +34,8 @@ class OrderEvent(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"))
     # The member's part it is about; None for the whole order's own changes.
-    seller_order_id: Mapped[int | None] = mapped_column(
-        ForeignKey("seller_orders.id", ondelete="RESTRICT")
+    part_id: Mapped[int | None] = mapped_column(
+        "seller_order_id", ForeignKey("seller_orders.id", ondelete="RESTRICT")
     )
     kind: Mapped[OrderEventKind] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

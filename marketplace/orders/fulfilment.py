@@ -26,7 +26,7 @@ from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders import notify, payables, settlement
-from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
+from marketplace.orders.models import Order, OrderPart, PaymentReceipt
 from marketplace.orders.services import (
     flush_change,
     line_quantities,
@@ -37,9 +37,9 @@ from marketplace.orders.status import (
     DeliveryMethod,
     InvalidTransition,
     OrderError,
+    OrderPartStatus,
     OrderStatus,
     PaymentMethod,
-    SellerOrderStatus,
     refuse_order_transition,
     refuse_part_transition,
 )
@@ -69,7 +69,7 @@ def lock_order(order: Order) -> Order:
         select(Order)
         .where(Order.id == order.id)
         .with_for_update(of=Order)
-        .options(selectinload(Order.seller_orders).selectinload(SellerOrder.lines))
+        .options(selectinload(Order.parts).selectinload(OrderPart.lines))
         .execution_options(populate_existing=True)
     ).one()
 
@@ -78,8 +78,8 @@ def _settle_order_status(order: Order, *, by: User, now: datetime) -> None:
     """The order's status follows its parts (after `by`, a member, moved
     theirs): all cancelled (refunded when they had been paid), all finished,
     some refunded, or paid. Moves only to a status it is not in already."""
-    parts = order.seller_orders
-    live = [part for part in parts if part.status != SellerOrderStatus.CANCELLED]
+    parts = order.parts
+    live = [part for part in parts if part.status != OrderPartStatus.CANCELLED]
     if order.status == OrderStatus.PENDING_PAYMENT:
         if not live:
             order.set_status(OrderStatus.CANCELLED, by=by, at=now)
@@ -89,7 +89,7 @@ def _settle_order_status(order: Order, *, by: User, now: datetime) -> None:
         order.set_status(OrderStatus.PAID, by=by, at=now)
     if not live:
         goal = OrderStatus.REFUNDED
-    elif all(part.status == SellerOrderStatus.COMPLETED for part in live):
+    elif all(part.status == OrderPartStatus.COMPLETED for part in live):
         goal = OrderStatus.COMPLETED
     elif len(live) < len(parts) and any(part.refund_amount for part in parts):
         goal = OrderStatus.PARTIALLY_REFUNDED
@@ -134,8 +134,8 @@ def confirm_transfer(
         )
     previous = order.status
     order.set_status(OrderStatus.PAID, by=by, at=now)
-    for part in order.seller_orders:
-        part.set_status(SellerOrderStatus.NEW, by=by, at=now)
+    for part in order.parts:
+        part.set_status(OrderPartStatus.NEW, by=by, at=now)
     flush_change()
     db.session.add(
         PaymentReceipt(
@@ -162,7 +162,7 @@ def confirm_transfer(
     return order
 
 
-def mark_refund_paid(*, part: SellerOrder, by: User, now: datetime | None = None) -> SellerOrder:
+def mark_refund_paid(*, part: OrderPart, by: User, now: datetime | None = None) -> OrderPart:
     """The treasurer sent a part's refund back to the shopper."""
     now = _now(now)
     lock_order(part.order)
@@ -182,7 +182,7 @@ def mark_refund_paid(*, part: SellerOrder, by: User, now: datetime | None = None
             f"({part.member.shop_name}) dibayar"
         ),
         before={"refund_paid": False},
-        after={"refund_paid": True, "amount": part.refund_amount, "seller_order": part.id},
+        after={"refund_paid": True, "amount": part.refund_amount, "part": part.id},
     )
     notify.refund_paid(part)
     return part
@@ -215,9 +215,9 @@ def cancel_order(*, order: Order, by: User, reason: str = "", now: datetime | No
         note=reason.strip()[:REASON_LENGTH] or "Dibatalkan pembeli.",
     )
     # A part a member cancelled already gave its stock back (or kept it).
-    open_parts = [part for part in order.seller_orders if part.is_open]
+    open_parts = [part for part in order.parts if part.is_open]
     for part in open_parts:
-        part.set_status(SellerOrderStatus.CANCELLED, by=by, at=now)
+        part.set_status(OrderPartStatus.CANCELLED, by=by, at=now)
     flush_change()
     release_stock(quantities=line_quantities(line for part in open_parts for line in part.lines))
     notify.order_cancelled(order, parts=open_parts, expired=False)
@@ -233,40 +233,38 @@ def expire_order(*, order: Order, now: datetime | None = None) -> bool:
     if not order.is_awaiting_transfer or as_utc(order.expires_at) > now:
         return False
     order.set_status(OrderStatus.CANCELLED, by=None, at=now, note="Batas waktu pembayaran lewat.")
-    for part in order.seller_orders:
-        part.set_status(SellerOrderStatus.CANCELLED, by=None, at=now)
+    for part in order.parts:
+        part.set_status(OrderPartStatus.CANCELLED, by=None, at=now)
     flush_change()
     release_stock(quantities=order_quantities(order))
-    notify.order_cancelled(order, parts=list(order.seller_orders), expired=True)
+    notify.order_cancelled(order, parts=list(order.parts), expired=True)
     return True
 
 
 # --- the member ------------------------------------------------------------------
 
 
-def _own(part: SellerOrder, member: Member) -> None:
+def _own(part: OrderPart, member: Member) -> None:
     if part.member_id != member.id:
         raise NotYours()
 
 
-def start_processing(
-    *, part: SellerOrder, member: Member, now: datetime | None = None
-) -> SellerOrder:
+def start_processing(*, part: OrderPart, member: Member, now: datetime | None = None) -> OrderPart:
     _own(part, member)
     lock_order(part.order)
-    part.set_status(SellerOrderStatus.PROCESSING, by=member.user, at=_now(now))
+    part.set_status(OrderPartStatus.PROCESSING, by=member.user, at=_now(now))
     flush_change()
     return part
 
 
-def dispatch(*, part: SellerOrder, member: Member, now: datetime | None = None) -> SellerOrder:
+def dispatch(*, part: OrderPart, member: Member, now: datetime | None = None) -> OrderPart:
     """Sent on its way (delivery) or ready at the shop (pickup)."""
     _own(part, member)
     lock_order(part.order)
     status = (
-        SellerOrderStatus.SHIPPED
+        OrderPartStatus.SHIPPED
         if part.delivery_method == DeliveryMethod.DELIVERY
-        else SellerOrderStatus.READY_FOR_PICKUP
+        else OrderPartStatus.READY_FOR_PICKUP
     )
     part.set_status(status, by=member.user, at=_now(now))
     flush_change()
@@ -276,12 +274,12 @@ def dispatch(*, part: SellerOrder, member: Member, now: datetime | None = None) 
 
 def complete(
     *,
-    part: SellerOrder,
+    part: OrderPart,
     member: Member,
     hold_days: int = 0,
     cash_received: int | None = None,
     now: datetime | None = None,
-) -> SellerOrder:
+) -> OrderPart:
     """The shopper has the goods. For a cash order the member confirms the
     cash taken (`cash_received`, exactly the part's total): the part is paid
     and the commission becomes what the member owes. For a transfer the
@@ -289,8 +287,8 @@ def complete(
     now = _now(now)
     _own(part, member)
     order = lock_order(part.order)
-    if not part.can_become(SellerOrderStatus.COMPLETED):
-        raise refuse_part_transition(SellerOrderStatus(part.status), SellerOrderStatus.COMPLETED)
+    if not part.can_become(OrderPartStatus.COMPLETED):
+        raise refuse_part_transition(OrderPartStatus(part.status), OrderPartStatus.COMPLETED)
     is_cash = order.payment_method == PaymentMethod.CASH
     if is_cash:
         if type(cash_received) is not int or cash_received != part.total:
@@ -300,7 +298,7 @@ def complete(
             )
         part.paid_at = now
     part.set_status(
-        SellerOrderStatus.COMPLETED,
+        OrderPartStatus.COMPLETED,
         by=member.user,
         at=now,
         amount=cash_received if is_cash else None,
@@ -312,7 +310,7 @@ def complete(
             PaymentReceipt(
                 key=f"part:{part.id}",
                 order_id=order.id,
-                seller_order_id=part.id,
+                part_id=part.id,
                 method=PaymentMethod.CASH,
                 amount=cash_received,
                 recorded_by_id=member.user_id,
@@ -329,12 +327,12 @@ def complete(
 
 def cancel_part(
     *,
-    part: SellerOrder,
+    part: OrderPart,
     member: Member,
     reason: str,
     restock: bool = True,
     now: datetime | None = None,
-) -> SellerOrder:
+) -> OrderPart:
     """The member cannot fulfil their part (new or processing). A paid part
     is refunded in full: owed to the shopper until the treasurer pays it
     back; the unique code goes back with the order's last part. `restock`
@@ -347,21 +345,19 @@ def cancel_part(
     order = lock_order(part.order)
     # Narrower than the table: awaiting_payment -> cancelled is the whole
     # unpaid order's cancel (shopper or expiry), never one member's.
-    if part.status not in (SellerOrderStatus.NEW, SellerOrderStatus.PROCESSING):
+    if part.status not in (OrderPartStatus.NEW, OrderPartStatus.PROCESSING):
         raise InvalidTransition(
             f"Pesanan ini {part.status_label.lower()}; hanya pesanan baru atau sedang "
             "disiapkan yang bisa dibatalkan penjual."
         )
     others_open = any(
-        other.status != SellerOrderStatus.CANCELLED
-        for other in order.seller_orders
-        if other.id != part.id
+        other.status != OrderPartStatus.CANCELLED for other in order.parts if other.id != part.id
     )
     if part.paid_at is not None:
         part.refund_unique_code = 0 if others_open else order.unique_code
         part.refund_amount = part.total + part.refund_unique_code
     part.set_status(
-        SellerOrderStatus.CANCELLED,
+        OrderPartStatus.CANCELLED,
         by=member.user,
         at=now,
         note=reason,

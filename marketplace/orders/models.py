@@ -1,4 +1,4 @@
-"""Cart, Order, SellerOrder (one member's part of an order), OrderLine,
+"""Cart, Order, OrderPart (one member's part of an order), OrderLine,
 PaymentReceipt and CommissionFact (the reports' view of a posting); the
 order's history (`OrderEvent`) lives in `events`. Past 400 lines: the order's
 tables and their one status mover each, read together; making it a package
@@ -14,7 +14,7 @@ release on `completed_at` with its index, the treasurer's refunds on
 `refund_paid_at` and `cancelled_at`). They are copies of the event's time,
 written only by `set_status()` and the two steps that move no status
 (`mark_refund_paid`, `mark_payable_released`); the timeline reads events.
-`Order` and `SellerOrder` carry a version counter: a state change written
+`Order` and `OrderPart` carry a version counter: a state change written
 from a stale row (a cancel racing a payment or the expiry job) fails with
 StaleDataError instead of overwriting, so exactly one of them wins."""
 
@@ -46,13 +46,13 @@ from marketplace.orders.status import (
     ORDER_STATUS_LABELS,
     ORDER_TRANSITIONS,
     PART_EVENT_KINDS,
-    SELLER_ORDER_STATUS_LABELS,
-    SELLER_ORDER_TRANSITIONS,
+    PART_STATUS_LABELS,
+    PART_TRANSITIONS,
     DeliveryMethod,
     OrderEventKind,
+    OrderPartStatus,
     OrderStatus,
     PaymentMethod,
-    SellerOrderStatus,
     refuse_order_transition,
     refuse_part_transition,
 )
@@ -159,8 +159,8 @@ class Order(Model):
 
     buyer: Mapped[User] = relationship()
     kecamatan: Mapped[Kecamatan] = relationship()
-    seller_orders: Mapped[list["SellerOrder"]] = relationship(
-        back_populates="order", cascade="all, delete-orphan", order_by="SellerOrder.id"
+    parts: Mapped[list["OrderPart"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderPart.id"
     )
     # Written here, read by `queries.order_events` (never loaded whole).
     events: WriteOnlyMapped[OrderEvent] = relationship(
@@ -208,11 +208,11 @@ class Order(Model):
         return OrderStatus.CANCELLED in ORDER_TRANSITIONS[OrderStatus(self.status)] and all(
             part.status
             in (
-                SellerOrderStatus.AWAITING_PAYMENT,
-                SellerOrderStatus.NEW,
-                SellerOrderStatus.CANCELLED,
+                OrderPartStatus.AWAITING_PAYMENT,
+                OrderPartStatus.NEW,
+                OrderPartStatus.CANCELLED,
             )
-            for part in self.seller_orders
+            for part in self.parts
         )
 
     @property
@@ -232,16 +232,20 @@ class Order(Model):
 
     @property
     def refund_total(self) -> int:
-        return sum(part.refund_amount for part in self.seller_orders)
+        return sum(part.refund_amount for part in self.parts)
 
     @property
     def refund_owed(self) -> int:
         """Refunds the treasurer has not yet paid back to the shopper."""
-        return sum(part.refund_amount for part in self.seller_orders if part.refund_paid_at is None)
+        return sum(part.refund_amount for part in self.parts if part.refund_paid_at is None)
 
 
-class SellerOrder(Model):
-    """One member's part of an order: their lines and delivery choice."""
+class OrderPart(Model):
+    """One member's part of an order: their lines and delivery choice. Its
+    table and the columns that point at it keep their first name
+    (`seller_orders`, `seller_order_id`), as do the ledger keys of its
+    postings (`seller-order:<id>:...`, stored data): renaming them would move
+    nothing but risk."""
 
     __tablename__ = "seller_orders"
     __table_args__ = (
@@ -267,10 +271,10 @@ class SellerOrder(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
-    status: Mapped[SellerOrderStatus] = mapped_column(
+    status: Mapped[OrderPartStatus] = mapped_column(
         String(20),
-        default=SellerOrderStatus.AWAITING_PAYMENT,
-        server_default=SellerOrderStatus.AWAITING_PAYMENT.value,
+        default=OrderPartStatus.AWAITING_PAYMENT,
+        server_default=OrderPartStatus.AWAITING_PAYMENT.value,
     )
     delivery_method: Mapped[DeliveryMethod] = mapped_column(String(20))
     delivery_fee: Mapped[int] = mapped_column(BigInteger)
@@ -295,20 +299,20 @@ class SellerOrder(Model):
     updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now(), onupdate=func.now())
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
-    order: Mapped[Order] = relationship(back_populates="seller_orders")
+    order: Mapped[Order] = relationship(back_populates="parts")
     member: Mapped[Member] = relationship()
     lines: Mapped[list["OrderLine"]] = relationship(
-        back_populates="seller_order", cascade="all, delete-orphan", order_by="OrderLine.id"
+        back_populates="part", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
     events: WriteOnlyMapped[OrderEvent] = relationship(
-        primaryjoin="SellerOrder.id == OrderEvent.seller_order_id", passive_deletes="all"
+        primaryjoin="OrderPart.id == OrderEvent.part_id", passive_deletes="all"
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once, by the mapper
 
     def set_status(
         self,
-        status: SellerOrderStatus,
+        status: OrderPartStatus,
         *,
         by: User | None,
         at: datetime,
@@ -316,19 +320,19 @@ class SellerOrder(Model):
         amount: int | None = None,
     ) -> None:
         """The one way a part's status changes: refused (InvalidTransition,
-        nothing changed, nothing recorded) unless SELLER_ORDER_TRANSITIONS
+        nothing changed, nothing recorded) unless PART_TRANSITIONS
         allows it; else the status, its time column, and one event of `by`
         (None: the system) at `at`. `note` is a cancel's reason (the part's
         own: the member's), `amount` the cash taken or the refund owed."""
-        current = SellerOrderStatus(self.status)
-        if status not in SELLER_ORDER_TRANSITIONS[current]:
+        current = OrderPartStatus(self.status)
+        if status not in PART_TRANSITIONS[current]:
             raise refuse_part_transition(current, status)
         self.status = status
-        if status == SellerOrderStatus.NEW:  # awaiting_payment -> new: the transfer came
+        if status == OrderPartStatus.NEW:  # awaiting_payment -> new: the transfer came
             self.paid_at = at
-        elif status == SellerOrderStatus.COMPLETED:
+        elif status == OrderPartStatus.COMPLETED:
             self.completed_at = at
-        elif status == SellerOrderStatus.CANCELLED:
+        elif status == OrderPartStatus.CANCELLED:
             self.cancelled_at = at
             self.cancel_reason = note
         self._record(
@@ -351,7 +355,7 @@ class SellerOrder(Model):
         *,
         by: User | None,
         at: datetime,
-        from_status: SellerOrderStatus | None = None,
+        from_status: OrderPartStatus | None = None,
         note: str = "",
         amount: int | None = None,
     ) -> None:
@@ -369,7 +373,7 @@ class SellerOrder(Model):
 
     @property
     def status_label(self) -> str:
-        return SELLER_ORDER_STATUS_LABELS[SellerOrderStatus(self.status)]
+        return PART_STATUS_LABELS[OrderPartStatus(self.status)]
 
     @property
     def delivery_label(self) -> str:
@@ -391,20 +395,20 @@ class SellerOrder(Model):
         return (
             self.order.payment_method == PaymentMethod.CASH
             and self.paid_at is None
-            and self.status != SellerOrderStatus.CANCELLED
+            and self.status != OrderPartStatus.CANCELLED
         )
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (SellerOrderStatus.COMPLETED, SellerOrderStatus.CANCELLED)
+        return self.status not in (OrderPartStatus.COMPLETED, OrderPartStatus.CANCELLED)
 
-    def can_become(self, status: SellerOrderStatus) -> bool:
-        return status in SELLER_ORDER_TRANSITIONS[SellerOrderStatus(self.status)]
+    def can_become(self, status: OrderPartStatus) -> bool:
+        return status in PART_TRANSITIONS[OrderPartStatus(self.status)]
 
 
 class PaymentReceipt(Model):
     """Money received for an order, as confirmed by a person: the treasurer
-    for a bank transfer (the whole order, `seller_order_id` empty), the
+    for a bank transfer (the whole order, `part_id` empty), the
     member for cash (their part). `key` makes each receipt happen once:
     `order:<id>` or `part:<id>`."""
 
@@ -414,8 +418,8 @@ class PaymentReceipt(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
-    seller_order_id: Mapped[int | None] = mapped_column(
-        ForeignKey("seller_orders.id", ondelete="RESTRICT"), index=True
+    part_id: Mapped[int | None] = mapped_column(
+        "seller_order_id", ForeignKey("seller_orders.id", ondelete="RESTRICT"), index=True
     )
     method: Mapped[PaymentMethod] = mapped_column(String(20))
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -443,8 +447,8 @@ class OrderLine(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seller_order_id: Mapped[int] = mapped_column(
-        ForeignKey("seller_orders.id", ondelete="CASCADE"), index=True
+    part_id: Mapped[int] = mapped_column(
+        "seller_order_id", ForeignKey("seller_orders.id", ondelete="CASCADE"), index=True
     )
     # Members may delete a variant; the line keeps its snapshot.
     variant_id: Mapped[int | None] = mapped_column(
@@ -464,7 +468,7 @@ class OrderLine(Model):
     commission_rate_bps: Mapped[int]
     commission: Mapped[int] = mapped_column(BigInteger)
 
-    seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
+    part: Mapped[OrderPart] = relationship(back_populates="lines")
     variant: Mapped[ProductVariant | None] = relationship()
 
 
@@ -491,8 +495,8 @@ class CommissionFact(Model):
     )
     month: Mapped[date] = mapped_column(Date)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"))
-    seller_order_id: Mapped[int] = mapped_column(
-        ForeignKey("seller_orders.id", ondelete="RESTRICT")
+    part_id: Mapped[int] = mapped_column(
+        "seller_order_id", ForeignKey("seller_orders.id", ondelete="RESTRICT")
     )
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="RESTRICT"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))

@@ -6,8 +6,8 @@ every message: a greeting, a few paragraphs, the lines concerned, a link."""
 from marketplace.accounts.mail import queue_email
 from marketplace.core.money import format_rupiah
 from marketplace.core.urls import public_url
-from marketplace.orders.models import Order, SellerOrder
-from marketplace.orders.status import PaymentMethod, SellerOrderStatus
+from marketplace.orders.models import Order, OrderPart
+from marketplace.orders.status import OrderPartStatus, PaymentMethod
 
 
 def _send(
@@ -16,7 +16,7 @@ def _send(
     name: str,
     subject: str,
     paragraphs: list[str],
-    parts: list[SellerOrder],
+    parts: list[OrderPart],
     url: str,
     label: str,
 ) -> None:
@@ -32,9 +32,7 @@ def _send(
     )
 
 
-def _to_shopper(
-    order: Order, subject: str, paragraphs: list[str], parts: list[SellerOrder]
-) -> None:
+def _to_shopper(order: Order, subject: str, paragraphs: list[str], parts: list[OrderPart]) -> None:
     _send(
         to=order.buyer.email,
         name=order.buyer.name,
@@ -46,7 +44,7 @@ def _to_shopper(
     )
 
 
-def _to_member(part: SellerOrder, subject: str, paragraphs: list[str]) -> None:
+def _to_member(part: OrderPart, subject: str, paragraphs: list[str]) -> None:
     _send(
         to=part.member.user.email,
         name=part.member.owner_name,
@@ -58,7 +56,7 @@ def _to_member(part: SellerOrder, subject: str, paragraphs: list[str]) -> None:
     )
 
 
-def _delivery_words(part: SellerOrder) -> str:
+def _delivery_words(part: OrderPart) -> str:
     order = part.order
     if part.delivery_method == "pickup":
         return f"{order.contact_name} akan mengambil sendiri di toko Anda."
@@ -68,7 +66,7 @@ def _delivery_words(part: SellerOrder) -> str:
     )
 
 
-def _new_order_for(part: SellerOrder, *, cash: bool) -> None:
+def _new_order_for(part: OrderPart, *, cash: bool) -> None:
     order = part.order
     payment = (
         f"Pembeli membayar tunai {format_rupiah(part.total)} saat barang diterima."
@@ -110,9 +108,9 @@ def order_placed_cash(order: Order) -> None:
                 "pesanan."
             ),
         ],
-        list(order.seller_orders),
+        list(order.parts),
     )
-    for part in order.seller_orders:
+    for part in order.parts:
         _new_order_for(part, cash=True)
 
 
@@ -126,15 +124,15 @@ def order_paid(order: Order) -> None:
                 "terima. Penjual kini menyiapkan pesanan Anda."
             ),
         ],
-        list(order.seller_orders),
+        list(order.parts),
     )
-    for part in order.seller_orders:
+    for part in order.parts:
         _new_order_for(part, cash=False)
 
 
-def part_dispatched(part: SellerOrder) -> None:
+def part_dispatched(part: OrderPart) -> None:
     order = part.order
-    if part.status == SellerOrderStatus.SHIPPED:
+    if part.status == OrderPartStatus.SHIPPED:
         subject = f"Pesanan {order.code} sedang diantar"
         words = f"{part.member.shop_name} sedang mengantar pesanan Anda."
     else:
@@ -154,7 +152,7 @@ def part_dispatched(part: SellerOrder) -> None:
     _to_shopper(order, subject, [words], [part])
 
 
-def part_cancelled(part: SellerOrder) -> None:
+def part_cancelled(part: OrderPart) -> None:
     order = part.order
     refund = (
         [
@@ -179,7 +177,7 @@ def part_cancelled(part: SellerOrder) -> None:
     )
 
 
-def refund_paid(part: SellerOrder) -> None:
+def refund_paid(part: OrderPart) -> None:
     order = part.order
     _to_shopper(
         order,
@@ -194,7 +192,7 @@ def refund_paid(part: SellerOrder) -> None:
     )
 
 
-def order_cancelled(order: Order, *, parts: list[SellerOrder], expired: bool) -> None:
+def order_cancelled(order: Order, *, parts: list[OrderPart], expired: bool) -> None:
     """`parts`: those cancelled now (a part its member cancelled before was told then)."""
     reason = (
         "Batas waktu pembayaran sudah lewat, jadi pesanan dibatalkan otomatis dan stoknya "

@@ -10,17 +10,17 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.orders import settlement
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.services import flush_change
-from marketplace.orders.status import PaymentMethod, SellerOrderStatus
+from marketplace.orders.status import OrderPartStatus, PaymentMethod
 
 
-def release_payable(*, part: SellerOrder, now: datetime | None = None) -> bool:
+def release_payable(*, part: OrderPart, now: datetime | None = None) -> bool:
     """Move a completed transfer part's share from pending to available.
     False when there is nothing to release (cash, not completed, done before)."""
     now = now or datetime.now(UTC)
     if (
-        part.status != SellerOrderStatus.COMPLETED
+        part.status != OrderPartStatus.COMPLETED
         or part.order.payment_method != PaymentMethod.BANK_TRANSFER
         or part.payable_released_at is not None
     ):
@@ -38,16 +38,16 @@ def release_due(*, hold_days: int, now: datetime | None = None) -> int:
     writer)."""
     now = now or datetime.now(UTC)
     due = db.session.scalars(
-        select(SellerOrder)
+        select(OrderPart)
         .join(Order)
         .where(
-            SellerOrder.status == SellerOrderStatus.COMPLETED,
-            SellerOrder.payable_released_at.is_(None),
-            SellerOrder.completed_at <= now - timedelta(days=hold_days),
+            OrderPart.status == OrderPartStatus.COMPLETED,
+            OrderPart.payable_released_at.is_(None),
+            OrderPart.completed_at <= now - timedelta(days=hold_days),
             Order.payment_method == PaymentMethod.BANK_TRANSFER,
         )
-        .order_by(SellerOrder.id)
-        .with_for_update(of=SellerOrder, skip_locked=True)
+        .order_by(OrderPart.id)
+        .with_for_update(of=OrderPart, skip_locked=True)
         .execution_options(populate_existing=True)
     ).all()
     return sum(release_payable(part=part, now=now) for part in due)

@@ -8,8 +8,8 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace.members.models import Member
 from marketplace.orders.events import OrderEvent
-from marketplace.orders.models import Order, SellerOrder
-from marketplace.orders.status import OrderStatus, PaymentMethod, SellerOrderStatus
+from marketplace.orders.models import Order, OrderPart
+from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
 
 # Orders waiting for the treasurer to see their transfer (Order.is_awaiting_transfer).
 AWAITING_TRANSFER = (
@@ -23,7 +23,7 @@ def orders_of_buyer(buyer_id: int) -> Select:
         select(Order)
         .where(Order.buyer_id == buyer_id)
         .order_by(Order.placed_at.desc(), Order.id.desc())
-        .options(selectinload(Order.seller_orders).selectinload(SellerOrder.member))
+        .options(selectinload(Order.parts).selectinload(OrderPart.member))
     )
 
 
@@ -34,8 +34,8 @@ def order_of_buyer(code: str, buyer_id: int) -> Select:
         .where(Order.code == code, Order.buyer_id == buyer_id)
         .options(
             joinedload(Order.kecamatan),
-            selectinload(Order.seller_orders).selectinload(SellerOrder.lines),
-            selectinload(Order.seller_orders).selectinload(SellerOrder.member),
+            selectinload(Order.parts).selectinload(OrderPart.lines),
+            selectinload(Order.parts).selectinload(OrderPart.member),
         )
     )
 
@@ -76,37 +76,37 @@ def _seen_by_member():
     """A member sees a part once there is something to do: a cash part from
     the start, a transfer part once the treasurer confirmed the payment (an
     unpaid transfer that expired or was cancelled never reached them)."""
-    return (SellerOrder.status != SellerOrderStatus.AWAITING_PAYMENT) & (
-        (Order.payment_method == PaymentMethod.CASH) | SellerOrder.paid_at.is_not(None)
+    return (OrderPart.status != OrderPartStatus.AWAITING_PAYMENT) & (
+        (Order.payment_method == PaymentMethod.CASH) | OrderPart.paid_at.is_not(None)
     )
 
 
-def parts_of_member(member_id: int, statuses: Iterable[SellerOrderStatus] = ()) -> Select:
+def parts_of_member(member_id: int, statuses: Iterable[OrderPartStatus] = ()) -> Select:
     """The member's parts, newest order first, with their order and lines;
     only those in `statuses` when given."""
     statement = (
-        select(SellerOrder)
-        .join(SellerOrder.order)
-        .where(SellerOrder.member_id == member_id, _seen_by_member())
-        .order_by(Order.placed_at.desc(), SellerOrder.id.desc())
+        select(OrderPart)
+        .join(OrderPart.order)
+        .where(OrderPart.member_id == member_id, _seen_by_member())
+        .order_by(Order.placed_at.desc(), OrderPart.id.desc())
         .options(
-            contains_eager(SellerOrder.order).joinedload(Order.kecamatan),
-            selectinload(SellerOrder.lines),
+            contains_eager(OrderPart.order).joinedload(Order.kecamatan),
+            selectinload(OrderPart.lines),
         )
     )
     statuses = list(statuses)
     if statuses:
-        statement = statement.where(SellerOrder.status.in_(statuses))
+        statement = statement.where(OrderPart.status.in_(statuses))
     return statement
 
 
 def part_counts_of_member(member_id: int) -> Select:
     """(status, how many) of the parts the member sees."""
     return (
-        select(SellerOrder.status, func.count(SellerOrder.id))
-        .join(SellerOrder.order)
-        .where(SellerOrder.member_id == member_id, _seen_by_member())
-        .group_by(SellerOrder.status)
+        select(OrderPart.status, func.count(OrderPart.id))
+        .join(OrderPart.order)
+        .where(OrderPart.member_id == member_id, _seen_by_member())
+        .group_by(OrderPart.status)
     )
 
 
@@ -114,12 +114,12 @@ def part_of_member(member_id: int, part_id: int) -> Select:
     """One of the member's parts with its order, lines and the buyer; anyone
     else's part (or one they cannot see yet) is not found."""
     return (
-        select(SellerOrder)
-        .join(SellerOrder.order)
-        .where(SellerOrder.id == part_id, SellerOrder.member_id == member_id, _seen_by_member())
+        select(OrderPart)
+        .join(OrderPart.order)
+        .where(OrderPart.id == part_id, OrderPart.member_id == member_id, _seen_by_member())
         .options(
-            contains_eager(SellerOrder.order).joinedload(Order.kecamatan),
-            selectinload(SellerOrder.lines),
+            contains_eager(OrderPart.order).joinedload(Order.kecamatan),
+            selectinload(OrderPart.lines),
         )
     )
 
@@ -127,7 +127,7 @@ def part_of_member(member_id: int, part_id: int) -> Select:
 def new_part_count(user_id: int) -> Select:
     """How many new parts wait for the member of this user (the nav badge)."""
     return (
-        select(func.count(SellerOrder.id))
-        .join(Member, Member.id == SellerOrder.member_id)
-        .where(Member.user_id == user_id, SellerOrder.status == SellerOrderStatus.NEW)
+        select(func.count(OrderPart.id))
+        .join(Member, Member.id == OrderPart.member_id)
+        .where(Member.user_id == user_id, OrderPart.status == OrderPartStatus.NEW)
     )

@@ -146,4 +146,4 @@ def line_quantities(lines: Iterable[OrderLine]) -> dict[int, int]:
 
 
 def order_quantities(order: Order) -> dict[int, int]:
-    return line_quantities(line for part in order.seller_orders for line in part.lines)
+    return line_quantities(line for part in order.parts for line in part.lines)

@@ -32,7 +32,7 @@ from marketplace.extensions import db
 from marketplace.ledger.errors import LedgerError
 from marketplace.ledger.models import LedgerTransaction, TransactionKind
 from marketplace.ledger.services import is_closed, month_of, post
-from marketplace.orders.models import CommissionFact, Order, OrderLine, SellerOrder
+from marketplace.orders.models import CommissionFact, Order, OrderLine, OrderPart
 from marketplace.orders.status import OrderError
 
 CASH_BANK = "cash:bank"
@@ -46,7 +46,7 @@ UNCATEGORISED = "Tanpa kategori"
 # What a commission fact is about: a reversal's facts copy these.
 FACT_SUBJECT = (
     "order_id",
-    "seller_order_id",
+    "part_id",
     "order_line_id",
     "member_id",
     "kecamatan_slug",
@@ -124,7 +124,7 @@ def available_account(member_id: int) -> str:
     return f"payable:member:{member_id}:available"
 
 
-def fund_accounts(part: SellerOrder) -> dict[str, str]:
+def fund_accounts(part: OrderPart) -> dict[str, str]:
     """Where each share of the part's commission goes: the association's
     empowerment fund, the central office, and the chapter of the kecamatan
     the member was in at checkout."""
@@ -135,7 +135,7 @@ def fund_accounts(part: SellerOrder) -> dict[str, str]:
     }
 
 
-def commission_split(part: SellerOrder, order: Order) -> dict[str, int]:
+def commission_split(part: OrderPart, order: Order) -> dict[str, int]:
     """{income account: rupiah} of the part's commission, by the shares
     snapshotted on the order; the parts add up to the commission exactly."""
     shares = split(part.commission_total, order.shares)
@@ -160,7 +160,7 @@ def _post(
     memo: str,
     when: datetime,
     by: User | None,
-    parts: Sequence[SellerOrder] = (),
+    parts: Sequence[OrderPart] = (),
     sign: int = 1,
 ) -> LedgerTransaction | None:
     """Post, and record the commission facts of `parts` (each line, times
@@ -200,13 +200,13 @@ def _record_facts(transaction: LedgerTransaction, lines: Sequence[tuple[OrderLin
     month = month_of(as_utc(transaction.occurred_at))
     category_names = _category_names({line.category_id for line, _ in lines})
     for line, sign in lines:
-        part = line.seller_order
+        part = line.part
         db.session.add(
             CommissionFact(
                 transaction_id=transaction.id,
                 month=month,
                 order_id=part.order_id,
-                seller_order_id=part.id,
+                part_id=part.id,
                 order_line_id=line.id,
                 member_id=part.member_id,
                 kecamatan_slug=part.kecamatan_slug,
@@ -258,7 +258,7 @@ def reverse_facts(*, original: LedgerTransaction, reversal: LedgerTransaction) -
 def sale_entries(order: Order) -> list[tuple[str, int]]:
     """The sale of a bank transfer order: what it posts when paid."""
     entries: list[tuple[str, int]] = [(CASH_BANK, order.total)]
-    for part in order.seller_orders:
+    for part in order.parts:
         entries.append((pending_account(part.member_id), -part.member_share))
         entries.extend((code, -amount) for code, amount in commission_split(part, order).items())
     entries.append((TRANSFER_CODE, -order.unique_code))
@@ -274,11 +274,11 @@ def post_transfer_sale(*, order: Order, by: User, when: datetime) -> LedgerTrans
         memo=f"Penjualan {order.code} (transfer bank)",
         when=when,
         by=by,
-        parts=order.seller_orders,
+        parts=order.parts,
     )
 
 
-def post_cash_sale(*, part: SellerOrder, by: User, when: datetime) -> LedgerTransaction | None:
+def post_cash_sale(*, part: OrderPart, by: User, when: datetime) -> LedgerTransaction | None:
     """The member took the cash: they owe the association its commission."""
     order = part.order
     entries = [(available_account(part.member_id), part.commission_total)]
@@ -295,7 +295,7 @@ def post_cash_sale(*, part: SellerOrder, by: User, when: datetime) -> LedgerTran
     )
 
 
-def post_release(*, part: SellerOrder, when: datetime) -> LedgerTransaction | None:
+def post_release(*, part: OrderPart, when: datetime) -> LedgerTransaction | None:
     """A completed part's share moves from pending to available (payable out)."""
     return _post(
         key=f"seller-order:{part.id}:release",
@@ -311,7 +311,7 @@ def post_release(*, part: SellerOrder, when: datetime) -> LedgerTransaction | No
     )
 
 
-def refund_entries(part: SellerOrder) -> list[tuple[str, int]]:
+def refund_entries(part: OrderPart) -> list[tuple[str, int]]:
     """The part's share of the sale reversed (it is still pending: only an
     unfinished part can be cancelled), now owed back to the shopper:
     `part.refund_amount`, which is the part's total, plus the order's unique
@@ -323,7 +323,7 @@ def refund_entries(part: SellerOrder) -> list[tuple[str, int]]:
     return _merged(entries)
 
 
-def post_refund(*, part: SellerOrder, by: User, when: datetime) -> LedgerTransaction | None:
+def post_refund(*, part: OrderPart, by: User, when: datetime) -> LedgerTransaction | None:
     return _post(
         key=f"seller-order:{part.id}:refund",
         kind=TransactionKind.REFUND,
@@ -337,7 +337,7 @@ def post_refund(*, part: SellerOrder, by: User, when: datetime) -> LedgerTransac
     )
 
 
-def post_refund_paid(*, part: SellerOrder, by: User, when: datetime) -> LedgerTransaction | None:
+def post_refund_paid(*, part: OrderPart, by: User, when: datetime) -> LedgerTransaction | None:
     return _post(
         key=f"seller-order:{part.id}:refund-paid",
         kind=TransactionKind.REFUND,

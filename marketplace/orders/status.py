@@ -1,7 +1,7 @@
 """Order states: payment and delivery methods, the statuses of an order and
 of a member's part with their allowed transitions, their words for people,
 the errors a refused change raises, and the kinds of the events each change
-records. `Order.set_status()` and `SellerOrder.set_status()` (`models`) are
+records. `Order.set_status()` and `OrderPart.set_status()` (`models`) are
 the only status movers: they check these dicts, raise the refusal below and
 record an `OrderEvent` (`events`)."""
 
@@ -37,7 +37,7 @@ class OrderStatus(StrEnum):
     PARTIALLY_REFUNDED = "partially_refunded"
 
 
-class SellerOrderStatus(StrEnum):
+class OrderPartStatus(StrEnum):
     AWAITING_PAYMENT = "awaiting_payment"
     NEW = "new"
     PROCESSING = "processing"
@@ -61,22 +61,20 @@ ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 # awaiting_payment -> cancelled: the whole unpaid order is cancelled (shopper or expiry).
-SELLER_ORDER_TRANSITIONS: dict[SellerOrderStatus, frozenset[SellerOrderStatus]] = {
-    SellerOrderStatus.AWAITING_PAYMENT: frozenset(
-        {SellerOrderStatus.NEW, SellerOrderStatus.CANCELLED}
-    ),
-    SellerOrderStatus.NEW: frozenset({SellerOrderStatus.PROCESSING, SellerOrderStatus.CANCELLED}),
-    SellerOrderStatus.PROCESSING: frozenset(
+PART_TRANSITIONS: dict[OrderPartStatus, frozenset[OrderPartStatus]] = {
+    OrderPartStatus.AWAITING_PAYMENT: frozenset({OrderPartStatus.NEW, OrderPartStatus.CANCELLED}),
+    OrderPartStatus.NEW: frozenset({OrderPartStatus.PROCESSING, OrderPartStatus.CANCELLED}),
+    OrderPartStatus.PROCESSING: frozenset(
         {
-            SellerOrderStatus.SHIPPED,
-            SellerOrderStatus.READY_FOR_PICKUP,
-            SellerOrderStatus.CANCELLED,
+            OrderPartStatus.SHIPPED,
+            OrderPartStatus.READY_FOR_PICKUP,
+            OrderPartStatus.CANCELLED,
         }
     ),
-    SellerOrderStatus.SHIPPED: frozenset({SellerOrderStatus.COMPLETED}),
-    SellerOrderStatus.READY_FOR_PICKUP: frozenset({SellerOrderStatus.COMPLETED}),
-    SellerOrderStatus.COMPLETED: frozenset(),
-    SellerOrderStatus.CANCELLED: frozenset(),
+    OrderPartStatus.SHIPPED: frozenset({OrderPartStatus.COMPLETED}),
+    OrderPartStatus.READY_FOR_PICKUP: frozenset({OrderPartStatus.COMPLETED}),
+    OrderPartStatus.COMPLETED: frozenset(),
+    OrderPartStatus.CANCELLED: frozenset(),
 }
 
 ORDER_STATUS_LABELS = {
@@ -87,14 +85,14 @@ ORDER_STATUS_LABELS = {
     OrderStatus.REFUNDED: "Dana dikembalikan",
     OrderStatus.PARTIALLY_REFUNDED: "Dana dikembalikan sebagian",
 }
-SELLER_ORDER_STATUS_LABELS = {
-    SellerOrderStatus.AWAITING_PAYMENT: "Menunggu pembayaran",
-    SellerOrderStatus.NEW: "Pesanan baru",
-    SellerOrderStatus.PROCESSING: "Sedang disiapkan",
-    SellerOrderStatus.SHIPPED: "Sedang diantar",
-    SellerOrderStatus.READY_FOR_PICKUP: "Siap diambil",
-    SellerOrderStatus.COMPLETED: "Selesai",
-    SellerOrderStatus.CANCELLED: "Dibatalkan",
+PART_STATUS_LABELS = {
+    OrderPartStatus.AWAITING_PAYMENT: "Menunggu pembayaran",
+    OrderPartStatus.NEW: "Pesanan baru",
+    OrderPartStatus.PROCESSING: "Sedang disiapkan",
+    OrderPartStatus.SHIPPED: "Sedang diantar",
+    OrderPartStatus.READY_FOR_PICKUP: "Siap diambil",
+    OrderPartStatus.COMPLETED: "Selesai",
+    OrderPartStatus.CANCELLED: "Dibatalkan",
 }
 PAYMENT_METHOD_LABELS = {
     PaymentMethod.BANK_TRANSFER: "Transfer bank",
@@ -113,13 +111,11 @@ def refuse_order_transition(current: OrderStatus, wanted: OrderStatus) -> Invali
     )
 
 
-def refuse_part_transition(
-    current: SellerOrderStatus, wanted: SellerOrderStatus
-) -> InvalidTransition:
+def refuse_part_transition(current: OrderPartStatus, wanted: OrderPartStatus) -> InvalidTransition:
     """In the member's words: they are the one who moves a part along."""
     return InvalidTransition(
-        f"Pesanan ini {SELLER_ORDER_STATUS_LABELS[current].lower()}; tidak bisa diubah menjadi "
-        f"“{SELLER_ORDER_STATUS_LABELS[wanted]}”."
+        f"Pesanan ini {PART_STATUS_LABELS[current].lower()}; tidak bisa diubah menjadi "
+        f"“{PART_STATUS_LABELS[wanted]}”."
     )
 
 
@@ -151,11 +147,11 @@ ORDER_EVENT_KINDS: dict[OrderStatus, OrderEventKind] = {
     OrderStatus.PARTIALLY_REFUNDED: OrderEventKind.ORDER_PARTIALLY_REFUNDED,
 }
 # awaiting_payment -> new is the part's payment (a transfer confirmed).
-PART_EVENT_KINDS: dict[SellerOrderStatus, OrderEventKind] = {
-    SellerOrderStatus.NEW: OrderEventKind.PART_PAID,
-    SellerOrderStatus.PROCESSING: OrderEventKind.PART_PROCESSING,
-    SellerOrderStatus.SHIPPED: OrderEventKind.PART_SHIPPED,
-    SellerOrderStatus.READY_FOR_PICKUP: OrderEventKind.PART_READY_FOR_PICKUP,
-    SellerOrderStatus.COMPLETED: OrderEventKind.PART_COMPLETED,
-    SellerOrderStatus.CANCELLED: OrderEventKind.PART_CANCELLED,
+PART_EVENT_KINDS: dict[OrderPartStatus, OrderEventKind] = {
+    OrderPartStatus.NEW: OrderEventKind.PART_PAID,
+    OrderPartStatus.PROCESSING: OrderEventKind.PART_PROCESSING,
+    OrderPartStatus.SHIPPED: OrderEventKind.PART_SHIPPED,
+    OrderPartStatus.READY_FOR_PICKUP: OrderEventKind.PART_READY_FOR_PICKUP,
+    OrderPartStatus.COMPLETED: OrderEventKind.PART_COMPLETED,
+    OrderPartStatus.CANCELLED: OrderEventKind.PART_CANCELLED,
 }

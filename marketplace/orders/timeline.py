@@ -14,24 +14,24 @@ from datetime import datetime
 from marketplace.accounts.models import ROLE_LABELS, Role
 from marketplace.core.money import format_rupiah
 from marketplace.orders.events import OrderEvent
-from marketplace.orders.models import SellerOrder
+from marketplace.orders.models import OrderPart
 from marketplace.orders.status import (
     DeliveryMethod,
     OrderEventKind,
+    OrderPartStatus,
     PaymentMethod,
-    SellerOrderStatus,
 )
 
 PREPARED = frozenset(
     {
-        SellerOrderStatus.PROCESSING,
-        SellerOrderStatus.SHIPPED,
-        SellerOrderStatus.READY_FOR_PICKUP,
-        SellerOrderStatus.COMPLETED,
+        OrderPartStatus.PROCESSING,
+        OrderPartStatus.SHIPPED,
+        OrderPartStatus.READY_FOR_PICKUP,
+        OrderPartStatus.COMPLETED,
     }
 )
 SENT = frozenset(
-    {SellerOrderStatus.SHIPPED, SellerOrderStatus.READY_FOR_PICKUP, SellerOrderStatus.COMPLETED}
+    {OrderPartStatus.SHIPPED, OrderPartStatus.READY_FOR_PICKUP, OrderPartStatus.COMPLETED}
 )
 DISPATCHED = frozenset({OrderEventKind.PART_SHIPPED, OrderEventKind.PART_READY_FOR_PICKUP})
 # Who acts for the association, by the first role they hold in this order.
@@ -48,7 +48,7 @@ class Step:
     by: str = ""  # who did it, for "oleh ..."; empty when nobody knows
 
 
-def who(event: OrderEvent, part: SellerOrder) -> str:
+def who(event: OrderEvent, part: OrderPart) -> str:
     """Who did it, in the words of the order pages: the member by their shop,
     the shopper as "pembeli", the association's people by role and first
     name ("Bendahara Sri"), "sistem" for the jobs; "" when the event was
@@ -67,7 +67,7 @@ def who(event: OrderEvent, part: SellerOrder) -> str:
     return first_name
 
 
-def _refund(part: SellerOrder, sent_back: OrderEvent | None) -> list[Step]:
+def _refund(part: OrderPart, sent_back: OrderEvent | None) -> list[Step]:
     if not part.refund_amount:
         return []
     amount = format_rupiah(part.refund_amount)
@@ -84,17 +84,17 @@ def _refund(part: SellerOrder, sent_back: OrderEvent | None) -> list[Step]:
 
 
 def part_timeline(
-    part: SellerOrder, events: Iterable[OrderEvent], *, order_steps: bool = True
+    part: OrderPart, events: Iterable[OrderEvent], *, order_steps: bool = True
 ) -> list[Step]:
     """The steps of `part`, in order, from `events` (the order's; those of
     other parts are skipped); steps not reached yet have done=False.
     `order_steps=False` leaves out what the whole order shares (placed, and a
     transfer paid), for a page that shows them once above all its parts."""
     order = part.order
-    status = SellerOrderStatus(part.status)
+    status = OrderPartStatus(part.status)
     is_cash = order.payment_method == PaymentMethod.CASH
     # The latest of each kind (a kind happens once per part).
-    seen = {event.kind: event for event in events if event.seller_order_id == part.id}
+    seen = {event.kind: event for event in events if event.part_id == part.id}
 
     def step(
         label: str,
@@ -115,7 +115,7 @@ def part_timeline(
         if not is_cash:
             paid = OrderEventKind.PART_PAID in seen
             steps.append(step("Pembayaran diterima bendahara", [OrderEventKind.PART_PAID], paid))
-    if status == SellerOrderStatus.CANCELLED:
+    if status == OrderPartStatus.CANCELLED:
         cancelled = seen.get(OrderEventKind.PART_CANCELLED)
         steps.append(
             step(
@@ -134,7 +134,7 @@ def part_timeline(
         step(
             "Selesai, tunai diterima penjual" if is_cash else "Selesai",
             [OrderEventKind.PART_COMPLETED],
-            status == SellerOrderStatus.COMPLETED,
+            status == OrderPartStatus.COMPLETED,
         ),
     ]
     return steps

@@ -94,13 +94,13 @@ def drill_rows(period: Period, dimension: Dimension, key: str) -> Select:
             LedgerTransaction.occurred_at,
             LedgerTransaction.kind,
             Order.code,
-            CommissionFact.seller_order_id,
+            CommissionFact.part_id,
             CommissionFact.category_id,
         )
         .order_by(
             LedgerTransaction.occurred_at.desc(),
             LedgerTransaction.id.desc(),
-            CommissionFact.seller_order_id,
+            CommissionFact.part_id,
             CommissionFact.category_id,
         )
     )

@@ -12,7 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.ledger import balances as ledger
 from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction, TransactionKind
 from marketplace.orders import queries as order_queries
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.settlement import (
     CASH_BANK,
     CENTRAL,
@@ -22,8 +22,8 @@ from marketplace.orders.settlement import (
     TRANSFER_CODE,
 )
 
-HAS_REFUND = SellerOrder.refund_amount > 0
-REFUND_OWED = SellerOrder.refund_paid_at.is_(None)
+HAS_REFUND = OrderPart.refund_amount > 0
+REFUND_OWED = OrderPart.refund_paid_at.is_(None)
 
 # The commission funds (DESIGN.md, Ledger), as the treasurer calls them.
 FUNDS = {EMPOWERMENT: "Dana pemberdayaan anggota", CENTRAL: "Kantor pusat"}
@@ -53,7 +53,7 @@ def order_awaiting_transfer(code: str) -> Select:
     return (
         select(Order)
         .where(Order.code == code)
-        .options(selectinload(Order.seller_orders).selectinload(SellerOrder.member))
+        .options(selectinload(Order.parts).selectinload(OrderPart.member))
     )
 
 
@@ -61,15 +61,15 @@ def refunds() -> Select:
     """Parts with money to give back: owed first (oldest cancellation
     first), then those paid back (latest first)."""
     return (
-        select(SellerOrder)
-        .join(SellerOrder.order)
+        select(OrderPart)
+        .join(OrderPart.order)
         .where(HAS_REFUND)
-        .options(contains_eager(SellerOrder.order), selectinload(SellerOrder.member))
+        .options(contains_eager(OrderPart.order), selectinload(OrderPart.member))
         .order_by(
             case((REFUND_OWED, 0), else_=1),
-            SellerOrder.refund_paid_at.desc(),  # all empty among those owed
-            SellerOrder.cancelled_at,
-            SellerOrder.id,
+            OrderPart.refund_paid_at.desc(),  # all empty among those owed
+            OrderPart.cancelled_at,
+            OrderPart.id,
         )
     )
 
@@ -77,15 +77,15 @@ def refunds() -> Select:
 def refunds_owed_total() -> Select:
     """(parts, rupiah) still to be paid back to shoppers."""
     return select(
-        func.count(SellerOrder.id), func.coalesce(func.sum(SellerOrder.refund_amount), 0)
+        func.count(OrderPart.id), func.coalesce(func.sum(OrderPart.refund_amount), 0)
     ).where(HAS_REFUND, REFUND_OWED)
 
 
 def refund_part(part_id: int) -> Select:
     return (
-        select(SellerOrder)
-        .where(SellerOrder.id == part_id)
-        .options(selectinload(SellerOrder.order), selectinload(SellerOrder.member))
+        select(OrderPart)
+        .where(OrderPart.id == part_id)
+        .options(selectinload(OrderPart.order), selectinload(OrderPart.member))
     )
 
 

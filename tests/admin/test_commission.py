@@ -218,7 +218,7 @@ def test_a_category_rate_applies_to_new_orders_only(client, admin):
     buyer = shopper()
     after = checkout(buyer, cart_with(buyer, (item, 1)))
     db.session.commit()
-    old_line, new_line = before.seller_orders[0].lines[0], after.seller_orders[0].lines[0]
+    old_line, new_line = before.parts[0].lines[0], after.parts[0].lines[0]
     assert (old_line.commission_rate_bps, old_line.commission) == (500, 1_000)
     assert (new_line.commission_rate_bps, new_line.commission) == (250, 500)
 
@@ -282,7 +282,7 @@ def test_a_members_own_rate_comes_before_the_categorys(client, admin):
     buyer = shopper()
     order = checkout(buyer, cart_with(buyer, (item, 1)))
     db.session.commit()
-    assert order.seller_orders[0].lines[0].commission_rate_bps == 1000
+    assert order.parts[0].lines[0].commission_rate_bps == 1000
 
 
 def test_admin_index_links_to_the_commission_page(client, admin):

@@ -20,7 +20,7 @@ from marketplace.ledger import balances as ledger
 from marketplace.ledger.models import LedgerEntry
 from marketplace.orders.models import Order, PaymentReceipt
 from marketplace.orders.settlement import CASH_BANK, available_account, pending_account
-from marketplace.orders.status import OrderStatus, SellerOrderStatus
+from marketplace.orders.status import OrderPartStatus, OrderStatus
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.orders.helpers import deliver_to
@@ -380,13 +380,13 @@ def test_order_from_cart_to_completion_with_two_members(
     # The books.
     order = the_order()
     assert order.status == OrderStatus.COMPLETED and order.completed_at is not None
-    assert {part.status for part in order.seller_orders} == {SellerOrderStatus.COMPLETED}
+    assert {part.status for part in order.parts} == {OrderPartStatus.COMPLETED}
     assert db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))) == 0
     assert ledger.problems() == []
-    for part in order.seller_orders:
+    for part in order.parts:
         assert ledger.balance(available_account(part.member_id)) == part.member_share
         assert ledger.balance(pending_account(part.member_id)) == 0
-    delivered = {part.member_id: part for part in order.seller_orders}
+    delivered = {part.member_id: part for part in order.parts}
     assert delivered[hadi.id].delivery_method == "delivery"
     assert delivered[hadi.id].delivery_fee == DELIVERY_FEE
     assert delivered[siti.id].delivery_method == "pickup"

@@ -24,7 +24,7 @@ from marketplace.catalog.models import (
 from marketplace.core.storage import LocalStorage
 from marketplace.extensions import db
 from marketplace.members.models import Member
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderPart
 from tests import factories
 from tests.catalog.certificate_data import certificate
 from tests.catalog.seeding import add_photos, jpeg
@@ -47,7 +47,7 @@ class SampleShop:
     certificate_id: int
     order: Order
     cash_order: Order
-    part: SellerOrder
+    part: OrderPart
 
     def url_values(self, endpoint: str) -> dict[str, Any]:
         """Values for route arguments, by name; a slug is the one that endpoint shows."""
@@ -136,5 +136,5 @@ def make_sample_shop(app: Flask) -> SampleShop:
         certificate_id=pending.id,
         order=order,
         cash_order=cash_order,
-        part=cash_order.seller_orders[0],
+        part=cash_order.parts[0],
     )

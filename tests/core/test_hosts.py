@@ -144,7 +144,7 @@ def test_an_order_email_links_to_the_shop_whatever_the_host(client, login_as):
 
 
 def test_a_member_s_dispatch_email_links_to_the_shop_whatever_the_host(client, login_as):
-    part = paid_order().seller_orders[1]  # delivered
+    part = paid_order().parts[1]  # delivered
     logged_in_at_evil_example(client, login_as, part.member.user)
     client.post(f"/kelola/pesanan/{part.id}/proses", headers=EVIL)
 

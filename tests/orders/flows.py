@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from marketplace.orders import fulfilment
 from marketplace.orders.events import OrderEvent
-from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
+from marketplace.orders.models import Order, OrderPart, PaymentReceipt
 from marketplace.orders.status import OrderError
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, deliver_to, shopper, variant
@@ -65,7 +65,7 @@ def paid_order(**changes) -> Order:
     return order
 
 
-def walk_to_dispatched(part: SellerOrder) -> None:
+def walk_to_dispatched(part: OrderPart) -> None:
     fulfilment.start_processing(part=part, member=part.member)
     fulfilment.dispatch(part=part, member=part.member)
     db.session.commit()
@@ -135,15 +135,15 @@ def state() -> dict:
         ).all(),
         "parts": db.session.execute(
             select(
-                SellerOrder.id,
-                SellerOrder.status,
-                SellerOrder.paid_at,
-                SellerOrder.completed_at,
-                SellerOrder.cancelled_at,
-                SellerOrder.refund_amount,
-                SellerOrder.refund_paid_at,
-                SellerOrder.payable_released_at,
-            ).order_by(SellerOrder.id)
+                OrderPart.id,
+                OrderPart.status,
+                OrderPart.paid_at,
+                OrderPart.completed_at,
+                OrderPart.cancelled_at,
+                OrderPart.refund_amount,
+                OrderPart.refund_paid_at,
+                OrderPart.payable_released_at,
+            ).order_by(OrderPart.id)
         ).all(),
         "stock": stock_by_variant(),
         "receipts": count(PaymentReceipt),

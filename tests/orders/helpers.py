@@ -14,7 +14,7 @@ from marketplace.orders.checkout import (
     new_idempotency_key,
     place_order,
 )
-from marketplace.orders.models import Order, OrderLine, SellerOrder
+from marketplace.orders.models import Order, OrderLine, OrderPart
 from tests import factories
 
 
@@ -73,7 +73,7 @@ def count(model) -> int:
 
 
 def nothing_written() -> bool:
-    return count(Order) == count(SellerOrder) == count(OrderLine) == count(OutboxEmail) == 0
+    return count(Order) == count(OrderPart) == count(OrderLine) == count(OutboxEmail) == 0
 
 
 def stock_of(variant_id: int) -> int:

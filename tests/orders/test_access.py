@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.members.models import MemberStatus
 from marketplace.orders import fulfilment
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderPart
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, shopper, variant
 
@@ -89,7 +89,7 @@ def world(app):
         "buyer_a": buyer_a,
         "buyer_b": buyer_b,
         "order_a": order_a,
-        "part_a": order_a.seller_orders[0],
+        "part_a": order_a.parts[0],
         "treasurer": treasurer,
     }
 
@@ -111,7 +111,7 @@ def url(endpoint: str, world: dict) -> str:
 def state(world: dict) -> tuple:
     """What a refused request must leave as it was."""
     db.session.expire_all()
-    part = db.session.get(SellerOrder, world["part_a"].id)
+    part = db.session.get(OrderPart, world["part_a"].id)
     return (
         part.status,
         part.order.status,

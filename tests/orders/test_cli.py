@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance
 from marketplace.orders import fulfilment
 from marketplace.orders.settlement import available_account, pending_account
-from marketplace.orders.status import OrderStatus, SellerOrderStatus
+from marketplace.orders.status import OrderPartStatus, OrderStatus
 from tests.orders.flows import books_balance, count, member, treasurer, walk_to_dispatched
 from tests.orders.helpers import cart_with, checkout, shopper, stock_of, variant
 
@@ -52,7 +52,7 @@ def test_expire_unpaid_cancels_the_due_transfers_and_tells_their_shoppers(app):
         )
         assert order.status == OrderStatus.CANCELLED
         assert order.cancel_reason == "Batas waktu pembayaran lewat."
-        assert {part.status for part in order.seller_orders} == {SellerOrderStatus.CANCELLED}
+        assert {part.status for part in order.parts} == {OrderPartStatus.CANCELLED}
     assert (fresh.status, cash.status, paid.status) == (
         OrderStatus.PENDING_PAYMENT,
         OrderStatus.PENDING_PAYMENT,
@@ -86,7 +86,7 @@ def _completed(seller, *, days_ago: float, hold_days: int):
     buyer = shopper()
     order = checkout(buyer, cart_with(buyer, (keripik, 1)))
     fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
-    part = order.seller_orders[0]
+    part = order.parts[0]
     walk_to_dispatched(part)
     fulfilment.complete(
         part=part,
@@ -131,7 +131,7 @@ def test_release_payables_leaves_cash_parts_alone(app):
     keripik = variant(price=15_000, stock=5, member=seller)
     buyer = shopper()
     order = checkout(buyer, cart_with(buyer, (keripik, 1)), payment_method="cash")
-    part = order.seller_orders[0]
+    part = order.parts[0]
     walk_to_dispatched(part)
     fulfilment.complete(part=part, member=seller, cash_received=15_000)
     db.session.commit()

@@ -64,7 +64,7 @@ def test_commission_and_member_share_add_up_to_each_line_exactly(app, price, qua
     db.session.commit()
 
     sale = entries(f"order:{order.id}:sale")
-    for part in order.seller_orders:  # one line each: the part's postings are the line's
+    for part in order.parts:  # one line each: the part's postings are the line's
         (line,) = part.lines
         rate = bps if part.member_id == first.id else 500
         assert line.commission_rate_bps == rate
@@ -107,7 +107,7 @@ def test_the_fund_split_adds_up_to_the_commission_exactly(make_app, shares, comm
             "central": -sale.get("income:commission:central", 0),
             "kecamatan": -sale.get("income:commission:kecamatan:kembaran", 0),
         }
-        assert sum(funds.values()) == commission == order.seller_orders[0].commission_total
+        assert sum(funds.values()) == commission == order.parts[0].commission_total
         total_share = sum(shares.values())
         for fund, amount in funds.items():  # each within a rupiah of its exact share
             assert abs(Fraction(amount) - Fraction(commission * shares[fund], total_share)) < 1
@@ -118,7 +118,7 @@ def test_the_kecamatan_fund_is_the_members_chapter(app):
     order = paid_order(
         first=member(kecamatan="wangon"), second=member(kecamatan="purwokerto-barat")
     )
-    _keripik, gula = order.seller_orders
+    _keripik, gula = order.parts
     assert balances("income:commission:kecamatan") == {
         "income:commission:kecamatan:wangon": 450,
         "income:commission:kecamatan:purwokerto-barat": 225,
@@ -160,7 +160,7 @@ def test_commission_rate_is_the_members_else_the_categorys_else_the_default(app)
 
 def test_rates_and_shares_changed_after_checkout_change_nothing(app):
     order = two_part_order()
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     # The admin raises every rate, and the shares change, before the shopper pays.
     keripik.member.commission_bps = 2_000
     factories.category("makanan-minuman").commission_bps = 1_500

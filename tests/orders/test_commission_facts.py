@@ -37,15 +37,13 @@ def fact_commission() -> int:
 
 def test_a_paid_transfer_writes_one_fact_per_line(app):
     order = paid_order()
-    lines = db.session.scalars(
-        select(OrderLine).join(OrderLine.seller_order).order_by(OrderLine.id)
-    ).all()
+    lines = db.session.scalars(select(OrderLine).join(OrderLine.part).order_by(OrderLine.id)).all()
 
     written = facts(order_id=order.id)
     assert [fact.order_line_id for fact in written] == [line.id for line in lines]
     assert {fact.month for fact in written} == {date(2026, 3, 1)}
     for fact, line in zip(written, lines, strict=True):
-        part = line.seller_order
+        part = line.part
         assert (fact.gross, fact.commission) == (line.line_total, line.commission)
         assert (fact.member_id, fact.kecamatan_slug) == (part.member_id, part.kecamatan_slug)
         assert fact.shop_name == part.member.shop_name
@@ -54,11 +52,11 @@ def test_a_paid_transfer_writes_one_fact_per_line(app):
 
 def test_a_refund_in_a_later_month_writes_the_parts_lines_negated_in_that_month(app):
     order = paid_order()
-    part = order.seller_orders[0]
+    part = order.parts[0]
     fulfilment.cancel_part(part=part, member=part.member, reason="Stok habis.", now=APRIL)
     db.session.commit()
 
-    refunded = facts(seller_order_id=part.id)
+    refunded = facts(part_id=part.id)
     assert [fact.month for fact in refunded] == [date(2026, 3, 1), date(2026, 4, 1)]
     assert (
         refunded[1].gross == -refunded[0].gross
@@ -69,14 +67,14 @@ def test_a_refund_in_a_later_month_writes_the_parts_lines_negated_in_that_month(
 
 def test_a_cash_sale_writes_its_parts_facts_when_the_cash_is_taken(app):
     order = two_part_order(payment_method="cash")
-    part = order.seller_orders[0]
+    part = order.parts[0]
     walk_to_dispatched(part)
     assert facts() == []
 
     fulfilment.complete(part=part, member=part.member, cash_received=part.total, now=MONDAY)
     db.session.commit()
 
-    assert {fact.seller_order_id for fact in facts()} == {part.id}
+    assert {fact.part_id for fact in facts()} == {part.id}
     assert fact_commission() == ledger_commission() == part.commission_total
 
 

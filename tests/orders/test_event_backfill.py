@@ -47,18 +47,18 @@ def test_the_backfill_writes_the_events_the_services_wrote(app):
     # (partly, then wholly), cash paid on handover, the shopper's cancel,
     # the expiry job, cash parts all cancelled by their members.
     finished = paid_order()
-    for index, part in enumerate(finished.seller_orders):
+    for index, part in enumerate(finished.parts):
         fulfilment.start_processing(part=part, member=part.member, now=at(1 + index))
         fulfilment.dispatch(part=part, member=part.member, now=at(2 + index))
         fulfilment.complete(part=part, member=part.member, now=at(3 + index))
     refunded = paid_order()
-    first, second = refunded.seller_orders
+    first, second = refunded.parts
     fulfilment.cancel_part(part=first, member=first.member, reason="Habis", now=at(1))
     fulfilment.start_processing(part=second, member=second.member, now=at(2))
     fulfilment.cancel_part(part=second, member=second.member, reason="Tutup", now=at(3))
     fulfilment.mark_refund_paid(part=first, by=treasurer(), now=at(4))
     cash = two_part_order(payment_method="cash")
-    first, second = cash.seller_orders
+    first, second = cash.parts
     fulfilment.cancel_part(part=second, member=second.member, reason="Libur", now=at(1))
     fulfilment.start_processing(part=first, member=first.member, now=at(2))
     fulfilment.dispatch(part=first, member=first.member, now=at(3))
@@ -67,7 +67,7 @@ def test_the_backfill_writes_the_events_the_services_wrote(app):
     fulfilment.cancel_order(order=mine, by=mine.buyer, reason="Salah", now=at(1))
     fulfilment.expire_order(order=two_part_order(), now=DEADLINE)
     dropped = two_part_order(payment_method="cash")
-    for index, part in enumerate(dropped.seller_orders):
+    for index, part in enumerate(dropped.parts):
         fulfilment.cancel_part(part=part, member=part.member, reason="Tutup", now=at(index + 1))
     two_part_order()  # still unpaid: no events
     db.session.commit()

@@ -35,7 +35,7 @@ K = OrderEventKind
 
 def history(order: Order) -> list[tuple]:
     """(part or None, kind, actor id, from status, note, amount), oldest first."""
-    parts = {part.id: index for index, part in enumerate(order.seller_orders)}
+    parts = {part.id: index for index, part in enumerate(order.parts)}
     rows = db.session.scalars(
         select(OrderEvent)
         .where(OrderEvent.order_id == order.id)
@@ -43,7 +43,7 @@ def history(order: Order) -> list[tuple]:
     )
     return [
         (
-            parts.get(event.seller_order_id) if event.seller_order_id else None,
+            parts.get(event.part_id) if event.part_id else None,
             event.kind,
             event.actor_id,
             event.from_status,
@@ -60,7 +60,7 @@ def bendahara(name: str = "Sri Wahyuni"):
 
 def test_a_transfer_order_walked_to_the_end_records_each_change_once_by_who_did_it(app):
     order = two_part_order()
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     sri = bendahara()
     fulfilment.confirm_transfer(order=order, amount=order.total, by=sri, now=MONDAY)
     for part, at in ((keripik, MONDAY + timedelta(hours=1)), (gula, MONDAY + timedelta(hours=2))):
@@ -92,7 +92,7 @@ def test_a_transfer_order_walked_to_the_end_records_each_change_once_by_who_did_
 
 def test_a_members_cancel_and_the_refund_sent_back_are_recorded(app):
     order = paid_order()
-    keripik = order.seller_orders[0]
+    keripik = order.parts[0]
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Stok habis", now=MONDAY)
     sri = bendahara()
     fulfilment.mark_refund_paid(part=keripik, by=sri, now=MONDAY + timedelta(days=1))
@@ -108,7 +108,7 @@ def test_a_members_cancel_and_the_refund_sent_back_are_recorded(app):
 
 def test_a_cash_order_is_paid_by_its_members_as_they_finish(app):
     order = two_part_order(payment_method="cash")
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     fulfilment.cancel_part(part=gula, member=gula.member, reason="Tutup", now=MONDAY)
     walk_to_dispatched(keripik)
     fulfilment.complete(part=keripik, member=keripik.member, cash_received=keripik.total)
@@ -149,7 +149,7 @@ def test_the_shopper_cancels_and_the_expiry_job_cancels_as_the_system(app):
 
 def test_refused_changes_write_no_event(app):
     order = two_part_order()
-    keripik = order.seller_orders[0]
+    keripik = order.parts[0]
     # `refused` compares everything an action writes, events included.
     refused(lambda: fulfilment.start_processing(part=keripik, member=keripik.member))
     refused(lambda: fulfilment.complete(part=keripik, member=keripik.member), InvalidTransition)
@@ -161,7 +161,7 @@ def test_refused_changes_write_no_event(app):
     before = count(OrderEvent)
     refused(lambda: fulfilment.confirm_transfer(order=paid, amount=paid.total, by=bendahara()))
     refused(lambda: fulfilment.cancel_order(order=paid, by=paid.buyer), InvalidTransition)
-    part = paid.seller_orders[0]
+    part = paid.parts[0]
     refused(lambda: fulfilment.dispatch(part=part, member=part.member), InvalidTransition)
     assert count(OrderEvent) == before
     assert not payables.release_payable(part=part)
@@ -197,7 +197,7 @@ def test_events_are_never_changed_or_deleted(app):
 def test_the_shoppers_page_says_who_moved_each_part(client, login_as):
     order = two_part_order()
     login_as(order.buyer)
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     fulfilment.confirm_transfer(order=order, amount=order.total, by=bendahara(), now=MONDAY)
     fulfilment.start_processing(part=gula, member=gula.member)
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
@@ -214,7 +214,7 @@ def test_the_members_page_says_the_treasurer_confirmed_the_transfer(client, logi
     order = two_part_order()
     fulfilment.confirm_transfer(order=order, amount=order.total, by=bendahara("Sri Wahyuni"))
     db.session.commit()
-    part = order.seller_orders[0]
+    part = order.parts[0]
     login_as(part.member.user)
     page = client.get(f"/kelola/pesanan/{part.id}").get_data(as_text=True)
     assert "Pembayaran diterima bendahara" in page and "oleh Bendahara Sri" in page

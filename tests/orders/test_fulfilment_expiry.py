@@ -9,8 +9,8 @@ import pytest
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.status import (
+    OrderPartStatus,
     OrderStatus,
-    SellerOrderStatus,
 )
 from tests.orders.flows import (
     DEADLINE,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("app_context")
 
 def test_an_unpaid_transfer_past_its_deadline_expires_once(app):
     order = two_part_order()
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     after = DEADLINE
     sent_before = len(emails())
 
@@ -35,7 +35,7 @@ def test_an_unpaid_transfer_past_its_deadline_expires_once(app):
 
     assert order.status == OrderStatus.CANCELLED
     assert order.cancel_reason == "Batas waktu pembayaran lewat."
-    assert [part.status for part in order.seller_orders] == [SellerOrderStatus.CANCELLED] * 2
+    assert [part.status for part in order.parts] == [OrderPartStatus.CANCELLED] * 2
     assert stock_of(keripik.lines[0].variant_id) == 10 and stock_of(gula.lines[0].variant_id) == 5
     assert emails()[sent_before:] == [(order.buyer.email, f"Pesanan {order.code} dibatalkan")]
 

@@ -19,8 +19,8 @@ from marketplace.orders.models import PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.orders.status import (
     InvalidTransition,
+    OrderPartStatus,
     OrderStatus,
-    SellerOrderStatus,
 )
 from tests.orders.flows import (
     MONDAY,
@@ -47,8 +47,8 @@ GULA_COMMISSION = 1_125
 @pytest.mark.parametrize(
     ("index", "status", "subject"),
     [
-        (0, SellerOrderStatus.READY_FOR_PICKUP, "siap diambil"),
-        (1, SellerOrderStatus.SHIPPED, "sedang diantar"),
+        (0, OrderPartStatus.READY_FOR_PICKUP, "siap diambil"),
+        (1, OrderPartStatus.SHIPPED, "sedang diantar"),
     ],
     ids=["pickup", "delivery"],
 )
@@ -56,7 +56,7 @@ def test_dispatch_is_ready_for_pickup_or_shipped_by_the_delivery_choice(
     app, index, status, subject
 ):
     order = paid_order()
-    part = order.seller_orders[index]
+    part = order.parts[index]
     fulfilment.start_processing(part=part, member=part.member)
     db.session.commit()
     sent_before = len(emails())
@@ -70,7 +70,7 @@ def test_dispatch_is_ready_for_pickup_or_shipped_by_the_delivery_choice(
 
 def test_a_cash_part_dispatched_reminds_the_shopper_of_the_cash(app):
     order = two_part_order(payment_method="cash")
-    part = order.seller_orders[1]
+    part = order.parts[1]
     walk_to_dispatched(part)
 
     last = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc())).first()
@@ -80,7 +80,7 @@ def test_a_cash_part_dispatched_reminds_the_shopper_of_the_cash(app):
 
 def test_moves_out_of_turn_or_on_another_members_part_are_refused(app):
     order = two_part_order()
-    unpaid = order.seller_orders[0]
+    unpaid = order.parts[0]
     message = refused(
         lambda: fulfilment.start_processing(part=unpaid, member=unpaid.member), InvalidTransition
     )
@@ -90,7 +90,7 @@ def test_moves_out_of_turn_or_on_another_members_part_are_refused(app):
 
     fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
     db.session.commit()
-    first, second = order.seller_orders
+    first, second = order.parts
     assert (
         refused(lambda: fulfilment.dispatch(part=first, member=first.member), InvalidTransition)
         == "Pesanan ini pesanan baru; tidak bisa diubah menjadi “Siap diambil”."
@@ -110,13 +110,13 @@ def test_moves_out_of_turn_or_on_another_members_part_are_refused(app):
 
 def test_a_completed_transfer_part_moves_its_share_from_pending_to_available(app):
     order = paid_order()
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     walk_to_dispatched(keripik)
     fulfilment.complete(part=keripik, member=keripik.member, now=MONDAY + timedelta(days=1))
     db.session.commit()
 
     share = 45_000 - KERIPIK_COMMISSION
-    assert keripik.status == SellerOrderStatus.COMPLETED and keripik.completed_at is not None
+    assert keripik.status == OrderPartStatus.COMPLETED and keripik.completed_at is not None
     assert keripik.payable_released_at is not None
     assert entries(f"seller-order:{keripik.id}:release") == {
         pending_account(keripik.member_id): share,
@@ -138,17 +138,17 @@ def test_a_completed_transfer_part_moves_its_share_from_pending_to_available(app
 
 def test_cash_taken_pays_the_part_and_the_member_owes_the_commission(app):
     order = two_part_order(payment_method="cash")
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     assert order.total == 75_500 and order.unique_code == 0
     walk_to_dispatched(keripik)
 
     fulfilment.complete(part=keripik, member=keripik.member, cash_received=45_000)
     db.session.commit()
 
-    assert keripik.status == SellerOrderStatus.COMPLETED and keripik.paid_at is not None
+    assert keripik.status == OrderPartStatus.COMPLETED and keripik.paid_at is not None
     assert order.status == OrderStatus.PENDING_PAYMENT  # gula is not paid yet
     receipt = db.session.scalars(select(PaymentReceipt)).one()
-    assert (receipt.key, receipt.seller_order_id, receipt.amount, receipt.method) == (
+    assert (receipt.key, receipt.part_id, receipt.amount, receipt.method) == (
         f"part:{keripik.id}",
         keripik.id,
         45_000,
@@ -184,7 +184,7 @@ def test_cash_taken_pays_the_part_and_the_member_owes_the_commission(app):
 )
 def test_cash_received_must_be_exactly_the_part_total(app, received):
     order = two_part_order(payment_method="cash")
-    gula = order.seller_orders[1]
+    gula = order.parts[1]
     walk_to_dispatched(gula)
 
     message = refused(
@@ -193,7 +193,7 @@ def test_cash_received_must_be_exactly_the_part_total(app, received):
     )
 
     assert message.startswith("Tulis uang tunai yang diterima: tepat Rp30.500.")
-    assert gula.status == SellerOrderStatus.SHIPPED and gula.paid_at is None
+    assert gula.status == OrderPartStatus.SHIPPED and gula.paid_at is None
 
 
 def test_a_free_cash_part_completes_without_a_receipt_or_posting(app):
@@ -202,7 +202,7 @@ def test_a_free_cash_part_completes_without_a_receipt_or_posting(app):
     buyer = shopper()
     order = checkout(buyer, cart_with(buyer, (sample, 1)), payment_method="cash")
     db.session.commit()
-    part = order.seller_orders[0]
+    part = order.parts[0]
     walk_to_dispatched(part)
 
     fulfilment.complete(part=part, member=seller, cash_received=0)
@@ -215,21 +215,21 @@ def test_a_free_cash_part_completes_without_a_receipt_or_posting(app):
 @pytest.mark.parametrize("reason", ["", "   \n "])
 def test_a_member_cancelling_must_give_a_reason(app, reason):
     order = paid_order()
-    part = order.seller_orders[0]
+    part = order.parts[0]
     message = refused(lambda: fulfilment.cancel_part(part=part, member=part.member, reason=reason))
     assert message == "Tulis alasan pembatalan untuk pembeli."
 
 
 def _to_status(part, status):
     """Bring `part` of a paid order to `status`."""
-    if status == SellerOrderStatus.CANCELLED:
+    if status == OrderPartStatus.CANCELLED:
         fulfilment.cancel_part(part=part, member=part.member, reason="Habis")
     if status in (
-        SellerOrderStatus.READY_FOR_PICKUP,
-        SellerOrderStatus.COMPLETED,
+        OrderPartStatus.READY_FOR_PICKUP,
+        OrderPartStatus.COMPLETED,
     ):
         walk_to_dispatched(part)
-    if status == SellerOrderStatus.COMPLETED:
+    if status == OrderPartStatus.COMPLETED:
         fulfilment.complete(part=part, member=part.member)
     db.session.commit()
 
@@ -237,14 +237,14 @@ def _to_status(part, status):
 @pytest.mark.parametrize(
     ("status", "words"),
     [
-        (SellerOrderStatus.READY_FOR_PICKUP, "Pesanan ini siap diambil"),
-        (SellerOrderStatus.COMPLETED, "Pesanan ini selesai"),
-        (SellerOrderStatus.CANCELLED, "Pesanan ini dibatalkan"),
+        (OrderPartStatus.READY_FOR_PICKUP, "Pesanan ini siap diambil"),
+        (OrderPartStatus.COMPLETED, "Pesanan ini selesai"),
+        (OrderPartStatus.CANCELLED, "Pesanan ini dibatalkan"),
     ],
 )
 def test_only_a_new_or_processing_part_can_be_cancelled(app, status, words):
     order = paid_order()
-    part = order.seller_orders[0]
+    part = order.parts[0]
     _to_status(part, status)
 
     message = refused(
@@ -257,18 +257,18 @@ def test_only_a_new_or_processing_part_can_be_cancelled(app, status, words):
 
 def test_an_unpaid_transfer_part_cannot_be_cancelled_by_its_member(app):
     order = two_part_order()
-    part = order.seller_orders[0]
+    part = order.parts[0]
     message = refused(
         lambda: fulfilment.cancel_part(part=part, member=part.member, reason="Stok habis"),
         InvalidTransition,
     )
     assert message.startswith("Pesanan ini menunggu pembayaran")
-    assert part.status == SellerOrderStatus.AWAITING_PAYMENT
+    assert part.status == OrderPartStatus.AWAITING_PAYMENT
 
 
 def test_cancelled_parts_are_refunded_and_the_unique_code_goes_with_the_last(app):
     order = paid_order()
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     fulfilment.start_processing(part=gula, member=gula.member)
     db.session.commit()
     sent_before = len(emails())
@@ -276,7 +276,7 @@ def test_cancelled_parts_are_refunded_and_the_unique_code_goes_with_the_last(app
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="  Stok habis  ")
     db.session.commit()
 
-    assert keripik.status == SellerOrderStatus.CANCELLED and keripik.cancel_reason == "Stok habis"
+    assert keripik.status == OrderPartStatus.CANCELLED and keripik.cancel_reason == "Stok habis"
     assert keripik.refund_amount == 45_000 and keripik.refund_paid_at is None
     assert keripik.refund_unique_code == 0
     assert order.status == OrderStatus.PARTIALLY_REFUNDED
@@ -309,7 +309,7 @@ def test_cancelled_parts_are_refunded_and_the_unique_code_goes_with_the_last(app
 @pytest.mark.parametrize("restock", [True, False])
 def test_restock_gives_the_quantities_back_or_not(app, restock):
     order = paid_order()
-    keripik = order.seller_orders[0]
+    keripik = order.parts[0]
     variant_id = keripik.lines[0].variant_id
     assert stock_of(variant_id) == 7
 
@@ -322,7 +322,7 @@ def test_restock_gives_the_quantities_back_or_not(app, restock):
 
 def test_a_partially_refunded_order_completes_when_the_other_parts_finish(app):
     order = paid_order()
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
     db.session.commit()
     assert order.status == OrderStatus.PARTIALLY_REFUNDED
@@ -340,8 +340,8 @@ def test_a_partially_refunded_order_completes_when_the_other_parts_finish(app):
 
 def test_cancelling_the_last_open_part_beside_a_completed_one_keeps_the_code(app):
     order = paid_order()
-    keripik, gula = order.seller_orders
-    _to_status(keripik, SellerOrderStatus.COMPLETED)
+    keripik, gula = order.parts
+    _to_status(keripik, OrderPartStatus.COMPLETED)
 
     fulfilment.cancel_part(part=gula, member=gula.member, reason="Kurir tidak ada")
     db.session.commit()
@@ -354,7 +354,7 @@ def test_cancelling_the_last_open_part_beside_a_completed_one_keeps_the_code(app
 
 def test_an_unpaid_cash_part_cancelled_refunds_nothing(app):
     order = two_part_order(payment_method="cash")
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
     db.session.commit()
     assert keripik.refund_amount == 0 and order.status == OrderStatus.PENDING_PAYMENT
@@ -369,7 +369,7 @@ def test_an_unpaid_cash_part_cancelled_refunds_nothing(app):
 
 def test_a_cash_order_whose_other_part_is_cancelled_completes_when_paid(app):
     order = two_part_order(payment_method="cash")
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
     walk_to_dispatched(gula)
     fulfilment.complete(part=gula, member=gula.member, cash_received=30_500)

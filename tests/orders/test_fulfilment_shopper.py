@@ -9,8 +9,8 @@ from marketplace.ledger.balances import balances
 from marketplace.orders import fulfilment
 from marketplace.orders.status import (
     InvalidTransition,
+    OrderPartStatus,
     OrderStatus,
-    SellerOrderStatus,
 )
 from tests.orders.flows import (
     emails,
@@ -24,14 +24,14 @@ pytestmark = pytest.mark.usefixtures("app_context")
 
 def test_the_shopper_cancels_a_cash_order_before_anyone_prepares_it(app):
     order = two_part_order(payment_method="cash")
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     sent_before = len(emails())
 
     fulfilment.cancel_order(order=order, by=order.buyer, reason="Salah pesan")
     db.session.commit()
 
     assert order.status == OrderStatus.CANCELLED and order.cancel_reason == "Salah pesan"
-    assert [part.status for part in order.seller_orders] == [SellerOrderStatus.CANCELLED] * 2
+    assert [part.status for part in order.parts] == [OrderPartStatus.CANCELLED] * 2
     assert stock_of(keripik.lines[0].variant_id) == 10 and stock_of(gula.lines[0].variant_id) == 5
     assert emails()[sent_before:] == [
         (order.buyer.email, f"Pesanan {order.code} dibatalkan"),
@@ -43,7 +43,7 @@ def test_the_shopper_cancels_a_cash_order_before_anyone_prepares_it(app):
 
 def test_a_cash_order_cannot_be_cancelled_by_the_shopper_once_a_member_started(app):
     order = two_part_order(payment_method="cash")
-    gula = order.seller_orders[1]
+    gula = order.parts[1]
     fulfilment.start_processing(part=gula, member=gula.member)
     db.session.commit()
 
@@ -77,7 +77,7 @@ def test_a_cancelled_order_cannot_be_cancelled_again(app):
 
 def test_a_shopper_cancelling_a_cash_order_tells_only_the_members_still_preparing(app):
     order = two_part_order(payment_method="cash")
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Tutup", restock=False)
     db.session.commit()
     sent_before = len(emails())

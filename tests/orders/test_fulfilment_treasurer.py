@@ -21,8 +21,8 @@ from marketplace.orders.models import CommissionFact, PaymentReceipt
 from marketplace.orders.settlement import pending_account
 from marketplace.orders.status import (
     InvalidTransition,
+    OrderPartStatus,
     OrderStatus,
-    SellerOrderStatus,
 )
 from tests.orders.flows import (
     MONDAY,
@@ -45,7 +45,7 @@ GULA_COMMISSION = 1_125
 
 def test_the_exact_amount_pays_the_order_and_posts_the_sale(app):
     order = two_part_order()
-    keripik, gula = order.seller_orders
+    keripik, gula = order.parts
     bendahara = treasurer()
     db.session.commit()
 
@@ -55,15 +55,15 @@ def test_the_exact_amount_pays_the_order_and_posts_the_sale(app):
     db.session.commit()
 
     assert order.status == OrderStatus.PAID and order.paid_at is not None
-    assert [part.status for part in order.seller_orders] == [SellerOrderStatus.NEW] * 2
-    assert all(part.paid_at is not None for part in order.seller_orders)
+    assert [part.status for part in order.parts] == [OrderPartStatus.NEW] * 2
+    assert all(part.paid_at is not None for part in order.parts)
     receipt = db.session.scalars(select(PaymentReceipt)).one()
     assert (receipt.key, receipt.amount, receipt.method) == (
         f"order:{order.id}",
         order.total,
         "bank_transfer",
     )
-    assert (receipt.recorded_by_id, receipt.note, receipt.seller_order_id) == (
+    assert (receipt.recorded_by_id, receipt.note, receipt.part_id) == (
         bendahara.id,
         "BRI 02/03 09.12",
         None,
@@ -89,8 +89,8 @@ def test_a_paid_order_tells_the_shopper_and_each_member(app):
 
     assert emails()[sent_before:] == [
         (order.buyer.email, f"Pembayaran {order.code} diterima"),
-        (order.seller_orders[0].member.user.email, f"Pesanan baru {order.code}"),
-        (order.seller_orders[1].member.user.email, f"Pesanan baru {order.code}"),
+        (order.parts[0].member.user.email, f"Pesanan baru {order.code}"),
+        (order.parts[1].member.user.email, f"Pesanan baru {order.code}"),
     ]
 
 
@@ -157,7 +157,7 @@ def test_a_cash_order_is_not_confirmed_by_the_treasurer(app):
         InvalidTransition,
     )
     assert message == f"Pesanan {order.code} dibayar tunai kepada penjual, bukan lewat transfer."
-    assert [part.status for part in order.seller_orders] == [SellerOrderStatus.NEW] * 2
+    assert [part.status for part in order.parts] == [OrderPartStatus.NEW] * 2
 
 
 def test_a_payment_dated_in_a_closed_month_posts_late_into_the_open_month(app):
@@ -195,7 +195,7 @@ def test_order_emails_share_the_layout_with_the_lines_and_a_button(app):
 
 def test_a_refund_is_paid_back_once(app):
     order = paid_order()
-    keripik = order.seller_orders[0]
+    keripik = order.parts[0]
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
     bendahara = treasurer()
     db.session.commit()
@@ -222,14 +222,14 @@ def test_nothing_to_pay_back_for_a_part_without_refund(app):
     bendahara = treasurer()
     db.session.commit()
     assert (
-        refused(lambda: fulfilment.mark_refund_paid(part=order.seller_orders[0], by=bendahara))
+        refused(lambda: fulfilment.mark_refund_paid(part=order.parts[0], by=bendahara))
         == "Tidak ada dana yang perlu dikembalikan untuk bagian pesanan ini."
     )
 
 
 def test_the_shopper_hears_when_the_refund_is_paid_back(app):
     order = paid_order()
-    keripik = order.seller_orders[0]
+    keripik = order.parts[0]
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
     db.session.commit()
     sent_before = len(emails())

@@ -14,9 +14,9 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerTransaction
 from marketplace.members.models import Member, MemberStatus
 from marketplace.orders import fulfilment
-from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
+from marketplace.orders.models import Order, OrderPart, PaymentReceipt
 from marketplace.orders.services import ConcurrentChange
-from marketplace.orders.status import OrderStatus, SellerOrderStatus
+from marketplace.orders.status import OrderPartStatus, OrderStatus
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, deliver_to, shopper, stock_of, variant
 from tests.sql import recorded_statements
@@ -46,16 +46,16 @@ def place(member, quantity=2, *, price=15_000, payment="bank_transfer", delivery
         treasurer = factories.UserFactory(roles=[Role.TREASURER])
         fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer)
     db.session.commit()
-    return order.seller_orders[0]
+    return order.parts[0]
 
 
 def email_subjects() -> list[str]:
     return list(db.session.scalars(select(OutboxEmail.subject).order_by(OutboxEmail.id)))
 
 
-def reload(part: SellerOrder) -> SellerOrder:
+def reload(part: OrderPart) -> OrderPart:
     db.session.expire_all()
-    return db.session.get(SellerOrder, part.id)
+    return db.session.get(OrderPart, part.id)
 
 
 def page_of(response) -> str:
@@ -212,18 +212,18 @@ def test_transfer_part_moves_through_every_step(client, login_as):
 
     response = client.post(f"/kelola/pesanan/{part.id}/proses", follow_redirects=True)
     assert "sedang Anda siapkan" in page_of(response)
-    assert reload(part).status == SellerOrderStatus.PROCESSING
+    assert reload(part).status == OrderPartStatus.PROCESSING
     assert len(email_subjects()) == before  # preparing sends nothing
 
     response = client.post(f"/kelola/pesanan/{part.id}/kirim", follow_redirects=True)
     assert "sedang diantar" in page_of(response)
-    assert reload(part).status == SellerOrderStatus.SHIPPED
+    assert reload(part).status == OrderPartStatus.SHIPPED
     assert email_subjects()[-1] == f"Pesanan {part.order.code} sedang diantar"
 
     response = client.post(f"/kelola/pesanan/{part.id}/selesai", follow_redirects=True)
     assert f"Pesanan {part.order.code} selesai." in page_of(response)
     part = reload(part)
-    assert part.status == SellerOrderStatus.COMPLETED
+    assert part.status == OrderPartStatus.COMPLETED
     assert part.payable_released_at is not None  # PAYOUT_HOLD_DAYS is 0
     assert part.order.status == OrderStatus.COMPLETED
     # The emails of the member's steps went out after each commit (those of
@@ -242,7 +242,7 @@ def test_pickup_part_becomes_ready_for_pickup(client, login_as):
     assert "Siap diambil</button>" in page and "Tandai dikirim" not in page
     response = client.post(f"/kelola/pesanan/{part.id}/kirim", follow_redirects=True)
     assert "siap diambil" in page_of(response)
-    assert reload(part).status == SellerOrderStatus.READY_FOR_PICKUP
+    assert reload(part).status == OrderPartStatus.READY_FOR_PICKUP
     assert email_subjects()[-1] == f"Pesanan {part.order.code} siap diambil"
 
 
@@ -258,7 +258,7 @@ def test_payout_hold_days_keep_the_share_pending(make_app):
         factories.log_in(client, member.user)
         client.post(f"/kelola/pesanan/{part.id}/selesai")
         part = reload(part)
-        assert part.status == SellerOrderStatus.COMPLETED
+        assert part.status == OrderPartStatus.COMPLETED
         assert part.payable_released_at is None
 
 
@@ -277,13 +277,13 @@ def test_cash_completion_needs_the_exact_cash(client, login_as):
         follow_redirects=True,
     )
     assert "tepat Rp36.000" in page_of(response)
-    assert reload(part).status == SellerOrderStatus.READY_FOR_PICKUP
+    assert reload(part).status == OrderPartStatus.READY_FOR_PICKUP
     assert count(PaymentReceipt) == count(LedgerTransaction) == 0
     assert len(email_subjects()) == emails
 
     response = client.post(f"/kelola/pesanan/{part.id}/selesai", data={"cash_received": "abc"})
     assert "Uang tunai harus bilangan bulat" in page_of(response)
-    assert reload(part).status == SellerOrderStatus.READY_FOR_PICKUP
+    assert reload(part).status == OrderPartStatus.READY_FOR_PICKUP
 
     response = client.post(
         f"/kelola/pesanan/{part.id}/selesai",
@@ -292,7 +292,7 @@ def test_cash_completion_needs_the_exact_cash(client, login_as):
     )
     assert "Tunai Rp36.000 tercatat" in page_of(response)
     part = reload(part)
-    assert part.status == SellerOrderStatus.COMPLETED and part.paid_at is not None
+    assert part.status == OrderPartStatus.COMPLETED and part.paid_at is not None
     assert db.session.scalars(select(PaymentReceipt.amount)).all() == [36_000]
     assert count(LedgerTransaction) == 1 and ledger_sum() == 0
 
@@ -306,7 +306,7 @@ def test_cancel_needs_a_reason_and_refunds_a_paid_part(client, login_as):
 
     response = client.post(f"/kelola/pesanan/{part.id}/batal", data={"reason": " ", "restock": "y"})
     assert "Tulis alasan pembatalan untuk pembeli." in page_of(response)
-    assert reload(part).status == SellerOrderStatus.NEW and stock_of(goods) == 8
+    assert reload(part).status == OrderPartStatus.NEW and stock_of(goods) == 8
 
     response = client.post(
         f"/kelola/pesanan/{part.id}/batal",
@@ -314,7 +314,7 @@ def test_cancel_needs_a_reason_and_refunds_a_paid_part(client, login_as):
         follow_redirects=True,
     )
     part = reload(part)
-    assert part.status == SellerOrderStatus.CANCELLED
+    assert part.status == OrderPartStatus.CANCELLED
     assert part.cancel_reason == "Tempe sedang kosong."
     assert part.refund_amount == part.order.total  # its only part: the unique code too
     assert f"Dana Rp{part.refund_amount:,}".replace(",", ".") in page_of(response)
@@ -330,7 +330,7 @@ def test_cancel_without_restock_keeps_the_stock(client, login_as):
     goods = part.lines[0].variant_id
     login_as(member.user)
     client.post(f"/kelola/pesanan/{part.id}/batal", data={"reason": "Barang rusak."})
-    assert reload(part).status == SellerOrderStatus.CANCELLED
+    assert reload(part).status == OrderPartStatus.CANCELLED
     assert stock_of(goods) == 8
 
 
@@ -347,20 +347,20 @@ def test_the_restock_box_starts_checked(client, login_as):
 @pytest.mark.parametrize(
     ("action", "status"),
     [
-        ("kirim", SellerOrderStatus.NEW),  # not prepared yet
-        ("selesai", SellerOrderStatus.NEW),
-        ("proses", SellerOrderStatus.COMPLETED),
-        ("batal", SellerOrderStatus.COMPLETED),
-        ("batal", SellerOrderStatus.SHIPPED),
+        ("kirim", OrderPartStatus.NEW),  # not prepared yet
+        ("selesai", OrderPartStatus.NEW),
+        ("proses", OrderPartStatus.COMPLETED),
+        ("batal", OrderPartStatus.COMPLETED),
+        ("batal", OrderPartStatus.SHIPPED),
     ],
 )
 def test_a_move_the_status_does_not_allow_changes_nothing(client, login_as, action, status):
     member = factories.MemberFactory()
     part = place(member, delivery=True)
-    if status != SellerOrderStatus.NEW:
+    if status != OrderPartStatus.NEW:
         fulfilment.start_processing(part=part, member=member)
         fulfilment.dispatch(part=part, member=member)
-    if status == SellerOrderStatus.COMPLETED:
+    if status == OrderPartStatus.COMPLETED:
         fulfilment.complete(part=part, member=member)
     db.session.commit()
     login_as(member.user)
@@ -383,14 +383,14 @@ def test_a_concurrent_change_is_flashed_and_rolled_back(client, login_as, monkey
     login_as(member.user)
 
     def raced(*, part, member):
-        part.set_status(SellerOrderStatus.PROCESSING, by=member.user, at=datetime.now(UTC))
+        part.set_status(OrderPartStatus.PROCESSING, by=member.user, at=datetime.now(UTC))
         db.session.flush()
         raise ConcurrentChange()
 
     monkeypatch.setattr(fulfilment, "start_processing", raced)
     response = client.post(f"/kelola/pesanan/{part.id}/proses", follow_redirects=True)
     assert "baru saja berubah" in page_of(response)
-    assert reload(part).status == SellerOrderStatus.NEW
+    assert reload(part).status == OrderPartStatus.NEW
 
 
 def test_completed_and_cancelled_parts_offer_no_buttons(client, login_as):
@@ -440,9 +440,9 @@ def test_a_suspended_member_still_delivers_or_refunds_what_was_paid(client, logi
 
     for action in ("proses", "kirim", "selesai"):
         client.post(f"/kelola/pesanan/{delivered.id}/{action}")
-    assert reload(delivered).status == SellerOrderStatus.COMPLETED
+    assert reload(delivered).status == OrderPartStatus.COMPLETED
 
     client.post(f"/kelola/pesanan/{refunded.id}/batal", data={"reason": "Toko dibekukan."})
-    assert reload(refunded).status == SellerOrderStatus.CANCELLED
+    assert reload(refunded).status == OrderPartStatus.CANCELLED
     assert reload(refunded).refund_amount == refunded.order.total
     assert ledger_sum() == 0

@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from marketplace.orders.models import Order, SellerOrder
-from marketplace.orders.status import InvalidTransition, OrderStatus, SellerOrderStatus
+from marketplace.orders.models import Order, OrderPart
+from marketplace.orders.status import InvalidTransition, OrderPartStatus, OrderStatus
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -38,12 +38,12 @@ def test_order_refused_transitions_say_why_in_indonesian(start, goal):
     assert order.status == start
 
 
-def test_seller_order_walks_to_completed_and_cannot_go_back():
-    part = SellerOrder(status=SellerOrderStatus.AWAITING_PAYMENT)
+def test_part_walks_to_completed_and_cannot_go_back():
+    part = OrderPart(status=OrderPartStatus.AWAITING_PAYMENT)
     for step in ("new", "processing", "ready_for_pickup", "completed"):
-        part.set_status(SellerOrderStatus(step), by=None, at=NOW)
+        part.set_status(OrderPartStatus(step), by=None, at=NOW)
     with pytest.raises(InvalidTransition, match="Pesanan ini selesai; tidak bisa diubah"):
-        part.set_status(SellerOrderStatus.CANCELLED, by=None, at=NOW)
-    shipped = SellerOrder(status=SellerOrderStatus.SHIPPED)
+        part.set_status(OrderPartStatus.CANCELLED, by=None, at=NOW)
+    shipped = OrderPart(status=OrderPartStatus.SHIPPED)
     with pytest.raises(InvalidTransition):
-        shipped.set_status(SellerOrderStatus.CANCELLED, by=None, at=NOW)
+        shipped.set_status(OrderPartStatus.CANCELLED, by=None, at=NOW)

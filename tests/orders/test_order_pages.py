@@ -11,7 +11,7 @@ from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order
-from marketplace.orders.status import PaymentMethod, SellerOrderStatus
+from marketplace.orders.status import OrderPartStatus, PaymentMethod
 from tests import factories
 from tests.orders.helpers import (
     cart_with,
@@ -51,7 +51,7 @@ def test_order_page_follows_each_part_and_its_refund(client, login_as):
     order = two_shop_order(buyer)
     treasurer = factories.UserFactory(roles=[Role.TREASURER])
     fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer)
-    keripik_part, gula_part = order.seller_orders
+    keripik_part, gula_part = order.parts
     fulfilment.start_processing(part=gula_part, member=gula_part.member)
     fulfilment.dispatch(part=gula_part, member=gula_part.member)
     fulfilment.cancel_part(
@@ -75,7 +75,7 @@ def test_order_page_follows_each_part_and_its_refund(client, login_as):
     assert "Transfer tepat sejumlah" not in page  # paid: no transfer instructions
     links = re.findall(r'href="(https://wa\.me/[^"]+)"', response.get_data(as_text=True))
     assert len(links) == 2
-    for part, link in zip(order.seller_orders, links, strict=True):
+    for part, link in zip(order.parts, links, strict=True):
         assert link.startswith(f"https://wa.me/{part.member.whatsapp}?text=")
         assert order.code in unquote(link)
 
@@ -111,7 +111,7 @@ def test_history_shows_each_order_and_its_parts_status(client, login_as):
     fulfilment.confirm_transfer(
         order=order, amount=order.total, by=factories.UserFactory(roles=[Role.TREASURER])
     )
-    _keripik_part, gula_part = order.seller_orders
+    _keripik_part, gula_part = order.parts
     fulfilment.start_processing(part=gula_part, member=gula_part.member)
     db.session.commit()
     page = text_of(client.get("/pesanan"))
@@ -150,7 +150,7 @@ def test_checkout_offers_cash_when_every_member_takes_it(client, login_as):
     order = db.session.scalars(select(Order)).one()
     assert response.location == f"/pesanan/{order.code}"
     assert order.payment_method == PaymentMethod.CASH and order.unique_code == 0
-    assert {part.status for part in order.seller_orders} == {SellerOrderStatus.NEW}
+    assert {part.status for part in order.parts} == {OrderPartStatus.NEW}
     page = text_of(client.get(response.location))
     assert "diteruskan ke penjual" in page and "Bayar tunai saat ambil/antar" in page
 

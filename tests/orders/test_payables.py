@@ -26,7 +26,7 @@ KERIPIK_COMMISSION = 2_250
 
 def test_release_waits_for_the_payout_hold(app):
     order = paid_order()
-    part = order.seller_orders[0]
+    part = order.parts[0]
     walk_to_dispatched(part)
     fulfilment.complete(part=part, member=part.member, hold_days=3, now=MONDAY)
     db.session.commit()
@@ -49,13 +49,11 @@ def test_release_waits_for_the_payout_hold(app):
 
 def test_release_due_leaves_cash_and_unfinished_parts_alone(app):
     cash = two_part_order(payment_method="cash")
-    walk_to_dispatched(cash.seller_orders[0])
-    fulfilment.complete(
-        part=cash.seller_orders[0], member=cash.seller_orders[0].member, cash_received=45_000
-    )
+    walk_to_dispatched(cash.parts[0])
+    fulfilment.complete(part=cash.parts[0], member=cash.parts[0].member, cash_received=45_000)
     paid = paid_order()
-    walk_to_dispatched(paid.seller_orders[1])  # shipped, not completed
+    walk_to_dispatched(paid.parts[1])  # shipped, not completed
     db.session.commit()
 
     assert payables.release_due(hold_days=0, now=MONDAY + timedelta(days=30)) == 0
-    assert cash.seller_orders[0].payable_released_at is None
+    assert cash.parts[0].payable_released_at is None

@@ -20,9 +20,9 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance
 from marketplace.orders import fulfilment, payables
 from marketplace.orders.cli import expire_unpaid
-from marketplace.orders.models import Order, PaymentReceipt, SellerOrder
+from marketplace.orders.models import Order, OrderPart, PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
-from marketplace.orders.status import OrderError, OrderStatus, SellerOrderStatus
+from marketplace.orders.status import OrderError, OrderPartStatus, OrderStatus
 from tests.orders.flows import (
     DEADLINE,
     MONDAY,
@@ -117,8 +117,8 @@ def test_confirm_racing_the_expiry_ends_paid_or_cancelled_never_both(make_app):
             is_paid = outcome[0] == "paid"
             paid += is_paid
             assert order.status == (OrderStatus.PAID if is_paid else OrderStatus.CANCELLED)
-            assert {part.status for part in order.seller_orders} == {
-                SellerOrderStatus.NEW if is_paid else SellerOrderStatus.CANCELLED
+            assert {part.status for part in order.parts} == {
+                OrderPartStatus.NEW if is_paid else OrderPartStatus.CANCELLED
             }
             assert is_posted(f"order:{order_id}:sale") is is_paid  # a sale iff paid
             receipts = db.session.scalar(
@@ -170,16 +170,16 @@ def test_two_members_completing_at_once_complete_the_order(make_app, payment_met
         parts = []
         for _ in range(ROUNDS):
             order = paid_order() if not cash else two_part_order(payment_method="cash")
-            for part in order.seller_orders:
+            for part in order.parts:
                 walk_to_dispatched(part)
-            parts.append([(part.id, part.total) for part in order.seller_orders])
+            parts.append([(part.id, part.total) for part in order.parts])
         order_ids = [order_id for (order_id,) in db.session.execute(select(Order.id))]
 
     def completing(part_id, total):
         def job(barrier):
-            part = db.session.get(SellerOrder, part_id)
+            part = db.session.get(OrderPart, part_id)
             seller = part.member
-            assert len(part.order.seller_orders) == 2  # seen before the other completes
+            assert len(part.order.parts) == 2  # seen before the other completes
             barrier.wait()
             fulfilment.complete(
                 part=part, member=seller, cash_received=total if cash else None, now=MONDAY
@@ -197,8 +197,8 @@ def test_two_members_completing_at_once_complete_the_order(make_app, payment_met
             order = db.session.get(Order, order_id)
             assert order.status == OrderStatus.COMPLETED
             assert order.completed_at is not None and order.paid_at is not None
-            for part in order.seller_orders:
-                assert part.status == SellerOrderStatus.COMPLETED
+            for part in order.parts:
+                assert part.status == OrderPartStatus.COMPLETED
                 if cash:
                     assert is_posted(f"seller-order:{part.id}:cash-sale")
                     assert balance(available_account(part.member_id)) == -part.commission_total
@@ -219,7 +219,7 @@ def test_two_payout_releases_at_once_release_each_part_once(make_app):
             buyer = shopper()
             order = checkout(buyer, cart_with(buyer, (keripik, 1)), now=MONDAY)
             fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
-            part = order.seller_orders[0]
+            part = order.parts[0]
             walk_to_dispatched(part)
             fulfilment.complete(part=part, member=seller, hold_days=2, now=MONDAY)
             db.session.commit()

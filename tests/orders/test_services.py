@@ -18,7 +18,7 @@ from marketplace.orders.checkout import (
 from marketplace.orders.fulfilment import cancel_order
 from marketplace.orders.models import CartLine, Order, OrderLine
 from marketplace.orders.services import OutOfStock, commission_rate
-from marketplace.orders.status import InvalidTransition, OrderStatus, SellerOrderStatus
+from marketplace.orders.status import InvalidTransition, OrderPartStatus, OrderStatus
 from tests.orders.helpers import (
     cart_with,
     checkout,
@@ -57,10 +57,10 @@ def test_place_order_splits_by_member_and_snapshots_lines(app):
     assert order.total == 75_500 + order.unique_code
     assert order.expires_at.replace(tzinfo=UTC) == now + timedelta(hours=24)
     assert order.contact_whatsapp == "6281234567890"
-    pickup, delivery = order.seller_orders
+    pickup, delivery = order.parts
     assert (pickup.delivery_method, pickup.delivery_fee, pickup.subtotal) == ("pickup", 0, 45_000)
     assert (delivery.delivery_method, delivery.delivery_fee) == ("delivery", 8_000)
-    assert {part.status for part in order.seller_orders} == {SellerOrderStatus.AWAITING_PAYMENT}
+    assert {part.status for part in order.parts} == {OrderPartStatus.AWAITING_PAYMENT}
     line = pickup.lines[0]
     assert (line.product_name, line.variant_name) == (keripik.product.name, "Standar")
     assert (line.unit_price, line.quantity, line.line_total) == (15_000, 3, 45_000)
@@ -242,7 +242,7 @@ def test_cancel_releases_the_stock_once(app):
     cancel_order(order=order, by=buyer)
     db.session.commit()
     assert order.status == OrderStatus.CANCELLED
-    assert {part.status for part in order.seller_orders} == {SellerOrderStatus.CANCELLED}
+    assert {part.status for part in order.parts} == {OrderPartStatus.CANCELLED}
     assert (stock_of(keripik.id), stock_of(gula.id)) == (10, 4)
     assert db.session.get(Product, gula.product_id).total_stock == 4
 

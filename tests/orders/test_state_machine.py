@@ -42,7 +42,7 @@ from marketplace.orders import cart as carts
 from marketplace.orders import fulfilment, payables
 from marketplace.orders.checkout import CheckoutRules, new_idempotency_key, place_order
 from marketplace.orders.cli import expire_unpaid
-from marketplace.orders.models import CartLine, Order, PaymentReceipt, SellerOrder
+from marketplace.orders.models import CartLine, Order, OrderPart, PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.orders.status import OrderError
 from tests import factories
@@ -316,7 +316,7 @@ class OrderLives(RuleBasedStateMachine):
         )
         for shop in shops:
             bought = {v: q for v, q in quantities.items() if self.shop_of[v] == shop}
-            part = next(p for p in order.seller_orders if p.member_id == self.member_ids[shop])
+            part = next(p for p in order.parts if p.member_id == self.member_ids[shop])
             model.parts.append(
                 PartModel(
                     id=part.id,
@@ -333,7 +333,7 @@ class OrderLives(RuleBasedStateMachine):
                 )
             )
         model.parts.sort(key=lambda part: part.id)
-        for part, row in zip(model.parts, order.seller_orders, strict=True):
+        for part, row in zip(model.parts, order.parts, strict=True):
             assert (row.subtotal, row.commission_total, row.delivery_fee) == (
                 part.subtotal,
                 part.commission,
@@ -422,7 +422,7 @@ class OrderLives(RuleBasedStateMachine):
         self.attempt(
             expected,
             lambda: fulfilment.mark_refund_paid(
-                part=db.session.get(SellerOrder, part.id),
+                part=db.session.get(OrderPart, part.id),
                 by=self.user(self.treasurer_id),
                 now=self.clock,
             ),
@@ -531,7 +531,7 @@ class OrderLives(RuleBasedStateMachine):
         if move == "next":
             move = self.NEXT.get(part.status, "start")
         acting = self.member((part.shop + 1) % len(SHOPS) if stranger else part.shop)
-        row = db.session.get(SellerOrder, part.id)
+        row = db.session.get(OrderPart, part.id)
         if move == "start":
             expected = not stranger and part.status == "new"
             if self.attempt(expected, lambda: fulfilment.start_processing(part=row, member=acting)):
@@ -618,10 +618,10 @@ class OrderLives(RuleBasedStateMachine):
             row.id: (row.status, row.refund_amount, row.refund_paid_at is not None)
             for row in db.session.execute(
                 select(
-                    SellerOrder.id,
-                    SellerOrder.status,
-                    SellerOrder.refund_amount,
-                    SellerOrder.refund_paid_at,
+                    OrderPart.id,
+                    OrderPart.status,
+                    OrderPart.refund_amount,
+                    OrderPart.refund_paid_at,
                 )
             )
         }

@@ -125,14 +125,14 @@ def build_world(app: Flask, snapshot: dict) -> World:
     for order in (paid, refunded):
         db.session.flush()
         fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer)
-    refund_part = refunded.seller_orders[0]
+    refund_part = refunded.parts[0]
     fulfilment.cancel_part(part=refund_part, member=member, reason="Stok habis.")
     cart_with(buyer, (first, 1))  # so that /checkout shows its form
     db.session.commit()
     values = {
         "product_id": str(product.id),
         "photo_id": str(photo.id),
-        "part_id": str(paid.seller_orders[0].id),
+        "part_id": str(paid.parts[0].id),
         "treasury.refund_paid:part_id": str(refund_part.id),
         "certificate_id": str(held.id),
         "member_id": str(member.id),

@@ -51,7 +51,7 @@ def refund_owed(price: int = 30_000, *, reason: str = "Stok habis") -> tuple:
     db.session.commit()
     fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
     db.session.commit()
-    part = next(p for p in order.seller_orders if p.subtotal == price)
+    part = next(p for p in order.parts if p.subtotal == price)
     fulfilment.cancel_part(part=part, member=part.member, reason=reason)
     db.session.commit()
     return order, part

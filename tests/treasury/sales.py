@@ -13,7 +13,7 @@ from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransact
 from marketplace.ledger.services import month_bounds
 from marketplace.members.models import Member
 from marketplace.orders import fulfilment
-from marketplace.orders.models import SellerOrder
+from marketplace.orders.models import OrderPart
 from marketplace.treasury.reports import Period
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, shopper
@@ -49,7 +49,7 @@ def sell(
     when: datetime,
     cash: bool = False,
     treasurer=None,
-) -> SellerOrder:
+) -> OrderPart:
     """One order from `member` of `lines` (price, quantity, category), paid
     `when`: by bank transfer (the treasurer confirms it) or in cash on
     pickup (the member completes it). Returns the member's part."""
@@ -59,7 +59,7 @@ def sell(
         *((product(member, price, category), quantity) for price, quantity, category in lines),
     )
     order = checkout(buyer, cart, payment_method="cash" if cash else "bank_transfer", now=when)
-    part = order.seller_orders[0]
+    part = order.parts[0]
     if cash:
         fulfilment.start_processing(part=part, member=member, now=when)
         fulfilment.dispatch(part=part, member=member, now=when)
@@ -70,7 +70,7 @@ def sell(
     return part
 
 
-def refund(part: SellerOrder, *, when: datetime) -> SellerOrder:
+def refund(part: OrderPart, *, when: datetime) -> OrderPart:
     """The member cannot deliver a paid transfer part: the shopper is owed it back."""
     return fulfilment.cancel_part(part=part, member=part.member, reason="Stok habis", now=when)
 

@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction
 from marketplace.ledger.services import post
 from marketplace.members.models import Member
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderPart
 from tests import factories
 from tests.members.helpers import routes_of
 from tests.orders.helpers import count
@@ -156,7 +156,7 @@ def state() -> tuple:
         money_written(),
         db.session.execute(select(Order.id, Order.status).order_by(Order.id)).all(),
         db.session.execute(
-            select(SellerOrder.id, SellerOrder.refund_paid_at).order_by(SellerOrder.id)
+            select(OrderPart.id, OrderPart.refund_paid_at).order_by(OrderPart.id)
         ).all(),
         db.session.execute(
             select(Category.id, Category.commission_bps).order_by(Category.id)

@@ -209,7 +209,7 @@ def test_the_service_records_the_event_only_with_the_close(app):
 
 def test_a_closed_months_fund_totals_come_from_real_orders(client, me):
     order = paid_order()  # paid on 2 March 2026
-    commission = sum(part.commission_total for part in order.seller_orders)
+    commission = sum(part.commission_total for part in order.parts)
     response = client.post("/bendahara/tutup-buku", data={"month": "2026-03", "checked": "y"})
     assert response.status_code == 302
     [event] = events(AuditAction.MONTH_CLOSED)

@@ -368,7 +368,7 @@ def test_a_closed_month_reads_the_same_byte_for_byte_whatever_happens_later(clie
 
     sale(this_month(), by=me, first="cilongok", second="cilongok")  # new sales
     sale(this_month(), by=me, day=2)
-    part = late.seller_orders[0]  # a late refund of one of the closed month's orders
+    part = late.parts[0]  # a late refund of one of the closed month's orders
     fulfilment.cancel_part(part=part, member=part.member, reason="Stok habis")
     db.session.commit()
     fulfilment.mark_refund_paid(part=part, by=me)

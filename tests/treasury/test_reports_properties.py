@@ -25,8 +25,8 @@ from marketplace.accounts.models import Role
 from marketplace.core.money import split
 from marketplace.extensions import db
 from marketplace.ledger.services import close_month, month_of, month_to_close
-from marketplace.orders.models import CommissionFact, SellerOrder
-from marketplace.orders.status import SellerOrderStatus
+from marketplace.orders.models import CommissionFact, OrderPart
+from marketplace.orders.status import OrderPartStatus
 from marketplace.treasury.reports import Dimension, Period, funds, report
 from tests import factories
 from tests.treasury.sales import CATEGORIES, day, ledger_commission, refund, sell, shop
@@ -81,7 +81,7 @@ class Model:
         closed = self.closed_through is not None and month <= self.closed_through
         return self.now_month if closed else month
 
-    def record(self, part: SellerOrder, month: date, sign: int) -> None:
+    def record(self, part: OrderPart, month: date, sign: int) -> None:
         month = self.posted_in(month)
         for line in part.lines:
             for key in (
@@ -166,7 +166,7 @@ def test_every_report_agrees_with_the_ledger(app, history):
     treasurer = factories.UserFactory(roles=[Role.TREASURER])
     members = [shop(slug) for slug in KECAMATAN]
     members[1].commission_bps = 250  # its own rate: the effective rates differ
-    sold: list[tuple[SellerOrder, date]] = []
+    sold: list[tuple[OrderPart, date]] = []
     try:
         for step in history:
             if step[0] == "sell":
@@ -184,7 +184,7 @@ def test_every_report_agrees_with_the_ledger(app, history):
                     sold.append((part, month))
             elif step[0] == "refund":
                 _, index, later = step
-                open_parts = [(p, m) for p, m in sold if p.status == SellerOrderStatus.NEW]
+                open_parts = [(p, m) for p, m in sold if p.status == OrderPartStatus.NEW]
                 if not open_parts:
                     continue
                 part, sale_month = open_parts[index % len(open_parts)]
@@ -201,13 +201,13 @@ def test_every_report_agrees_with_the_ledger(app, history):
         # Nothing counted twice: a part refunded inside a period nets to nothing there.
         whole = Period(MONTHS[0], now_month)
         for part, _ in sold:
-            if part.status == SellerOrderStatus.CANCELLED:
+            if part.status == OrderPartStatus.CANCELLED:
                 gross, commission = db.session.execute(
                     select(
                         func.coalesce(func.sum(CommissionFact.gross), 0),
                         func.coalesce(func.sum(CommissionFact.commission), 0),
                     ).where(
-                        CommissionFact.seller_order_id == part.id,
+                        CommissionFact.part_id == part.id,
                         CommissionFact.month >= whole.first,
                         CommissionFact.month <= whole.last,
                     )

@@ -96,7 +96,7 @@ def test_it_reads_the_same_byte_for_byte_whatever_happens_later(client):
     bendahara, late = history()
     before = client.get("/transparansi").data
     sale(this_month(), by=bendahara, first="cilongok", second="cilongok")
-    part = late.seller_orders[0]
+    part = late.parts[0]
     fulfilment.cancel_part(part=part, member=part.member, reason="Stok habis")
     db.session.commit()
     fulfilment.mark_refund_paid(part=part, by=bendahara)

@@ -10,8 +10,8 @@ from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances
 from marketplace.orders import fulfilment
-from marketplace.orders.models import PaymentReceipt, SellerOrder
-from marketplace.orders.status import OrderStatus, SellerOrderStatus
+from marketplace.orders.models import OrderPart, PaymentReceipt
+from marketplace.orders.status import OrderPartStatus, OrderStatus
 from marketplace.treasury.views import payments
 from tests.factories import UserFactory
 from tests.sql import recorded_statements
@@ -53,7 +53,7 @@ def test_home_counts_what_waits_and_shows_the_main_balances(client, me):
     assert balance("cash:bank") == order.total
     cell = '<td class="text-end fw-bold">'
     assert f"Kas di rekening bank</th>{cell}Rp{dotted(order.total)}" in text
-    other = next(p for p in order.seller_orders if p.id != part.id)
+    other = next(p for p in order.parts if p.id != part.id)
     share = other.subtotal - other.commission_total
     assert f'Tertahan (pesanan belum selesai)</td><td class="text-end">Rp{dotted(share)}' in text
     assert 'belum dikembalikan</th><td class="text-end pt-3 fw-bold">Rp30.000' in text
@@ -190,7 +190,7 @@ def test_confirming_the_exact_amount_marks_the_order_paid(client, me):
     )
     db.session.expire_all()
     assert order.status == OrderStatus.PAID
-    assert [part.status for part in order.seller_orders] == [SellerOrderStatus.NEW]
+    assert [part.status for part in order.parts] == [OrderPartStatus.NEW]
     receipt = db.session.scalars(select(PaymentReceipt)).one()
     assert (receipt.amount, receipt.recorded_by_id, receipt.note) == (
         order.total,
@@ -226,7 +226,7 @@ def test_a_different_amount_is_refused_and_nothing_is_written(client, me, differ
     assert f"tidak sama dengan tagihan Rp{dotted(order.total)} {gap}" in message
     db.session.expire_all()
     assert order.status == OrderStatus.PENDING_PAYMENT
-    assert [part.status for part in order.seller_orders] == [SellerOrderStatus.AWAITING_PAYMENT]
+    assert [part.status for part in order.parts] == [OrderPartStatus.AWAITING_PAYMENT]
     assert order.paid_at is None
     assert money_written() == before
     assert balance("cash:bank") == 0
@@ -322,7 +322,7 @@ def test_marking_a_refund_paid_records_it_and_moves_the_money(client, me):
         f"Pengembalian Rp30.000 untuk pesanan {order.code} ({order.contact_name}) dicatat.",
     )
     db.session.expire_all()
-    assert db.session.get(SellerOrder, part.id).refund_paid_at is not None
+    assert db.session.get(OrderPart, part.id).refund_paid_at is not None
     assert balance("payable:shopper-refunds") == 0
     assert balance("cash:bank") == cash_before - 30_000
     (sent_at,) = db.session.scalars(
@@ -347,7 +347,7 @@ def test_a_refund_marked_twice_is_refused(client, me):
 
 def test_a_part_with_nothing_to_refund_is_refused(client, me):
     order, part = refund_owed()
-    kept = next(p for p in order.seller_orders if p.id != part.id)
+    kept = next(p for p in order.parts if p.id != part.id)
     before = money_written()
     client.post(f"/bendahara/pengembalian/{kept.id}/selesai")
     assert flashes(client)[-1] == (

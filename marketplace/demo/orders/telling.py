@@ -15,7 +15,7 @@ from marketplace.demo.orders.cast import Cast
 from marketplace.demo.orders.placing import place
 from marketplace.demo.orders.stories import End, Goal, Story
 from marketplace.orders import fulfilment, payables
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderPart
 
 MEMBER_CANCEL_REASONS = (
     "Maaf, stok habis dan bahan baku baru datang minggu depan.",
@@ -110,7 +110,7 @@ def _steps(cast: Cast, story: Story, order: Order, placed: datetime) -> list[Ste
                 ),
             )
         )
-    parts = {part.member_id: part for part in order.seller_orders}
+    parts = {part.member_id: part for part in order.parts}
     for step in story.parts:
         part, member = parts[step.member.id], step.member
         if step.goal == Goal.CANCELLED:
@@ -160,7 +160,7 @@ def _steps(cast: Cast, story: Story, order: Order, placed: datetime) -> list[Ste
     return steps
 
 
-def _send_refund_back(cast: Cast, part: SellerOrder, when: datetime) -> None:
+def _send_refund_back(cast: Cast, part: OrderPart, when: datetime) -> None:
     if part.refund_amount:
         fulfilment.mark_refund_paid(part=part, by=cast.treasurer, now=when)
 

@@ -22,8 +22,8 @@ from marketplace.members.access import approved_member
 from marketplace.members.models import Member, MemberStatus
 from marketplace.orders import fulfilment, queries
 from marketplace.orders.forms import PartAdvanceForm, PartCancelForm, PartCompleteForm
-from marketplace.orders.models import SellerOrder
-from marketplace.orders.status import DeliveryMethod, OrderError, PaymentMethod, SellerOrderStatus
+from marketplace.orders.models import OrderPart
+from marketplace.orders.status import DeliveryMethod, OrderError, OrderPartStatus, PaymentMethod
 from marketplace.orders.timeline import part_timeline
 
 blueprint = Blueprint("fulfilment", __name__, url_prefix="/kelola/pesanan")
@@ -35,15 +35,15 @@ member_view = approved_member(
 
 PER_PAGE = 20
 # The list's tabs: ?status=<key> -> (label, the part statuses it shows).
-TABS: dict[str, tuple[str, tuple[SellerOrderStatus, ...]]] = {
-    "baru": ("Baru", (SellerOrderStatus.NEW,)),
-    "disiapkan": ("Disiapkan", (SellerOrderStatus.PROCESSING,)),
+TABS: dict[str, tuple[str, tuple[OrderPartStatus, ...]]] = {
+    "baru": ("Baru", (OrderPartStatus.NEW,)),
+    "disiapkan": ("Disiapkan", (OrderPartStatus.PROCESSING,)),
     "dikirim": (
         "Dikirim / siap diambil",
-        (SellerOrderStatus.SHIPPED, SellerOrderStatus.READY_FOR_PICKUP),
+        (OrderPartStatus.SHIPPED, OrderPartStatus.READY_FOR_PICKUP),
     ),
-    "selesai": ("Selesai", (SellerOrderStatus.COMPLETED,)),
-    "batal": ("Dibatalkan", (SellerOrderStatus.CANCELLED,)),
+    "selesai": ("Selesai", (OrderPartStatus.COMPLETED,)),
+    "batal": ("Dibatalkan", (OrderPartStatus.CANCELLED,)),
 }
 
 
@@ -55,7 +55,7 @@ def new_part_count() -> int:
     return db.session.scalar(queries.new_part_count(current_user.id)) or 0
 
 
-def _part_or_404(member: Member, part_id: int) -> SellerOrder:
+def _part_or_404(member: Member, part_id: int) -> OrderPart:
     return db.one_or_404(queries.part_of_member(member.id, part_id))
 
 
@@ -87,7 +87,7 @@ def index(member: Member):
     )
 
 
-def _shopper_message(part: SellerOrder) -> str:
+def _shopper_message(part: OrderPart) -> str:
     order = part.order
     return (
         f"Halo {order.contact_name}, saya dari {part.member.shop_name} (Pasar Aspikmas) "
@@ -96,14 +96,14 @@ def _shopper_message(part: SellerOrder) -> str:
 
 
 def _page(
-    part: SellerOrder,
+    part: OrderPart,
     complete_form: PartCompleteForm | None = None,
     cancel_form: PartCancelForm | None = None,
 ):
     order = part.order
     is_cash = order.payment_method == PaymentMethod.CASH
     is_delivery = part.delivery_method == DeliveryMethod.DELIVERY
-    sent = SellerOrderStatus.SHIPPED if is_delivery else SellerOrderStatus.READY_FOR_PICKUP
+    sent = OrderPartStatus.SHIPPED if is_delivery else OrderPartStatus.READY_FOR_PICKUP
     return render_template(
         "orders/fulfilment/part.html",
         member=part.member,
@@ -113,10 +113,10 @@ def _page(
         is_delivery=is_delivery,
         steps=part_timeline(part, db.session.scalars(queries.order_events(order.id)).all()),
         whatsapp=whatsapp_url(order.contact_whatsapp, _shopper_message(part)),
-        can_process=part.can_become(SellerOrderStatus.PROCESSING),
+        can_process=part.can_become(OrderPartStatus.PROCESSING),
         can_dispatch=part.can_become(sent),
-        can_complete=part.can_become(SellerOrderStatus.COMPLETED),
-        can_cancel=part.can_become(SellerOrderStatus.CANCELLED),
+        can_complete=part.can_become(OrderPartStatus.COMPLETED),
+        can_cancel=part.can_become(OrderPartStatus.CANCELLED),
         advance_form=PartAdvanceForm(formdata=None),
         complete_form=complete_form
         or PartCompleteForm(formdata=None, cash_received=part.total if is_cash else None),
@@ -130,7 +130,7 @@ def part(member: Member, part_id: int):
     return _page(_part_or_404(member, part_id))
 
 
-def _act(part: SellerOrder, change: Callable[[], object], done: Callable[[], str]):
+def _act(part: OrderPart, change: Callable[[], object], done: Callable[[], str]):
     """Run the service `change`, commit, say `done()` and go back to the
     part; a refusal is said instead and nothing is kept."""
     try:
@@ -173,7 +173,7 @@ def dispatch(member: Member, part_id: int):
     )
 
 
-def _completed_words(part: SellerOrder) -> str:
+def _completed_words(part: OrderPart) -> str:
     words = f"Pesanan {part.order.code} selesai."
     if part.order.payment_method == PaymentMethod.CASH:
         words += (
@@ -183,7 +183,7 @@ def _completed_words(part: SellerOrder) -> str:
     return words
 
 
-def _cancelled_words(part: SellerOrder) -> str:
+def _cancelled_words(part: OrderPart) -> str:
     words = f"Pesanan {part.order.code} dibatalkan. Pembeli sudah diberi tahu lewat email."
     if part.refund_amount:
         words += f" Dana {format_rupiah(part.refund_amount)} dikembalikan bendahara ke pembeli."

@@ -47,7 +47,7 @@ from marketplace.orders.forms import (
     OrderCancelForm,
 )
 from marketplace.orders.fulfilment import cancel_order
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.status import (
     PAYMENT_METHOD_LABELS,
     OrderError,
@@ -295,7 +295,7 @@ def history():
     return render_template("orders/history.html", orders=orders)
 
 
-def _member_message(part: SellerOrder) -> str:
+def _member_message(part: OrderPart) -> str:
     order = part.order
     return (
         f"Halo {part.member.shop_name}, saya {order.contact_name}, pembeli di Pasar Aspikmas. "
@@ -311,14 +311,12 @@ def order(code: str):
     return render_template(
         "orders/order.html",
         order=found,
-        timelines={
-            part.id: part_timeline(part, events, order_steps=False) for part in found.seller_orders
-        },
+        timelines={part.id: part_timeline(part, events, order_steps=False) for part in found.parts},
         whatsapp={
             part.id: whatsapp_url(part.member.whatsapp, _member_message(part))
-            for part in found.seller_orders
+            for part in found.parts
         },
-        cash_due=[part for part in found.seller_orders if part.is_cash_due],
+        cash_due=[part for part in found.parts if part.is_cash_due],
         cancel_form=OrderCancelForm(),
     )
 

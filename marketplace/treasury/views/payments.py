@@ -11,7 +11,7 @@ from marketplace.core.money import format_rupiah
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
-from marketplace.orders.models import Order, SellerOrder
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.status import OrderError
 from marketplace.treasury import queries
 from marketplace.treasury.forms import RefundPaidForm, TransferConfirmForm, TransferSearchForm
@@ -35,7 +35,7 @@ class TransferRow:
 class RefundRow:
     """A refund owed to a shopper; `whatsapp` opens a chat until it is paid."""
 
-    part: SellerOrder
+    part: OrderPart
     whatsapp: str | None
 
 
@@ -106,7 +106,7 @@ def confirm_transfer(code: str):
 # --- refunds ----------------------------------------------------------------------
 
 
-def _refund_message(part: SellerOrder) -> str:
+def _refund_message(part: OrderPart) -> str:
     order: Order = part.order
     return (
         f"Halo {order.contact_name}, kami dari Pasar Aspikmas. Dana pesanan {order.code} "
