@@ -41,9 +41,10 @@ def get_metadata():
     return target_db.metadata
 
 
-# Full-text search lives outside the models: an FTS5 table with triggers on
-# SQLite, an expression GIN index on PostgreSQL (see the first migration).
-SEARCH_OBJECTS = ("products_fts", "ix_products_search")
+# Full-text search lives outside the models: an FTS5 table with triggers
+# and its vocabulary on SQLite, a generated column with its GIN index on
+# PostgreSQL (see migrations 0001 and 0014).
+SEARCH_OBJECTS = ("products_fts", "ix_products_search", "search_vector")
 
 
 def include_object(object_, name, type_, reflected, compare_to):

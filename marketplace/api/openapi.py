@@ -105,6 +105,11 @@ SCHEMAS: dict[str, Schema] = {
                 **_array(TEXT),
                 "description": "Why a filter value was ignored or changed, in Indonesian.",
             },
+            "suggestion": {
+                "type": ["string", "null"],
+                "description": "When `q` found nothing: the corrected query whose products "
+                'these are ("Maksud Anda …?"); otherwise null.',
+            },
         }
     ),
     "Category": _object(
@@ -153,7 +158,11 @@ PRODUCT_FILTERS = [
         "Only products with a verified, unexpired certificate of this kind, their own "
         "or their shop's.",
     ),
-    _query("urut", {"type": "string", "enum": [s.value for s in Sort]}, "Sort order."),
+    _query(
+        "urut",
+        {"type": "string", "enum": [s.value for s in Sort]},
+        "Sort order; with `q` the default is `relevan` (best match first), else `terbaru`.",
+    ),
     _query("hal", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number."),
     _query(
         "per_halaman",

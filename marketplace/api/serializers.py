@@ -121,6 +121,7 @@ def catalog_page(
             ],
         },
         "messages": list(messages),
+        "suggestion": page.suggestion,
     }
 
 

@@ -3,9 +3,9 @@ kecamatan pages and the API show. A fixed number of queries per page, one
 of them for the certificate badges of the page's products."""
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from marketplace.catalog import queries
+from marketplace.catalog import queries, suggest
 from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.certificates.rules import Badge
 from marketplace.catalog.filters import CatalogFilter
@@ -48,6 +48,9 @@ class CatalogPage(ProductPage):
     kecamatan_counts: dict[int, int]
     selected_category: Category | None
     selected_kecamatan: Kecamatan | None
+    # Set when the query found nothing and these are the products of its
+    # correction ("Maksud Anda …?"); `filter` stays the query as typed.
+    suggestion: str | None = None
 
     @property
     def certificate_choices(self) -> dict[CertificateKind, str]:
@@ -66,6 +69,24 @@ def _last_page(page: int, total: int, per_page: int, messages: list[str]) -> tup
 
 
 def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
+    """The page of `catalog_filter`; a search that finds nothing shows what
+    its correction finds, if anything (`suggest`)."""
+    found = _browse(catalog_filter, per_page=per_page)
+    if found.total or not catalog_filter.query:
+        return found
+    suggestion = suggest.correction(catalog_filter.query)
+    if suggestion is None:
+        return found
+    corrected = _browse(replace(catalog_filter, query=suggestion), per_page=per_page)
+    if not corrected.total:
+        return found
+    corrected.filter = catalog_filter
+    corrected.suggestion = suggestion
+    corrected.messages = found.messages
+    return corrected
+
+
+def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     messages = list(catalog_filter.messages)
     categories = list(db.session.scalars(queries.categories()))
     kecamatan = list(db.session.scalars(member_queries.kecamatan_list()))
@@ -112,7 +133,11 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
             catalog_filter, member_ids=member_ids, category_id=category_id
         )
         statement = queries.listing_page(
-            where, catalog_filter.sort, limit=per_page, offset=(page - 1) * per_page
+            where,
+            catalog_filter.order,
+            limit=per_page,
+            offset=(page - 1) * per_page,
+            search=catalog_filter.search,
         )
         products = list(db.session.scalars(statement).unique())
     return CatalogPage(

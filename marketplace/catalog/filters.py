@@ -8,21 +8,20 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from marketplace.catalog.models import CERTIFICATE_LABELS, CertificateKind
+from marketplace.catalog.search import WORD, Search, understand
 from marketplace.core.money import parse_rupiah
 from marketplace.core.numbers import NegativeNumber, NotAWholeNumber, NumberError
 from marketplace.core.pages import page_number
 
 MAX_QUERY_LENGTH = 100
 MAX_PRICE = 1_000_000_000
-SEARCH_TERMS = 8
-# Letters and digits; `_` separates words as it does in both full-text indexes.
-SEARCH_WORD = re.compile(r"[^\W_]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # What a slug in an address may look like; anything else is not found.
 SLUG = re.compile(r"[\w-]{1,180}")
 
 
 class Sort(StrEnum):
+    RELEVANCE = "relevan"  # only with a search, and then the default
     NEWEST = "terbaru"
     CHEAPEST = "termurah"
     DEAREST = "termahal"
@@ -30,6 +29,7 @@ class Sort(StrEnum):
 
 
 SORT_LABELS = {
+    Sort.RELEVANCE: "Paling sesuai",
     Sort.NEWEST: "Terbaru",
     Sort.CHEAPEST: "Termurah",
     Sort.DEAREST: "Termahal",
@@ -46,14 +46,33 @@ class CatalogFilter:
     in_stock: bool = False
     certificate: CertificateKind | None = None
     query: str = ""
-    sort: Sort = Sort.NEWEST
+    sort: Sort | None = None  # None: the default (`order`)
     page: int = 1
     messages: tuple[str, ...] = field(default=(), compare=False)
 
     @property
-    def search_terms(self) -> list[str]:
-        """Words of the query, lower case, letters and digits only."""
-        return SEARCH_WORD.findall(self.query.lower())[:SEARCH_TERMS]
+    def search(self) -> Search | None:
+        """The query understood (`catalog.search`), None without one."""
+        return understand(self.query) if self.query else None
+
+    @property
+    def default_sort(self) -> Sort:
+        """Best match first when searching, else the newest."""
+        return Sort.RELEVANCE if self.query else Sort.NEWEST
+
+    @property
+    def order(self) -> Sort:
+        """The sort chosen, else the default: best match first when searching."""
+        return self.sort or self.default_sort
+
+    @property
+    def sort_choices(self) -> dict[Sort, str]:
+        """The sorts that make sense for this filter, with their labels."""
+        return {
+            sort: label
+            for sort, label in SORT_LABELS.items()
+            if sort != Sort.RELEVANCE or self.query
+        }
 
     def without(self, *names: str) -> "CatalogFilter":
         defaults = CatalogFilter()
@@ -78,8 +97,8 @@ class CatalogFilter:
             args["tersedia"] = 1
         if values.certificate is not None:
             args["sertifikat"] = values.certificate.value
-        if values.sort != Sort.NEWEST:
-            args["urut"] = values.sort.value
+        if values.order != values.default_sort:
+            args["urut"] = values.order.value
         if values.page != 1:
             args["hal"] = values.page
         return args
@@ -169,7 +188,7 @@ def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
             "yang dipakai."
         )
         query = query[:MAX_QUERY_LENGTH].strip()
-    if query and not SEARCH_WORD.search(query):
+    if query and not WORD.search(query):
         messages.append("Kata pencarian harus berisi huruf atau angka.")
         query = ""
     price_min = _price(args.get("harga_min"), "Harga minimum", messages)
@@ -177,12 +196,16 @@ def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
     if price_min is not None and price_max is not None and price_min > price_max:
         messages.append("Harga minimum lebih besar dari harga maksimum; keduanya ditukar.")
         price_min, price_max = price_max, price_min
-    raw_sort = (args.get("urut") or Sort.NEWEST.value).strip().lower()
-    try:
-        sort = Sort(raw_sort)
-    except ValueError:
-        messages.append("Urutan tidak dikenal; menampilkan yang terbaru.")
-        sort = Sort.NEWEST
+    raw_sort = (args.get("urut") or "").strip().lower()
+    sort: Sort | None = None
+    if raw_sort:
+        try:
+            sort = Sort(raw_sort)
+        except ValueError:
+            default = SORT_LABELS[Sort.RELEVANCE if query else Sort.NEWEST].lower()
+            messages.append(f"Urutan tidak dikenal; menampilkan yang {default}.")
+    if sort == Sort.RELEVANCE and not query:
+        sort = None  # nothing to be relevant to: an address that lost its q
     return CatalogFilter(
         category=_slug(args.get("kategori")),
         kecamatan=_slug(args.get("kecamatan")),

@@ -3,16 +3,19 @@ return a `Select` leave execution and paging to the caller. The public
 pages' reads come first, then a member's own listings (the /kelola pages),
 each scoped to one member: what is not theirs is simply not found."""
 
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Integer,
     Select,
     UnaryExpression,
+    bindparam,
     case,
     column,
     func,
+    literal_column,
     select,
     text,
 )
@@ -28,15 +31,19 @@ from marketplace.catalog.models import (
     ProductStatus,
     ProductVariant,
 )
+from marketplace.catalog.search import Search
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberStatus
 
-# The PostgreSQL search expression; the GIN index of the migration is built
-# on exactly this expression, so the planner can use it.
-PG_SEARCH_DOCUMENT = (
-    "to_tsvector('simple', coalesce(products.name, '') || ' ' || "
-    "coalesce(products.description, ''))"
-)
+# Full-text search lives outside the models (see migrations 0001 and 0014):
+# on PostgreSQL a stored, weighted `tsvector` column with a GIN index (the
+# name weighs A, the description B); on SQLite an FTS5 table kept by triggers.
+PG_SEARCH_VECTOR: ColumnElement[Any] = literal_column("products.search_vector")
+# ts_rank_cd's weights of D, C, B, A: a word in the name counts five times
+# one in the description.
+PG_RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{0.1, 0.2, 0.2, 1.0}'::float4[]")
+# bm25's weight of each FTS5 column (name, description); lower scores rank first.
+SQLITE_RANK = "bm25(products_fts, 5.0, 1.0)"
 
 
 def categories() -> Select[tuple[Category]]:
@@ -48,24 +55,64 @@ def is_public() -> ColumnElement[bool]:
     return (Product.status == ProductStatus.ACTIVE) & (Member.status == MemberStatus.APPROVED)
 
 
-def search_condition(terms: list[str]) -> ColumnElement[bool]:
-    """Products whose name or description has every term (as a word prefix),
-    through the database's own full-text index."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        matches = text(f"{PG_SEARCH_DOCUMENT} @@ to_tsquery('simple', :search_query)")
-        # A text clause serves in WHERE as any boolean expression does.
-        return cast(
-            ColumnElement[bool],
-            matches.bindparams(search_query=" & ".join(f"{term}:*" for term in terms)),
+def _is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _pg_tsquery(search: Search) -> ColumnElement[Any]:
+    return func.to_tsquery(literal_column("'simple'::regconfig"), search.tsquery())
+
+
+def _sqlite_matches(search: Search, *, score: bool) -> Any:
+    """The FTS5 rows matching `search`: (id) or (id, score)."""
+    columns = [column("id", Integer)] + ([column("score", Float)] if score else [])
+    return (
+        text(
+            f"SELECT rowid AS id{', ' + SQLITE_RANK + ' AS score' if score else ''} "
+            "FROM products_fts WHERE products_fts MATCH :fts_query"
         )
-    return Product.id.in_(
-        text("SELECT rowid FROM products_fts WHERE products_fts MATCH :search_query")
-        .bindparams(search_query=" ".join(f'"{term}"*' for term in terms))
-        .columns(column("rowid", Integer))
+        .bindparams(bindparam("fts_query", search.fts5(), unique=True))
+        .columns(*columns)
+    )
+
+
+def search_condition(search: Search) -> ColumnElement[bool]:
+    """Products whose name or description matches every clause of `search`,
+    through the database's own full-text index."""
+    if _is_postgresql():
+        return PG_SEARCH_VECTOR.op("@@")(_pg_tsquery(search))
+    return Product.id.in_(_sqlite_matches(search, score=False))
+
+
+def _ranked_ids(where: list[ColumnElement[bool]], search: Search) -> Select[Any]:
+    """Matching product ids with their `tier` and `rank`, lower first: a
+    name that begins with the words as typed comes first ("gula aren":
+    "Gula Aren Cair", then "Kopi Jahe Gula Aren Sachet"), then one that holds
+    them, then one that holds their first same words ("gula jawa": "Gula
+    Kelapa Cetak" before "Nopia Isi Gula Merah"), then the rest; within a
+    tier, the full-text rank (name above description). Words are letters and
+    digits only: nothing in them is a LIKE wildcard."""
+    name = func.lower(Product.name)
+    typed, *usual = search.phrases
+    patterns = [f"{typed}%", f"%{typed}%", *(f"%{phrase}%" for phrase in usual)]
+    tier = case(
+        *((name.like(pattern), tier) for tier, pattern in enumerate(patterns)),
+        else_=len(patterns),
+    )
+    if _is_postgresql():
+        rank = -func.ts_rank_cd(PG_RANK_WEIGHTS, PG_SEARCH_VECTOR, _pg_tsquery(search))
+        return select(Product.id, tier.label("tier"), rank.label("rank")).where(*where)
+    hits = _sqlite_matches(search, score=True).subquery("hits")
+    return (
+        select(Product.id, tier.label("tier"), hits.c.score.label("rank"))
+        .join(hits, hits.c.id == Product.id)
+        .where(*where)
     )
 
 
 SORT_ORDER: dict[Sort, tuple[UnaryExpression[Any], ...]] = {
+    # Equally relevant (the same product from several shops): the best seller.
+    Sort.RELEVANCE: (Product.sold_count.desc(), Product.id.desc()),
     Sort.NEWEST: (Product.created_at.desc(), Product.id.desc()),
     Sort.CHEAPEST: (Product.min_price.asc(), Product.id.desc()),
     Sort.DEAREST: (Product.max_price.desc(), Product.id.desc()),
@@ -95,8 +142,8 @@ def listing_conditions(
         found.append(Product.total_stock > 0)
     if catalog_filter.certificate is not None:
         found.append(has_certificate(catalog_filter.certificate, today()))
-    if catalog_filter.search_terms:
-        found.append(search_condition(catalog_filter.search_terms))
+    if catalog_filter.search is not None:
+        found.append(search_condition(catalog_filter.search))
     return found
 
 
@@ -111,19 +158,32 @@ def listing_counts(where: list[ColumnElement[bool]]) -> Select[tuple[int, int, i
 
 
 def listing_page(
-    where: list[ColumnElement[bool]], sort: Sort, *, limit: int, offset: int
+    where: list[ColumnElement[bool]],
+    sort: Sort,
+    *,
+    limit: int,
+    offset: int,
+    search: Search | None = None,
 ) -> Select[tuple[Product]]:
     """One page of matching products with what their cards show. The page's
     ids are found first on the indexes alone, so a deep page skips index
-    entries rather than whole rows."""
+    entries rather than whole rows. Sorted by relevance, the ids come with
+    their rank from the full-text index, best first."""
     order = SORT_ORDER[sort]
-    page_ids = (
-        select(Product.id).where(*where).order_by(*order).limit(limit).offset(offset).subquery()
-    )
+    if sort == Sort.RELEVANCE and search is not None:
+        ranked = _ranked_ids(where, search)
+        tier, rank = ranked.selected_columns.tier, ranked.selected_columns.rank
+        page_ids = ranked.order_by(tier, rank, *order).limit(limit).offset(offset).subquery()
+        outer: tuple[Any, ...] = (page_ids.c.tier, page_ids.c.rank, *order)
+    else:
+        page_ids = (
+            select(Product.id).where(*where).order_by(*order).limit(limit).offset(offset)
+        ).subquery()
+        outer = order
     return (
         select(Product)
         .join(page_ids, Product.id == page_ids.c.id)
-        .order_by(*order)
+        .order_by(*outer)
         .options(
             joinedload(Product.member).joinedload(Member.kecamatan),
             joinedload(Product.category),

@@ -241,9 +241,10 @@ def _products(
     members: list[Member],
     count: int,
     now: datetime,
-    store: RecordingStorage,
+    store: RecordingStorage | None,
     summary: DemoSummary,
 ) -> None:
+    """`count` products of `members`; with photos unless `store` is None."""
     shops = {shop.name: shop for shop in SHOPS}
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
     catalogues: dict[int, Iterator[tuple[Line, Item, str]]] = {}
@@ -283,9 +284,34 @@ def _products(
         if status != ProductStatus.DRAFT:
             popularity = (rng.paretovariate(1.3) - 1) * 25 * (age / timedelta(days=365))
             product.sold_count = min(1200, int(popularity))
-        summary.images += _add_images(rng, product, line, shop, store)
+        if store is not None:
+            summary.images += _add_images(rng, product, line, shop, store)
         summary.products += 1
         summary.public_products += status == ProductStatus.ACTIVE
+
+
+def seed_catalogue(
+    *,
+    storage: RecordingStorage | None,
+    members: int = len(SHOPS),
+    products: int = DEFAULT_PRODUCTS,
+    seed: int = SEED,
+    now: datetime | None = None,
+    password_hash: str | None = None,
+) -> tuple[list[Member], DemoSummary]:
+    """The demo's members and products only (the first part of
+    `seed_demo_data`, the same for the same seed); without photos when
+    `storage` is None, as the search quality test uses it."""
+    rng = random.Random(seed)
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    summary = DemoSummary()
+    shops = SHOPS[: max(1, min(members, len(SHOPS)))]
+    unusable = password_hash or hash_password(secrets.token_urlsafe(32))
+    approved = _members(rng, shops, APPLICANTS, now, unusable)
+    summary.members = len(approved)
+    summary.kecamatan = len({member.kecamatan_id for member in approved})
+    _products(rng, approved, products, now, storage, summary)
+    return approved, summary
 
 
 def seed_demo_data(
@@ -306,16 +332,17 @@ def seed_demo_data(
         rules = CheckoutRules.from_config(current_app.config)
     if hold_days is None:
         hold_days = current_app.config["PAYOUT_HOLD_DAYS"]
-    rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
-    summary = DemoSummary()
-    shops = SHOPS[: max(1, min(members, len(SHOPS)))]
     # One hash (argon2 is slow on purpose) for every demo user nobody logs in as.
     unusable = hash_password(secrets.token_urlsafe(32))
-    approved = _members(rng, shops, APPLICANTS, now, unusable)
-    summary.members = len(approved)
-    summary.kecamatan = len({member.kecamatan_id for member in approved})
-    _products(rng, approved, products, now, storage, summary)
+    approved, summary = seed_catalogue(
+        storage=storage,
+        members=members,
+        products=products,
+        seed=seed,
+        now=now,
+        password_hash=unusable,
+    )
     add_membership_demo(approved=approved, now=now, seed=seed + 1, password_hash=unusable)
     db.session.flush()
     summary.certificates = add_certificates_demo(storage=storage, now=now, seed=seed + 2)

@@ -108,8 +108,9 @@ def test_in_stock_stays_off(raw):
         ("mendoan\x00", ["mendoan"]),
     ],
 )
-def test_search_terms_are_plain_words(query, terms):
-    assert parse_filter({"q": query}).search_terms == terms
+def test_search_words_are_plain_words(query, terms):
+    search = parse_filter({"q": query}).search
+    assert search is not None and list(search.words) == terms
 
 
 def test_control_characters_leave_the_query():

@@ -9,6 +9,7 @@ from marketplace.catalog import queries
 from marketplace.catalog.browse import browse, member_products
 from marketplace.catalog.filters import CatalogFilter, Sort, parse_filter
 from marketplace.catalog.models import Product, ProductStatus
+from marketplace.catalog.search import understand
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
 from tests import factories
@@ -292,7 +293,7 @@ def test_suspending_a_member_hides_their_products(market):
 def test_postgres_search_uses_the_gin_index(market):
     """The search expression is the one the migration indexed (on a table this
     small the planner needs a nudge to prefer any index)."""
-    statement = select(Product.id).where(queries.search_condition(["keripik"]))
+    statement = select(Product.id).where(queries.search_condition(understand("keripik")))
     sql = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(db.session.execute(text(f"EXPLAIN {sql}")).scalars())

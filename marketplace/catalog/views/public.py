@@ -24,7 +24,6 @@ from marketplace.catalog.cache import (
 )
 from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.filters import (
-    SORT_LABELS,
     CatalogFilter,
     is_slug,
     parse_filter,
@@ -84,7 +83,6 @@ def products():
     return render_template(
         "catalog/products.html",
         catalog_page=catalog_page,
-        sort_labels=SORT_LABELS,
         search_query=catalog_page.filter.query,
     )
 
