@@ -105,6 +105,11 @@ def pages(url: URL, per_page: int) -> tuple[int, list[tuple[str, str]]]:
         ("produk", "/produk"),
         ("filter", f"/produk?kecamatan={kecamatan}&kategori={category}"),
         ("search", "/produk?q=keripik"),
+        # Relevance with same words and a phrase, and a typo's correction
+        # (the vocabulary read, then a second search).
+        ("search phrase", "/produk?q=kripik+tempe"),
+        ("search same words", "/produk?q=gula+jawa"),
+        ("search typo", "/produk?q=kripk"),
         ("deep page", f"/produk?hal={deep}"),
         ("product", f"/produk/{product_id}/{slug}"),
     ]

@@ -89,3 +89,35 @@ def test_shopper_filters_by_kecamatan_and_category_then_opens_product(
     expect(phone.locator("main")).to_contain_text("Getuk Goreng Original 500 g")
     expect(phone.locator("main")).to_contain_text("Getuk Goreng Pak Hadi")
     screenshot("05-keranjang")
+
+
+def test_shopper_types_kripik_and_finds_keripik_then_mistypes(live_server, phone, screenshot):
+    """Banyumas spellings and a typo, typed into the search box on a phone."""
+    for name in ("Keripik Tempe Sagu", "Criping Pisang Tanduk", "Paket Hantaran Lebaran"):
+        factories.ProductFactory(
+            name=name,
+            description="Isi keripik tempe dan getuk." if name.startswith("Paket") else "Renyah.",
+        )
+    db.session.commit()
+    phone.goto(live_server + "/")
+    box = phone.get_by_role("searchbox", name="Cari produk")
+    box.fill("kripik tempe")
+    with phone.expect_navigation():
+        box.press("Enter")
+    cards = phone.locator(".product-card")
+    expect(cards.first).to_contain_text("Keripik Tempe Sagu")
+    expect(phone.locator(".sort-bar [aria-current=true]")).to_have_text("Paling sesuai")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot("04-cari-kripik-tempe")
+
+    box = phone.get_by_role("searchbox", name="Cari produk")
+    box.fill("kripk")
+    with phone.expect_navigation():
+        box.press("Enter")
+    expect(phone.locator("#maksud-anda")).to_contain_text("Maksud Anda “keripik”?")
+    expect(cards).to_have_count(3)
+    screenshot("05-maksud-anda")
+    with phone.expect_navigation():
+        phone.locator("#maksud-anda a").click()
+    expect(phone).to_have_url(re.compile(r"q=keripik"))
+    expect(phone.locator("#maksud-anda")).to_have_count(0)
