@@ -11,11 +11,13 @@ from marketplace.extensions import db
 
 @contextmanager
 def recorded_statements() -> Iterator[list[str]]:
-    """Every SQL statement sent to the database while inside."""
+    """Every SQL statement sent to the database while inside, but the
+    planner's settings (`SET LOCAL …`), which read no data."""
     statements: list[str] = []
 
     def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if not statement.startswith("SET LOCAL "):
+            statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:

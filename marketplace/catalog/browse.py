@@ -102,6 +102,8 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     category_id = category.id if category else None
     kecamatan_id = place.id if place else None
 
+    if catalog_filter.search is not None:
+        queries.prefer_the_search_index()
     kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
     counted = db.session.execute(
         queries.listing_counts(

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Integer,
     Select,
     UnaryExpression,
@@ -36,14 +35,10 @@ from marketplace.extensions import db
 from marketplace.members.models import Member, MemberStatus
 
 # Full-text search lives outside the models (see migrations 0001 and 0014):
-# on PostgreSQL a stored, weighted `tsvector` column with a GIN index (the
-# name weighs A, the description B); on SQLite an FTS5 table kept by triggers.
+# on PostgreSQL a stored `tsvector` column with a GIN index (the name's
+# words weigh A, the description's B, so a query can ask for the name
+# alone); on SQLite an FTS5 table kept by triggers, with its name column.
 PG_SEARCH_VECTOR: ColumnElement[Any] = literal_column("products.search_vector")
-# ts_rank_cd's weights of D, C, B, A: a word in the name counts five times
-# one in the description.
-PG_RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{0.1, 0.2, 0.2, 1.0}'::float4[]")
-# bm25's weight of each FTS5 column (name, description); lower scores rank first.
-SQLITE_RANK = "bm25(products_fts, 5.0, 1.0)"
 
 
 def categories() -> Select[tuple[Category]]:
@@ -59,55 +54,55 @@ def _is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _pg_tsquery(search: Search) -> ColumnElement[Any]:
-    return func.to_tsquery(literal_column("'simple'::regconfig"), search.tsquery())
-
-
-def _sqlite_matches(search: Search, *, score: bool) -> Any:
-    """The FTS5 rows matching `search`: (id) or (id, score)."""
-    columns = [column("id", Integer)] + ([column("score", Float)] if score else [])
-    return (
-        text(
-            f"SELECT rowid AS id{', ' + SQLITE_RANK + ' AS score' if score else ''} "
-            "FROM products_fts WHERE products_fts MATCH :fts_query"
-        )
-        .bindparams(bindparam("fts_query", search.fts5(), unique=True))
-        .columns(*columns)
+def _pg_tsquery(search: Search, *, name_only: bool = False) -> ColumnElement[Any]:
+    return func.to_tsquery(
+        literal_column("'simple'::regconfig"), search.tsquery(name_only=name_only)
     )
+
+
+def _matches(search: Search, *, name_only: bool = False) -> ColumnElement[bool]:
+    if _is_postgresql():
+        return PG_SEARCH_VECTOR.op("@@")(_pg_tsquery(search, name_only=name_only))
+    return Product.id.in_(
+        text("SELECT rowid FROM products_fts WHERE products_fts MATCH :fts_query")
+        .bindparams(bindparam("fts_query", search.fts5(name_only=name_only), unique=True))
+        .columns(column("rowid", Integer))
+    )
+
+
+def prefer_the_search_index() -> None:
+    """PostgreSQL's planner, costing random reads as a spinning disk's
+    (`random_page_cost` 4), reads the whole products table rather than the
+    search index when a word matches a tenth of it, then tests every row:
+    at 100,000 products 4x slower. The catalog's tables are read from memory
+    or SSD; for the rest of this transaction, cost them so."""
+    if _is_postgresql():
+        db.session.execute(text("SET LOCAL random_page_cost = 1.1"))
 
 
 def search_condition(search: Search) -> ColumnElement[bool]:
     """Products whose name or description matches every clause of `search`,
     through the database's own full-text index."""
-    if _is_postgresql():
-        return PG_SEARCH_VECTOR.op("@@")(_pg_tsquery(search))
-    return Product.id.in_(_sqlite_matches(search, score=False))
+    return _matches(search)
 
 
-def _ranked_ids(where: list[ColumnElement[bool]], search: Search) -> Select[Any]:
-    """Matching product ids with their `tier` and `rank`, lower first: a
-    name that begins with the words as typed comes first ("gula aren":
-    "Gula Aren Cair", then "Kopi Jahe Gula Aren Sachet"), then one that holds
-    them, then one that holds their first same words ("gula jawa": "Gula
-    Kelapa Cetak" before "Nopia Isi Gula Merah"), then the rest; within a
-    tier, the full-text rank (name above description). Words are letters and
-    digits only: nothing in them is a LIKE wildcard."""
-    name = func.lower(Product.name)
+def _relevance(search: Search) -> ColumnElement[int]:
+    """A product's tier for `search`, best 0:
+    0. its name begins with the words as typed ("gula aren": "Gula Aren Cair");
+    1. its name holds them ("Kopi Jahe Gula Aren Sachet");
+    2. its name holds their usual same words ("gula jawa": "Gula Kelapa Cetak");
+    3. its name matches the whole search ("Nopia Isi Gula Merah");
+    4. only the description does.
+    Each is a match on the name's part of the full-text index (no scan of
+    the names themselves), except the "begins with" of those in tier 0-1."""
     typed, *usual = search.phrases
-    patterns = [f"{typed}%", f"%{typed}%", *(f"%{phrase}%" for phrase in usual)]
-    tier = case(
-        *((name.like(pattern), tier) for tier, pattern in enumerate(patterns)),
-        else_=len(patterns),
-    )
-    if _is_postgresql():
-        rank = -func.ts_rank_cd(PG_RANK_WEIGHTS, PG_SEARCH_VECTOR, _pg_tsquery(search))
-        return select(Product.id, tier.label("tier"), rank.label("rank")).where(*where)
-    hits = _sqlite_matches(search, score=True).subquery("hits")
-    return (
-        select(Product.id, tier.label("tier"), hits.c.score.label("rank"))
-        .join(hits, hits.c.id == Product.id)
-        .where(*where)
-    )
+    begins = func.lower(Product.name).like(f"{typed}%")  # letters and digits: no wildcard
+    tiers: list[tuple[ColumnElement[bool], Any]] = [
+        (_matches(Search.phrase(typed), name_only=True), case((begins, 0), else_=1))
+    ]
+    tiers += [(_matches(Search.phrase(phrase), name_only=True), 2) for phrase in usual]
+    tiers.append((_matches(search, name_only=True), 3))
+    return case(*tiers, else_=4)
 
 
 SORT_ORDER: dict[Sort, tuple[UnaryExpression[Any], ...]] = {
@@ -167,14 +162,20 @@ def listing_page(
 ) -> Select[tuple[Product]]:
     """One page of matching products with what their cards show. The page's
     ids are found first on the indexes alone, so a deep page skips index
-    entries rather than whole rows. Sorted by relevance, the ids come with
-    their rank from the full-text index, best first."""
+    entries rather than whole rows. Sorted by relevance, by tier
+    (`_relevance`), then the best seller."""
     order = SORT_ORDER[sort]
     if sort == Sort.RELEVANCE and search is not None:
-        ranked = _ranked_ids(where, search)
-        tier, rank = ranked.selected_columns.tier, ranked.selected_columns.rank
-        page_ids = ranked.order_by(tier, rank, *order).limit(limit).offset(offset).subquery()
-        outer: tuple[Any, ...] = (page_ids.c.tier, page_ids.c.rank, *order)
+        tier = _relevance(search).label("tier")
+        page_ids = (
+            select(Product.id, tier)
+            .where(*where)
+            .order_by(tier, *order)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+        )
+        outer: tuple[Any, ...] = (page_ids.c.tier, *order)
     else:
         page_ids = (
             select(Product.id).where(*where).order_by(*order).limit(limit).offset(offset)

@@ -90,23 +90,36 @@ class Search:
         usual = " ".join(" ".join(clause[0]) for clause in self.clauses)
         return (typed,) if usual == typed else (typed, usual)
 
-    def tsquery(self) -> str:
+    @classmethod
+    def phrase(cls, text: str) -> "Search":
+        """All of `text`'s words together, in order: one clause of one phrase."""
+        words = tuple(words_of(text)[:MAX_WORDS])
+        return cls(words=words, clauses=((words,),))
+
+    def tsquery(self, *, name_only: bool = False) -> str:
         """For `to_tsquery('simple', …)`: words are letters and digits only,
-        so nothing in them is an operator."""
+        so nothing in them is an operator. `name_only`: only the name's
+        words (weight A of the search vector)."""
+        weight = "A" if name_only else ""
 
         def phrase(words: Phrase) -> str:
-            return " <-> ".join(words) + ":*"
+            *first, last = words
+            return " <-> ".join(
+                [*(f"{word}:{weight}" if weight else word for word in first), f"{last}:*{weight}"]
+            )
 
         return " & ".join(
             "(" + " | ".join(phrase(words) for words in clause) + ")" for clause in self.clauses
         )
 
-    def fts5(self) -> str:
-        """For SQLite FTS5 `MATCH`: each phrase a quoted string, its last token a prefix."""
-        return " AND ".join(
+    def fts5(self, *, name_only: bool = False) -> str:
+        """For SQLite FTS5 `MATCH`: each phrase a quoted string, its last
+        token a prefix; `name_only`: in the name column only."""
+        query = " AND ".join(
             "(" + " OR ".join(f'"{" ".join(words)}"*' for words in clause) + ")"
             for clause in self.clauses
         )
+        return f"name : ({query})" if name_only else query
 
 
 def _clauses(words: list[str]) -> Iterator[tuple[Phrase, ...]]:
