@@ -5,11 +5,13 @@ Revision ID: 0014_search_ranked
 Revises: 0013_ledger_balanced
 Create Date: 2026-12-06 03:00:00.000000
 
-Search sorts by relevance, the name above the description
-(`catalog.queries`). On PostgreSQL the ranking reads a stored, generated
-`tsvector` column (name weighted A, description B) instead of building one
-per matching row; the GIN index moves onto it. SQLite's FTS5 table already
-keeps both columns apart (bm25 weighs them), and gains a vocabulary view
+Search sorts by relevance, by where the words are: in the name before
+the description (`catalog.queries`). On PostgreSQL a stored, generated
+`tsvector` column keeps the name's words (weight A) apart from the
+description's (B), so a query can ask for the name alone through the same
+GIN index, which moves onto the column, without building a vector per
+matching row. SQLite's FTS5 table already keeps both columns apart (a
+query names its column), and gains a vocabulary view
 (`fts5vocab`) of its words, from which `catalog.suggest` picks a
 correction ("Maksud Anda …?"). Both stay outside the models, as the first
 migration's search objects do (migrations/env.py leaves them out of
