@@ -1,6 +1,7 @@
 """One page of the catalog with its facet counts: what `/produk`, the
 kecamatan pages and the API show. A fixed number of queries per page, one
-of them for the certificate badges of the page's products."""
+of them for the certificate badges of the page's products. A page past the
+last raises core.pages.PageOutOfRange (404)."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.certificates.rules import Badge
 from marketplace.catalog.filters import CatalogFilter
 from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
+from marketplace.core.pages import last_page
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
 from marketplace.members.models import Kecamatan
@@ -55,16 +57,6 @@ class CatalogPage(ProductPage):
         return CERTIFICATE_LABELS
 
 
-def _last_page(page: int, total: int, per_page: int, messages: list[str]) -> tuple[int, int]:
-    """The page to show of `total` items and how many pages there are; a page
-    past the end shows the last one, with a message."""
-    pages = max(1, -(-total // per_page))
-    if page > pages:
-        messages.append(f"Halaman {page} tidak ada; menampilkan halaman terakhir ({pages}).")
-        page = pages
-    return page, pages
-
-
 def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     messages = list(catalog_filter.messages)
     categories = list(db.session.scalars(queries.categories()))
@@ -102,7 +94,7 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
             kecamatan_counts[place_id] += count
         if in_place and in_category:
             total += count
-    page, pages = _last_page(catalog_filter.page, total, per_page, messages)
+    page, pages = catalog_filter.page, last_page(catalog_filter.page, total, per_page)
     products: list[Product] = []
     if total:
         member_ids = [
@@ -136,9 +128,8 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
 def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
     """A page of the member's public products, newest first: two queries,
     one for the cover images and one for the badges, whatever the page size."""
-    messages: list[str] = []
     total = db.session.scalar(queries.count_of_member(member_id)) or 0
-    page, pages = _last_page(page, total, per_page, messages)
+    pages = last_page(page, total, per_page)
     products: list[Product] = []
     if total:
         statement = queries.products_of_member(member_id)
@@ -151,6 +142,6 @@ def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
         page=page,
         pages=pages,
         per_page=per_page,
-        messages=messages,
+        messages=[],
         badges=badges_for(products),
     )
