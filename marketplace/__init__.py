@@ -5,6 +5,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import Flask, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
@@ -25,6 +26,7 @@ from marketplace.core import outages
 from marketplace.core.headers import register_security_headers, static_file_headers
 from marketplace.core.input import IdConverter, refuse_control_characters
 from marketplace.core.jinja import register_filters
+from marketplace.core.pages import PageOutOfRange
 from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
 from marketplace.orders.views import blueprint as orders_blueprint
@@ -64,13 +66,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_jinja(app)
     register_security_headers(app)
-    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
+    static_files = WhiteNoise(
         app.wsgi_app,
         root=app.static_folder,
         prefix="static/",
         max_age=3600,
         add_headers_function=static_file_headers,
     )
+    # What browsers ask for at the site's root (/favicon.ico) lives in static/root.
+    static_files.add_files(str(PROJECT_ROOT / "static" / "root"), prefix="/")
+    app.wsgi_app = static_files  # type: ignore[method-assign]
     register_proxy_fix(app)
     return app
 
@@ -142,9 +147,11 @@ def register_errorhandlers(app: Flask) -> None:
             headers.append(("Retry-After", str(_seconds_to_reset())))
         if code == 500:
             _roll_back()
+        message = error.description if isinstance(error, PageOutOfRange) else ERROR_PAGES[code]
         if request.path.startswith("/api/"):
-            return jsonify(error=ERROR_PAGES[code]), code, headers
-        return _error_page(code, ERROR_PAGES[code]), code, headers
+            return jsonify(error=message), code, headers
+        last_page_url = _last_page_url(error) if isinstance(error, PageOutOfRange) else None
+        return _error_page(code, message, last_page_url=last_page_url), code, headers
 
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)
@@ -166,11 +173,21 @@ def _roll_back() -> None:
         outages.failed(DATABASE, error)
 
 
-def _error_page(code: int, message: str) -> str:
+def _last_page_url(error: PageOutOfRange) -> str:
+    """This address at the last page (`hal`, the catalog's page number)."""
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != "hal"]
+    if error.pages > 1:
+        args.append(("hal", str(error.pages)))
+    return quote(request.path) + (f"?{urlencode(args)}" if args else "")
+
+
+def _error_page(code: int, message: str, *, last_page_url: str | None = None) -> str:
     """The error page in the site's layout, or, when the layout cannot ask
     the database (a lost connection), one that needs nothing but static files."""
     try:
-        return render_template("errors/error.html", code=code, message=message)
+        return render_template(
+            "errors/error.html", code=code, message=message, last_page_url=last_page_url
+        )
     except Exception as error:  # noqa: BLE001 - whatever broke, the person gets a page
         outages.failed(DATABASE, error)
         return render_template("errors/bare.html", code=code, message=message)

@@ -1,7 +1,8 @@
 """Who is logged in and what they may open: the Flask-Login user loader,
 `logged_in_user` (the User a view hands to a service), `role_required` and
-`verified_email_required` for views, and the check that keeps `next` on
-this site."""
+`verified_email_required` for views, the check that keeps `next` on this
+site, where the person was going while they register or verify their email
+(`RETURN_TO`), and where each role lands after logging in."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -9,7 +10,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 from marketplace.accounts.models import Role, User
@@ -18,6 +19,19 @@ from marketplace.extensions import login_manager
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# The session's note of the page a person was on their way to when we asked
+# them to register or to verify their email (checkout, most often): the
+# emailed link brings them back there. Read only through safe_next_path.
+RETURN_TO = "return_to"
+# Where a user lands after logging in when no page asked for them: the first
+# of their roles' pages in this order (the association's work before the
+# member's shop), else the shop's home.
+LANDING_PAGES: tuple[tuple[Role, str], ...] = (
+    (Role.TREASURER, "treasury.index"),
+    (Role.ADMIN, "admin.index"),
+    (Role.MEMBER, "catalog.manage.index"),
+)
 
 
 @login_manager.user_loader
@@ -32,6 +46,14 @@ def logged_in_user() -> User:
     """The logged-in User itself, not Flask-Login's `current_user` proxy: what
     a view passes to a service, which takes models. Only behind a login check."""
     return current_user._get_current_object()
+
+
+def landing_page(user: User) -> str:
+    """The treasurer's, the admin's or the member's own page, or the home page."""
+    for role, endpoint in LANDING_PAGES:
+        if user.has_role(role):
+            return url_for(endpoint)
+    return url_for("catalog.home")
 
 
 def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -63,6 +85,8 @@ def verified_email_required(view: Callable[P, R]) -> Callable[P, R]:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not current_user.is_email_verified:
+            if request.method == "GET":  # the emailed link comes back here
+                session[RETURN_TO] = request.full_path.removesuffix("?")
             flash(
                 "Sebelum memesan atau mendaftar menjadi anggota, verifikasi dulu email Anda "
                 "lewat tautan yang kami kirim.",

@@ -12,13 +12,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import services, sessions, throttle
-from marketplace.accounts.access import logged_in_user, safe_next_path
+from marketplace.accounts.access import RETURN_TO, landing_page, logged_in_user, safe_next_path
 from marketplace.accounts.forms import (
     PasswordChangeForm,
     PasswordForgotForm,
@@ -93,8 +94,11 @@ def _wait_words(seconds: int) -> str:
 @blueprint.route("/daftar", methods=["GET", "POST"])
 @limit_registrations
 def register():
+    """Sign up; a `next` page (checkout, when the cart sent them here) goes
+    on to the login page and into the session, for the emailed link."""
+    next_path = safe_next_path(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(url_for("catalog.home"))
+        return redirect(next_path or landing_page(logged_in_user()))
     form = UserRegisterForm()
     if form.validate_on_submit():
         # The same answer whether or not the email already has an account:
@@ -112,14 +116,16 @@ def register():
                 db.session.rollback()  # registered by another request a moment ago
             else:
                 db.session.commit()
+        if next_path:
+            session[RETURN_TO] = next_path
         flash(
             f"Hampir selesai! Kami mengirim email ke {form.email.data}. Buka tautan di email "
             "itu untuk memverifikasi alamat Anda, lalu masuk di sini. Tidak ada di kotak masuk? "
             "Periksa folder spam.",
             "info",
         )
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/register.html", form=form)
+        return redirect(url_for("accounts.login", next=next_path))
+    return render_template("accounts/register.html", form=form, next_path=next_path)
 
 
 @blueprint.route("/masuk", methods=["GET", "POST"])
@@ -127,7 +133,7 @@ def register():
 def login():
     next_path = safe_next_path(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_path or url_for("catalog.home"))
+        return redirect(next_path or landing_page(logged_in_user()))
     form, error, wait = UserLoginForm(), None, 0
     if form.validate_on_submit():
         wait = throttle.login_wait(form.email.data)
@@ -178,8 +184,9 @@ def _log_in(user, *, remember: bool, next_path: str | None):
     db.session.commit()
     throttle.login_succeeded(user.email)
     login_user(user, remember=remember, duration=timedelta(days=days))
+    session.pop(RETURN_TO, None)  # `next` says it now, or the page asks again
     flash(f"Halo, {user.name}! Anda sudah masuk.", "success")
-    return redirect(next_path or url_for("catalog.home"))
+    return redirect(next_path or landing_page(user))
 
 
 @blueprint.post("/keluar")
@@ -298,9 +305,11 @@ def verify_email(token: str):
         "mendaftar menjadi anggota.",
         "success",
     )
+    # Back to the page that asked for the email (checkout), if this browser knows it.
+    return_to = safe_next_path(session.pop(RETURN_TO, None))
     if current_user.is_authenticated:
-        return redirect(url_for("catalog.home"))
-    return redirect(url_for("accounts.login"))
+        return redirect(return_to or landing_page(logged_in_user()))
+    return redirect(url_for("accounts.login", next=return_to))
 
 
 @blueprint.route("/lupa-sandi", methods=["GET", "POST"])

@@ -180,7 +180,8 @@ DOCUMENT: Schema = {
             "Read-only catalog of Pasar Aspikmas, the marketplace of the UMKM association of "
             "Kabupaten Banyumas. Only public products (active, of an approved member) appear. "
             "Money is whole rupiah. A bad filter value never fails a request: it is ignored "
-            "and the `messages` of the answer say why."
+            "and the `messages` of the answer say why. A page number past the last page is "
+            "not found (404)."
         ),
     },
     "paths": {
@@ -192,6 +193,10 @@ DOCUMENT: Schema = {
                 "responses": {
                     "200": _json(_ref("ProductPage"), "One page of products."),
                     "400": BAD_REQUEST,
+                    "404": _json(
+                        _ref("Error"),
+                        "`hal` is past the last page; `error` says which page is the last.",
+                    ),
                 },
             }
         },

@@ -1,8 +1,8 @@
 """The read-only JSON API, version 1, with its OpenAPI document.
 
 Like `/produk`, a bad filter value never fails a request: it is dropped and
-`messages` says why. Only public products (active, of an approved member)
-appear anywhere."""
+`messages` says why; a page past the last is a 404, as there. Only public
+products (active, of an approved member) appear anywhere."""
 
 from collections.abc import Mapping
 

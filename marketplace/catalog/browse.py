@@ -1,6 +1,7 @@
 """One page of the catalog with its facet counts: what `/produk`, the
 kecamatan pages and the API show. A fixed number of queries per page, one
-of them for the certificate badges of the page's products."""
+of them for the certificate badges of the page's products. A page past the
+last raises core.pages.PageOutOfRange (404)."""
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -10,6 +11,7 @@ from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.certificates.rules import Badge
 from marketplace.catalog.filters import CatalogFilter
 from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
+from marketplace.core.pages import last_page
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
 from marketplace.members.models import Kecamatan
@@ -48,9 +50,14 @@ class CatalogPage(ProductPage):
     kecamatan_counts: dict[int, int]
     selected_category: Category | None
     selected_kecamatan: Kecamatan | None
-    # Set when the query found nothing and these are the products of its
-    # correction ("Maksud Anda …?"); `filter` stays the query as typed.
-    suggestion: str | None = None
+    # Set when the query as typed (this) found nothing and these are the
+    # products of its correction, whose filter is `filter` ("Maksud Anda …?").
+    corrected_from: str | None = None
+
+    @property
+    def suggestion(self) -> str | None:
+        """The corrected query these products are for, if it was corrected."""
+        return self.filter.query if self.corrected_from else None
 
     @property
     def certificate_choices(self) -> dict[CertificateKind, str]:
@@ -58,19 +65,10 @@ class CatalogPage(ProductPage):
         return CERTIFICATE_LABELS
 
 
-def _last_page(page: int, total: int, per_page: int, messages: list[str]) -> tuple[int, int]:
-    """The page to show of `total` items and how many pages there are; a page
-    past the end shows the last one, with a message."""
-    pages = max(1, -(-total // per_page))
-    if page > pages:
-        messages.append(f"Halaman {page} tidak ada; menampilkan halaman terakhir ({pages}).")
-        page = pages
-    return page, pages
-
-
 def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     """The page of `catalog_filter`; a search that finds nothing shows what
-    its correction finds, if anything (`suggest`)."""
+    its correction finds, if anything (`suggest`), with the corrected
+    filter, so its pages and chips follow the correction."""
     found = _browse(catalog_filter, per_page=per_page)
     if found.total or not catalog_filter.query:
         return found
@@ -80,8 +78,7 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     corrected = _browse(replace(catalog_filter, query=suggestion), per_page=per_page)
     if not corrected.total:
         return found
-    corrected.filter = catalog_filter
-    corrected.suggestion = suggestion
+    corrected.corrected_from = catalog_filter.query
     corrected.messages = found.messages
     return corrected
 
@@ -125,7 +122,7 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
             kecamatan_counts[place_id] += count
         if in_place and in_category:
             total += count
-    page, pages = _last_page(catalog_filter.page, total, per_page, messages)
+    page, pages = catalog_filter.page, last_page(catalog_filter.page, total, per_page)
     products: list[Product] = []
     if total:
         member_ids = [
@@ -163,9 +160,8 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
 def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
     """A page of the member's public products, newest first: two queries,
     one for the cover images and one for the badges, whatever the page size."""
-    messages: list[str] = []
     total = db.session.scalar(queries.count_of_member(member_id)) or 0
-    page, pages = _last_page(page, total, per_page, messages)
+    pages = last_page(page, total, per_page)
     products: list[Product] = []
     if total:
         statement = queries.products_of_member(member_id)
@@ -178,6 +174,6 @@ def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
         page=page,
         pages=pages,
         per_page=per_page,
-        messages=messages,
+        messages=[],
         badges=badges_for(products),
     )

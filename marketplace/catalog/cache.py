@@ -27,10 +27,11 @@ served. A reader that finds none puts one in place only if none is there
 (SET NX): it never overwrites a move made meanwhile.
 
 A page is cached only if it is the same for every anonymous visitor: no
-logged-in user, no flash message, no session written while rendering (a
-form's CSRF token writes one), no cookie set, no message about the
-visitor's own bad input (`keep_out_of_cache`). The `X-Cache` header says
-whether a page came from the cache (HIT) or was rendered (MISS).
+logged-in user, no flash message, no guest cart (the top bar counts it:
+`personal_when`), no session written while rendering (a form's CSRF token
+writes one), no cookie set, no message about the visitor's own bad input
+(`keep_out_of_cache`). The `X-Cache` header says whether a page came from
+the cache (HIT) or was rendered (MISS).
 
 The key is the page as the view understands it: its endpoint, its URL
 values and its query string as the view parses it (`args`), defaults left
@@ -48,6 +49,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask.sansio.app import App
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -71,6 +73,8 @@ STOCK_MOVED = "catalog_stock_moved"
 # An ORM statement with this execution option moves only stock, and says
 # which products through `stock_moved`: it does not count as a change.
 STOCK_ONLY = "catalog_stock_only"
+# app.extensions: what else makes a visitor's pages their own (personal_when).
+PERSONAL_CHECKS = "catalog_personal_checks"
 # Certificate: a verified one is a badge on cards and pages, and filters /produk.
 CATALOG_MODELS = (
     Product,
@@ -249,8 +253,19 @@ def keep_out_of_cache() -> None:
     g.keep_out_of_cache = True
 
 
+def personal_when(app: App, check: Callable[[], bool]) -> None:
+    """A higher domain's word that a visitor's pages are their own while
+    `check()` holds: none is served from the cache or kept. Orders says so
+    of a guest with a cart, whose count the top bar shows."""
+    app.extensions.setdefault(PERSONAL_CHECKS, []).append(check)
+
+
 def _is_personal() -> bool:
-    return current_user.is_authenticated or "_flashes" in session
+    return (
+        current_user.is_authenticated
+        or "_flashes" in session
+        or any(check() for check in current_app.extensions.get(PERSONAL_CHECKS, ()))
+    )
 
 
 def _is_shareable(returned: Any) -> bool:

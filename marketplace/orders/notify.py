@@ -66,6 +66,13 @@ def _delivery_words(part: OrderPart) -> str:
     )
 
 
+def pickup_place(part: OrderPart) -> str:
+    """Where the shopper picks the part up: `Jl. Raya 5, Desa Pageraji, Kec. Cilongok`."""
+    member = part.member
+    bits = (member.address, f"Desa {member.desa}", f"Kec. {member.kecamatan.name}")
+    return ", ".join(bit for bit in bits if bit)
+
+
 def _new_order_for(part: OrderPart, *, cash: bool) -> None:
     order = part.order
     payment = (
@@ -137,16 +144,7 @@ def part_dispatched(part: OrderPart) -> None:
         words = f"{part.member.shop_name} sedang mengantar pesanan Anda."
     else:
         subject = f"Pesanan {order.code} siap diambil"
-        place = ", ".join(
-            bit
-            for bit in (
-                part.member.address,
-                f"Desa {part.member.desa}",
-                f"Kec. {part.member.kecamatan.name}",
-            )
-            if bit
-        )
-        words = f"Pesanan Anda di {part.member.shop_name} siap diambil di {place}."
+        words = f"Pesanan Anda di {part.member.shop_name} siap diambil di {pickup_place(part)}."
     if order.payment_method == PaymentMethod.CASH:
         words += f" Siapkan uang tunai {format_rupiah(part.total)}."
     _to_shopper(order, subject, [words], [part])

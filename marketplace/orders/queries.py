@@ -8,7 +8,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace.members.models import Member
 from marketplace.orders.events import OrderEvent
-from marketplace.orders.models import Order, OrderPart
+from marketplace.orders.models import Cart, CartLine, Order, OrderPart
 from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
 
 # Orders waiting for the treasurer to see their transfer (Order.is_awaiting_transfer).
@@ -130,4 +130,13 @@ def new_part_count(user_id: int) -> Select:
         select(func.count(OrderPart.id))
         .join(Member, Member.id == OrderPart.member_id)
         .where(Member.user_id == user_id, OrderPart.status == OrderPartStatus.NEW)
+    )
+
+
+def cart_quantity(user_id: int) -> Select:
+    """How many pieces the user's cart holds (the top bar's count)."""
+    return (
+        select(func.coalesce(func.sum(CartLine.quantity), 0))
+        .join(Cart, Cart.id == CartLine.cart_id)
+        .where(Cart.user_id == user_id)
     )

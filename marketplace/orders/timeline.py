@@ -46,6 +46,9 @@ class Step:
     note: str = ""
     tone: str = "success"  # success, danger (cancelled), warning (money still owed)
     by: str = ""  # who did it, for "oleh ..."; empty when nobody knows
+    # Which step: placed, paid, processing, sent, completed, cancelled,
+    # refunded (the member's WhatsApp message for it: orders.chat).
+    key: str = ""
 
 
 def who(event: OrderEvent, part: OrderPart) -> str:
@@ -78,9 +81,12 @@ def _refund(part: OrderPart, sent_back: OrderEvent | None) -> list[Step]:
                 True,
                 sent_back.occurred_at,
                 by=who(sent_back, part),
+                key="refunded",
             )
         ]
-    return [Step(f"Dana {amount} akan dikembalikan bendahara", False, tone="warning")]
+    return [
+        Step(f"Dana {amount} akan dikembalikan bendahara", False, tone="warning", key="refunded")
+    ]
 
 
 def part_timeline(
@@ -97,6 +103,7 @@ def part_timeline(
     seen = {event.kind: event for event in events if event.part_id == part.id}
 
     def step(
+        key: str,
         label: str,
         kinds: Iterable[OrderEventKind],
         done: bool,
@@ -106,19 +113,24 @@ def part_timeline(
     ) -> Step:
         found = next((seen[kind] for kind in kinds if kind in seen), None)
         if found is None:
-            return Step(label, done, note=note, tone=tone)
-        return Step(label, done, found.occurred_at, note=note, tone=tone, by=who(found, part))
+            return Step(label, done, note=note, tone=tone, key=key)
+        return Step(
+            label, done, found.occurred_at, note=note, tone=tone, by=who(found, part), key=key
+        )
 
     steps: list[Step] = []
     if order_steps:
-        steps.append(Step("Pesanan dibuat", True, order.placed_at))
+        steps.append(Step("Pesanan dibuat", True, order.placed_at, key="placed"))
         if not is_cash:
             paid = OrderEventKind.PART_PAID in seen
-            steps.append(step("Pembayaran diterima bendahara", [OrderEventKind.PART_PAID], paid))
+            steps.append(
+                step("paid", "Pembayaran diterima bendahara", [OrderEventKind.PART_PAID], paid)
+            )
     if status == OrderPartStatus.CANCELLED:
         cancelled = seen.get(OrderEventKind.PART_CANCELLED)
         steps.append(
             step(
+                "cancelled",
                 "Dibatalkan",
                 [OrderEventKind.PART_CANCELLED],
                 True,
@@ -129,9 +141,15 @@ def part_timeline(
         return steps + _refund(part, seen.get(OrderEventKind.REFUND_PAID))
     sent = "Diantar penjual" if part.delivery_method == DeliveryMethod.DELIVERY else "Siap diambil"
     steps += [
-        step("Disiapkan penjual", [OrderEventKind.PART_PROCESSING], status in PREPARED),
-        step(sent, DISPATCHED, status in SENT),
         step(
+            "processing",
+            "Disiapkan penjual",
+            [OrderEventKind.PART_PROCESSING],
+            status in PREPARED,
+        ),
+        step("sent", sent, DISPATCHED, status in SENT),
+        step(
+            "completed",
             "Selesai, tunai diterima penjual" if is_cash else "Selesai",
             [OrderEventKind.PART_COMPLETED],
             status == OrderPartStatus.COMPLETED,

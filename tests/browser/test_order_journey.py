@@ -113,7 +113,9 @@ def to_top(page: Page) -> None:
 
 
 def fits(page: Page) -> None:
-    """No sideways scrolling on a phone."""
+    """No sideways scrolling on a phone, once the page and its stylesheets
+    have loaded (before, a table's scrolling wrapper may not be styled yet)."""
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE_WIDTH, f"{page.url} is {width} px wide"
 

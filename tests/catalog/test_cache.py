@@ -111,6 +111,25 @@ def test_a_page_with_a_flash_message_is_not_cached(cached_app, keripik):
     assert "Pesan untuk satu orang saja" not in cached_app.test_client().get("/produk").text
 
 
+def test_a_guest_with_a_cart_sees_its_count_and_never_a_cached_page(cached_app, keripik):
+    """The top bar counts a guest's cart: their pages are theirs alone,
+    neither taken from the cache nor kept in it."""
+    anonymous = cached_app.test_client()
+    assert "Keranjang, kosong" in anonymous.get("/").text  # kept in the cache now
+    guest = cached_app.test_client()
+    with guest.session_transaction() as session:
+        session["cart"] = {str(keripik.variants[0].id): [3, 15000]}
+
+    home = guest.get("/")
+    assert "X-Cache" not in home.headers  # the cache was not asked
+    assert 'aria-label="Keranjang, 3 barang"' in home.text
+    assert 'aria-label="Keranjang, 3 barang"' in guest.get("/produk").text
+
+    again = anonymous.get("/")
+    assert again.headers["X-Cache"] == "HIT"
+    assert "Keranjang, kosong" in again.text
+
+
 @pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL for Redis")
 def test_workers_sharing_redis_see_each_others_changes(make_app):
     """Two apps (like two gunicorn workers) share the cache through Redis: a
@@ -140,6 +159,8 @@ def test_not_found_is_not_cached(cached_app, keripik):
     client = cached_app.test_client()
     assert client.get("/api/v1/products/999999").status_code == 404
     assert client.get("/toko/tidak-ada").status_code == 404
+    assert client.get("/produk?hal=99").status_code == 404  # past the last page
+    assert client.get("/produk?hal=99").headers["X-Cache"] == "MISS"
     hidden = factories.ProductFactory(name="Nopia Mini", status="draft")
     db.session.commit()
     assert client.get(f"/api/v1/products/{hidden.id}").status_code == 404

@@ -10,6 +10,7 @@ from marketplace.catalog.browse import browse, member_products
 from marketplace.catalog.filters import CatalogFilter, Sort, parse_filter
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.catalog.search import understand
+from marketplace.core.pages import PageOutOfRange
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
 from tests import factories
@@ -151,16 +152,19 @@ def test_pages_split_the_list_without_overlap(market):
     assert len(set(seen)) == 4
 
 
-def test_page_past_the_end_shows_the_last_page_with_a_message(market):
-    page = browse(CatalogFilter(page=9), per_page=3)
-    assert page.page == 2
-    assert len(page.products) == 1
-    assert "Halaman 9 tidak ada; menampilkan halaman terakhir (2)." in page.messages
+def test_page_past_the_end_is_not_found(market):
+    with pytest.raises(PageOutOfRange) as refused:
+        browse(CatalogFilter(page=9), per_page=3)
+    assert (refused.value.code, refused.value.page, refused.value.pages) == (404, 9, 2)
+    assert refused.value.description == "Halaman 9 tidak ada: daftar ini hanya sampai halaman 2."
+    assert browse(CatalogFilter(page=2), per_page=3).page == 2
 
 
 def test_no_products_is_one_empty_page(app):
-    page = browse(CatalogFilter(page=3), per_page=10)
+    page = browse(CatalogFilter(), per_page=10)
     assert (page.total, page.page, page.pages, page.products) == (0, 1, 1, [])
+    with pytest.raises(PageOutOfRange, match="hanya sampai halaman 1"):
+        browse(CatalogFilter(page=3), per_page=10)
 
 
 @pytest.mark.parametrize(
@@ -188,9 +192,10 @@ def test_member_products_pages_only_public_products(app):
     db.session.commit()
     first = member_products(member.id, page=1, per_page=2)
     assert (first.total, first.pages, len(first.products)) == (5, 3, 2)
-    last = member_products(member.id, page=7, per_page=2)
+    last = member_products(member.id, page=3, per_page=2)
     assert last.page == 3 and [p.name for p in last.products] == ["Produk 0"]
-    assert "Halaman 7 tidak ada" in last.messages[0]
+    with pytest.raises(PageOutOfRange, match="Halaman 7 tidak ada"):
+        member_products(member.id, page=7, per_page=2)
 
 
 # --- full-text search, on SQLite (FTS5) and PostgreSQL (tsvector) -------------

@@ -123,7 +123,8 @@ def test_a_query_that_finds_nothing_shows_its_correction():
     db.session.commit()
     page = browse(parse_filter({"q": "kripk tempe"}), per_page=20)
     assert page.suggestion == "keripik tempe"
-    assert page.filter.query == "kripk tempe"  # the box keeps what was typed
+    assert page.corrected_from == "kripk tempe"
+    assert page.filter.query == "keripik tempe"  # its pages and chips follow the correction
     assert [found.name for found in page.products] == ["Keripik Tempe Sagu"]
     assert suggest.correction("nopa") == "nopia"
     # Known words, short words and words beyond repair are left alone.

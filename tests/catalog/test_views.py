@@ -265,12 +265,38 @@ def test_pagination_keeps_the_filters_in_the_address(make_app):
         assert len(product_links(last)) == 1
 
 
+def test_a_page_past_the_last_is_not_found_and_links_to_the_last(make_app):
+    """Not page 1 (nor the last) under the address of page 999: a 404 that
+    says where the list ends and links there, filters kept."""
+    app = make_app(CATALOG_PAGE_SIZE=2)
+    with app.app_context():
+        shop = factories.MemberFactory(slug="toko-keripik", kecamatan=factories.kecamatan("wangon"))
+        for number in range(5):
+            factories.ProductFactory(member=shop, name=f"Keripik {number}")
+        db.session.commit()
+        client = app.test_client()
+        assert client.get("/produk?q=keripik&hal=3").status_code == 200
+        response = client.get("/produk?q=keripik&hal=999")
+        assert response.status_code == 404
+        html = unescape(response.text)
+        assert "Halaman 999 tidak ada: daftar ini hanya sampai halaman 3." in html
+        (last,) = re.findall(r'<a class="btn btn-success" href="([^"]+)">Ke halaman terakhir', html)
+        assert query_of(last) == {"q": ["keripik"], "hal": ["3"]}
+        assert client.get(last).status_code == 200
+        for address in ("/kecamatan/wangon?hal=4", "/toko/toko-keripik?hal=4"):
+            response = client.get(address)
+            assert response.status_code == 404, address
+            assert "hanya sampai halaman 3." in response.text
+        empty = client.get("/produk?q=batik&hal=2")
+        assert empty.status_code == 404
+        assert 'href="/produk?q=batik">Ke halaman terakhir' in empty.text
+
+
 @pytest.mark.parametrize(
     "query_string, message",
     [
         ("kategori=tidak-ada", "Kategori tidak ditemukan; menampilkan semua kategori."),
         ("kecamatan=atlantis", "Kecamatan tidak ditemukan; menampilkan semua kecamatan."),
-        ("hal=99", "Halaman 99 tidak ada; menampilkan halaman terakhir (1)."),
         ("hal=abc", "Nomor halaman tidak valid; menampilkan halaman pertama."),
         ("hal=%C2%B2", "Nomor halaman tidak valid; menampilkan halaman pertama."),
         ("hal=" + "9" * 5000, "Nomor halaman tidak valid; menampilkan halaman pertama."),
@@ -350,8 +376,8 @@ def test_kecamatan_page_lists_its_members_and_products(make_app):
         second = client.get("/kecamatan/sokaraja?hal=2").text
         assert len(product_links(second)) == 2
         past = client.get("/kecamatan/sokaraja?hal=7")
-        assert past.status_code == 200
-        assert "Halaman 7 tidak ada" in past.text
+        assert past.status_code == 404
+        assert "Halaman 7 tidak ada: daftar ini hanya sampai halaman 2." in past.text
 
 
 @pytest.mark.parametrize("slug", ["atlantis", "Sokaraja", "..", "a" * 300])
@@ -430,10 +456,12 @@ def test_whatsapp_button_opens_a_chat_about_the_product(client, product):
 
 
 @pytest.mark.parametrize("suffix", ["", "/nama-lama", "/KERIPIK-TEMPE-PEDAS-MANIS", "/a%20b"])
-def test_product_address_without_the_right_slug_redirects(client, product, suffix):
+def test_product_address_without_the_right_slug_moves_for_good(client, product, suffix):
+    """301, so search engines and shared links keep one address per product."""
     response = client.get(f"/produk/{product.id}{suffix}")
-    assert response.status_code == 302
+    assert response.status_code == 301
     assert response.headers["Location"] == f"/produk/{product.id}/{product.slug}"
+    assert client.get(response.headers["Location"]).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -604,7 +632,7 @@ EXPECTED_QUERIES = {
     # categories, kecamatan, category counts, kecamatan counts, the page, cover
     # photos, certificate badges
     "/produk": 7,
-    "/produk?hal=2": 7,
+    "last page": 7,
     "/produk?q=keripik&kategori=makanan-minuman&harga_min=1&tersedia=1&urut=termurah": 7,
     "/produk?sertifikat=halal&kategori=makanan-minuman&tersedia=1": 7,
     "/": 7,
@@ -625,6 +653,7 @@ def test_each_page_costs_a_fixed_number_of_queries(make_app, statements_of, page
         client = app.test_client()
         for few in (True, False):
             addresses = _seed(app, few)
+            addresses["last page"] = f"/produk?hal={-(-(2 if few else 30) // page_size)}"
             for page, expected in EXPECTED_QUERIES.items():
                 url = addresses.get(page, page)
                 _response, statements = statements_of(client, url)

@@ -128,7 +128,7 @@ def test_an_id_no_column_can_hold_is_not_found(app, client, login_as, member_id)
 def test_only_ascii_digits_make_an_id(app, client, digits):
     product = factories.ProductFactory()
     db.session.commit()
-    assert client.get(f"/produk/{product.id}").status_code == 302
+    assert client.get(f"/produk/{product.id}").status_code == 301
     # Werkzeug's own `int` read `/produk/١` as product 1.
     assert client.get(f"/produk/{digits}").status_code == 404
 

@@ -4,12 +4,14 @@ that change nothing."""
 
 import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from html import unescape
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import OutboxEmail, Role
+from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerTransaction
 from marketplace.members.models import Member, MemberStatus
@@ -153,8 +155,9 @@ def test_list_costs_the_same_queries_for_one_part_or_many(client, login_as):
     for _ in range(6):
         place(db.session.get(Member, member_id), quantity=1, delivery=True)
     assert statements() == one
-    # user, roles, member, tab counts, page count, parts with their orders, lines
-    assert one <= 7
+    # user, roles, member, tab counts, page count, parts with their orders, lines,
+    # the top bar's cart count
+    assert one <= 8
 
 
 # --- a part -----------------------------------------------------------------------------
@@ -186,6 +189,130 @@ def test_part_page_shows_what_the_member_needs(client, login_as):
     assert quote(order.code) in page.split("https://wa.me/", 1)[1].split('"', 1)[0]
     for hidden in ("Tandai dikirim", "Siap diambil</button>", "Uang tunai diterima"):
         assert hidden not in page
+
+
+# --- telling the shopper on WhatsApp, one tap per step ----------------------------------
+
+
+def step_chats(page: str) -> dict[str, str]:
+    """The WhatsApp buttons beside the steps: their words -> the message typed in."""
+    found = re.findall(
+        r'class="btn btn-sm btn-whatsapp step-chat[^"]*" href="([^"]+)"[^>]*>([^<]+)<', page
+    )
+    return {label: parse_qs(urlsplit(unescape(url)).query)["text"][0] for url, label in found}
+
+
+def latest_chat(page: str) -> str:
+    """The message of the button at the top (the latest step)."""
+    block = page.split('id="kabari"', 1)[1].split("</div>", 1)[0]
+    url = re.search(r'href="(https://wa\.me/6281234567890\?text=[^"]+)"', block)[1]
+    return parse_qs(urlsplit(unescape(url)).query)["text"][0]
+
+
+def test_each_step_of_a_delivery_has_its_whatsapp_message(client, login_as):
+    member = factories.MemberFactory(shop_name="Keripik Bu Sri")
+    part = place(member, quantity=2, price=15_000, delivery=True)
+    code = part.order.code
+    hello = "Halo Sri Lestari, ini Keripik Bu Sri."
+    details = f"Rincian: https://pasar.aspikmas.test/pesanan/{code}"
+    received = (
+        f"{hello} Pembayaran pesanan {code} sudah diterima bendahara Aspikmas. "
+        f"Segera kami siapkan. {details}"
+    )
+    login_as(member.user)
+
+    page = page_of(client.get(f"/kelola/pesanan/{part.id}"))
+    assert step_chats(page) == {"Kabari pembeli: pesanan diterima": received}
+    assert latest_chat(page) == received
+
+    page = page_of(client.post(f"/kelola/pesanan/{part.id}/proses", follow_redirects=True))
+    preparing = f"{hello} Pesanan {code} sedang kami siapkan. {details}"
+    assert step_chats(page)["Kabari pembeli: pesanan disiapkan"] == preparing
+    assert latest_chat(page) == preparing
+
+    page = page_of(client.post(f"/kelola/pesanan/{part.id}/kirim", follow_redirects=True))
+    sent = (
+        f"{hello} Pesanan {code} sudah dikirim dan sedang diantar ke Jl. Jenderal Soedirman 12, "
+        f"RT 02/RW 03, Desa Karangrau, Kec. Sokaraja. {details}"
+    )
+    assert step_chats(page)["Kabari pembeli: pesanan dikirim"] == sent
+    assert latest_chat(page) == sent
+
+    page = page_of(client.post(f"/kelola/pesanan/{part.id}/selesai", follow_redirects=True))
+    done = (
+        f"{hello} Pesanan {code} sudah selesai. Terima kasih sudah berbelanja di "
+        f"Keripik Bu Sri! {details}"
+    )
+    assert list(step_chats(page)) == [
+        "Kabari pembeli: pesanan diterima",
+        "Kabari pembeli: pesanan disiapkan",
+        "Kabari pembeli: pesanan dikirim",
+        "Kabari pembeli: pesanan selesai",
+    ]
+    assert latest_chat(page) == done
+    # Beside the email, not instead of it.
+    assert f"Pesanan {code} sedang diantar" in email_subjects()
+
+
+def test_a_cash_pickup_says_where_and_how_much(client, login_as):
+    member = factories.MemberFactory(
+        shop_name="Getuk Bu Tin",
+        accepts_cash=True,
+        address="Jl. Raya Sokaraja 5",
+        desa="Sokaraja Kulon",
+    )
+    part = place(member, quantity=3, price=12_000, payment="cash")
+    fulfilment.start_processing(part=part, member=member)
+    fulfilment.dispatch(part=part, member=member)
+    db.session.commit()
+    login_as(member.user)
+
+    page = page_of(client.get(f"/kelola/pesanan/{part.id}"))
+    code = part.order.code
+    assert step_chats(page)["Kabari pembeli: siap diambil"] == (
+        f"Halo Sri Lestari, ini Getuk Bu Tin. Pesanan {code} sudah siap diambil di "
+        f"Jl. Raya Sokaraja 5, Desa Sokaraja Kulon, Kec. {member.kecamatan.name}. "
+        f"Mohon siapkan uang tunai Rp36.000 saat serah terima. "
+        f"Rincian: https://pasar.aspikmas.test/pesanan/{code}"
+    )
+    assert "Kabari pembeli: pesanan diterima" in step_chats(page)  # the cash order came in
+
+
+def test_a_cancelled_part_says_why_and_the_refund(client, login_as):
+    member = factories.MemberFactory(shop_name="Keripik Bu Sri")
+    part = place(member, quantity=2, price=15_000)
+    fulfilment.cancel_part(part=part, member=member, reason="Bahan baku habis")
+    db.session.commit()
+    login_as(member.user)
+
+    page = page_of(client.get(f"/kelola/pesanan/{part.id}"))
+    code = part.order.code
+    assert latest_chat(page) == (
+        f"Halo Sri Lestari, ini Keripik Bu Sri. Mohon maaf, pesanan {code} kami batalkan: "
+        f"Bahan baku habis. Dana {format_rupiah(part.refund_amount)} akan dikembalikan "
+        "bendahara Aspikmas ke rekening Anda. "
+        f"Rincian: https://pasar.aspikmas.test/pesanan/{code}"
+    )
+
+
+def test_no_whatsapp_number_no_whatsapp_buttons(client, login_as):
+    member = factories.MemberFactory()
+    part = place(member)
+    part.order.contact_whatsapp = ""
+    db.session.commit()
+    login_as(member.user)
+
+    page = page_of(client.get(f"/kelola/pesanan/{part.id}"))
+    assert "wa.me" not in page and 'id="kabari"' not in page
+    assert "Pembeli tidak memberi nomor WhatsApp yang bisa dihubungi." in page
+
+
+def test_the_shoppers_own_page_has_no_member_buttons(client, login_as):
+    member = factories.MemberFactory()
+    part = place(member)
+    login_as(part.order.buyer)
+    page = page_of(client.get(f"/pesanan/{part.order.code}"))
+    assert "Kabari pembeli" not in page and "step-chat" not in page
 
 
 def test_cash_part_page_asks_for_the_cash_when_completing(client, login_as):

@@ -114,8 +114,8 @@ def category(slug: str):
 @cached_page(shows=product_page)
 def product(product_id: int, slug: str | None = None):
     found = db.one_or_404(queries.public_product(product_id))
-    if slug != found.slug:
-        return redirect(url_for(".product", product_id=found.id, slug=found.slug))
+    if slug != found.slug:  # an old or mistyped name: for good, to the product's own address
+        return redirect(url_for(".product", product_id=found.id, slug=found.slug), code=301)
     more = db.session.scalars(
         queries.other_products_of_member(found.member_id, exclude_id=found.id, limit=MORE_FROM_SHOP)
     ).all()

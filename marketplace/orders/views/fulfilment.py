@@ -20,7 +20,7 @@ from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.members.access import approved_member
 from marketplace.members.models import Member, MemberStatus
-from marketplace.orders import fulfilment, queries
+from marketplace.orders import chat, fulfilment, queries
 from marketplace.orders.forms import PartAdvanceForm, PartCancelForm, PartCompleteForm
 from marketplace.orders.models import OrderPart
 from marketplace.orders.status import DeliveryMethod, OrderError, OrderPartStatus, PaymentMethod
@@ -87,14 +87,6 @@ def index(member: Member):
     )
 
 
-def _shopper_message(part: OrderPart) -> str:
-    order = part.order
-    return (
-        f"Halo {order.contact_name}, saya dari {part.member.shop_name} (Pasar Aspikmas) "
-        f"tentang pesanan {order.code}."
-    )
-
-
 def _page(
     part: OrderPart,
     complete_form: PartCompleteForm | None = None,
@@ -104,6 +96,7 @@ def _page(
     is_cash = order.payment_method == PaymentMethod.CASH
     is_delivery = part.delivery_method == DeliveryMethod.DELIVERY
     sent = OrderPartStatus.SHIPPED if is_delivery else OrderPartStatus.READY_FOR_PICKUP
+    steps = part_timeline(part, db.session.scalars(queries.order_events(order.id)).all())
     return render_template(
         "orders/fulfilment/part.html",
         member=part.member,
@@ -111,8 +104,9 @@ def _page(
         order=order,
         is_cash=is_cash,
         is_delivery=is_delivery,
-        steps=part_timeline(part, db.session.scalars(queries.order_events(order.id)).all()),
-        whatsapp=whatsapp_url(order.contact_whatsapp, _shopper_message(part)),
+        steps=steps,
+        whatsapp=whatsapp_url(order.contact_whatsapp, chat.greeting(part)),
+        step_chats=chat.step_chats(part, steps),
         can_process=part.can_become(OrderPartStatus.PROCESSING),
         can_dispatch=part.can_become(sent),
         can_complete=part.can_become(OrderPartStatus.COMPLETED),

@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import logged_in_user, verified_email_required
 from marketplace.accounts.models import User
+from marketplace.catalog.cache import personal_when
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.numbers import as_whole
 from marketplace.core.whatsapp import whatsapp_url
@@ -74,6 +76,20 @@ def merge_guest_cart() -> None:
         cart = carts.open_cart(user=logged_in_user())
         carts.merge_guest_cart(cart=cart, items=items)
         db.session.commit()
+
+
+@blueprint.record_once
+def _guest_cart_is_personal(state: BlueprintSetupState) -> None:
+    """The top bar counts a guest's cart, so their catalog pages are their own."""
+    personal_when(state.app, lambda: GUEST_CART in session)
+
+
+@blueprint.app_template_global()
+def cart_count() -> int:
+    """How many pieces the visitor's cart holds (the top bar's badge)."""
+    if current_user.is_authenticated:
+        return db.session.scalar(queries.cart_quantity(current_user.id)) or 0
+    return sum(item.quantity for item in carts.guest_items(session.get(GUEST_CART)))
 
 
 def _kecamatan_list() -> list[Kecamatan]:
