@@ -1,6 +1,7 @@
 """One page of the catalog with its facet counts: what `/produk`, the
 kecamatan pages and the API show. A fixed number of queries per page, one
-of them for the certificate badges of the page's products."""
+of them for the certificate badges of the page's products (and, on a shop's
+page, of the shop)."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,7 +10,13 @@ from marketplace.catalog import queries
 from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.certificates.rules import Badge
 from marketplace.catalog.filters import CatalogFilter
-from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
+from marketplace.catalog.models import (
+    CERTIFICATE_LABELS,
+    PRODUCT_KINDS,
+    Category,
+    CertificateKind,
+    Product,
+)
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
 from marketplace.members.models import Kecamatan
@@ -27,6 +34,7 @@ class ProductPage:
     per_page: int
     messages: list[str]
     badges: dict[int, list[Badge]] = field(default_factory=dict)  # by product id
+    shop_badges: list[Badge] = field(default_factory=list)  # the shop's own (shop page)
 
     @property
     def has_prev(self) -> bool:
@@ -51,8 +59,9 @@ class CatalogPage(ProductPage):
 
     @property
     def certificate_choices(self) -> dict[CertificateKind, str]:
-        """The values of the `sertifikat` filter, with their labels."""
-        return CERTIFICATE_LABELS
+        """The values of the `sertifikat` filter, with their labels: the kinds
+        a product can hold (Laik Higiene is only ever the shop's)."""
+        return {kind: CERTIFICATE_LABELS[kind] for kind in PRODUCT_KINDS}
 
 
 def _last_page(page: int, total: int, per_page: int, messages: list[str]) -> tuple[int, int]:
@@ -129,13 +138,14 @@ def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         selected_category=category,
         selected_kecamatan=place,
         messages=messages,
-        badges=badges_for(products),
+        badges=badges_for(products).products,
     )
 
 
 def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
-    """A page of the member's public products, newest first: two queries,
-    one for the cover images and one for the badges, whatever the page size."""
+    """A page of the member's public products, newest first, with the
+    shop's badges: two queries, one for the cover images and one for the
+    badges (the products' and the shop's), whatever the page size."""
     messages: list[str] = []
     total = db.session.scalar(queries.count_of_member(member_id)) or 0
     page, pages = _last_page(page, total, per_page, messages)
@@ -145,6 +155,7 @@ def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
         products = list(
             db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
         )
+    badges = badges_for(products, shops=[member_id])
     return ProductPage(
         products=products,
         total=total,
@@ -152,5 +163,6 @@ def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
         pages=pages,
         per_page=per_page,
         messages=messages,
-        badges=badges_for(products),
+        badges=badges.products,
+        shop_badges=badges.shops.get(member_id, []),
     )
