@@ -204,6 +204,7 @@ class CertificateRow:
     can_reject: bool  # reject a pending one, or revoke a verified one
     form: DecisionForm  # the reason for a rejection
     products: ProductTicksForm | None  # the ticked products the scan names
+    notes: dict[int, str]  # by product id: verified already, or waiting
     error: str | None  # why the last decision on it was refused
     open: bool  # the rejection form shows open (after a refusal)
 
@@ -260,6 +261,10 @@ def _certificates_page(
                 if mine and form
                 else DecisionForm(prefix=f"sertifikat-{certificate.id}", formdata=None),
                 products=products if mine and products else _products_form(certificate),
+                notes={
+                    link.product_id: "terverifikasi" if link.is_verified else "menunggu"
+                    for link in certificate.covered_products
+                },
                 error=error if mine else None,
                 open=mine and form is not None,
             )
