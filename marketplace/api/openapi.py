@@ -8,7 +8,7 @@ from typing import Any
 
 from marketplace.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from marketplace.catalog.filters import MAX_PRICE, Sort
-from marketplace.catalog.models import CertificateKind
+from marketplace.catalog.models import PRODUCT_KINDS, CertificateKind
 from marketplace.core.numbers import MAX_INTEGER
 from marketplace.core.pages import MAX_PAGE
 
@@ -42,6 +42,7 @@ TEXT = {"type": "string"}
 QUERY_TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"}
 URL = {"type": "string", "format": "uri"}
 CERTIFICATE_KIND = {"type": "string", "enum": [kind.value for kind in CertificateKind]}
+PRODUCT_CERTIFICATE_KIND = {"type": "string", "enum": [kind.value for kind in PRODUCT_KINDS]}
 
 PRODUCT: dict[str, Schema] = {
     "id": ID,
@@ -66,8 +67,10 @@ PRODUCT: dict[str, Schema] = {
     "certificates": {
         **_array(_ref("Certificate")),
         "description": (
-            "Verified, unexpired certificates of the product or of its whole shop, "
-            "in a fixed order (P-IRT, Halal, BPOM MD, BPOM ML, Laik Higiene)."
+            "Verified, unexpired certificates that name the product, or that its shop's "
+            "certificate covers it as checked by the association; in a fixed order "
+            "(P-IRT, Halal, BPOM MD, BPOM ML). A certificate of the shop alone is not here: "
+            "see `shop_certificates` of the product's detail."
         ),
     },
     "url": {**URL, "description": "The product's public page."},
@@ -83,13 +86,34 @@ SCHEMAS: dict[str, Schema] = {
         {
             "kind": CERTIFICATE_KIND,
             "name": {**TEXT, "description": "As shown on the badge, e.g. `Halal`, `P-IRT`."},
+            "number": {**TEXT, "description": "The certificate's number, as on the document."},
+            "issuer": {**TEXT, "description": "Who issued it, e.g. `BPJPH`, `Badan POM`."},
+            "expires_on": {
+                "type": "string",
+                "format": "date",
+                "nullable": True,
+                "description": "Last day of validity; null when the document sets none.",
+            },
         }
     ),
     "Variant": _object(
         {"id": ID, "name": TEXT, "price": RUPIAH, "stock": COUNT, "in_stock": {"type": "boolean"}}
     ),
     "Product": _object(PRODUCT),
-    "ProductDetail": _object(PRODUCT | {"variants": {**_array(_ref("Variant")), "minItems": 1}}),
+    "ProductDetail": _object(
+        PRODUCT
+        | {
+            "variants": {**_array(_ref("Variant")), "minItems": 1},
+            "shop_certificates": {
+                **_array(_ref("Certificate")),
+                "description": (
+                    "Verified, unexpired certificates of the member's whole shop (e.g. Laik "
+                    "Higiene of the place of production): about the shop, not a claim about "
+                    "this product. Fixed order as `certificates`, Laik Higiene last."
+                ),
+            },
+        }
+    ),
     "Facet": _object({"slug": TEXT, "name": TEXT, "count": COUNT}),
     "ProductPage": _object(
         {
@@ -154,9 +178,9 @@ PRODUCT_FILTERS = [
     _query("tersedia", {"type": "boolean"}, "Only products in stock (`1`, `ya`, `true`, `on`)."),
     _query(
         "sertifikat",
-        CERTIFICATE_KIND,
-        "Only products with a verified, unexpired certificate of this kind, their own "
-        "or their shop's.",
+        PRODUCT_CERTIFICATE_KIND,
+        "Only products with a verified, unexpired certificate of this kind that names them, "
+        "or of their shop and checked by the association to cover them (as `certificates`).",
     ),
     _query(
         "urut",

@@ -40,12 +40,18 @@ def cover(images: Sequence[ProductImage]) -> ProductImage | None:
 
 
 def badge(badge: Badge) -> JSON:
-    return {"kind": badge.kind.value, "name": badge.label}
+    return {
+        "kind": badge.kind.value,
+        "name": badge.label,
+        "number": badge.number,
+        "issuer": badge.issuer,
+        "expires_on": badge.expires_on.isoformat() if badge.expires_on else None,
+    }
 
 
 def product(product: Product, images: Sequence[ProductImage], badges: Sequence[Badge] = ()) -> JSON:
     """A product as lists show it; `images` are its images in order, `badges`
-    its verified, unexpired certificates (its own and its shop's)."""
+    its verified, unexpired certificates (those naming it or covering it)."""
     cover_image = cover(images)
     member = product.member
     return {
@@ -88,9 +94,14 @@ def variant(variant: ProductVariant) -> JSON:
     }
 
 
-def product_detail(found: Product, badges: Sequence[Badge] = ()) -> JSON:
-    """A product with its variants and images loaded."""
-    return product(found, found.images, badges) | {"variants": [variant(v) for v in found.variants]}
+def product_detail(
+    found: Product, badges: Sequence[Badge] = (), shop_badges: Sequence[Badge] = ()
+) -> JSON:
+    """A product with its variants and images loaded, and its shop's badges."""
+    return product(found, found.images, badges) | {
+        "variants": [variant(v) for v in found.variants],
+        "shop_certificates": [badge(shown) for shown in shop_badges],
+    }
 
 
 def catalog_page(

@@ -55,7 +55,12 @@ def product(product_id: int):
     found = db.session.scalars(queries.public_product(product_id)).unique().one_or_none()
     if found is None:
         return jsonify(error=PRODUCT_NOT_FOUND), 404
-    return jsonify(serializers.product_detail(found, badges_for([found]).get(found.id, ())))
+    badges = badges_for([found], shops=[found.member_id])
+    return jsonify(
+        serializers.product_detail(
+            found, badges.products.get(found.id, ()), badges.shops.get(found.member_id, ())
+        )
+    )
 
 
 def public_counts(column) -> dict[int, int]:

@@ -30,6 +30,7 @@ class AuditAction(StrEnum):
     MEMBER_REINSTATED = "member.reinstated"
     CERTIFICATE_VERIFIED = "certificate.verified"
     CERTIFICATE_REJECTED = "certificate.rejected"
+    CERTIFICATE_PRODUCTS_VERIFIED = "certificate.products"
     ROLE_CHANGED = "role.changed"
 
     @property
@@ -50,6 +51,7 @@ ACTION_LABELS = {
     AuditAction.MEMBER_REINSTATED: "Anggota diaktifkan kembali",
     AuditAction.CERTIFICATE_VERIFIED: "Sertifikat diverifikasi",
     AuditAction.CERTIFICATE_REJECTED: "Sertifikat ditolak",
+    AuditAction.CERTIFICATE_PRODUCTS_VERIFIED: "Produk bersertifikat diverifikasi",
     AuditAction.ROLE_CHANGED: "Peran pengguna diubah",
 }
 

@@ -1,7 +1,8 @@
 """One page of the catalog with its facet counts: what `/produk`, the
 kecamatan pages and the API show. A fixed number of queries per page, one
-of them for the certificate badges of the page's products. A page past the
-last raises core.pages.PageOutOfRange (404)."""
+of them for the certificate badges of the page's products (and, on a shop's
+page, of the shop). A page past the last raises core.pages.PageOutOfRange
+(404)."""
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -10,7 +11,13 @@ from marketplace.catalog import queries, suggest
 from marketplace.catalog.certificates.queries import badges_for
 from marketplace.catalog.certificates.rules import Badge
 from marketplace.catalog.filters import CatalogFilter
-from marketplace.catalog.models import CERTIFICATE_LABELS, Category, CertificateKind, Product
+from marketplace.catalog.models import (
+    CERTIFICATE_LABELS,
+    PRODUCT_KINDS,
+    Category,
+    CertificateKind,
+    Product,
+)
 from marketplace.core.pages import last_page
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
@@ -29,6 +36,7 @@ class ProductPage:
     per_page: int
     messages: list[str]
     badges: dict[int, list[Badge]] = field(default_factory=dict)  # by product id
+    shop_badges: list[Badge] = field(default_factory=list)  # the shop's own (shop page)
 
     @property
     def has_prev(self) -> bool:
@@ -61,8 +69,9 @@ class CatalogPage(ProductPage):
 
     @property
     def certificate_choices(self) -> dict[CertificateKind, str]:
-        """The values of the `sertifikat` filter, with their labels."""
-        return CERTIFICATE_LABELS
+        """The values of the `sertifikat` filter, with their labels: the kinds
+        a product can hold (Laik Higiene is only ever the shop's)."""
+        return {kind: CERTIFICATE_LABELS[kind] for kind in PRODUCT_KINDS}
 
 
 def browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
@@ -153,13 +162,14 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         selected_category=category,
         selected_kecamatan=place,
         messages=messages,
-        badges=badges_for(products),
+        badges=badges_for(products).products,
     )
 
 
 def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
-    """A page of the member's public products, newest first: two queries,
-    one for the cover images and one for the badges, whatever the page size."""
+    """A page of the member's public products, newest first, with the
+    shop's badges: two queries, one for the cover images and one for the
+    badges (the products' and the shop's), whatever the page size."""
     total = db.session.scalar(queries.count_of_member(member_id)) or 0
     pages = last_page(page, total, per_page)
     products: list[Product] = []
@@ -168,6 +178,7 @@ def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
         products = list(
             db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
         )
+    badges = badges_for(products, shops=[member_id])
     return ProductPage(
         products=products,
         total=total,
@@ -175,5 +186,6 @@ def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
         pages=pages,
         per_page=per_page,
         messages=[],
-        badges=badges_for(products),
+        badges=badges.products,
+        shop_badges=badges.shops.get(member_id, []),
     )

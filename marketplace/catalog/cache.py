@@ -7,7 +7,8 @@ stands for. So a change shows at once, on every worker sharing the cache
 
 - The catalog's generation is in every key. It moves after a commit that
   changed a catalog row (product, variant, image, category, certificate,
-  member, delivery rate, kecamatan), except for stock that orders move.
+  the products a certificate covers, member, delivery rate, kecamatan),
+  except for stock that orders move.
 - Orders move stock all day (checkout takes it, an expired or cancelled
   order gives it back). Cards and listings show only whether a product has
   stock, so such a move changes them only when a product runs out or comes
@@ -58,6 +59,7 @@ from marketplace.catalog.filters import parse_filter, parse_page
 from marketplace.catalog.models import (
     Category,
     Certificate,
+    CertificateProduct,
     Product,
     ProductImage,
     ProductVariant,
@@ -75,13 +77,15 @@ STOCK_MOVED = "catalog_stock_moved"
 STOCK_ONLY = "catalog_stock_only"
 # app.extensions: what else makes a visitor's pages their own (personal_when).
 PERSONAL_CHECKS = "catalog_personal_checks"
-# Certificate: a verified one is a badge on cards and pages, and filters /produk.
+# Certificate: a verified one is a badge on cards and pages, and filters /produk;
+# CertificateProduct: a verified one puts its shop's certificate on a product.
 CATALOG_MODELS = (
     Product,
     ProductVariant,
     ProductImage,
     Category,
     Certificate,
+    CertificateProduct,
     Member,
     DeliveryRate,
     Kecamatan,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from marketplace.catalog.models import CERTIFICATE_LABELS, CertificateKind
+from marketplace.catalog.models import CERTIFICATE_LABELS, SHOP_ONLY_KINDS, CertificateKind
 from marketplace.catalog.search import WORD, Search, understand
 from marketplace.core.money import parse_rupiah
 from marketplace.core.numbers import NegativeNumber, NotAWholeNumber, NumberError
@@ -170,10 +170,17 @@ def _certificate(raw: str | None, messages: list[str]) -> CertificateKind | None
     if not value:
         return None
     try:
-        return CertificateKind(value)
+        kind = CertificateKind(value)
     except ValueError:
         messages.append("Jenis sertifikat tidak dikenal; filter sertifikat diabaikan.")
         return None
+    if kind in SHOP_ONLY_KINDS:  # a shop's certificate says nothing about its products
+        messages.append(
+            f"{CERTIFICATE_LABELS[kind]} adalah sertifikat tempat produksi (toko), bukan produk; "
+            "filter sertifikat diabaikan."
+        )
+        return None
+    return kind
 
 
 def parse_filter(args: Mapping[str, str]) -> CatalogFilter:

@@ -167,6 +167,11 @@ CERTIFICATE_LABELS = {
     CertificateKind.LAIK_HIGIENE: "Laik Higiene",
 }
 
+# Laik Higiene certifies the place of production: it is always the shop's,
+# never a product's. The other kinds can name products (a product badge).
+SHOP_ONLY_KINDS = frozenset({CertificateKind.LAIK_HIGIENE})
+PRODUCT_KINDS = tuple(kind for kind in CertificateKind if kind not in SHOP_ONLY_KINDS)
+
 
 class CertificateStatus(StrEnum):
     PENDING = "pending"
@@ -175,9 +180,12 @@ class CertificateStatus(StrEnum):
 
 
 class Certificate(Model):
-    """A hygiene or food-safety certificate of one product, or of the whole
-    shop when `product_id` is empty. Shown as a badge once an admin has
-    verified it, until it expires."""
+    """A hygiene or food-safety certificate that names one product, or of the
+    whole shop when `product_id` is empty. Shown once an admin has verified
+    it, until it expires: a certificate naming a product as that product's
+    badge; a shop's as the shop's badge ("Toko bersertifikat Halal"), and as
+    a product's badge only for the products it covers (`covered_products`)
+    that an admin has verified."""
 
     __tablename__ = "certificates"
     __table_args__ = (
@@ -206,7 +214,41 @@ class Certificate(Model):
 
     member: Mapped[Member] = relationship()
     product: Mapped[Product | None] = relationship()
+    covered_products: Mapped[list["CertificateProduct"]] = relationship(
+        back_populates="certificate", cascade="all, delete-orphan"
+    )
 
     @property
     def label(self) -> str:
         return CERTIFICATE_LABELS[CertificateKind(self.kind)]
+
+    @property
+    def is_shop_only(self) -> bool:
+        return CertificateKind(self.kind) in SHOP_ONLY_KINDS
+
+
+class CertificateProduct(Model):
+    """A product that a shop's certificate covers, as its member ticked it.
+    The product shows the badge only once an admin has read the product on
+    the scan (`verified_at`), and only while the certificate itself shows.
+    A member's new tick, or a correction of the certificate, waits for the
+    admin again."""
+
+    __tablename__ = "certificate_products"
+
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    verified_at: Mapped[Timestamp | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+    certificate: Mapped[Certificate] = relationship(back_populates="covered_products")
+    product: Mapped[Product] = relationship()
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None

@@ -1,8 +1,10 @@
 """Certificates in the demo, in every state the member and the admin see:
 verified (for the shop and for products), one expiring within two weeks, one
-expired, one rejected with a reason, one waiting for verification; and
-verified Halal and P-IRT certificates across other shops so that the badges
-and the `sertifikat` filter have something to show."""
+expired, one rejected with a reason, one waiting for verification; the
+products a shop's Halal covers, some verified and one still waiting for the
+admin; and verified Halal (covering some products), Laik Higiene and P-IRT
+certificates across other shops so that product badges, shop badges and the
+`sertifikat` filter have something to show."""
 
 import io
 import random
@@ -17,6 +19,7 @@ from marketplace.catalog.models import (
     CERTIFICATE_LABELS,
     Certificate,
     CertificateKind,
+    CertificateProduct,
     CertificateStatus,
     Product,
     ProductStatus,
@@ -78,9 +81,17 @@ def add_certificates_demo(*, storage, now: datetime, seed: int) -> int:
         status: CertificateStatus,
         expires_on: date | None,
         reason: str = "",
+        covers: list[Product] | None = None,
+        ticks: list[Product] | None = None,
     ) -> None:
+        """A certificate; a shop's covers `covers` (verified) and `ticks` (not yet)."""
         number = _number(rng, kind)
         reviewed = status != CertificateStatus.PENDING
+        reviewed_at = now - timedelta(days=rng.randint(1, 60)) if reviewed else None
+        covered = [
+            CertificateProduct(product=p, verified_at=reviewed_at, verified_by_id=admin.id)
+            for p in covers or ()
+        ] + [CertificateProduct(product=p) for p in ticks or ()]
         db.session.add(
             Certificate(
                 member=member,
@@ -93,7 +104,8 @@ def add_certificates_demo(*, storage, now: datetime, seed: int) -> int:
                 status=status,
                 rejection_reason=reason,
                 reviewed_by_id=admin.id if reviewed else None,
-                reviewed_at=now - timedelta(days=rng.randint(1, 60)) if reviewed else None,
+                reviewed_at=reviewed_at,
+                covered_products=covered,
             )
         )
 
@@ -106,13 +118,14 @@ def add_certificates_demo(*, storage, now: datetime, seed: int) -> int:
             )
         )
 
-    mine: list[Product | None] = [*products_of(demo_member)] or [None] * 4
+    own = products_of(demo_member)
+    mine: list[Product | None] = [*own] or [None] * 4
     verified, pending, rejected = (
         CertificateStatus.VERIFIED,
         CertificateStatus.PENDING,
         CertificateStatus.REJECTED,
     )
-    add(demo_member, None, CertificateKind.HALAL, verified, None)
+    add(demo_member, None, CertificateKind.HALAL, verified, None, covers=own[:2], ticks=own[2:3])
     add(demo_member, mine[0], CertificateKind.PIRT, verified, today + timedelta(days=12))
     add(demo_member, mine[-1], CertificateKind.PIRT, verified, today - timedelta(days=20))
     add(
@@ -131,16 +144,27 @@ def add_certificates_demo(*, storage, now: datetime, seed: int) -> int:
         .where(Member.status == MemberStatus.APPROVED, Member.id != demo_member.id)
         .order_by(Member.id)
     ).all()
-    for member in rng.sample(list(others), min(12, len(others))):
+    for index, member in enumerate(rng.sample(list(others), min(12, len(others)))):
+        theirs = products_of(member)
         add(
             member,
             None,
             CertificateKind.HALAL,
             verified,
             today + timedelta(days=rng.randint(90, 1400)),
+            covers=rng.sample(theirs, min(3, len(theirs))),
         )
         count += 1
-        for product in rng.sample(products_of(member), min(2, len(products_of(member)))):
+        if index % 3 == 0:
+            add(
+                member,
+                None,
+                CertificateKind.LAIK_HIGIENE,
+                verified,
+                today + timedelta(days=rng.randint(90, 1000)),
+            )
+            count += 1
+        for product in rng.sample(theirs, min(2, len(theirs))):
             add(
                 member,
                 product,

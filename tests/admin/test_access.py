@@ -10,10 +10,16 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import OutboxEmail
 from marketplace.audit.models import AuditEvent
-from marketplace.catalog.models import Category, Certificate, CertificateKind, CertificateStatus
+from marketplace.catalog.models import (
+    Category,
+    Certificate,
+    CertificateKind,
+    CertificateProduct,
+    CertificateStatus,
+)
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberDecision
-from tests.factories import category
+from tests.factories import ProductFactory, category
 from tests.members.helpers import PEOPLE, log_in, make_people, routes_of
 
 NOT_ADMIN = {"owner": 403, "other_member": 403, "shopper": 403, "anonymous": (302, "/akun/masuk")}
@@ -32,6 +38,11 @@ MATRIX = {
     ("/pengurus/sertifikat", "GET"): ("/pengurus/sertifikat?status=pending", {}, 200),
     ("/pengurus/sertifikat/<int:certificate_id>/verifikasi", "POST"): (
         "/pengurus/sertifikat/{certificate}/verifikasi",
+        {},
+        (302, "/pengurus/sertifikat"),
+    ),
+    ("/pengurus/sertifikat/<int:certificate_id>/produk", "POST"): (
+        "/pengurus/sertifikat/{certificate}/produk",
         {},
         (302, "/pengurus/sertifikat"),
     ),
@@ -68,6 +79,14 @@ EXTRA_ADMIN_CASES = [
     ("GET", "/pengurus/anggota?status=pending&kecamatan=sokaraja&page=3", {}, 200),
     ("POST", "/pengurus/sertifikat/999999/verifikasi", {}, 404),
     ("POST", "/pengurus/sertifikat/999999/tolak", {}, 404),
+    ("POST", "/pengurus/sertifikat/999999/produk", {}, 404),
+    (
+        "POST",
+        "/pengurus/sertifikat/{certificate}/produk",
+        {"produk-{certificate}-products": "x"},
+        200,
+    ),
+    ("GET", "/pengurus/sertifikat?status=produk", {}, 200),
     ("GET", "/pengurus/sertifikat?status=bukan&page=99&certificate_id=1", {}, 200),
     ("POST", "/pengurus/komisi/kategori/999999", {}, 404),
     ("POST", "/pengurus/komisi/anggota/999999", {}, 404),
@@ -83,6 +102,7 @@ def written() -> tuple:
         for model in (MemberDecision, OutboxEmail)
     )
     reviews = db.session.execute(select(Certificate.status, Certificate.reviewed_at)).all()
+    reviews += db.session.execute(select(CertificateProduct.verified_at)).all()
     rates = (
         db.session.execute(select(Category.commission_bps).order_by(Category.id)).all()
         + db.session.execute(select(Member.commission_bps).order_by(Member.id)).all()
@@ -99,6 +119,7 @@ def owner_certificate(owner) -> Certificate:
         issuer="Dinkes",
         scan_key="certificates/contoh.webp",
         status=CertificateStatus.PENDING,
+        covered_products=[CertificateProduct(product=ProductFactory(member=owner))],
     )
     db.session.add(made)
     db.session.commit()
@@ -139,5 +160,6 @@ def test_admin_edges(client, login_as, method, url, data, status):
     people = make_people(login_as)
     certificate = owner_certificate(people["owner"])
     log_in(login_as, people, "admin")
+    data = {concrete(key, people, certificate): value for key, value in data.items()}
     response = client.open(concrete(url, people, certificate), method=method, data=data)
     assert response.status_code == status

@@ -1,13 +1,18 @@
 """The admin's review of members' certificates at /pengurus/sertifikat."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.certificates.rules import today
-from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
+from marketplace.catalog.models import (
+    Certificate,
+    CertificateKind,
+    CertificateProduct,
+    CertificateStatus,
+)
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
 from tests.factories import ProductFactory, UserFactory
@@ -174,3 +179,104 @@ def test_index_counts_certificates_waiting(client, admin):
     db.session.commit()
     page = client.get("/pengurus").text
     assert re.search(r">1</p>\s*<p class=\"fw-semibold mb-1\">Sertifikat menunggu", page)
+
+
+# --- the products a shop's certificate covers ------------------------------------------------
+
+
+def covered(found: Certificate) -> dict[str, bool]:
+    db.session.expire_all()
+    return {
+        link.product.name: link.is_verified
+        for link in db.session.get(Certificate, found.id).covered_products
+    }
+
+
+def shop_certificate(status=CertificateStatus.PENDING, **links) -> tuple[Certificate, list]:
+    """A shop's Halal whose member ticked Keripik Tempe and Keripik Singkong
+    (`verified`: the names of those already verified)."""
+    made = certificate(status)
+    products = [
+        ProductFactory(member=made.member, name=name)
+        for name in ("Keripik Tempe", "Keripik Singkong")
+    ]
+    verified = links.get("verified", ())
+    made.covered_products = [
+        CertificateProduct(
+            product=product,
+            verified_at=datetime.now(UTC) if product.name in verified else None,
+        )
+        for product in products
+    ]
+    db.session.commit()
+    return made, products
+
+
+def test_the_card_lists_the_ticked_products_to_check_against_the_scan(client, admin):
+    found, (tempe, singkong) = shop_certificate()
+    page = client.get("/pengurus/sertifikat").text
+    card = page.split(f'id="sertifikat-{found.id}"')[1].split("</article>")[0]
+    assert "Produk yang tercantum di pindaian (dicentang anggota)" in card
+    for product in (tempe, singkong):
+        assert f'name="produk-{found.id}-products" value="{product.id}">' in card
+    assert "mencentang produk yang namanya tercantum" in page
+
+
+def test_verifying_with_the_products_the_scan_names(client, admin):
+    found, (tempe, _singkong) = shop_certificate()
+    response = client.post(
+        f"/pengurus/sertifikat/{found.id}/verifikasi",
+        data={f"produk-{found.id}-products": [str(tempe.id)]},
+    )
+    assert response.status_code == 302
+    assert covered(found) == {"Keripik Tempe": True, "Keripik Singkong": False}
+    assert db.session.get(Certificate, found.id).status == CertificateStatus.VERIFIED
+
+
+def test_products_of_a_verified_certificate_are_verified_or_taken_back(client, admin):
+    found, (tempe, singkong) = shop_certificate(
+        CertificateStatus.VERIFIED, verified=("Keripik Tempe",)
+    )
+    page = client.get("/pengurus/sertifikat?status=produk").text
+    assert numbers(page) == [found.number]
+    assert re.search(r"Produk menunggu <span class=\"facet-count\">1</span>", page)
+    assert f'value="{tempe.id}" checked>' in page
+    assert "Simpan produk terverifikasi" in page
+
+    response = client.post(
+        f"/pengurus/sertifikat/{found.id}/produk?status=produk",
+        data={f"produk-{found.id}-products": [str(singkong.id)]},
+    )
+    assert response.headers["Location"] == "/pengurus/sertifikat?status=produk"
+    assert covered(found) == {"Keripik Tempe": False, "Keripik Singkong": True}
+    assert "Produk sertifikat Halal nomor" in client.get("/pengurus/sertifikat").text
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "١", "-1"])
+def test_a_product_not_ticked_by_the_member_is_refused(client, admin, value):
+    found, _ = shop_certificate(CertificateStatus.VERIFIED)
+    other = ProductFactory(name="Produk Lain")
+    for sent in (value, str(other.id)):
+        for url in ("produk", "verifikasi"):
+            response = client.post(
+                f"/pengurus/sertifikat/{found.id}/{url}",
+                data={f"produk-{found.id}-products": [sent]},
+            )
+            assert response.status_code == 200, (sent, url)
+            assert "tidak ada di pilihan" in response.text or "Pilih salah satu" in response.text
+    assert covered(found) == {"Keripik Tempe": False, "Keripik Singkong": False}
+
+
+def test_a_certificate_without_ticked_products_has_no_products_to_verify(client, admin):
+    found = certificate(CertificateStatus.VERIFIED)
+    db.session.commit()
+    assert client.post(f"/pengurus/sertifikat/{found.id}/produk").status_code == 404
+
+
+def test_index_counts_certificates_with_products_waiting(client, admin):
+    shop_certificate(CertificateStatus.VERIFIED)
+    shop_certificate(CertificateStatus.VERIFIED, verified=("Keripik Tempe", "Keripik Singkong"))
+    page = client.get("/pengurus").text
+    assert re.search(
+        r">1</p>\s*<p class=\"fw-semibold mb-1\">Sertifikat dengan produk menunggu", page
+    )

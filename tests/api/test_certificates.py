@@ -1,10 +1,11 @@
-"""Certificates in API v1: the badges of each product (`certificates`) and
-the `sertifikat` filter, checked against the OpenAPI document."""
+"""Certificates in API v1: the badges of each product (`certificates`), of
+its shop (`shop_certificates` of the detail) and the `sertifikat` filter,
+checked against the OpenAPI document."""
 
 import pytest
 
 from marketplace.api.openapi import DOCUMENT
-from marketplace.catalog.models import CertificateKind, CertificateStatus
+from marketplace.catalog.models import PRODUCT_KINDS, CertificateKind, CertificateStatus
 from marketplace.extensions import db
 from tests.api.conftest import Catalog
 from tests.catalog.certificate_data import certificate, days_from_today
@@ -17,10 +18,18 @@ DETAIL = "/api/v1/products/{product_id}"
 
 @pytest.fixture
 def certified(catalog: Catalog) -> Catalog:
-    """Keripik Bu Sri's shop is Halal (so keripik and batik are), keripik has
-    its own P-IRT; gula's P-IRT has expired and its BPOM ML is pending."""
+    """Keripik Bu Sri's shop is Halal and covers keripik and batik (verified),
+    and has Laik Higiene; keripik has its own P-IRT; gula's P-IRT has
+    expired and its BPOM ML is pending."""
     sokaraja, cilongok = catalog.keripik.member, catalog.gula.member
-    certificate(sokaraja, kind=CertificateKind.HALAL, expires_on=days_from_today(0))
+    certificate(
+        sokaraja,
+        kind=CertificateKind.HALAL,
+        number="ID3311",
+        expires_on=days_from_today(0),
+        covers=[catalog.keripik, catalog.batik],
+    )
+    certificate(sokaraja, kind=CertificateKind.LAIK_HIGIENE, number="440/1/LH")
     certificate(sokaraja, product=catalog.keripik, kind=CertificateKind.PIRT)
     certificate(
         cilongok, product=catalog.gula, kind=CertificateKind.PIRT, expires_on=days_from_today(-1)
@@ -39,11 +48,16 @@ def by_id(response) -> dict[int, dict]:
 def test_items_carry_their_badges(certified: Catalog, get_valid):
     items = by_id(get_valid(LIST, operation=LIST))
 
-    assert items[certified.keripik.id]["certificates"] == [
-        {"kind": "pirt", "name": "P-IRT"},
-        {"kind": "halal", "name": "Halal"},
-    ]
-    assert items[certified.batik.id]["certificates"] == [{"kind": "halal", "name": "Halal"}]
+    halal = {
+        "kind": "halal",
+        "name": "Halal",
+        "number": "ID3311",
+        "issuer": "Dinas Kesehatan Kabupaten Banyumas",
+        "expires_on": days_from_today(0).isoformat(),
+    }
+    assert [c["kind"] for c in items[certified.keripik.id]["certificates"]] == ["pirt", "halal"]
+    assert items[certified.keripik.id]["certificates"][1] == halal
+    assert items[certified.batik.id]["certificates"] == [halal]
     assert items[certified.gula.id]["certificates"] == []
 
 
@@ -52,8 +66,15 @@ def test_detail_carries_the_same_badges(certified: Catalog, get_valid, client):
     detail = get_valid(url, operation=DETAIL).json
     listed = by_id(client.get(LIST))[certified.keripik.id]
     assert detail["certificates"] == listed["certificates"]
+    assert [c["name"] for c in detail["shop_certificates"]] == ["Halal", "Laik Higiene"]
     gula = get_valid(f"/api/v1/products/{certified.gula.id}", operation=DETAIL).json
-    assert gula["certificates"] == []
+    assert (gula["certificates"], gula["shop_certificates"]) == ([], [])
+
+
+def test_a_shop_certificate_alone_badges_no_product(certified: Catalog, get_valid):
+    """The shop's Laik Higiene shows on the detail as the shop's, on no product."""
+    items = by_id(get_valid(LIST, operation=LIST))
+    assert all("laik-higiene" not in str(item["certificates"]) for item in items.values())
 
 
 @pytest.mark.parametrize(
@@ -91,11 +112,26 @@ def test_unknown_certificate_is_ignored_with_a_message(certified: Catalog, get_v
     assert body["messages"] == ["Jenis sertifikat tidak dikenal; filter sertifikat diabaikan."]
 
 
+def test_a_shop_only_certificate_is_no_product_filter(certified: Catalog, client):
+    body = client.get(LIST, query_string={"sertifikat": "laik-higiene"}).json
+    assert body["total"] == 3
+    assert body["messages"] == [
+        (
+            "Laik Higiene adalah sertifikat tempat produksi (toko), bukan produk; "
+            "filter sertifikat diabaikan."
+        )
+    ]
+
+
 def test_document_describes_the_filter_and_the_badges():
     parameters = DOCUMENT["paths"]["/api/v1/products"]["get"]["parameters"]
     sertifikat = next(p for p in parameters if p["name"] == "sertifikat")
-    assert sertifikat["schema"]["enum"] == [kind.value for kind in CertificateKind]
+    assert sertifikat["schema"]["enum"] == [kind.value for kind in PRODUCT_KINDS]
+    assert "laik-higiene" not in sertifikat["schema"]["enum"]
     schemas = DOCUMENT["components"]["schemas"]
     assert "certificates" in schemas["Product"]["required"]
     assert "certificates" in schemas["ProductDetail"]["required"]
-    assert schemas["Certificate"]["properties"]["kind"]["enum"] == sertifikat["schema"]["enum"]
+    assert "shop_certificates" in schemas["ProductDetail"]["required"]
+    assert schemas["Certificate"]["properties"]["kind"]["enum"] == [
+        k.value for k in CertificateKind
+    ]

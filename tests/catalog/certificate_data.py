@@ -1,10 +1,17 @@
 """Certificates for tests, made straight in the database (the services have
 their own tests) and flushed; the test commits."""
 
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 
 from marketplace.catalog.certificates.rules import today
-from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus, Product
+from marketplace.catalog.models import (
+    Certificate,
+    CertificateKind,
+    CertificateProduct,
+    CertificateStatus,
+    Product,
+)
 from marketplace.extensions import db
 from marketplace.members.models import Member
 
@@ -23,7 +30,12 @@ def certificate(
     number: str | None = None,
     scan_key: str = "certificates/contoh.pdf",
     rejection_reason: str = "",
+    covers: Iterable[Product] = (),
+    ticks: Iterable[Product] = (),
 ) -> Certificate:
+    """A certificate of `member`'s shop, or naming `product`; a shop's covers
+    `covers` (verified by an admin) and `ticks` (ticked, not yet verified)."""
+    verified_at = datetime.now(UTC)
     made = Certificate(
         member=member,
         product=product,
@@ -34,6 +46,10 @@ def certificate(
         scan_key=scan_key,
         status=status,
         rejection_reason=rejection_reason,
+        covered_products=[
+            CertificateProduct(product=covered, verified_at=verified_at) for covered in covers
+        ]
+        + [CertificateProduct(product=ticked) for ticked in ticks],
     )
     db.session.add(made)
     db.session.flush()

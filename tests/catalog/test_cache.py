@@ -3,16 +3,18 @@ to the catalog shows at once; personal pages are never cached."""
 
 import os
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import update
 
-from marketplace.catalog.models import ProductVariant
+from marketplace.catalog.models import CertificateKind, CertificateProduct, ProductVariant
 from marketplace.config import RESILIENT_REDIS_CACHE
 from marketplace.extensions import cache, db
 from marketplace.members.models import MemberStatus
 from tests import factories
+from tests.catalog.certificate_data import certificate
 
 
 @pytest.fixture
@@ -64,6 +66,20 @@ def test_a_bulk_stock_update_shows_at_once(cached_app, keripik):
     db.session.commit()
 
     assert "Stok 3" in client.get(page_of(keripik)).text
+
+
+def test_a_bulk_change_to_what_a_certificate_covers_shows_at_once(cached_app, keripik):
+    """certificate_products is a catalog table: a statement on it, not only
+    a flushed object, makes the pages that show badges stale."""
+    certificate(keripik.member, kind=CertificateKind.HALAL, ticks=[keripik])
+    db.session.commit()
+    client = cached_app.test_client()
+    assert 'data-sertifikat="halal"' not in client.get("/produk").text
+
+    db.session.execute(update(CertificateProduct).values(verified_at=datetime.now(UTC)))
+    db.session.commit()
+
+    assert 'data-sertifikat="halal"' in client.get("/produk").text
 
 
 def test_a_suspended_member_vanishes_at_once(cached_app, keripik):

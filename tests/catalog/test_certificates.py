@@ -17,6 +17,7 @@ from marketplace.catalog.certificates.queries import (
 from marketplace.catalog.certificates.rules import (
     TRANSITIONS,
     Badge,
+    Badges,
     CertificateError,
     Standing,
     summarise,
@@ -357,20 +358,53 @@ def shelf(member):
     return tempe, keripik, other
 
 
-def kinds(badges: dict[int, list[Badge]], product: Product) -> list[str]:
-    return [badge.label for badge in badges.get(product.id, [])]
+def kinds(badges: dict[int, list[Badge]], key: int) -> list[str]:
+    return [badge.label for badge in badges.get(key, [])]
 
 
-def test_shop_certificate_badges_every_product_and_product_one_only_its_own(member, shelf):
+def test_a_shop_certificate_badges_the_shop_and_only_the_products_verified(member, shelf):
     tempe, keripik, other = shelf
-    certificate(member, kind=CertificateKind.HALAL)
+    fresh = factories.ProductFactory(member=member, name="Tahu Baru")  # new, unreviewed
+    certificate(member, kind=CertificateKind.HALAL, covers=[tempe], ticks=[keripik])
+    certificate(member, kind=CertificateKind.LAIK_HIGIENE)
     certificate(member, product=tempe, kind=CertificateKind.PIRT, expires_on=days_from_today(0))
     certificate(other.member, product=other, kind=CertificateKind.BPOM_MD)
     db.session.commit()
-    badges = badges_for([tempe, keripik, other])
-    assert kinds(badges, tempe) == ["P-IRT", "Halal"]  # fixed order, P-IRT first
-    assert kinds(badges, keripik) == ["Halal"]
-    assert kinds(badges, other) == ["BPOM MD"]
+    badges = badges_for([tempe, keripik, fresh, other], shops=[member.id, other.member_id])
+    assert kinds(badges.products, tempe.id) == ["P-IRT", "Halal"]  # fixed order, P-IRT first
+    assert kinds(badges.products, keripik.id) == []  # ticked, not yet verified
+    assert kinds(badges.products, fresh.id) == []
+    assert kinds(badges.products, other.id) == ["BPOM MD"]
+    assert kinds(badges.shops, member.id) == ["Halal", "Laik Higiene"]
+    assert kinds(badges.shops, other.member_id) == []  # names a product: not the shop's
+    # Without asking for shops, no shop badges (cards show only products').
+    assert badges_for([tempe, fresh]).shops == {}
+
+
+def test_a_badge_tells_what_the_certificate_is(member, shelf):
+    tempe, _keripik, _other = shelf
+    certificate(
+        member, product=tempe, kind=CertificateKind.PIRT, number="P-IRT 2063302010123-27",
+        expires_on=days_from_today(400),
+    )  # fmt: skip
+    db.session.commit()
+    (badge,) = badges_for([tempe]).products[tempe.id]
+    assert (badge.label, badge.number, badge.issuer, badge.expires_on) == (
+        "P-IRT",
+        "P-IRT 2063302010123-27",
+        "Dinas Kesehatan Kabupaten Banyumas",
+        days_from_today(400),
+    )
+    assert "Industri Rumah Tangga" in badge.meaning
+
+
+def test_of_two_certificates_of_a_kind_the_badge_is_the_one_valid_longest(member, shelf):
+    tempe, _keripik, _other = shelf
+    certificate(member, product=tempe, number="LAMA", expires_on=days_from_today(5))
+    certificate(member, number="TOKO", covers=[tempe], expires_on=None)
+    certificate(member, product=tempe, number="BARU", expires_on=days_from_today(900))
+    db.session.commit()
+    assert [b.number for b in badges_for([tempe]).products[tempe.id]] == ["TOKO"]
 
 
 @pytest.mark.parametrize(
@@ -380,19 +414,22 @@ def test_shop_certificate_badges_every_product_and_product_one_only_its_own(memb
 def test_only_verified_unexpired_certificates_make_badges(member, shelf, status, expires_in):
     tempe, keripik, _ = shelf
     expires_on = None if expires_in is None else days_from_today(expires_in)
-    certificate(member, status=status, expires_on=expires_on)
+    certificate(member, status=status, expires_on=expires_on, covers=[tempe, keripik])
     certificate(member, product=tempe, status=status, expires_on=expires_on)
     db.session.commit()
-    assert badges_for([tempe, keripik]) == {}
+    badges = badges_for([tempe, keripik], shops=[member.id])
+    assert (badges.products, badges.shops) == ({}, {})
 
 
 def test_badges_cost_one_query_whatever_the_number_of_products(member):
     products = [factories.ProductFactory(member=member) for _ in range(12)]
     for product in products[::2]:
         certificate(member, product=product, kind=CertificateKind.PIRT)
+    certificate(member, kind=CertificateKind.HALAL, covers=products[:3])
     certificate(member, kind=CertificateKind.LAIK_HIGIENE)
     db.session.commit()
     products = db.session.scalars(db.select(Product).order_by(Product.id)).all()  # loaded
+    member_id = member.id
     statements = []
 
     def count(*args):
@@ -400,34 +437,35 @@ def test_badges_cost_one_query_whatever_the_number_of_products(member):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        badges = badges_for(products)
-        assert badges_for([]) == {}
+        badges = badges_for(products, shops=[member_id])
+        only_products = badges_for(products)
+        assert badges_for([]) == Badges(products={}, shops={})
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 1
-    assert kinds(badges, products[0]) == ["P-IRT", "Laik Higiene"]
-    assert kinds(badges, products[1]) == ["Laik Higiene"]
+    assert len(statements) == 2
+    assert kinds(badges.products, products[0].id) == ["P-IRT", "Halal"]
+    assert kinds(badges.products, products[1].id) == ["Halal"]
+    assert kinds(badges.products, products[3].id) == []
+    assert kinds(badges.shops, member_id) == ["Halal", "Laik Higiene"]
+    assert only_products.products == badges.products
 
 
-def test_has_certificate_finds_own_and_shop_certificates(member, shelf):
-    tempe, _keripik, other = shelf
+def test_has_certificate_finds_named_and_verified_covered_products_only(member, shelf):
+    tempe, keripik, other = shelf
+    fresh = factories.ProductFactory(member=member, name="Tahu Baru")
     certificate(member, product=tempe, kind=CertificateKind.PIRT)
-    certificate(other.member, kind=CertificateKind.PIRT)
-    certificate(member, kind=CertificateKind.HALAL, status=PENDING)
+    certificate(other.member, kind=CertificateKind.PIRT)  # the shop's alone: no product
+    certificate(member, kind=CertificateKind.HALAL, covers=[keripik], ticks=[fresh])
+    certificate(member, kind=CertificateKind.BPOM_MD, status=PENDING, covers=[tempe])
     db.session.commit()
     on = rules.today()
 
-    def having(kind):
-        statement = db.select(Product.id).where(queries.has_certificate(kind, on))
+    def having(kind, day=on):
+        statement = db.select(Product.id).where(queries.has_certificate(kind, day))
         return set(db.session.scalars(statement))
 
-    assert having(CertificateKind.PIRT) == {tempe.id, other.id}
-    assert having(CertificateKind.HALAL) == set()
+    assert having(CertificateKind.PIRT) == {tempe.id}
+    assert having(CertificateKind.HALAL) == {keripik.id}
+    assert having(CertificateKind.BPOM_MD) == set()
     assert having(CertificateKind.BPOM_ML) == set()
-    assert having(CertificateKind.PIRT) == set(
-        db.session.scalars(
-            db.select(Product.id).where(
-                queries.has_certificate(CertificateKind.PIRT, on + timedelta(days=1))
-            )
-        )
-    )
+    assert having(CertificateKind.PIRT, on + timedelta(days=1)) == {tempe.id}

@@ -11,6 +11,7 @@ from PIL import Image
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
+from marketplace.core.jinja import tanggal
 from marketplace.core.storage import LocalStorage
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
@@ -311,6 +312,116 @@ def test_a_missing_scan_file_is_not_found(client, login_as, owner):
     assert client.get(f"{BASE}/{found.id}/pindaian").status_code == 404
 
 
+# --- the products a shop's certificate covers ------------------------------------------
+
+
+def test_recording_a_shop_certificate_leads_to_ticking_its_products(client, login_as, owner):
+    factories.ProductFactory(member=owner, name="Mendoan Beku")
+    login_as(owner.user)
+    response = client.post(f"{BASE}/baru", data=form(files.pdf(), kind="halal"))
+    made = db.session.scalars(db.select(Certificate)).one()
+    assert response.headers["Location"] == f"{BASE}/{made.id}/produk"
+    html = client.get(response.headers["Location"]).text
+    for words in (
+        "Produk di sertifikat Halal",
+        "tercantum",
+        "Toko bersertifikat Halal",
+        "Mendoan Beku",
+        "Simpan pilihan produk",
+    ):
+        assert words in html, words
+
+
+@pytest.mark.parametrize("kind", ["laik-higiene", "pirt-for-a-product"])
+def test_recording_what_covers_no_products_goes_back_to_the_list(client, login_as, owner, kind):
+    product = factories.ProductFactory(member=owner)
+    login_as(owner.user)
+    data = form(files.pdf(), kind="laik-higiene")
+    if kind == "pirt-for-a-product":
+        data = form(files.pdf(), kind="pirt", product_id=str(product.id))
+    response = client.post(f"{BASE}/baru", data=data)
+    assert response.headers["Location"] == f"{BASE}/"
+
+
+def test_laik_higiene_for_one_product_is_refused_with_the_reason(app, client, login_as, owner):
+    product = factories.ProductFactory(member=owner)
+    login_as(owner.user)
+    response = client.post(
+        f"{BASE}/baru", data=form(files.pdf(), kind="laik-higiene", product_id=str(product.id))
+    )
+    assert response.status_code == 200
+    assert "berlaku untuk tempat produksi" in response.text
+    assert certificate_count() == 0
+    assert stored_files(app) == []
+
+
+def test_member_ticks_products_and_sees_them_wait(client, login_as, owner):
+    mendoan = factories.ProductFactory(member=owner, name="Mendoan Beku")
+    keripik = factories.ProductFactory(member=owner, name="Keripik Tempe")
+    draft = factories.ProductFactory(member=owner, name="Tahu Draf", status="draft")
+    halal = certificate(owner, kind=CertificateKind.HALAL, covers=[mendoan])
+    login_as(owner.user)
+
+    page = client.get(f"{BASE}/{halal.id}/produk").text
+    assert re.search(rf'value="{mendoan.id}" checked>\s*<span[^>]*>Mendoan Beku', page)
+    assert "· terverifikasi" in page and "· draf" in page
+    assert not re.search(rf'value="{keripik.id}" checked', page)
+
+    response = client.post(
+        f"{BASE}/{halal.id}/produk", data={"products": [str(mendoan.id), str(draft.id)]}
+    )
+    assert response.headers["Location"] == f"{BASE}/#sertifikat-{halal.id}"
+    listing = client.get(f"{BASE}/").text
+    card = listing.split(f'id="sertifikat-{halal.id}"')[1].split("</li>\n    \n")[0]
+    assert re.search(r"Mendoan Beku</span>\s*<span[^>]*>✓ Terverifikasi", card)
+    assert re.search(r"Tahu Draf</span>\s*<span[^>]*>Menunggu verifikasi", card)
+    assert "Keripik Tempe" not in card
+    assert f'href="{BASE}/{halal.id}/produk">Pilih produk' in card
+
+
+@pytest.mark.parametrize("raw", ["999999", "abc", "-1", "١"])
+def test_a_product_not_on_the_list_is_refused_and_nothing_changes(client, login_as, owner, raw):
+    mendoan = factories.ProductFactory(member=owner, name="Mendoan Beku")
+    stranger = factories.ProductFactory(name="Produk Orang Lain")
+    halal = certificate(owner, kind=CertificateKind.HALAL, ticks=[mendoan])
+    login_as(owner.user)
+    for value in (raw, str(stranger.id)):
+        response = client.post(f"{BASE}/{halal.id}/produk", data={"products": [value]})
+        assert response.status_code == 200
+        assert "tidak ada di pilihan" in response.text or "Pilih salah satu" in response.text
+    db.session.expire_all()
+    assert [link.product_id for link in db.session.get(Certificate, halal.id).covered_products] == [
+        mendoan.id
+    ]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda owner, product: certificate(owner, kind=CertificateKind.LAIK_HIGIENE),
+        lambda owner, product: certificate(owner, product=product, kind=CertificateKind.PIRT),
+        lambda owner, product: certificate(owner, status=CertificateStatus.REJECTED),
+    ],
+    ids=["laik-higiene", "names-a-product", "rejected"],
+)
+def test_ticking_where_it_means_nothing_is_explained(client, login_as, owner, make):
+    product = factories.ProductFactory(member=owner)
+    found = make(owner, product)
+    login_as(owner.user)
+    assert f'href="{BASE}/{found.id}/produk"' not in client.get(f"{BASE}/").text
+    for method in ("GET", "POST"):
+        response = client.open(
+            f"{BASE}/{found.id}/produk",
+            method=method,
+            data={"products": [str(product.id)]},
+            follow_redirects=True,
+        )
+        assert response.request.path == f"{BASE}/"
+        assert "lencana" in response.text or "ditolak atau kedaluwarsa" in response.text
+    db.session.expire_all()
+    assert db.session.get(Certificate, found.id).covered_products == []
+
+
 # --- who may open what: the IDOR matrix ------------------------------------------------
 
 
@@ -325,6 +436,8 @@ MATRIX = {
     ("GET", "/{id}/ubah"): (200, 404, 403, 302, 403),
     ("POST", "/{id}/ubah"): (302, 404, 403, 302, 403),
     ("POST", "/{id}/hapus"): (302, 404, 403, 302, 403),
+    ("GET", "/{id}/produk"): (200, 404, 403, 302, 403),
+    ("POST", "/{id}/produk"): (302, 404, 403, 302, 403),
     ("GET", "/{id}/pindaian"): (200, 404, 403, 302, 200),
 }
 CASES = [
@@ -400,21 +513,30 @@ def test_a_member_not_approved_is_told_why(client, login_as, status, words):
 
 @pytest.fixture
 def certified(app, owner):
-    """Mendoan (shop Halal + own P-IRT), Keripik (shop Halal), Gula (another
-    shop, P-IRT expired, BPOM ML pending), Batik (nothing)."""
+    """Mendoan (its own P-IRT; the shop's Halal covers it, verified), Keripik
+    (ticked on the shop's Halal, not yet verified), Tahu (new: nothing), the
+    shop's Laik Higiene; Gula (another shop, P-IRT expired, a pending BPOM ML
+    covering it), Batik (nothing)."""
     mendoan = factories.ProductFactory(member=owner, name="Mendoan Beku")
     keripik = factories.ProductFactory(member=owner, name="Keripik Tempe")
+    tahu = factories.ProductFactory(member=owner, name="Tahu Baru")
     cilongok = factories.MemberFactory(kecamatan=factories.kecamatan("cilongok"))
     gula = factories.ProductFactory(member=cilongok, name="Gula Kelapa")
     batik = factories.ProductFactory(
         name="Batik Tulis", category=factories.category("batik-fashion")
     )
-    certificate(owner, kind=CertificateKind.HALAL)
+    certificate(
+        owner, kind=CertificateKind.HALAL, number="ID33110000123", covers=[mendoan],
+        ticks=[keripik], expires_on=days_from_today(700),
+    )  # fmt: skip
+    certificate(owner, kind=CertificateKind.LAIK_HIGIENE, number="440/77/LH/2026")
     certificate(owner, product=mendoan, kind=CertificateKind.PIRT, expires_on=days_from_today(0))
     certificate(cilongok, product=gula, kind=CertificateKind.PIRT, expires_on=days_from_today(-1))
-    certificate(cilongok, kind=CertificateKind.BPOM_ML, status=CertificateStatus.PENDING)
+    certificate(
+        cilongok, kind=CertificateKind.BPOM_ML, status=CertificateStatus.PENDING, covers=[gula]
+    )
     db.session.commit()
-    return {"mendoan": mendoan, "keripik": keripik, "gula": gula, "batik": batik}
+    return {"mendoan": mendoan, "keripik": keripik, "tahu": tahu, "gula": gula, "batik": batik}
 
 
 def card_badges(html: str) -> dict[str, list[str]]:
@@ -428,31 +550,80 @@ def card_badges(html: str) -> dict[str, list[str]]:
     return found
 
 
-def test_cards_show_verified_unexpired_badges_on_every_list(client, certified, owner):
-    expected = {
-        "Mendoan Beku": ["P-IRT", "Halal"],
-        "Keripik Tempe": ["Halal"],
-        "Gula Kelapa": [],
-        "Batik Tulis": [],
-    }
+def explained(html: str, label: str) -> list[str]:
+    """The tappable badges (summary texts) of the list labelled `label`."""
+    if f'aria-label="{label}"' not in html:
+        return []
+    part = html.split(f'aria-label="{label}"')[1].split("</ul>")[0]
+    return re.findall(
+        r'<summary class="badge-pill"><span aria-hidden="true">✓</span> ([^<]+)<', part
+    )
+
+
+EXPECTED_CARDS = {
+    "Mendoan Beku": ["P-IRT", "Halal"],
+    "Keripik Tempe": [],  # ticked, not verified
+    "Tahu Baru": [],  # the shop's certificates claim nothing about it
+    "Gula Kelapa": [],
+    "Batik Tulis": [],
+}
+
+
+def test_cards_show_only_the_products_own_verified_badges(client, certified, owner):
     for url in ("/produk", "/"):
-        assert card_badges(client.get(url).text) == expected, url
+        html = client.get(url).text
+        assert card_badges(html) == EXPECTED_CARDS, url
+        assert "Laik Higiene" not in html and "Toko bersertifikat" not in html
     assert card_badges(client.get("/kecamatan/sokaraja").text) == {
-        name: labels for name, labels in expected.items() if name != "Gula Kelapa"
+        name: labels for name, labels in EXPECTED_CARDS.items() if name != "Gula Kelapa"
     }
-    assert card_badges(client.get(f"/toko/{owner.slug}").text) == {
+
+
+def test_shop_page_shows_the_shops_certificates_as_the_shops(client, certified, owner):
+    html = client.get(f"/toko/{owner.slug}").text
+    assert explained(html, "Sertifikat toko") == [
+        "Toko bersertifikat Halal",
+        "Toko bersertifikat Laik Higiene",
+    ]
+    header = html.split('id="judul-produk"')[0]
+    assert "440/77/LH/2026" in header and "tempat produksinya" in header
+    assert card_badges(html) == {
         "Mendoan Beku": ["P-IRT", "Halal"],
-        "Keripik Tempe": ["Halal"],
+        "Keripik Tempe": [],
+        "Tahu Baru": [],
     }
 
 
-def test_product_page_shows_its_badges_and_those_of_more_from_the_shop(client, certified):
+def test_a_new_product_of_a_certified_shop_claims_nothing(client, certified):
+    tahu = certified["tahu"]
+    html = client.get(f"/produk/{tahu.id}/{tahu.slug}").text
+    assert 'id="judul-sertifikat"' not in html
+    assert explained(html, "Sertifikat produk") == []
+    shop_part = html.split("Dijual oleh")[1].split("</div>\n    </div>")[0]
+    assert explained(shop_part, "Sertifikat toko") == [
+        "Toko bersertifikat Halal",
+        "Toko bersertifikat Laik Higiene",
+    ]
+    assert "bukan keterangan tentang satu produk" in shop_part
+
+
+def test_product_page_explains_each_badge_in_a_tap(client, certified):
     mendoan = certified["mendoan"]
     html = client.get(f"/produk/{mendoan.id}/{mendoan.slug}").text
-    assert 'id="judul-sertifikat"' in html
     own = html.split('id="judul-sertifikat"')[1].split("</section>")[0]
-    assert "P-IRT" in own and "Halal" in own
-    assert card_badges(html) == {"Keripik Tempe": ["Halal"]}
+    assert explained(own, "Sertifikat produk") == ["P-IRT", "Halal"]
+    halal = own.split('data-sertifikat="halal"')[1].split("</details>")[0]
+    for words in (
+        "<details",
+        "BPJPH Kementerian Agama",  # what it is
+        "ID33110000123",  # its number
+        "Dinas Kesehatan Kabupaten Banyumas",  # issuer
+        f"sampai {tanggal(days_from_today(700))}",  # valid until
+    ):
+        assert words in halal, words
+    pirt = own.split('data-sertifikat="pirt"')[1].split("</details>")[0]
+    assert f"sampai {tanggal(days_from_today(0))}" in pirt
+    assert card_badges(html) == {"Keripik Tempe": [], "Tahu Baru": []}  # more from the shop
     gula = certified["gula"]
     assert 'id="judul-sertifikat"' not in client.get(f"/produk/{gula.id}/{gula.slug}").text
 
@@ -460,10 +631,11 @@ def test_product_page_shows_its_badges_and_those_of_more_from_the_shop(client, c
 @pytest.mark.parametrize(
     "query, names",
     [
-        ("sertifikat=halal", {"Mendoan Beku", "Keripik Tempe"}),
+        ("sertifikat=halal", {"Mendoan Beku"}),  # not Keripik (unverified) nor Tahu
         ("sertifikat=pirt", {"Mendoan Beku"}),  # Gula's P-IRT has expired
         ("sertifikat=bpom-ml", set()),  # pending
         ("sertifikat=HALAL&q=mendoan", {"Mendoan Beku"}),
+        ("sertifikat=halal&q=tahu", set()),  # Tahu's shop is Halal: Tahu is not
         ("sertifikat=halal&kecamatan=cilongok", set()),
     ],
 )
@@ -476,19 +648,29 @@ def test_filter_by_certificate_combines_with_the_others(client, certified, query
 def test_filter_is_in_the_form_the_chips_and_the_facet_counts(client, certified):
     html = client.get("/produk?sertifikat=halal").text
     assert re.search(r'<option value="halal" selected>Halal</option>', html)
+    assert 'value="laik-higiene"' not in html  # a shop's certificate, never a product's
     assert "Sertifikat Halal" in html  # the chip
     assert 'aria-label="Hapus filter Sertifikat Halal"' in html
-    # Facet counts within the certificate filter: both Halal products are food in Sokaraja.
-    assert re.search(r"Makanan &amp; Minuman \(2\)", html)
+    # Facet counts within the certificate filter: one verified Halal product, food in Sokaraja.
+    assert re.search(r"Makanan &amp; Minuman \(1\)", html)
     assert re.search(r"Batik &amp; Fashion \(0\)", html)
-    assert re.search(r">Sokaraja \(2\)<", html)
+    assert re.search(r">Sokaraja \(1\)<", html)
     assert re.search(r">Cilongok \(0\)<", html)
 
 
-def test_unknown_certificate_is_ignored_with_a_message(client, certified):
-    html = client.get("/produk?sertifikat=sni").text
-    assert "Jenis sertifikat tidak dikenal; filter sertifikat diabaikan." in html
-    assert 'id="jumlah-produk">4 produk<' in html
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("sni", "Jenis sertifikat tidak dikenal; filter sertifikat diabaikan."),
+        ("laik-higiene", "sertifikat tempat produksi (toko), bukan produk"),
+    ],
+)
+def test_unknown_or_shop_only_certificate_is_ignored_with_a_message(
+    client, certified, raw, message
+):
+    html = client.get(f"/produk?sertifikat={raw}").text
+    assert message in html
+    assert 'id="jumlah-produk">5 produk<' in html
 
 
 def test_expired_badge_stops_showing_by_date(client, owner):
@@ -502,14 +684,20 @@ def test_expired_badge_stops_showing_by_date(client, owner):
 
 
 def test_a_verified_or_rejected_certificate_shows_at_once_on_cached_pages(make_app):
-    """Anonymous pages are cached (catalog.cache): a certificate decision
-    bumps the catalog generation like any other catalog change."""
-    from marketplace.catalog.certificates.services import reject_certificate, verify_certificate
+    """Anonymous pages are cached (catalog.cache): a certificate decision,
+    and a decision on the products it covers, bumps the catalog generation
+    like any other catalog change."""
+    from marketplace.catalog.certificates.services import (
+        cover_products,
+        reject_certificate,
+        verify_certificate,
+        verify_covered_products,
+    )
 
     app = make_app(CACHE_TYPE="SimpleCache")
     with app.app_context():
         product = factories.ProductFactory(name="Sale Pisang")
-        found = certificate(product.member, status=CertificateStatus.PENDING)
+        found = certificate(product.member, status=CertificateStatus.PENDING, ticks=[product])
         admin = factories.UserFactory(roles=[Role.ADMIN])
         db.session.commit()
         client = app.test_client()
@@ -519,14 +707,28 @@ def test_a_verified_or_rejected_certificate_shows_at_once_on_cached_pages(make_a
             pages = [client.get(url).text for url in urls]
             return [
                 'data-sertifikat="halal"' in pages[0],
-                'data-sertifikat="halal"' in pages[1],
+                explained(pages[1], "Sertifikat produk") == ["Halal"],
                 '"kind":"halal"' in pages[2].replace(" ", ""),
             ]
 
+        def shop_badge_shown() -> bool:
+            page = client.get(f"/produk/{product.id}/{product.slug}").text
+            return explained(page, "Sertifikat toko") == ["Toko bersertifikat Halal"]
+
         assert halal_shown() == [False, False, False]
-        verify_certificate(certificate=found, reviewer=admin)
+        verify_certificate(certificate=found, reviewer=admin)  # the product not yet
+        db.session.commit()
+        assert halal_shown() == [False, False, False] and shop_badge_shown()
+        verify_covered_products(certificate=found, reviewer=admin, covered=[product.id])
+        db.session.commit()
+        assert halal_shown() == [True, True, True]
+        cover_products(certificate=found, products=[])  # the member unticks it
+        db.session.commit()
+        assert halal_shown() == [False, False, False] and shop_badge_shown()
+        cover_products(certificate=found, products=[product])
+        verify_covered_products(certificate=found, reviewer=admin, covered=[product.id])
         db.session.commit()
         assert halal_shown() == [True, True, True]
         reject_certificate(certificate=found, reviewer=admin, reason="Palsu.")
         db.session.commit()
-        assert halal_shown() == [False, False, False]
+        assert halal_shown() == [False, False, False] and not shop_badge_shown()

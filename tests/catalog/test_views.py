@@ -1,6 +1,7 @@
 """The public catalog pages as a shopper sees them."""
 
 import re
+from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -10,6 +11,7 @@ import pytest
 from marketplace.catalog.models import (
     Certificate,
     CertificateKind,
+    CertificateProduct,
     CertificateStatus,
     ProductStatus,
 )
@@ -595,8 +597,9 @@ def _seed(app, few: bool) -> dict:
     first = made[0]
     for extra in extra_variants:
         first.variants.append(extra)
-    # Badges on every list: a shop-level Halal for the first shop, a P-IRT
-    # for each product of the seed (verified), and one pending.
+    # Badges on every list: a shop-level Halal for the first shop that covers
+    # its products (verified), a P-IRT for each product of the seed
+    # (verified), and a pending Halal covering them too.
     for product in made:
         db.session.add(
             Certificate(
@@ -618,6 +621,11 @@ def _seed(app, few: bool) -> dict:
                 issuer="BPJPH",
                 scan_key="certificates/y.pdf",
                 status=status,
+                covered_products=[
+                    CertificateProduct(product=product, verified_at=datetime.now(UTC))
+                    for product in made
+                    if product.member_id == first.member_id
+                ],
             )
         )
     db.session.commit()

@@ -115,7 +115,8 @@ def build_world(app: Flask, snapshot: dict) -> World:
     product.variants.append(factories.VariantFactory.build(name="Pedas", price=16_000, position=1))
     photo = photos.add_photos(product=product, uploads=[files.picture()], store=storage())[0]
     scan = storage().save(files.pdf(), folder=SCAN_FOLDER, suffix=".pdf")
-    held = certificate(member, product=product, status=CertificateStatus.PENDING, scan_key=scan)
+    # The shop's, with the product ticked: its member's and the admin's product pages have forms.
+    held = certificate(member, ticks=[product], status=CertificateStatus.PENDING, scan_key=scan)
     buyer = factories.UserFactory(roles=[Role.SHOPPER])
     treasurer = factories.UserFactory(roles=[Role.TREASURER])
     admin = factories.UserFactory(roles=[Role.ADMIN])

@@ -1,27 +1,49 @@
 """Reads of certificates. Each returns a `Select`, except `badges_for`,
-which runs the one query that finds the badges of a whole page of products."""
+which runs the one query that finds the badges of a whole page of products
+and of their shops."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.catalog.certificates.rules import Badge, today
+from marketplace.catalog.certificates.rules import Badge, Badges, today
 from marketplace.catalog.models import (
-    CERTIFICATE_LABELS,
     Certificate,
     CertificateKind,
+    CertificateProduct,
     CertificateStatus,
     Product,
 )
 from marketplace.extensions import db
 
 
+def _with_covered_products(statement: Select[tuple[Certificate]]) -> Select[tuple[Certificate]]:
+    return statement.options(
+        selectinload(Certificate.covered_products).joinedload(CertificateProduct.product)
+    )
+
+
 def certificates_of_member(member_id: int) -> Select[tuple[Certificate]]:
-    """A member's certificates, newest first, with their product."""
-    return (
+    """A member's certificates, newest first, with their product and the
+    products they cover."""
+    return _with_covered_products(
         select(Certificate)
         .where(Certificate.member_id == member_id)
         .options(selectinload(Certificate.product))
@@ -36,22 +58,38 @@ def certificate_of_member(member_id: int, certificate_id: int) -> Select[tuple[C
     )
 
 
+def has_products_waiting() -> ColumnElement[bool]:
+    """Certificates (not rejected) with a covered product no admin has verified."""
+    return and_(
+        Certificate.status != CertificateStatus.REJECTED,
+        Certificate.covered_products.any(CertificateProduct.verified_at.is_(None)),
+    )
+
+
 def certificates_for_review(
-    status: CertificateStatus | None = None,
+    status: CertificateStatus | None = None, *, products_waiting: bool = False
 ) -> Select[tuple[Certificate]]:
-    """Certificates for the admin, with member (and kecamatan) and product:
-    pending first, the oldest first within a status."""
+    """Certificates for the admin, with member (and kecamatan), product and
+    covered products: pending first, then those with covered products
+    waiting, the oldest first within each. `products_waiting`: only those."""
     statement = select(Certificate).options(
         joinedload(Certificate.member), joinedload(Certificate.product)
     )
     if status is not None:
         statement = statement.where(Certificate.status == status)
+    if products_waiting:
+        statement = statement.where(has_products_waiting())
     rank = case(
-        {CertificateStatus.PENDING: 0, CertificateStatus.VERIFIED: 1},
-        value=Certificate.status,
-        else_=2,
+        (Certificate.status == CertificateStatus.PENDING, 0),
+        (has_products_waiting(), 1),
+        (Certificate.status == CertificateStatus.VERIFIED, 2),
+        else_=3,
     )
-    return statement.order_by(rank, Certificate.created_at, Certificate.id)
+    return _with_covered_products(statement.order_by(rank, Certificate.created_at, Certificate.id))
+
+
+def count_with_products_waiting() -> Select[tuple[int]]:
+    return select(func.count(Certificate.id)).where(has_products_waiting())
 
 
 def products_for_certificates(member_id: int) -> Select[tuple[int, str]]:
@@ -60,6 +98,15 @@ def products_for_certificates(member_id: int) -> Select[tuple[int, str]]:
         select(Product.id, Product.name)
         .where(Product.member_id == member_id)
         .order_by(Product.name, Product.id)
+    )
+
+
+def products_to_cover(member_id: int) -> Select[tuple[Product]]:
+    """The member's products a shop certificate can cover, by name."""
+    return (
+        select(Product)
+        .where(Product.member_id == member_id)
+        .order_by(func.lower(Product.name), Product.id)
     )
 
 
@@ -72,64 +119,96 @@ def is_shown(on: date) -> ColumnElement[bool]:
 
 
 def has_certificate(kind: CertificateKind, on: date) -> ColumnElement[bool]:
-    """Products with a shown certificate of `kind`, their own or their shop's
-    (two subqueries on the certificates table: no join, no extra query)."""
+    """Products with a shown certificate of `kind` that names them, or a
+    shown certificate of their shop that covers them with an admin's
+    verification (two subqueries: no join on products, no extra query). A
+    shop's certificate alone badges no product."""
     shown = and_(Certificate.kind == kind, is_shown(on))
     return or_(
         Product.id.in_(
             select(Certificate.product_id).where(shown, Certificate.product_id.is_not(None))
         ),
-        Product.member_id.in_(
-            select(Certificate.member_id).where(shown, Certificate.product_id.is_(None))
+        Product.id.in_(
+            select(CertificateProduct.product_id)
+            .join(Certificate, CertificateProduct.certificate_id == Certificate.id)
+            .where(shown, CertificateProduct.verified_at.is_not(None))
         ),
     )
 
 
+BADGE_COLUMNS = (
+    Certificate.member_id,
+    Certificate.kind,
+    Certificate.number,
+    Certificate.issuer,
+    Certificate.expires_on,
+)
+
+
 def badge_rows(
-    product_ids: Iterable[int], member_ids: Iterable[int], on: date
-) -> Select[tuple[int | None, int, CertificateKind]]:
-    """(product id or None for the shop, member id, kind) of the certificates
-    shown for these products and shops."""
-    return (
-        select(Certificate.product_id, Certificate.member_id, Certificate.kind)
-        .where(
-            is_shown(on),
-            or_(
-                Certificate.product_id.in_(list(product_ids)),
-                and_(
-                    Certificate.product_id.is_(None),
-                    Certificate.member_id.in_(list(member_ids)),
-                ),
-            ),
+    product_ids: Collection[int], member_ids: Collection[int], on: date
+) -> Select[Any] | CompoundSelect:
+    """(product id, or None for the shop; member id, kind, number, issuer,
+    expiry) of the certificates shown for these products and shops: those
+    naming a product, those covering one (verified), those of a shop."""
+    parts: list[Select[Any]] = []
+    if product_ids:
+        parts.append(
+            select(Certificate.product_id, *BADGE_COLUMNS).where(
+                is_shown(on), Certificate.product_id.in_(product_ids)
+            )
         )
-        .distinct()
-    )
+        parts.append(
+            select(CertificateProduct.product_id, *BADGE_COLUMNS)
+            .join(Certificate, CertificateProduct.certificate_id == Certificate.id)
+            .where(
+                is_shown(on),
+                CertificateProduct.product_id.in_(product_ids),
+                CertificateProduct.verified_at.is_not(None),
+            )
+        )
+    if member_ids:
+        parts.append(
+            select(cast(null(), Integer), *BADGE_COLUMNS).where(
+                is_shown(on),
+                Certificate.product_id.is_(None),
+                Certificate.member_id.in_(member_ids),
+            )
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 KIND_ORDER = {kind: position for position, kind in enumerate(CertificateKind)}
 
 
-def badges_for(products: Sequence[Product]) -> dict[int, list[Badge]]:
-    """The badges of each of `products` (by product id; none: absent), in one
-    query whatever their number, and none for no products."""
-    if not products:
-        return {}
-    rows = db.session.execute(
-        badge_rows({p.id for p in products}, {p.member_id for p in products}, today())
-    ).tuples()
-    of_shop: defaultdict[int, set[CertificateKind]] = defaultdict(set)
-    of_product: defaultdict[int, set[CertificateKind]] = defaultdict(set)
-    for product_id, member_id, kind in rows:
-        if product_id is None:
-            of_shop[member_id].add(CertificateKind(kind))
-        else:
-            of_product[product_id].add(CertificateKind(kind))
-    badges: dict[int, list[Badge]] = {}
-    for product in products:
-        kinds = of_shop[product.member_id] | of_product[product.id]
-        if kinds:
-            badges[product.id] = [
-                Badge(kind=kind, label=CERTIFICATE_LABELS[kind])
-                for kind in sorted(kinds, key=KIND_ORDER.__getitem__)
-            ]
-    return badges
+def _lasts(badge: Badge) -> date:
+    return badge.expires_on or date.max
+
+
+def _in_order(found: dict[CertificateKind, Badge]) -> list[Badge]:
+    return [found[kind] for kind in sorted(found, key=KIND_ORDER.__getitem__)]
+
+
+def badges_for(products: Sequence[Product], *, shops: Collection[int] = ()) -> Badges:
+    """The badges of `products` and of the shops of member ids `shops`, in
+    one query whatever their number (none for nothing asked). One badge per
+    kind: of two certificates of a kind, the one valid longest."""
+    product_ids = {p.id for p in products}
+    member_ids = set(shops)
+    if not product_ids and not member_ids:
+        return Badges(products={}, shops={})
+    of_product: defaultdict[int, dict[CertificateKind, Badge]] = defaultdict(dict)
+    of_shop: defaultdict[int, dict[CertificateKind, Badge]] = defaultdict(dict)
+    for product_id, member_id, kind, number, issuer, expires_on in db.session.execute(
+        badge_rows(product_ids, member_ids, today())
+    ):
+        badge = Badge(
+            kind=CertificateKind(kind), number=number, issuer=issuer, expires_on=expires_on
+        )
+        held = of_shop[member_id] if product_id is None else of_product[product_id]
+        if badge.kind not in held or _lasts(badge) > _lasts(held[badge.kind]):
+            held[badge.kind] = badge
+    return Badges(
+        products={id_: _in_order(found) for id_, found in of_product.items()},
+        shops={id_: _in_order(found) for id_, found in of_shop.items()},
+    )

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
+from marketplace.catalog.models import (
+    CERTIFICATE_LABELS,
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+)
 from marketplace.core.clock import WIB
 from marketplace.core.errors import DomainError
 
@@ -28,6 +33,35 @@ REFUSED_MOVES = {
     CertificateStatus.VERIFIED: "Sertifikat ini tidak sedang menunggu verifikasi.",
     CertificateStatus.REJECTED: "Sertifikat ini sudah ditolak.",
     CertificateStatus.PENDING: "Sertifikat ini sudah terverifikasi; tidak bisa diubah lagi.",
+}
+
+SHOP_ONLY_REFUSED = (
+    "Sertifikat Laik Higiene berlaku untuk tempat produksi, bukan untuk satu produk: "
+    "catat untuk seluruh toko."
+)
+
+# What each kind certifies, as the shopper reads it when they tap a badge.
+CERTIFICATE_MEANINGS = {
+    CertificateKind.PIRT: (
+        "Sertifikat Produksi Pangan Industri Rumah Tangga: izin edar pangan olahan rumahan "
+        "yang terbit setelah penyuluhan keamanan pangan dan pemeriksaan tempat produksi."
+    ),
+    CertificateKind.HALAL: (
+        "Sertifikat halal dari BPJPH Kementerian Agama: bahan dan cara membuatnya sudah "
+        "diperiksa dan dinyatakan halal."
+    ),
+    CertificateKind.BPOM_MD: (
+        "Nomor izin edar Badan POM untuk pangan olahan buatan dalam negeri: komposisi, label, "
+        "dan cara produksinya sudah dinilai Badan POM."
+    ),
+    CertificateKind.BPOM_ML: (
+        "Nomor izin edar Badan POM untuk pangan olahan dari luar negeri: sudah dinilai "
+        "Badan POM sebelum boleh dijual di Indonesia."
+    ),
+    CertificateKind.LAIK_HIGIENE: (
+        "Sertifikat Laik Higiene Sanitasi dari Dinas Kesehatan: tempat produksinya sudah "
+        "diperiksa dan memenuhi syarat kebersihan dan sanitasi."
+    ),
 }
 
 # Scans are private: stored under this folder, served only through
@@ -58,8 +92,31 @@ STANDING_LABELS = {
 
 @dataclass(frozen=True)
 class Badge:
+    """A shown certificate as a shopper sees it: its kind, and what a tap on
+    it tells (what it is, its number, issuer and expiry date)."""
+
     kind: CertificateKind
-    label: str
+    number: str
+    issuer: str
+    expires_on: date | None
+
+    @property
+    def label(self) -> str:
+        return CERTIFICATE_LABELS[self.kind]
+
+    @property
+    def meaning(self) -> str:
+        return CERTIFICATE_MEANINGS[self.kind]
+
+
+@dataclass(frozen=True)
+class Badges:
+    """The badges of a page: of each product (by product id: the
+    certificates that name it or cover it, verified) and of each shop (by
+    member id: its own certificates, "Toko bersertifikat ..."). None: absent."""
+
+    products: dict[int, list[Badge]]
+    shops: dict[int, list[Badge]]
 
 
 def today() -> date:
@@ -110,6 +167,7 @@ class Summary:
     warning: str | None
     can_change: bool
     can_delete: bool
+    can_cover: bool
 
 
 def summarise(certificate: Certificate, on: date) -> Summary:
@@ -121,12 +179,35 @@ def summarise(certificate: Certificate, on: date) -> Summary:
         warning=expiry_warning(certificate, on),
         can_change=can_be_changed(certificate),
         can_delete=can_be_deleted(certificate, on),
+        can_cover=can_cover_products(certificate, on),
     )
 
 
 def can_be_changed(certificate: Certificate) -> bool:
     """A member may correct a pending or rejected certificate."""
     return certificate.status in (CertificateStatus.PENDING, CertificateStatus.REJECTED)
+
+
+def cover_refusal(certificate: Certificate, on: date) -> str | None:
+    """Why the member may not tick the products this certificate covers, or
+    None: only a shop's certificate waiting or shown, and never Laik
+    Higiene (it covers the place of production, not products)."""
+    if certificate.product_id is not None:
+        return (
+            "Sertifikat ini atas nama satu produk. Untuk produk lain, catat sertifikatnya sendiri."
+        )
+    if certificate.is_shop_only:
+        return (
+            "Sertifikat Laik Higiene berlaku untuk tempat produksi: tampil sebagai lencana toko, "
+            "bukan lencana produk."
+        )
+    if standing(certificate, on) not in (Standing.PENDING, Standing.VERIFIED):
+        return "Sertifikat yang ditolak atau kedaluwarsa tidak bisa dipakai untuk produk."
+    return None
+
+
+def can_cover_products(certificate: Certificate, on: date) -> bool:
+    return cover_refusal(certificate, on) is None
 
 
 def can_be_deleted(certificate: Certificate, on: date) -> bool:

@@ -1,8 +1,15 @@
 """What a member records and an admin decides about a certificate. Keyword
 arguments, models in and out, a CertificateError when a rule refuses
 (nothing written), flush and never commit. Every status change goes through
-`_move`, which checks TRANSITIONS."""
+`_move`, which checks TRANSITIONS.
 
+The products a shop's certificate covers: the member ticks them
+(`cover_products`), the admin verifies each against the scan
+(`verify_covered_products`, or with the certificate in `verify_certificate`).
+A new tick, or a correction of the certificate, waits for the admin again;
+a tick kept as it was keeps its verification."""
+
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
@@ -15,15 +22,24 @@ from marketplace.catalog.certificates.rules import (
     MAX_NUMBER_LENGTH,
     MAX_REASON_LENGTH,
     REFUSED_MOVES,
+    SHOP_ONLY_REFUSED,
     TRANSITIONS,
     CertificateError,
     Standing,
     can_be_changed,
     can_be_deleted,
+    cover_refusal,
     standing,
     today,
 )
-from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus, Product
+from marketplace.catalog.models import (
+    SHOP_ONLY_KINDS,
+    Certificate,
+    CertificateKind,
+    CertificateProduct,
+    CertificateStatus,
+    Product,
+)
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberStatus
 
@@ -79,6 +95,8 @@ def record_certificate(
         kind = CertificateKind(kind)
     except ValueError as error:
         raise CertificateError("Jenis sertifikat tidak dikenal.") from error
+    if product is not None and kind in SHOP_ONLY_KINDS:
+        raise CertificateError(SHOP_ONLY_REFUSED)
     if not scan_key:
         raise CertificateError("Unggah pindaian sertifikat.")
     number, issuer = _details(number=number, issuer=issuer, expires_on=expires_on, on=today())
@@ -113,8 +131,11 @@ def record_certificate(
     return certificate
 
 
-def verify_certificate(*, certificate: Certificate, reviewer: User) -> Certificate:
-    """An admin has checked the scan: the certificate shows as a badge."""
+def verify_certificate(
+    *, certificate: Certificate, reviewer: User, covered: Collection[int] = ()
+) -> Certificate:
+    """An admin has checked the scan: the certificate shows as a badge, and
+    so, for the products it covers, on the ones of `covered` (product ids)."""
     _locked(certificate)
     if (
         certificate.status == CertificateStatus.PENDING
@@ -127,8 +148,50 @@ def verify_certificate(*, certificate: Certificate, reviewer: User) -> Certifica
     certificate.reviewed_by_id = reviewer.id
     certificate.reviewed_at = datetime.now(UTC)
     _audit(certificate, reviewer, AuditAction.CERTIFICATE_VERIFIED, before, "diverifikasi")
+    if certificate.covered_products or covered:
+        _decide_covered(certificate, reviewer, covered)
     db.session.flush()
     return certificate
+
+
+def verify_covered_products(
+    *, certificate: Certificate, reviewer: User, covered: Collection[int]
+) -> Certificate:
+    """An admin has read on the scan which of the products the member ticked
+    it covers: those of `covered` (product ids) are verified, the others not
+    (a verification taken back)."""
+    _locked(certificate)
+    if certificate.status == CertificateStatus.REJECTED:
+        raise CertificateError(REFUSED_MOVES[CertificateStatus.REJECTED])
+    _decide_covered(certificate, reviewer, covered)
+    db.session.flush()
+    return certificate
+
+
+def _decide_covered(certificate: Certificate, reviewer: User, covered: Collection[int]) -> None:
+    ticked = {link.product_id: link for link in certificate.covered_products}
+    if not set(covered) <= set(ticked):
+        raise CertificateError("Produk itu tidak dicentang anggota untuk sertifikat ini.")
+    before = sorted(id_ for id_, link in ticked.items() if link.is_verified)
+    now = datetime.now(UTC)
+    for product_id, link in ticked.items():
+        if product_id not in covered:
+            link.verified_at, link.verified_by_id = None, None
+        elif not link.is_verified:
+            link.verified_at, link.verified_by_id = now, reviewer.id
+    after = sorted(covered)
+    if before != after:
+        names = ", ".join(sorted(ticked[id_].product.name for id_ in after)) or "tidak ada"
+        audit.record(
+            actor=reviewer,
+            action=AuditAction.CERTIFICATE_PRODUCTS_VERIFIED,
+            subject=("certificate", certificate.id),
+            summary=(
+                f"Produk bersertifikat {certificate.label} nomor {certificate.number}: {names}"
+            ),
+            before={"products": before},
+            after={"products": after},
+        )
 
 
 def _audit(certificate: Certificate, reviewer: User, action: AuditAction, before: str,
@@ -183,6 +246,30 @@ def correct_certificate(
     if scan_key:
         certificate.scan_key = scan_key
     certificate.rejection_reason = ""
+    for link in certificate.covered_products:  # the admin reads the new details again
+        link.verified_at, link.verified_by_id = None, None
+    db.session.flush()
+    return certificate
+
+
+def cover_products(*, certificate: Certificate, products: Sequence[Product]) -> Certificate:
+    """The member ticks the products a shop certificate covers. A product
+    newly ticked waits for an admin's verification; one left unticked is
+    no longer covered; one kept keeps its verification."""
+    _locked(certificate)
+    refusal = cover_refusal(certificate, today())
+    if refusal is not None:
+        raise CertificateError(refusal)
+    if any(product.member_id != certificate.member_id for product in products):
+        raise CertificateError("Produk ini bukan milik toko Anda.")
+    chosen = {product.id: product for product in products}
+    for link in list(certificate.covered_products):
+        if link.product_id not in chosen:
+            certificate.covered_products.remove(link)
+    kept = {link.product_id for link in certificate.covered_products}
+    for product_id, product in chosen.items():
+        if product_id not in kept:
+            certificate.covered_products.append(CertificateProduct(product=product))
     db.session.flush()
     return certificate
 

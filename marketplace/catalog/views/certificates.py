@@ -12,105 +12,29 @@ from contextlib import contextmanager
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.certificates import queries, rules, services
+from marketplace.catalog.certificates.forms import (
+    WHOLE_SHOP,
+    CertificateCorrectForm,
+    CertificateDetailsForm,
+    CertificateRecordForm,
+    ProductTicksForm,
+)
 from marketplace.catalog.certificates.rules import CertificateError
-from marketplace.catalog.models import CERTIFICATE_LABELS, Certificate, Product
-from marketplace.core.forms import BaseForm
-from marketplace.core.images import MAX_BYTES as MAX_IMAGE_BYTES
+from marketplace.catalog.models import Certificate, CertificateProduct, Product, ProductStatus
 from marketplace.core.numbers import as_whole
 from marketplace.core.storage import storage
-from marketplace.core.uploads import MAX_PDF_BYTES, ScanRejected, process_scan
+from marketplace.core.uploads import ScanRejected, process_scan
 from marketplace.extensions import db, login_manager
 from marketplace.members.access import approved_member
 from marketplace.members.models import Member
 
 blueprint = Blueprint("certificates", __name__, url_prefix="/kelola/sertifikat")
 member_view = approved_member("catalog/certificates/not_approved.html")
-
-WHOLE_SHOP = ""
-SCAN_HINT = (
-    f"Foto (JPEG, PNG, WebP, maks. {MAX_IMAGE_BYTES // (1024 * 1024)} MB) atau PDF "
-    f"(maks. {MAX_PDF_BYTES // (1024 * 1024)} MB). Pastikan nomor dan tanggalnya terbaca."
-)
-ISSUER_HINT = (
-    "Contoh: Dinas Kesehatan Kab. Banyumas (P-IRT, Laik Higiene), BPJPH (Halal), BPOM (MD/ML)."
-)
-
-
-# --- forms -------------------------------------------------------------------------
-
-
-class CertificateDetailsForm(BaseForm):
-    number = StringField(
-        "Nomor sertifikat",
-        validators=[
-            DataRequired(message="Isi nomor sertifikat."),
-            Length(
-                max=rules.MAX_NUMBER_LENGTH,
-                message=f"Nomor paling panjang {rules.MAX_NUMBER_LENGTH} karakter.",
-            ),
-        ],
-    )
-    issuer = StringField(
-        "Penerbit",
-        description=ISSUER_HINT,
-        validators=[
-            DataRequired(message="Isi nama penerbit sertifikat."),
-            Length(
-                max=rules.MAX_ISSUER_LENGTH,
-                message=f"Nama penerbit paling panjang {rules.MAX_ISSUER_LENGTH} karakter.",
-            ),
-        ],
-    )
-    expires_on = DateField(
-        "Berlaku sampai (boleh kosong)",
-        format=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
-        invalid_value_message="Tanggal tidak valid. Contoh: 31-12-2027.",
-        description="Kosongkan bila sertifikat tidak mencantumkan tanggal kedaluwarsa.",
-        validators=[Optional()],
-    )
-
-
-class CertificateRecordForm(CertificateDetailsForm):
-    kind = SelectField(
-        "Jenis sertifikat",
-        choices=[SelectChoice("", "Pilih jenis…")]
-        + [SelectChoice(kind.value, label) for kind, label in CERTIFICATE_LABELS.items()],
-        validate_choice=False,
-        validators=[
-            DataRequired(message="Pilih jenis sertifikat."),
-            AnyOf(
-                [kind.value for kind in CERTIFICATE_LABELS],
-                message="Jenis sertifikat tidak dikenal.",
-            ),
-        ],
-    )
-    # Checked in the view against the member's own products (else 404).
-    product_id = SelectField("Berlaku untuk", validate_choice=False)
-    scan = FileField(
-        "Pindaian sertifikat",
-        description=SCAN_HINT,
-        validators=[FileRequired(message="Pilih berkas pindaian: foto atau PDF.")],
-    )
-    submit = SubmitField("Kirim untuk diverifikasi")
-
-    field_order = ("kind", "product_id", "number", "issuer", "expires_on", "scan")
-
-
-class CertificateCorrectForm(CertificateDetailsForm):
-    scan = FileField(
-        "Ganti pindaian (boleh kosong)",
-        description="Kosongkan bila pindaian lama sudah benar. " + SCAN_HINT,
-    )
-    submit = SubmitField("Simpan dan kirim ulang")
-
 
 # --- access ------------------------------------------------------------------------
 
@@ -198,7 +122,7 @@ def create(member: Member):
         if scan_key:
             try:
                 with _kept_only_if_committed(scan_key):
-                    services.record_certificate(
+                    made = services.record_certificate(
                         member=member,
                         product=product,
                         kind=form.kind.data,
@@ -212,6 +136,8 @@ def create(member: Member):
                 error = refused.message
             else:
                 flash("Sertifikat tercatat dan menunggu verifikasi pengurus.", "success")
+                if rules.can_cover_products(made, rules.today()):
+                    return redirect(url_for(".cover", certificate_id=made.id))
                 return redirect(url_for(".index"))
     return render_template(
         "catalog/certificates/form.html", form=form, error=error, certificate=None
@@ -251,6 +177,56 @@ def edit(member: Member, certificate_id: int):
         form=form,
         error=error,
         certificate=rules.summarise(certificate, rules.today()),
+    )
+
+
+@blueprint.route("/<int:certificate_id>/produk", methods=["GET", "POST"])
+@member_view
+def cover(member: Member, certificate_id: int):
+    """The member ticks the products a shop's certificate covers."""
+    certificate = _certificate_or_404(member, certificate_id)
+    refusal = rules.cover_refusal(certificate, rules.today())
+    if refusal is not None:
+        flash(refusal, "warning")
+        return redirect(url_for(".index"))
+    products = db.session.scalars(queries.products_to_cover(member.id)).all()
+    ticked = {link.product_id: link for link in certificate.covered_products}
+    form, error = ProductTicksForm(products=list(ticked)), None
+    form.products.choices = [SelectChoice(product.id, product.name) for product in products]
+    if form.validate_on_submit():
+        chosen = set(form.products.data or ())
+        try:
+            services.cover_products(
+                certificate=certificate,
+                products=[product for product in products if product.id in chosen],
+            )
+            db.session.commit()
+        except CertificateError as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            flash(
+                "Pilihan produk tersimpan. Produk yang baru dicentang mendapat lencana "
+                f"{certificate.label} setelah diverifikasi pengurus.",
+                "success",
+            )
+            return redirect(url_for(".index", _anchor=f"sertifikat-{certificate.id}"))
+    return render_template(
+        "catalog/certificates/cover.html",
+        form=form,
+        error=error,
+        certificate=certificate,
+        products=products,
+        notes={product.id: _cover_note(product, ticked.get(product.id)) for product in products},
+    )
+
+
+def _cover_note(product: Product, link: CertificateProduct | None) -> str:
+    """The word after a product's name on the ticking page."""
+    if link is not None:
+        return "terverifikasi" if link.is_verified else "menunggu verifikasi"
+    return {ProductStatus.DRAFT: "draf", ProductStatus.ARCHIVED: "diarsipkan"}.get(
+        ProductStatus(product.status), ""
     )
 
 

@@ -124,11 +124,13 @@ def product(product_id: int, slug: str | None = None):
         product_name=found.name,
         url=public_url("catalog.product", product_id=found.id, slug=found.slug),
     )
+    badges = badges_for([found, *more], shops=[found.member_id])
     return render_template(
         "catalog/product.html",
         product=found,
         more=more,
-        badges=badges_for([found, *more]),
+        badges=badges.products,
+        shop_badges=badges.shops.get(found.member_id, []),
         whatsapp_url=whatsapp_url(found.member.whatsapp, message),
     )
 
