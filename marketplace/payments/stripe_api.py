@@ -405,9 +405,8 @@ def expire_checkout_session(session_id: str) -> CheckoutSession:
     in: `expired`, or `complete` when the shopper paid first (then the
     payment stands and its webhook will follow). Expiring an expired session
     is harmless."""
-    action = "menutup pembayaran kartu"
     try:
-        with _calling(action):
+        with _calling("menutup pembayaran kartu"):
             return checkout_session_from(_client().v1.checkout.sessions.expire(session_id))
     except PaymentProviderError as error:
         if error.retryable or error.http_status != 400:

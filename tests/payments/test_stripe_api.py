@@ -279,6 +279,7 @@ def test_a_deadline_outside_stripes_window_is_refused_before_asking(fake_stripe,
         ({"line_items": (LineItem("Gethuk", -1000, 1),)}, InvalidStripeAmount),
         ({"line_items": (LineItem("Gethuk", 10.5, 1),)}, InvalidStripeAmount),
         ({"line_items": (LineItem("Gratis", 0, 1),)}, InvalidStripeAmount),
+        ({"metadata": {f"key_{n}": "1" for n in range(50)}}, ValueError),  # 51 with the code
         ({"metadata": {"x" * 41: "1"}}, ValueError),
         ({"metadata": {"a[b]": "1"}}, ValueError),
         ({"metadata": {"order_id": 7}}, TypeError),
