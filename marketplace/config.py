@@ -174,6 +174,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE"),
+        # Seconds to wait for Stripe's answer, and retries (payments.stripe_api).
+        "STRIPE_TIMEOUT_SECONDS": _env_int(env, "STRIPE_TIMEOUT_SECONDS", 6),
+        "STRIPE_MAX_NETWORK_RETRIES": _env_int(env, "STRIPE_MAX_NETWORK_RETRIES", 2),
         "COMMISSION_DEFAULT_BPS": _env_int(env, "COMMISSION_DEFAULT_BPS", 500),
         "COMMISSION_SHARES": _shares(env.get("COMMISSION_SHARES")),
         "BANK_ACCOUNT_NAME": env.get("BANK_ACCOUNT_NAME", "Unit Usaha Aspikmas Banyumas"),
