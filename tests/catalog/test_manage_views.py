@@ -599,6 +599,16 @@ def test_import_page_imports_a_good_file(client, login_as, owner):
     assert imported.member_id == owner.id and len(imported.variants) == 2
 
 
+def test_import_sent_twice_imports_once(client, login_as, owner):
+    login_as(owner.user)
+    template = client.get("/kelola/impor/templat.csv").data
+    client.post("/kelola/impor", data={"file": (io.BytesIO(template), "templat.csv")})
+    again = client.post("/kelola/impor", data={"file": (io.BytesIO(template), "templat.csv")})
+    assert "Belum ada yang diimpor" in text_of(again)
+    assert "sudah ada di toko Anda" in text_of(again)
+    assert count(Product) == 1 and count(ProductVariant) == 2
+
+
 def test_import_page_tells_a_file_it_cannot_read(client, login_as, owner):
     login_as(owner.user)
     response = client.post(
