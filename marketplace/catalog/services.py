@@ -129,7 +129,8 @@ def _stock_after(current: int, wanted: int, seen: int | None) -> tuple[int, str 
     """The stock to store. Orders take stock while the member edits; a stock
     the member did not touch keeps today's value, and one they changed after
     it moved is refused, so a sale is never overwritten unseen."""
-    if seen is None or current == seen:
+    if seen is None or current == seen or current == wanted:
+        # current == wanted: already so (the same form saved twice): nothing to overwrite.
         return wanted, None
     if wanted == seen:
         return current, None

@@ -558,6 +558,18 @@ def test_bulk_update_refuses_a_row_whose_stock_was_sold_meanwhile(client, login_
     assert fresh(product).variants[0].stock == 6
 
 
+def test_bulk_update_sent_twice_saves_once_and_says_so_again(client, login_as, owner, product):
+    """A double tap on "Simpan semua": the second form carries the stock seen
+    before the first; the stock is already what it asks, so no conflict."""
+    login_as(owner.user)
+    original, pedas = product.variants
+    data = bulk_rows((original, "14.500", "25"), (pedas, "16.000", "4"))
+    assert client.post("/kelola/stok", data=data).status_code == 302
+    again = client.post("/kelola/stok", data=data, follow_redirects=True)
+    assert "Tersimpan: 0 varian diperbarui." in text_of(again)
+    assert [(v.price, v.stock) for v in fresh(product).variants] == [(14_500, 25), (16_000, 4)]
+
+
 # --- import pages (the rules are in test_import.py) -----------------------------
 
 
