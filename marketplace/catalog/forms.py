@@ -178,6 +178,18 @@ class ProductForm(BaseForm):
             )
 
 
+class ProductCreateForm(ProductForm):
+    """A new product with its first photos, chosen in the same step."""
+
+    photos = MultipleFileField(
+        "Foto",
+        description=(
+            "Boleh sekarang atau nanti. JPEG, PNG atau WebP, paling banyak 8; "
+            "foto pertama menjadi sampul."
+        ),
+    )
+
+
 class BulkRowForm(PlainForm):
     variant_id = IdField()
     stock_seen = IdField()

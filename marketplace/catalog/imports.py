@@ -29,6 +29,8 @@ from marketplace.catalog.services import (
     CatalogError,
     VariantInput,
     create_product,
+    hold_shop,
+    name_key,
     price_problem,
     stock_problem,
 )
@@ -204,10 +206,6 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
 # --- checking --------------------------------------------------------------
 
 
-def _key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def _number(report: RowReport, text: str, parse, missing: str) -> int | None:
     if not text:
         if missing:
@@ -262,7 +260,7 @@ def _check_row(
     details: dict = {}
     category_text = cells.get("kategori", "")
     if category_text:
-        details["kategori"] = categories.get(_key(category_text))
+        details["kategori"] = categories.get(name_key(category_text))
         if details["kategori"] is None:
             names = ", ".join(sorted({c.name for c in categories.values()}))
             problems.append(f"Kategori “{category_text}” tidak dikenal. Pilihan: {names}.")
@@ -306,7 +304,7 @@ def _group(
     groups: dict[str, list[tuple[RowReport, dict]]] = {}
     for report, details in checked:
         if report.name:
-            groups.setdefault(_key(report.name), []).append((report, details))
+            groups.setdefault(name_key(report.name), []).append((report, details))
     planned: list[PlannedProduct | None] = []
     for key, rows in groups.items():
         first_report, first = rows[0]
@@ -328,12 +326,12 @@ def _group(
                     )
             if len(rows) > 1 and not report.variant:
                 report.problems.append("Beri nama varian: produk ini punya beberapa baris.")
-            elif report.variant and _key(report.variant) in seen_variants:
+            elif report.variant and name_key(report.variant) in seen_variants:
                 report.problems.append(
                     f"Varian “{report.variant}” sudah ada di baris "
-                    f"{seen_variants[_key(report.variant)]}."
+                    f"{seen_variants[name_key(report.variant)]}."
                 )
-            seen_variants.setdefault(_key(report.variant), report.line)
+            seen_variants.setdefault(name_key(report.variant), report.line)
             if number >= MAX_VARIANTS:
                 report.problems.append(f"Paling banyak {MAX_VARIANTS} varian per produk.")
         if any(report.problems for report, _ in rows):
@@ -359,7 +357,7 @@ def check_rows(
     categories: Sequence[Category],
     existing_names: set[str],
 ) -> ImportReport:
-    by_name = {_key(c.name): c for c in categories} | {_key(c.slug): c for c in categories}
+    by_name = {name_key(c.name): c for c in categories} | {name_key(c.slug): c for c in categories}
     checked = [_check_row(line, cells, by_name) for line, cells in rows]
     planned = _group(checked, existing_names)
     reports = [report for report, _ in checked]
@@ -371,11 +369,12 @@ def import_csv(*, member: Member, data: bytes) -> ImportReport:
     products (flushed, not committed). Raises ImportRefused for a file that
     cannot be read at all."""
     rows = read_rows(data)
+    hold_shop(member)  # the same file sent twice at once: the second sees the first's products
     report = check_rows(
         rows=rows,
         categories=db.session.scalars(select(Category)).all(),
         existing_names={
-            _key(name) for name in db.session.scalars(queries.member_product_names(member.id))
+            name_key(name) for name in db.session.scalars(queries.member_product_names(member.id))
         },
     )
     if not report.ok:

@@ -1,18 +1,35 @@
-"""A product's photos: added (checked and re-encoded, all or none), moved,
-made the cover, deleted. Services flush, never commit."""
+"""A product's photos: added (checked and re-encoded, all or none), also
+with the new product they belong to; moved, made the cover, deleted.
+Services flush, never commit."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 
 from marketplace.catalog.models import Product, ProductImage
-from marketplace.catalog.services import CatalogError, NotFound, ensure_editable
+from marketplace.catalog.services import (
+    CatalogError,
+    NotFound,
+    create_product,
+    ensure_editable,
+    ensure_new_name,
+)
 from marketplace.core.images import ImageRejected, process_image
 from marketplace.core.storage import LocalStorage
 from marketplace.extensions import db
+from marketplace.members.models import Member
 
 MAX_PHOTOS = 8
 PHOTO_FOLDER = "products"
+# The longest side a browser shrinks a photo to before sending it (photos.js),
+# a little above core.images.LARGE_SIZE so the server's own re-encoding still
+# has pixels to spare. Only a saving of time: the server trusts nothing it got.
+BROWSER_SIDE = 1600
+
+
+class PhotoRefused(CatalogError):
+    """A photo (or the number of them) was refused; nothing was added."""
 
 
 def _renumber(photos: list[ProductImage]) -> None:
@@ -27,14 +44,14 @@ def add_photos(
     after the ones the product has. A refused file leaves no row and no file."""
     ensure_editable(product)
     if not uploads:
-        raise CatalogError("Pilih setidaknya satu foto.")
+        raise PhotoRefused("Pilih setidaknya satu foto.")
     # One upload at a time per product: lock its row (the product alone; FOR
     # UPDATE cannot reach across the outer joins of its eager relationships).
     db.session.execute(select(Product.id).where(Product.id == product.id).with_for_update())
     db.session.expire(product, ["images"])
     room = MAX_PHOTOS - len(product.images)
     if len(uploads) > room:
-        raise CatalogError(
+        raise PhotoRefused(
             f"Paling banyak {MAX_PHOTOS} foto per produk; "
             + (f"masih bisa {room} foto lagi." if room > 0 else "hapus foto lama dulu.")
         )
@@ -44,7 +61,7 @@ def add_photos(
             processed.append(process_image(data))
         except ImageRejected as rejected:
             prefix = f"Foto ke-{number}: " if len(uploads) > 1 else ""
-            raise CatalogError(prefix + rejected.message) from rejected
+            raise PhotoRefused(prefix + rejected.message) from rejected
     saved: list[str] = []
     try:
         added = []
@@ -63,6 +80,21 @@ def add_photos(
             store.delete(key)
         raise
     return added
+
+
+def create_product_with_photos(
+    *, member: Member, name: str, uploads: Sequence[bytes], store: LocalStorage, **details: Any
+) -> Product:
+    """The member's new product (the other `details` as for
+    services.create_product) and its first photos in one step: a refused
+    photo refuses the product too (PhotoRefused), so nothing is half made. A
+    name the shop already has is refused (NameTaken): the same form sent
+    twice adds one product."""
+    ensure_new_name(member=member, name=name)
+    product = create_product(member=member, name=name, **details)
+    if uploads:
+        add_photos(product=product, uploads=uploads, store=store)
+    return product
 
 
 def _photo_index(product: Product, photo: ProductImage) -> int:

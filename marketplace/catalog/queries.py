@@ -350,5 +350,5 @@ def member_variants(member_id: int) -> Select[tuple[ProductVariant]]:
 
 
 def member_product_names(member_id: int) -> Select[tuple[str]]:
-    """The names of all the member's products (to refuse importing one twice)."""
+    """The names of all the member's products (to refuse adding one twice)."""
     return select(Product.name).where(Product.member_id == member_id)

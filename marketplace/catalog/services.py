@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from slugify import slugify
 from sqlalchemy import select
 
+from marketplace.catalog import queries
 from marketplace.catalog.models import (
     Category,
     Product,
@@ -58,6 +59,10 @@ class InvalidTransition(CatalogError):
 
 class NotFound(CatalogError):
     """A variant or photo id that is not the member's: views answer 404."""
+
+
+class NameTaken(CatalogError):
+    """The member's shop already has a product of that name."""
 
 
 class BulkUpdateRefused(CatalogError):
@@ -124,7 +129,8 @@ def _stock_after(current: int, wanted: int, seen: int | None) -> tuple[int, str 
     """The stock to store. Orders take stock while the member edits; a stock
     the member did not touch keeps today's value, and one they changed after
     it moved is refused, so a sale is never overwritten unseen."""
-    if seen is None or current == seen:
+    if seen is None or current == seen or current == wanted:
+        # current == wanted: already so (the same form saved twice): nothing to overwrite.
         return wanted, None
     if wanted == seen:
         return current, None
@@ -187,6 +193,32 @@ def _check_variants(
                 raise CatalogError(f"Varian {label}: {problem}")
         checked.append(_Checked(name=label, price=variant.price, stock=stock))
     return checked
+
+
+def name_key(name: str) -> str:
+    """A name as compared: spaces collapsed, case folded."""
+    return " ".join(name.split()).casefold()
+
+
+def hold_shop(member: Member) -> None:
+    """Take the member's row lock until commit (PostgreSQL; SQLite has one
+    writer), so new products come into a shop one batch at a time and the
+    names a batch checks are the names committed before it."""
+    db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
+
+
+def ensure_new_name(*, member: Member, name: str) -> None:
+    """Refuse a name the shop already has: the member's create form sent
+    twice (a double tap, a resend) adds the product once, as the CSV import
+    never adds a product twice. The shop is held until commit."""
+    hold_shop(member)
+    wanted = name_key(name)
+    names = db.session.scalars(queries.member_product_names(member.id))
+    if any(name_key(existing) == wanted for existing in names):
+        raise NameTaken(
+            f"Produk “{' '.join(name.split())}” sudah ada di toko Anda (lihat Produk saya). "
+            "Ubah produk itu, atau beri nama lain."
+        )
 
 
 def ensure_editable(product: Product) -> None:

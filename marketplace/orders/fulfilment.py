@@ -345,6 +345,8 @@ def cancel_part(
     order = lock_order(part.order)
     # Narrower than the table: awaiting_payment -> cancelled is the whole
     # unpaid order's cancel (shopper or expiry), never one member's.
+    if part.status == OrderPartStatus.CANCELLED:
+        raise refuse_part_transition(OrderPartStatus.CANCELLED, OrderPartStatus.CANCELLED)
     if part.status not in (OrderPartStatus.NEW, OrderPartStatus.PROCESSING):
         raise InvalidTransition(
             f"Pesanan ini {part.status_label.lower()}; hanya pesanan baru atau sedang "

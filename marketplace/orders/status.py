@@ -112,7 +112,13 @@ def refuse_order_transition(current: OrderStatus, wanted: OrderStatus) -> Invali
 
 
 def refuse_part_transition(current: OrderPartStatus, wanted: OrderPartStatus) -> InvalidTransition:
-    """In the member's words: they are the one who moves a part along."""
+    """In the member's words: they are the one who moves a part along. The
+    same step sent twice (a double tap, a form sent again) says it is done."""
+    if current == wanted:
+        return InvalidTransition(
+            f"Langkah ini sudah tercatat: pesanan ini {PART_STATUS_LABELS[current].lower()}. "
+            "Tidak ada yang diubah."
+        )
     return InvalidTransition(
         f"Pesanan ini {PART_STATUS_LABELS[current].lower()}; tidak bisa diubah menjadi "
         f"“{PART_STATUS_LABELS[wanted]}”."

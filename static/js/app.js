@@ -1,24 +1,80 @@
 /* On every page (base.html). The Content-Security-Policy allows no inline
    script, so what templates ask for is said with data attributes:
    - form[data-confirm]: ask the question before the form is sent;
-   - button[data-once]: disabled once its form is sent, so a second tap
-     cannot send it twice (checkout);
+   - form[data-busy]: once sent, the form is busy: its button shows the
+     attribute's words ("Menyimpan…") beside a spinner, and a second tap
+     sends nothing (the server refuses or ignores a second POST anyway). A
+     script that sends the form itself (photos.js) ends the busy state with
+     the event "busy:end" on the form; a page the Back button brings back
+     from the browser's cache is ready again;
    - input[type=file][data-file-label]: the element with that id shows the
      chosen file's name, or its data-empty text. */
 (function () {
   "use strict";
 
+  var idle = new WeakMap(); // a busy form's button -> its own label
+
+  function setBusy(form, submitter) {
+    form.setAttribute("aria-busy", "true");
+    var button = submitter || form.querySelector("[type=submit]");
+    // Not before the form is sent: a disabled button sends no name and value.
+    setTimeout(function () {
+      if (form.getAttribute("aria-busy") !== "true") return;
+      form.querySelectorAll("[type=submit]").forEach(function (each) {
+        if (!each.disabled) {
+          each.disabled = true;
+          each.setAttribute("data-busy-disabled", "");
+        }
+      });
+      if (!button) return;
+      if (button.tagName === "INPUT") {
+        idle.set(button, button.value);
+        button.value = form.dataset.busy;
+        return;
+      }
+      idle.set(button, Array.prototype.slice.call(button.childNodes));
+      var spinner = document.createElement("span");
+      spinner.className = "spinner-border spinner-border-sm me-2";
+      spinner.setAttribute("aria-hidden", "true");
+      button.replaceChildren(spinner, document.createTextNode(form.dataset.busy));
+    }, 0);
+  }
+
+  function setIdle(form) {
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll("[data-busy-disabled]").forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("data-busy-disabled");
+      if (!idle.has(button)) return;
+      var label = idle.get(button);
+      if (typeof label === "string") button.value = label;
+      else button.replaceChildren.apply(button, label);
+      idle.delete(button);
+    });
+  }
+
+  // In the capture phase: before a form's own listener (photos.js) sees it.
   document.addEventListener("submit", function (event) {
-    var question = event.target.getAttribute("data-confirm");
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
       event.preventDefault();
+      event.stopImmediatePropagation();
       return;
     }
-    var button = event.submitter;
-    if (button && button.hasAttribute("data-once")) {
-      // Not before the form is sent: a disabled button sends no name and value.
-      setTimeout(function () { button.disabled = true; }, 0);
+    if (!form.hasAttribute("data-busy")) return;
+    if (form.getAttribute("aria-busy") === "true") {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
     }
+    setBusy(form, event.submitter);
+  }, true);
+
+  document.addEventListener("busy:end", function (event) { setIdle(event.target); });
+
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) document.querySelectorAll("form[aria-busy]").forEach(setIdle);
   });
 
   document.querySelectorAll("input[type=file][data-file-label]").forEach(function (input) {

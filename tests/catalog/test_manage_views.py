@@ -558,6 +558,18 @@ def test_bulk_update_refuses_a_row_whose_stock_was_sold_meanwhile(client, login_
     assert fresh(product).variants[0].stock == 6
 
 
+def test_bulk_update_sent_twice_saves_once_and_says_so_again(client, login_as, owner, product):
+    """A double tap on "Simpan semua": the second form carries the stock seen
+    before the first; the stock is already what it asks, so no conflict."""
+    login_as(owner.user)
+    original, pedas = product.variants
+    data = bulk_rows((original, "14.500", "25"), (pedas, "16.000", "4"))
+    assert client.post("/kelola/stok", data=data).status_code == 302
+    again = client.post("/kelola/stok", data=data, follow_redirects=True)
+    assert "Tersimpan: 0 varian diperbarui." in text_of(again)
+    assert [(v.price, v.stock) for v in fresh(product).variants] == [(14_500, 25), (16_000, 4)]
+
+
 # --- import pages (the rules are in test_import.py) -----------------------------
 
 
@@ -597,6 +609,16 @@ def test_import_page_imports_a_good_file(client, login_as, owner):
     assert "Berhasil: 1 produk (2 varian)" in text_of(response)
     imported = db.session.scalars(select(Product)).one()
     assert imported.member_id == owner.id and len(imported.variants) == 2
+
+
+def test_import_sent_twice_imports_once(client, login_as, owner):
+    login_as(owner.user)
+    template = client.get("/kelola/impor/templat.csv").data
+    client.post("/kelola/impor", data={"file": (io.BytesIO(template), "templat.csv")})
+    again = client.post("/kelola/impor", data={"file": (io.BytesIO(template), "templat.csv")})
+    assert "Belum ada yang diimpor" in text_of(again)
+    assert "sudah ada di toko Anda" in text_of(again)
+    assert count(Product) == 1 and count(ProductVariant) == 2
 
 
 def test_import_page_tells_a_file_it_cannot_read(client, login_as, owner):

@@ -239,7 +239,6 @@ def _to_status(part, status):
     [
         (OrderPartStatus.READY_FOR_PICKUP, "Pesanan ini siap diambil"),
         (OrderPartStatus.COMPLETED, "Pesanan ini selesai"),
-        (OrderPartStatus.CANCELLED, "Pesanan ini dibatalkan"),
     ],
 )
 def test_only_a_new_or_processing_part_can_be_cancelled(app, status, words):

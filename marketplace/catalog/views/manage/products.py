@@ -8,6 +8,7 @@ from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import safe_next_path
 from marketplace.catalog import photos, queries, services
@@ -16,6 +17,7 @@ from marketplace.catalog.forms import (
     ActionForm,
     BulkUpdateForm,
     PhotoUploadForm,
+    ProductCreateForm,
     ProductForm,
     category_choices,
 )
@@ -29,6 +31,7 @@ from marketplace.catalog.views.manage.base import (
     to_edit,
 )
 from marketplace.core.numbers import as_whole
+from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.members.models import Member
 
@@ -107,29 +110,49 @@ def _product_values(form: ProductForm) -> dict:
 @blueprint.route("/produk/baru", methods=["GET", "POST"])
 @member_view
 def create(member: Member):
-    form, error = ProductForm(), None
+    form, error = ProductCreateForm(), None
     form.category_id.choices = category_choices(categories())
     if request.method == "POST" and _rows_changed(form):
         pass
     elif form.validate_on_submit():
         try:
-            product = services.create_product(member=member, **_product_values(form))
+            product = photos.create_product_with_photos(
+                member=member,
+                uploads=[upload.read() for upload in form.photos.data or []],
+                store=storage(),
+                **_product_values(form),
+            )
         except NotFound:
             abort(404)
+        except photos.PhotoRefused as refused:
+            db.session.rollback()
+            form.photos.errors.append(refused.message)
+            error = (
+                "Produk belum disimpan: ada foto yang ditolak. Isian Anda masih ada; "
+                "pilih lagi fotonya di bagian Foto, lalu simpan."
+            )
         except CatalogError as refused:
             db.session.rollback()
             error = refused.message
         else:
             db.session.commit()
-            flash(f"Produk “{product.name}” tersimpan. Tambahkan fotonya di bawah.", "success")
-            return to_edit(product, "foto")
+            return _created(product)
     return render_template(
         "catalog/manage/product_form.html",
         form=form,
         error=error,
         product=None,
         max_variants=services.MAX_VARIANTS,
+        photo_side=photos.BROWSER_SIDE,
     )
+
+
+def _created(product: Product) -> Response:
+    if product.images:
+        flash(f"Produk “{product.name}” tersimpan dengan {len(product.images)} foto.", "success")
+        return to_edit(product)
+    flash(f"Produk “{product.name}” tersimpan. Tambahkan fotonya di bawah.", "success")
+    return to_edit(product, "foto")
 
 
 @blueprint.route("/produk/<int:product_id>", methods=["GET", "POST"])
@@ -166,6 +189,7 @@ def edit(member: Member, product_id: int):
         photo_form=photo_form,
         max_photos=photos.MAX_PHOTOS,
         max_variants=services.MAX_VARIANTS,
+        photo_side=photos.BROWSER_SIDE,
     )
 
 
