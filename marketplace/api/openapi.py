@@ -153,6 +153,7 @@ PRODUCT_FILTERS = [
         "Only products with a verified, unexpired certificate of this kind, their own "
         "or their shop's.",
     ),
+    _query("antar", QUERY_TEXT, "Kecamatan slug: only products whose member delivers there."),
     _query("urut", {"type": "string", "enum": [s.value for s in Sort]}, "Sort order."),
     _query("hal", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number."),
     _query(

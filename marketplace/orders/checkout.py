@@ -26,11 +26,11 @@ from marketplace.catalog.models import ProductVariant
 from marketplace.core.money import percent_of
 from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
 from marketplace.extensions import db
+from marketplace.members.delivery import delivery_fees
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders import notify
 from marketplace.orders.cart import (
     cart_items,
-    delivery_fees,
     empty_cart,
     is_buyable,
     load_variants,

@@ -19,11 +19,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import logged_in_user, verified_email_required
 from marketplace.accounts.models import User
+from marketplace.catalog import my_kecamatan
+from marketplace.catalog.filters import is_slug
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.numbers import as_whole
 from marketplace.core.whatsapp import whatsapp_url
@@ -80,14 +81,24 @@ def _kecamatan_list() -> list[Kecamatan]:
     return list(db.session.scalars(member_queries.kecamatan_list()))
 
 
+def _last_kecamatan(user: User) -> Kecamatan | None:
+    last = db.session.scalar(queries.last_kecamatan_id(user.id))
+    return db.session.get(Kecamatan, last) if last else None
+
+
 def _chosen_kecamatan() -> Kecamatan | None:
-    slug = request.args.get("kecamatan")
-    if slug:
-        return db.session.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
-    if current_user.is_authenticated:
-        last = db.session.scalar(queries.last_kecamatan_id(current_user.id))
-        return db.session.get(Kecamatan, last) if last else None
-    return None
+    """Where the cart shows the fees to: the kecamatan just picked (kept as
+    the visitor's own), else the visitor's own, else where the shopper's
+    last order went."""
+    slug = (request.args.get("kecamatan") or "").strip().lower()
+    picked = db.session.scalar(member_queries.kecamatan_by_slug(slug)) if is_slug(slug) else None
+    if picked is not None:
+        my_kecamatan.remember(picked)
+        return picked
+    place = my_kecamatan.chosen()
+    if place is None and current_user.is_authenticated:
+        place = _last_kecamatan(logged_in_user())
+    return place
 
 
 def _items() -> list[carts.CartItem]:
