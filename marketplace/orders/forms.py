@@ -83,6 +83,9 @@ class CheckoutForm(BaseForm):
         validators=[InputRequired("Pilih cara pembayaran.")],
     )
     idempotency_key = HiddenField()
+    # The total of goods and delivery the page showed (Quote.total), rendered
+    # inside the summary so that a recount updates it too.
+    total_seen = HiddenField()
 
 
 # --- the member's fulfilment pages ----------------------------------------------------
