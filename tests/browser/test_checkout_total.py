@@ -7,9 +7,7 @@ script and after "Hitung ulang" without it; the order asks for what was
 shown plus the stated code."""
 
 import re
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -26,7 +24,6 @@ from tests.orders.helpers import deliver_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
-SHOTS = Path("/work/notes/shots")
 PHONE_WIDTH = 360
 GETUK, GULA = 25_000, 22_000
 SELATAN_FEE, UTARA_FEE = 8_000, 10_000
@@ -76,8 +73,8 @@ def fits(page: Page) -> None:
 
 @pytest.fixture
 def shoot(database_url) -> Callable[[Page, str], None]:
-    """A full-page screenshot of `page` into the suite's artifacts, and a
-    copy for the notes."""
+    """A screenshot of `page` (the whole page, or what the screen shows)
+    into the suite's artifacts."""
     folder = ARTIFACTS / ("postgresql" if database_url.startswith("postgresql") else "sqlite")
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -86,8 +83,6 @@ def shoot(database_url) -> Callable[[Page, str], None]:
             page.evaluate("window.scrollTo(0, 0)")
         path = folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
-        if SHOTS.is_dir():
-            shutil.copy(path, SHOTS / f"{name}.png")
 
     return take
 
