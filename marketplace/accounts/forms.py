@@ -7,7 +7,7 @@ from marketplace.accounts.services import (
     MIN_PASSWORD_LENGTH,
 )
 from marketplace.core.forms import BaseForm
-from marketplace.core.whatsapp import whatsapp_number
+from marketplace.core.whatsapp import WhatsappField, whatsapp_number
 
 EMAIL_REQUIRED = DataRequired(message="Isi alamat email Anda.")
 EMAIL_VALID = Email(message="Alamat email tidak valid. Contoh: nama@contoh.id.")
@@ -33,7 +33,7 @@ class UserRegisterForm(BaseForm):
         ],
     )
     email = EmailField("Email", validators=[EMAIL_REQUIRED, EMAIL_VALID, EMAIL_LENGTH])
-    whatsapp = StringField(
+    whatsapp = WhatsappField(
         "Nomor WhatsApp",
         description="Contoh: 0812 3456 7890. Dipakai penjual untuk mengabari pesanan Anda.",
         validators=[DataRequired(message="Isi nomor WhatsApp Anda."), whatsapp_number],

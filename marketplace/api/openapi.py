@@ -187,6 +187,7 @@ PRODUCT_FILTERS = [
         {"type": "string", "enum": [s.value for s in Sort]},
         "Sort order; with `q` the default is `relevan` (best match first), else `terbaru`.",
     ),
+    _query("antar", QUERY_TEXT, "Kecamatan slug: only products whose member delivers there."),
     _query("hal", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number."),
     _query(
         "per_halaman",

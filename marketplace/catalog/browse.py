@@ -58,6 +58,8 @@ class CatalogPage(ProductPage):
     kecamatan_counts: dict[int, int]
     selected_category: Category | None
     selected_kecamatan: Kecamatan | None
+    delivers_to: Kecamatan | None = None  # only members who deliver there
+
     # Set when the query as typed (this) found nothing and these are the
     # products of its correction, whose filter is `filter` ("Maksud Anda …?").
     corrected_from: str | None = None
@@ -105,6 +107,10 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     if catalog_filter.kecamatan and place is None:
         messages.append("Kecamatan tidak ditemukan; menampilkan semua kecamatan.")
         catalog_filter = catalog_filter.without("kecamatan")
+    delivers_to = next((k for k in kecamatan if k.slug == catalog_filter.delivers_to), None)
+    if catalog_filter.delivers_to and delivers_to is None:
+        messages.append("Kecamatan tujuan antar tidak ditemukan; filter antar diabaikan.")
+        catalog_filter = catalog_filter.without("delivers_to")
     category_id = category.id if category else None
     kecamatan_id = place.id if place else None
 
@@ -161,6 +167,7 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         kecamatan_counts=dict(kecamatan_counts),
         selected_category=category,
         selected_kecamatan=place,
+        delivers_to=delivers_to,
         messages=messages,
         badges=badges_for(products).products,
     )

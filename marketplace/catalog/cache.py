@@ -27,20 +27,23 @@ next value is one no page was ever kept under, so no page from before is
 served. A reader that finds none puts one in place only if none is there
 (SET NX): it never overwrites a move made meanwhile.
 
-A page is cached only if it is the same for every anonymous visitor: no
-logged-in user, no flash message, no guest cart (the top bar counts it:
-`personal_when`), no session written while rendering (a form's CSRF token
-writes one), no cookie set, no message about the visitor's own bad input
-(`keep_out_of_cache`). The `X-Cache` header says whether a page came from
-the cache (HIT) or was rendered (MISS).
+A page is cached only if it is the same for every anonymous visitor (of
+the same kecamatan, see below): no logged-in user, no flash message, no
+guest cart (the top bar counts it: `personal_when`), no session written
+while rendering (a form's CSRF token writes one), no cookie set, no message
+about the visitor's own bad input (`keep_out_of_cache`). The `X-Cache`
+header says whether a page came from the cache (HIT) or was rendered (MISS).
 
 The key is the page as the view understands it: its endpoint, its URL
 values and its query string as the view parses it (`args`), defaults left
-out, in a fixed order. Nothing else reaches the key: not the Host header,
-not `fbclid`, `utm_*` or any parameter the page ignores, so a visitor
-cannot grow the cache by adding junk to the address. (Such an address is
-served as it is, not redirected: a link shared on WhatsApp opens in one
-request.)"""
+out, in a fixed order, and the visitor's own kecamatan if they chose one
+(`my_kecamatan`: the product page says whether it is delivered there, the
+list offers to filter by it), so a visitor from Sokaraja is never served
+the page rendered for one from Wangon. Nothing else reaches the key: not
+the Host header, not `fbclid`, `utm_*` or any parameter the page ignores,
+so a visitor cannot grow the cache by adding junk to the address. (Such an
+address is served as it is, not redirected: a link shared on WhatsApp
+opens in one request.)"""
 
 import time
 from collections.abc import Callable, Mapping
@@ -55,6 +58,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from marketplace.catalog import my_kecamatan
 from marketplace.catalog.filters import parse_filter, parse_page
 from marketplace.catalog.models import (
     Category,
@@ -248,7 +252,8 @@ def _page_key(args: QueryArgs, shows: Shows) -> str:
     seen = ".".join(map(str, generations((GENERATION_KEY, *shows(view_args)))))
     values = urlencode(sorted(view_args.items()))
     query = urlencode(sorted(args(request.args).items()))
-    return f"page/{seen}/{request.endpoint}/{values}?{query}"
+    mine = my_kecamatan.chosen_slug() or ""
+    return f"page/{seen}/{request.endpoint}/{values}?{query}#{mine}"
 
 
 def keep_out_of_cache() -> None:

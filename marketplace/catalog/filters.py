@@ -45,6 +45,7 @@ class CatalogFilter:
     price_max: int | None = None
     in_stock: bool = False
     certificate: CertificateKind | None = None
+    delivers_to: str | None = None  # a kecamatan slug: members who deliver there
     query: str = ""
     sort: Sort | None = None  # None: the default (`order`)
     page: int = 1
@@ -97,6 +98,8 @@ class CatalogFilter:
             args["tersedia"] = 1
         if values.certificate is not None:
             args["sertifikat"] = values.certificate.value
+        if values.delivers_to:
+            args["antar"] = values.delivers_to
         if values.order != values.default_sort:
             args["urut"] = values.order.value
         if values.page != 1:
@@ -119,6 +122,7 @@ class CatalogFilter:
                 self.price_max is not None,
                 self.in_stock,
                 self.certificate is not None,
+                self.delivers_to is not None,
             )
         )
 
@@ -185,8 +189,8 @@ def _certificate(raw: str | None, messages: list[str]) -> CertificateKind | None
 
 def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
     """Read a query string into a CatalogFilter. Names are those of `/produk`:
-    q, kategori, kecamatan, harga_min, harga_max, tersedia, sertifikat, urut,
-    hal."""
+    q, kategori, kecamatan, harga_min, harga_max, tersedia, sertifikat, antar
+    (the slug of a kecamatan the member delivers to), urut, hal."""
     messages: list[str] = []
     query = " ".join(CONTROL_CHARACTERS.sub(" ", args.get("q") or "").split())
     if len(query) > MAX_QUERY_LENGTH:
@@ -220,6 +224,7 @@ def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
         price_max=price_max,
         in_stock=(args.get("tersedia") or "").strip().lower() in {"1", "ya", "true", "on"},
         certificate=_certificate(args.get("sertifikat"), messages),
+        delivers_to=_slug(args.get("antar")),
         query=query,
         sort=sort,
         page=_page(args.get("hal"), messages),

@@ -32,7 +32,8 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.search import Search
 from marketplace.extensions import db
-from marketplace.members.models import Member, MemberStatus
+from marketplace.members.models import DELIVERY_SUMMARY, Member, MemberStatus
+from marketplace.members.queries import members_delivering_to
 
 # Full-text search lives outside the models (see migrations 0001 and 0014):
 # on PostgreSQL a stored `tsvector` column with a GIN index (the name's
@@ -137,6 +138,8 @@ def listing_conditions(
         found.append(Product.total_stock > 0)
     if catalog_filter.certificate is not None:
         found.append(has_certificate(catalog_filter.certificate, today()))
+    if catalog_filter.delivers_to is not None:
+        found.append(Product.member_id.in_(members_delivering_to(catalog_filter.delivers_to)))
     if catalog_filter.search is not None:
         found.append(search_condition(catalog_filter.search))
     return found
@@ -187,6 +190,7 @@ def listing_page(
         .order_by(*outer)
         .options(
             joinedload(Product.member).joinedload(Member.kecamatan),
+            joinedload(Product.member).undefer_group(DELIVERY_SUMMARY),
             joinedload(Product.category),
             selectinload(Product.cover_image),
         )
@@ -197,6 +201,7 @@ def with_card_data(statement: Select[tuple[Product]]) -> Select[tuple[Product]]:
     """What a product card shows, loaded in a fixed number of queries."""
     return statement.options(
         contains_eager(Product.member).joinedload(Member.kecamatan),
+        contains_eager(Product.member).undefer_group(DELIVERY_SUMMARY),
         joinedload(Product.category),
         selectinload(Product.cover_image),
     )
@@ -262,6 +267,7 @@ def public_product(product_id: int) -> Select[tuple[Product]]:
         .where(Product.id == product_id, is_public())
         .options(
             contains_eager(Product.member).joinedload(Member.kecamatan),
+            contains_eager(Product.member).undefer_group(DELIVERY_SUMMARY),
             joinedload(Product.category),
             selectinload(Product.variants),
             selectinload(Product.images),

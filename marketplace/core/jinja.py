@@ -6,6 +6,7 @@ from flask import Flask
 
 from marketplace.core.clock import WIB, as_utc
 from marketplace.core.money import format_rupiah
+from marketplace.core.whatsapp import format_whatsapp
 
 MONTHS_ID = (
     "Januari",
@@ -47,17 +48,8 @@ def waktu(moment: datetime | None) -> str:
     return f"{tanggal(local)}, {local:%H.%M} WIB"
 
 
-def nomor_wa(number: str | None) -> str:
-    """A stored WhatsApp number (`6281234567890`) as people write it: `0812-3456-7890`."""
-    if not number:
-        return ""
-    local = "0" + number[2:] if number.startswith("62") else number
-    groups = [local[:4], local[4:8], local[8:]]
-    return "-".join(group for group in groups if group)
-
-
 def register_filters(app: Flask) -> None:
     app.add_template_filter(rupiah, "rupiah")
     app.add_template_filter(tanggal, "tanggal")
     app.add_template_filter(waktu, "waktu")
-    app.add_template_filter(nomor_wa, "nomor_wa")
+    app.add_template_filter(format_whatsapp, "nomor_wa")

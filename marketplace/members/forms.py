@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 from marketplace.core.forms import BaseForm, FieldList, IdField, PlainForm, RupiahField
 from marketplace.core.money import thousands
 from marketplace.core.numbers import as_whole
-from marketplace.core.whatsapp import whatsapp_number
+from marketplace.core.whatsapp import WhatsappField, whatsapp_number
 from marketplace.extensions import db
 from marketplace.members import queries
 from marketplace.members.models import Kecamatan, Member
@@ -86,7 +86,7 @@ class MemberApplyForm(BaseForm):
         description="Jalan, RT/RW, atau patokan, supaya pembeli bisa mengambil pesanan.",
         validators=[_required("Isi alamat usaha Anda."), _longest(255)],
     )
-    whatsapp = StringField(
+    whatsapp = WhatsappField(
         "Nomor WhatsApp usaha",
         description="Contoh: 0812 3456 7890. Pembeli dan pengurus menghubungi Anda di sini.",
         validators=[_required("Isi nomor WhatsApp usaha Anda."), whatsapp_number],
@@ -190,7 +190,7 @@ class ShopProfileEditForm(BaseForm):
         "Cerita usaha",
         validators=[_longest(DESCRIPTION_LENGTH)],
     )
-    whatsapp = StringField(
+    whatsapp = WhatsappField(
         "Nomor WhatsApp",
         description="Contoh: 0812 3456 7890.",
         validators=[_required("Isi nomor WhatsApp toko."), whatsapp_number],

@@ -12,9 +12,10 @@ from sqlalchemy import (
     Text,
     false,
     func,
+    select,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.core.db import Timestamp
@@ -27,6 +28,27 @@ class Kecamatan(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class DeliveryRate(Model):
+    """The member delivers to `kecamatan` for `fee` rupiah (used at checkout)."""
+
+    __tablename__ = "delivery_rates"
+    __table_args__ = (CheckConstraint("fee >= 0", name="fee_not_negative"),)
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    kecamatan_id: Mapped[int] = mapped_column(
+        ForeignKey("kecamatan.id", ondelete="RESTRICT"), primary_key=True
+    )
+    fee: Mapped[int] = mapped_column(BigInteger)
+
+    member: Mapped["Member"] = relationship(back_populates="delivery_rates")
+    kecamatan: Mapped[Kecamatan] = relationship(lazy="joined")
+
+
+DELIVERY_SUMMARY = "delivery_summary"  # Member's deferred delivery columns, loaded together
 
 
 class MemberStatus(StrEnum):
@@ -80,8 +102,28 @@ class Member(Model):
 
     user: Mapped[User] = relationship()
     kecamatan: Mapped[Kecamatan] = relationship(lazy="joined")
-    delivery_rates: Mapped[list["DeliveryRate"]] = relationship(
+    delivery_rates: Mapped[list[DeliveryRate]] = relationship(
         back_populates="member", cascade="all, delete-orphan"
+    )
+    # What a product card says about delivery ("Antar ke 3 kecamatan, mulai
+    # Rp5.000"), read in the same SELECT as the member by the listing
+    # queries (`undefer_group(DELIVERY_SUMMARY)`), so a page of cards costs no
+    # query more. Deferred: nothing else loads them.
+    delivery_kecamatan_count: Mapped[int] = column_property(
+        select(func.count())
+        .where(DeliveryRate.member_id == id)
+        .correlate_except(DeliveryRate)
+        .scalar_subquery(),
+        deferred=True,
+        group=DELIVERY_SUMMARY,
+    )
+    lowest_delivery_fee: Mapped[int | None] = column_property(
+        select(func.min(DeliveryRate.fee))
+        .where(DeliveryRate.member_id == id)
+        .correlate_except(DeliveryRate)
+        .scalar_subquery(),
+        deferred=True,
+        group=DELIVERY_SUMMARY,
     )
 
     @property
@@ -104,21 +146,3 @@ class MemberDecision(Model):
 
     member: Mapped[Member] = relationship()
     decided_by: Mapped[User] = relationship()
-
-
-class DeliveryRate(Model):
-    """The member delivers to `kecamatan` for `fee` rupiah (used at checkout)."""
-
-    __tablename__ = "delivery_rates"
-    __table_args__ = (CheckConstraint("fee >= 0", name="fee_not_negative"),)
-
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
-    kecamatan_id: Mapped[int] = mapped_column(
-        ForeignKey("kecamatan.id", ondelete="RESTRICT"), primary_key=True
-    )
-    fee: Mapped[int] = mapped_column(BigInteger)
-
-    member: Mapped[Member] = relationship(back_populates="delivery_rates")
-    kecamatan: Mapped[Kecamatan] = relationship(lazy="joined")

@@ -75,3 +75,12 @@ def delivery_rates_of(member_id: int) -> Select[tuple[DeliveryRate]]:
         .where(DeliveryRate.member_id == member_id)
         .order_by(Kecamatan.name)
     )
+
+
+def members_delivering_to(kecamatan_slug: str) -> Select[tuple[int]]:
+    """The ids of the members who deliver to the kecamatan of this slug."""
+    return (
+        select(DeliveryRate.member_id)
+        .join(DeliveryRate.kecamatan)
+        .where(Kecamatan.slug == kecamatan_slug)
+    )

@@ -14,7 +14,8 @@ from marketplace.catalog.models import Product, ProductStatus, ProductVariant
 from marketplace.core.money import format_rupiah
 from marketplace.core.numbers import as_whole
 from marketplace.extensions import db
-from marketplace.members.models import DeliveryRate, Kecamatan, Member, MemberStatus
+from marketplace.members.delivery import delivery_fees
+from marketplace.members.models import Kecamatan, Member, MemberStatus
 from marketplace.orders.models import Cart, CartLine
 from marketplace.orders.status import OrderError
 
@@ -158,18 +159,6 @@ def summarise(items: Iterable[CartItem], kecamatan: Kecamatan | None = None) -> 
         for member_id, group in groups.items():
             group.delivery_fee = fees.get(member_id)
     return CartSummary(groups=list(groups.values()), missing=missing, kecamatan=kecamatan)
-
-
-def delivery_fees(*, member_ids: Iterable[int], kecamatan: Kecamatan) -> dict[int, int]:
-    """{member id: fee} of the members who deliver to `kecamatan` (the others
-    are missing): what the cart shows and what checkout charges."""
-    rows = db.session.execute(
-        select(DeliveryRate.member_id, DeliveryRate.fee).where(
-            DeliveryRate.member_id.in_(list(member_ids)),
-            DeliveryRate.kecamatan_id == kecamatan.id,
-        )
-    ).all()
-    return {member_id: fee for member_id, fee in rows}
 
 
 def _check_quantity(variant: ProductVariant, quantity: int) -> None:

@@ -23,14 +23,16 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import ProductVariant
-from marketplace.core.money import percent_of
+from marketplace.core.money import format_rupiah, percent_of
 from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
 from marketplace.extensions import db
+from marketplace.members.delivery import delivery_fees
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders import notify
 from marketplace.orders.cart import (
+    CartGroup,
+    CartSummary,
     cart_items,
-    delivery_fees,
     empty_cart,
     is_buyable,
     load_variants,
@@ -48,6 +50,8 @@ from marketplace.orders.status import (
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
 MAX_UNIQUE_CODE = 999
+# The unique code a bank transfer adds: what checkout says before placing and what it picks.
+UNIQUE_CODES = range(1, MAX_UNIQUE_CODE + 1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,12 @@ class InvalidCheckout(OrderError):
 
 class PriceChanged(InvalidCheckout):
     """A price changed since the shopper put the variant in the cart."""
+
+
+class TotalChanged(InvalidCheckout):
+    """The goods and delivery now add up to another total than the one the
+    shopper saw (the kecamatan or a choice changed without a recount, or a
+    fee changed meanwhile): they see the new one before placing."""
 
 
 class OrderNotSaved(OrderError):
@@ -116,21 +126,128 @@ def _clean_contact(contact: Contact) -> Contact:
     return Contact(name, whatsapp, address, contact.kecamatan, desa)
 
 
+def delivery_method(
+    *, choice: str | None, offers_pickup: bool, fee: int | None
+) -> DeliveryMethod | None:
+    """What a member's delivery choice comes to: the one chosen if the member
+    offers it (`fee`: it delivers to the kecamatan for that), else None."""
+    if choice == DeliveryMethod.PICKUP and offers_pickup:
+        return DeliveryMethod.PICKUP
+    if choice == DeliveryMethod.DELIVERY and fee is not None:
+        return DeliveryMethod.DELIVERY
+    return None
+
+
+def _only_way(*, offers_pickup: bool, fee: int | None) -> DeliveryMethod | None:
+    """The one way a member can hand over to the kecamatan, if only one."""
+    if offers_pickup and fee is None:
+        return DeliveryMethod.PICKUP
+    if fee is not None and not offers_pickup:
+        return DeliveryMethod.DELIVERY
+    return None
+
+
 def _delivery_of(
     member: Member, choice: str | None, fees: Mapping[int, int], kecamatan: Kecamatan
 ) -> tuple[DeliveryMethod, int]:
-    if choice == DeliveryMethod.PICKUP:
-        if not member.offers_pickup:
-            raise InvalidCheckout(f"{member.shop_name} tidak melayani ambil sendiri.")
+    fee = fees.get(member.id)
+    method = delivery_method(choice=choice, offers_pickup=member.offers_pickup, fee=fee)
+    if method == DeliveryMethod.PICKUP:
         return DeliveryMethod.PICKUP, 0
+    if method == DeliveryMethod.DELIVERY and fee is not None:
+        return DeliveryMethod.DELIVERY, fee
+    if choice == DeliveryMethod.PICKUP:
+        raise InvalidCheckout(f"{member.shop_name} tidak melayani ambil sendiri.")
     if choice == DeliveryMethod.DELIVERY:
-        if member.id not in fees:
-            raise InvalidCheckout(
-                f"{member.shop_name} tidak mengantar ke Kecamatan {kecamatan.name}. "
-                "Pilih ambil sendiri atau kecamatan lain."
-            )
-        return DeliveryMethod.DELIVERY, fees[member.id]
+        raise InvalidCheckout(
+            f"{member.shop_name} tidak mengantar ke Kecamatan {kecamatan.name}. "
+            "Pilih ambil sendiri atau kecamatan lain."
+        )
     raise InvalidCheckout(f"Pilih cara pengiriman untuk {member.shop_name}.")
+
+
+@dataclass(frozen=True)
+class PartQuote:
+    """One member's part as checkout shows it before the order exists."""
+
+    group: CartGroup
+    method: DeliveryMethod | None  # None: still to choose
+
+    @property
+    def member(self) -> Member:
+        return self.group.member
+
+    @property
+    def fee(self) -> int:
+        if self.method == DeliveryMethod.DELIVERY and self.group.delivery_fee is not None:
+            return self.group.delivery_fee
+        return 0
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What checkout asks for, before "Buat pesanan": the goods, each
+    member's delivery fee for the choice made, and for a bank transfer the
+    range of the unique code `place_order` will add (the exact code is
+    picked when the order is placed, among those no open transfer uses)."""
+
+    parts: list[PartQuote]
+    kecamatan: Kecamatan | None
+    payment_method: PaymentMethod
+
+    @property
+    def subtotal(self) -> int:
+        return sum(part.group.subtotal for part in self.parts)
+
+    @property
+    def delivery_total(self) -> int:
+        return sum(part.fee for part in self.parts)
+
+    @property
+    def total(self) -> int:
+        """Goods and delivery: the order's total before any unique code."""
+        return self.subtotal + self.delivery_total
+
+    @property
+    def unique_codes(self) -> range | None:
+        return UNIQUE_CODES if self.payment_method == PaymentMethod.BANK_TRANSFER else None
+
+    @property
+    def undecided(self) -> list[Member]:
+        """The members whose delivery is still to choose (their fee is not in the total)."""
+        return [part.member for part in self.parts if part.method is None]
+
+
+def accepts_cash(members: list[Member]) -> bool:
+    """Cash is one handover per member: every member of the order must take it."""
+    return bool(members) and all(member.accepts_cash for member in members)
+
+
+def quote_checkout(
+    *, summary: CartSummary, choices: Mapping[int, str], payment_method: str
+) -> Quote:
+    """The total of this cart to `summary.kecamatan` with these choices
+    ({member id: "pickup" | "delivery"}), by the rules `place_order` follows
+    and the fees it charges (the summary's, from `delivery_fees`). A part
+    with no choice yet takes the only way its member offers there, if only
+    one (the page ticks it, so the form sends it); a choice no longer
+    offered (another kecamatan) is to make again."""
+    parts = []
+    for group in summary.groups:
+        choice = choices.get(group.member.id)
+        offers_pickup, fee = group.offers_pickup, group.delivery_fee
+        # Not chosen yet: the only way there is, which the page then ticks.
+        way = (
+            delivery_method(choice=choice, offers_pickup=offers_pickup, fee=fee)
+            if choice
+            else _only_way(offers_pickup=offers_pickup, fee=fee)
+        )
+        parts.append(PartQuote(group=group, method=way))
+    cash = payment_method == PaymentMethod.CASH and accepts_cash(
+        [group.member for group in summary.groups]
+    )
+    method = PaymentMethod.CASH if cash else PaymentMethod.BANK_TRANSFER
+    return Quote(parts=parts, kecamatan=summary.kecamatan, payment_method=method)
 
 
 def _new_code() -> str:
@@ -142,7 +259,7 @@ def _new_code() -> str:
 
 
 def _unique_code(base: int) -> int:
-    """A code 1–999 so that base + code is no open transfer's amount. Taken
+    """A code in UNIQUE_CODES so that base + code is no open transfer's amount. Taken
     after the stock rows are locked, so checkouts of the same goods choose
     one after another; a partial unique index guards the rest."""
     taken = set(
@@ -150,22 +267,17 @@ def _unique_code(base: int) -> int:
             select(Order.total).where(
                 Order.status == OrderStatus.PENDING_PAYMENT,
                 Order.payment_method == PaymentMethod.BANK_TRANSFER,
-                Order.total.between(base + 1, base + MAX_UNIQUE_CODE),
+                Order.total.between(base + UNIQUE_CODES[0], base + UNIQUE_CODES[-1]),
             )
         )
     )
-    free = [code for code in range(1, MAX_UNIQUE_CODE + 1) if base + code not in taken]
+    free = [code for code in UNIQUE_CODES if base + code not in taken]
     if not free:
         raise OrderError(
             "Terlalu banyak pesanan dengan jumlah yang sama menunggu pembayaran. "
             "Silakan coba lagi beberapa menit lagi."
         )
     return _random.choice(free)
-
-
-def accepts_cash(members: list[Member]) -> bool:
-    """Cash is one handover per member: every member of the order must take it."""
-    return bool(members) and all(member.accepts_cash for member in members)
 
 
 def _lock_cart(cart: Cart) -> None:
@@ -191,12 +303,16 @@ def place_order(
     payment_method: str,
     idempotency_key: str,
     rules: CheckoutRules,
+    expected_total: int | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Place the order of `cart`: `choices` is {member id: "pickup" | "delivery"}.
+    `expected_total` is the total of goods and delivery the shopper was shown
+    (`Quote.total`): another one is refused with TotalChanged, so nobody is
+    asked for more than they saw (but the unique code they were told of).
     The same `idempotency_key` again returns the order it placed. Raises
-    InvalidCheckout, PriceChanged, OutOfStock or OrderNotSaved; the caller
-    rolls back."""
+    InvalidCheckout, PriceChanged, TotalChanged, OutOfStock or OrderNotSaved;
+    the caller rolls back."""
     if not 16 <= len(idempotency_key) <= 64:
         raise InvalidCheckout("Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
     if cart.user_id != buyer.id:
@@ -244,6 +360,16 @@ def place_order(
         member.id: _delivery_of(member, choices.get(member.id), fees, contact.kecamatan)
         for member in members
     }
+
+    total = sum(variants[id_].price * quantity for id_, quantity in quantities.items()) + sum(
+        fee for _, fee in deliveries.values()
+    )
+    if expected_total is not None and total != expected_total:
+        raise TotalChanged(
+            f"Total belanja dan ongkir sekarang {format_rupiah(total)}, bukan "
+            f"{format_rupiah(expected_total)} seperti yang tampil tadi. Periksa ringkasan di "
+            "bawah, lalu tekan “Buat pesanan” lagi."
+        )
 
     reserve_stock(
         quantities=quantities,

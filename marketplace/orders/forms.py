@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from marketplace.core.forms import BaseForm, IntegerField, RupiahField, choice_id
+from marketplace.core.whatsapp import WhatsappField
 from marketplace.orders.cart import MAX_QUANTITY
 from marketplace.orders.fulfilment import REASON_LENGTH
 from marketplace.orders.status import PaymentMethod
@@ -57,7 +58,7 @@ class CheckoutForm(BaseForm):
     name = StringField(
         "Nama penerima", validators=[InputRequired("Isi nama penerima."), Length(max=120)]
     )
-    whatsapp = StringField(
+    whatsapp = WhatsappField(
         "Nomor WhatsApp",
         description="Penjual menghubungi Anda lewat nomor ini. Contoh: 0812 3456 7890.",
         validators=[InputRequired("Isi nomor WhatsApp."), Length(max=20)],
@@ -82,6 +83,9 @@ class CheckoutForm(BaseForm):
         validators=[InputRequired("Pilih cara pembayaran.")],
     )
     idempotency_key = HiddenField()
+    # The total of goods and delivery the page showed (Quote.total), rendered
+    # inside the summary so that a recount updates it too.
+    total_seen = HiddenField()
 
 
 # --- the member's fulfilment pages ----------------------------------------------------

@@ -23,6 +23,7 @@ from marketplace.audit import services as audit
 from marketplace.audit.models import AuditAction
 from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
+from marketplace.core.whatsapp import format_whatsapp
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders import notify, payables, settlement
@@ -130,7 +131,7 @@ def confirm_transfer(
             f"Jumlah diterima {format_rupiah(amount)} tidak sama dengan tagihan "
             f"{format_rupiah(order.total)} ({words} {format_rupiah(abs(difference))}). "
             "Pesanan tidak ditandai lunas. Periksa mutasi rekening, atau hubungi pembeli "
-            f"di WhatsApp {order.contact_whatsapp}."
+            f"di WhatsApp {format_whatsapp(order.contact_whatsapp)}."
         )
     previous = order.status
     order.set_status(OrderStatus.PAID, by=by, at=now)

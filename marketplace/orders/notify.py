@@ -6,6 +6,7 @@ every message: a greeting, a few paragraphs, the lines concerned, a link."""
 from marketplace.accounts.mail import queue_email
 from marketplace.core.money import format_rupiah
 from marketplace.core.urls import public_url
+from marketplace.core.whatsapp import format_whatsapp
 from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.status import OrderPartStatus, PaymentMethod
 
@@ -86,7 +87,7 @@ def _new_order_for(part: OrderPart, *, cash: bool) -> None:
         [
             f"Ada pesanan baru {order.code} untuk {part.member.shop_name}. {payment}",
             _delivery_words(part),
-            f"WhatsApp pembeli: {order.contact_whatsapp}.",
+            f"WhatsApp pembeli: {format_whatsapp(order.contact_whatsapp)}.",
         ],
     )
 

@@ -50,12 +50,14 @@ def order_events(order_id: int) -> Select:
     )
 
 
-def last_kecamatan_id(buyer_id: int) -> Select:
-    """Where the buyer's last order went: the default for the next one."""
+def last_order_of(buyer_id: int) -> Select:
+    """The buyer's last order: where it went is where the next one starts
+    (its recipient, number, address and kecamatan)."""
     return (
-        select(Order.kecamatan_id)
+        select(Order)
         .where(Order.buyer_id == buyer_id)
         .order_by(Order.placed_at.desc(), Order.id.desc())
+        .options(joinedload(Order.kecamatan))
         .limit(1)
     )
 

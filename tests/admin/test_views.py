@@ -110,7 +110,7 @@ def test_detail_shows_everything_the_applicant_sent(client, admin):
         "Bank Jateng 2001234567",
         "Semedo",
         "Pekuncen",
-        "+6281234567890",
+        "0812-3456-7890",
         "Gula semut organik.",
         member.user.email,
         "Setujui jadi anggota",
@@ -119,6 +119,7 @@ def test_detail_shows_everything_the_applicant_sent(client, admin):
     ):
         assert text in response.text
     assert "Bekukan keanggotaan" not in response.text
+    assert ">+6281234567890<" not in response.text and ">6281234567890<" not in response.text
 
 
 def test_approving_makes_a_member_and_emails_them(client, admin, capsys):

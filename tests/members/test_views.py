@@ -246,6 +246,9 @@ def test_profile_page_lists_every_kecamatan_for_delivery(client, login_as):
     assert response.text.count('name="delivery-') == 27 * 3
     assert 'value="12.500"' in response.text
     assert "Ongkir ke Sokaraja" in response.text
+    # the stored 62813… number, as the member wrote it
+    shown = f"0{member.whatsapp[2:5]}-{member.whatsapp[5:9]}-{member.whatsapp[9:]}"
+    assert f'value="{shown}"' in response.text and member.whatsapp not in response.text
 
 
 def test_member_saves_the_shop_profile_with_pictures_and_delivery(client, login_as):

@@ -32,6 +32,7 @@ ROUTES = {
     ("orders.cart_accept_prices", "POST"): PUBLIC,
     ("orders.checkout", "GET"): SHOPPER,
     ("orders.checkout", "POST"): SHOPPER,
+    ("orders.checkout_summary", "GET"): SHOPPER,
     ("orders.history", "GET"): SHOPPER,
     ("orders.order", "GET"): BUYER,
     ("orders.cancel", "POST"): BUYER,

@@ -94,6 +94,31 @@ def test_a_paid_order_tells_the_shopper_and_each_member(app):
     ]
 
 
+def test_the_shoppers_number_is_written_as_people_write_it(app):
+    """Stored as 6281234567890; the member's email and the treasurer's
+    refusal show it as 0812-3456-7890."""
+    order = two_part_order()
+    bendahara = treasurer()
+    db.session.commit()
+    assert order.contact_whatsapp == "6281234567890"
+
+    message = refused(
+        lambda: fulfilment.confirm_transfer(order=order, amount=1, by=bendahara, now=MONDAY),
+        PaymentMismatch,
+    )
+    assert "WhatsApp 0812-3456-7890" in message
+
+    fulfilment.confirm_transfer(order=order, amount=order.total, by=bendahara, now=MONDAY)
+    db.session.commit()
+    to_member = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.subject == f"Pesanan baru {order.code}")
+    ).all()
+    assert len(to_member) == 2
+    for email in to_member:
+        assert "WhatsApp pembeli: 0812-3456-7890." in email.body_text
+        assert "6281234567890" not in email.body_text + email.body_html
+
+
 @pytest.mark.parametrize(
     ("amount_of", "words"),
     [

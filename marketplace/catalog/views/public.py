@@ -13,7 +13,8 @@ from flask import (
     url_for,
 )
 
-from marketplace.catalog import contact, queries
+from marketplace.accounts.access import safe_next_path
+from marketplace.catalog import contact, my_kecamatan, queries
 from marketplace.catalog.browse import browse, member_products
 from marketplace.catalog.cache import (
     cached_page,
@@ -34,6 +35,8 @@ from marketplace.core.storage import folder_of, storage
 from marketplace.core.urls import public_url
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
+from marketplace.members import queries as member_queries
+from marketplace.members.delivery import delivery_fees
 from marketplace.members.shop import SHOP_FOLDER
 
 blueprint = Blueprint("catalog", __name__)
@@ -84,6 +87,31 @@ def products():
         "catalog/products.html",
         catalog_page=catalog_page,
         search_query=catalog_page.filter.query,
+        my_kecamatan=my_kecamatan.chosen(catalog_page.kecamatan),
+    )
+
+
+@blueprint.get("/kecamatan-saya")
+def choose_kecamatan():
+    """Set (or forget, with an empty `kecamatan`) the visitor's kecamatan,
+    then go back to `next`. A GET, so the cached pages that link here need
+    no CSRF token; it changes only this visitor's session."""
+    back = safe_next_path(request.args.get("next"))
+    places = list(db.session.scalars(member_queries.kecamatan_list()))
+    error = None
+    if "kecamatan" in request.args:
+        slug = (request.args.get("kecamatan") or "").strip().lower()
+        place = next((k for k in places if k.slug == slug), None)
+        if place is not None or not slug:
+            my_kecamatan.remember(place)
+            return redirect(back or url_for(".products"))
+        error = "Kecamatan tidak dikenal. Pilih dari daftar."
+    return render_template(
+        "catalog/my_kecamatan.html",
+        kecamatan_list=places,
+        chosen=my_kecamatan.chosen(places),
+        back=back,
+        error=error,
     )
 
 
@@ -125,6 +153,12 @@ def product(product_id: int, slug: str | None = None):
         url=public_url("catalog.product", product_id=found.id, slug=found.slug),
     )
     badges = badges_for([found, *more], shops=[found.member_id])
+    place = my_kecamatan.chosen()
+    fee = (
+        delivery_fees(member_ids=[found.member_id], kecamatan=place).get(found.member_id)
+        if place is not None
+        else None
+    )
     return render_template(
         "catalog/product.html",
         product=found,
@@ -132,6 +166,8 @@ def product(product_id: int, slug: str | None = None):
         badges=badges.products,
         shop_badges=badges.shops.get(found.member_id, []),
         whatsapp_url=whatsapp_url(found.member.whatsapp, message),
+        my_kecamatan=place,
+        my_delivery_fee=fee,
     )
 
 

@@ -6,11 +6,14 @@ for anonymous visitors, so the page cannot carry a visitor's CSRF token: its
 form asks `/keranjang/token` for one when it is submitted (static/js/cart.js)
 and posts it like every other form; a post without it is refused."""
 
+from collections.abc import Mapping
+
 from flask import (
     Blueprint,
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,11 +23,12 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import logged_in_user, verified_email_required
 from marketplace.accounts.models import User
+from marketplace.catalog import my_kecamatan
+from marketplace.catalog.filters import is_slug
 from marketplace.catalog.cache import personal_when
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.numbers import as_whole
@@ -35,11 +39,14 @@ from marketplace.members.models import Kecamatan
 from marketplace.orders import cart as carts
 from marketplace.orders import queries
 from marketplace.orders.checkout import (
+    UNIQUE_CODES,
     CheckoutRules,
     Contact,
+    Quote,
     accepts_cash,
     new_idempotency_key,
     place_order,
+    quote_checkout,
 )
 from marketplace.orders.forms import (
     CartAcceptPricesForm,
@@ -97,13 +104,19 @@ def _kecamatan_list() -> list[Kecamatan]:
 
 
 def _chosen_kecamatan() -> Kecamatan | None:
-    slug = request.args.get("kecamatan")
-    if slug:
-        return db.session.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
-    if current_user.is_authenticated:
-        last = db.session.scalar(queries.last_kecamatan_id(current_user.id))
-        return db.session.get(Kecamatan, last) if last else None
-    return None
+    """Where the cart shows the fees to: the kecamatan just picked (kept as
+    the visitor's own), else the visitor's own, else where the shopper's
+    last order went."""
+    slug = (request.args.get("kecamatan") or "").strip().lower()
+    picked = db.session.scalar(member_queries.kecamatan_by_slug(slug)) if is_slug(slug) else None
+    if picked is not None:
+        my_kecamatan.remember(picked)
+        return picked
+    place = my_kecamatan.chosen()
+    if place is None and current_user.is_authenticated:
+        last = db.session.scalar(queries.last_order_of(current_user.id))
+        place = last.kecamatan if last else None
+    return place
 
 
 def _items() -> list[carts.CartItem]:
@@ -209,11 +222,11 @@ def cart_accept_prices():
     return redirect(url_for(".cart"))
 
 
-def _choices() -> dict[int, str]:
+def _choices(values: Mapping[str, str]) -> dict[int, str]:
     """The delivery choice per member: `pengiriman-<member id>` fields."""
     prefix = "pengiriman-"
     choices = {}
-    for name, value in request.form.items():
+    for name, value in values.items():
         member_id = as_whole(name.removeprefix(prefix)) if name.startswith(prefix) else None
         if member_id is not None:
             choices[member_id] = value
@@ -221,13 +234,22 @@ def _choices() -> dict[int, str]:
 
 
 def _checkout_form(me: User) -> CheckoutForm:
-    form = CheckoutForm(name=me.name, whatsapp=me.whatsapp)
+    """The form, on a first visit filled from where the shopper's last order
+    went (recipient, number, address) and their own kecamatan; the address
+    only when it is in that kecamatan."""
+    form = CheckoutForm()
     form.kecamatan.choices = [SelectChoice(0, "Pilih kecamatan")] + [
         SelectChoice(k.id, k.name) for k in _kecamatan_list()
     ]
     if request.method == "GET":
+        last = db.session.scalar(queries.last_order_of(me.id))
+        place = my_kecamatan.chosen() or (last.kecamatan if last else None)
         form.idempotency_key.data = new_idempotency_key()
-        form.kecamatan.data = db.session.scalar(queries.last_kecamatan_id(me.id)) or 0
+        form.name.data = last.contact_name if last else me.name
+        form.whatsapp.data = last.contact_whatsapp if last else me.whatsapp
+        form.kecamatan.data = place.id if place else 0
+        if last is not None and place is not None and last.kecamatan_id == place.id:
+            form.address.data, form.desa.data = last.address, last.desa
     return form
 
 
@@ -260,6 +282,12 @@ def _placed_words(order: Order) -> str:
     return f"Pesanan {order.code} sudah dibuat. Silakan selesaikan pembayaran."
 
 
+def _quote(summary: carts.CartSummary, values: Mapping[str, str], payment: str) -> Quote:
+    if summary.kecamatan is not None:
+        my_kecamatan.remember(summary.kecamatan)
+    return quote_checkout(summary=summary, choices=_choices(values), payment_method=payment)
+
+
 @blueprint.route("/checkout", methods=["GET", "POST"])
 @verified_email_required
 def checkout():
@@ -281,10 +309,11 @@ def checkout():
                 buyer=me,
                 cart=cart,
                 contact=_contact(form, kecamatan),
-                choices=_choices(),
+                choices=_choices(request.form),
                 payment_method=form.payment_method.data,
                 idempotency_key=form.idempotency_key.data or "",
                 rules=CheckoutRules.from_config(current_app.config),
+                expected_total=as_whole(form.total_seen.data),
             )
             db.session.commit()
         except OrderError as refused:
@@ -292,16 +321,40 @@ def checkout():
             error = refused.message
             summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
         else:
+            my_kecamatan.remember(kecamatan)
             flash(_placed_words(order), "success")
             return redirect(url_for(".order", code=order.code))
     return render_template(
         "orders/checkout.html",
         form=form,
         summary=summary,
-        choices=_choices(),
+        quote=_quote(summary, request.form, form.payment_method.data or ""),
+        unique_codes=UNIQUE_CODES,
         error=error,
         cash_refused_by=cash_refused_by,
     )
+
+
+@blueprint.get("/checkout/ringkasan")
+@verified_email_required
+def checkout_summary():
+    """The delivery choices and the total of the checkout form as it is now
+    filled (kecamatan id, `pengiriman-<member id>`, payment_method in the
+    query string): static/js/checkout.js puts them in the page as soon as
+    the shopper changes one, rendered by the same templates as the page."""
+    me = logged_in_user()
+    kecamatan = db.session.get(Kecamatan, as_whole(request.args.get("kecamatan")) or 0)
+    summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
+    payment = request.args.get("payment_method") or ""
+    response = make_response(
+        render_template(
+            "orders/_checkout_live.html",
+            summary=summary,
+            quote=_quote(summary, request.args, payment),
+        )
+    )
+    response.cache_control.no_store = True
+    return response
 
 
 @blueprint.get("/pesanan")
