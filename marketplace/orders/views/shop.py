@@ -28,8 +28,8 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.accounts.access import logged_in_user, verified_email_required
 from marketplace.accounts.models import User
 from marketplace.catalog import my_kecamatan
-from marketplace.catalog.filters import is_slug
 from marketplace.catalog.cache import personal_when
+from marketplace.catalog.filters import is_slug
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.numbers import as_whole
 from marketplace.core.whatsapp import whatsapp_url
