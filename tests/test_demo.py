@@ -40,9 +40,9 @@ from marketplace.orders.models import (
     Order,
     OrderLine,
     OrderPart,
-    PaymentReceipt,
 )
 from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
+from marketplace.payments.models import PaymentReceipt
 from marketplace.treasury.reports import Dimension, Period, funds_by_month, report
 
 pytestmark = pytest.mark.usefixtures("app_context")

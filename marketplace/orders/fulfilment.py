@@ -1,6 +1,8 @@
-"""Order states after checkout: the treasurer confirms a bank transfer, a
-member prepares, ships or hands over their part (and takes the cash for a
-cash order), or cancels it; the expiry job cancels unpaid transfers; the
+"""Order states after checkout: a payment provider marks the order paid
+(`mark_paid`: the treasurer confirmed a bank transfer, see
+`payments.bank_transfer`), a member prepares, ships or hands over their part
+(and takes the cash for a cash order; its receipt is `payments.cash`'s), or
+cancels it; the expiry job cancels unpaid transfers; the
 treasurer pays refunds back. Each service locks the order row first (so
 two parts of one order, or a payment and the expiry job, change it one
 after another), checks the transition, writes the state, posts to the
@@ -23,11 +25,10 @@ from marketplace.audit import services as audit
 from marketplace.audit.models import AuditAction
 from marketplace.core.clock import as_utc
 from marketplace.core.money import format_rupiah
-from marketplace.core.whatsapp import format_whatsapp
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders import notify, payables, settlement
-from marketplace.orders.models import Order, OrderPart, PaymentReceipt
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.services import (
     flush_change,
     line_quantities,
@@ -35,6 +36,7 @@ from marketplace.orders.services import (
     release_stock,
 )
 from marketplace.orders.status import (
+    PAYMENT_METHOD_LABELS,
     DeliveryMethod,
     InvalidTransition,
     OrderError,
@@ -103,62 +105,25 @@ def _settle_order_status(order: Order, *, by: User, now: datetime) -> None:
 # --- the treasurer -------------------------------------------------------------
 
 
-def confirm_transfer(
-    *, order: Order, amount: int, by: User, note: str = "", now: datetime | None = None
+def mark_paid(
+    *, order: Order, by: User, method: PaymentMethod, now: datetime | None = None
 ) -> Order:
-    """The treasurer saw `amount` arrive for `order`: it becomes paid, its
-    parts go to their members as new orders, and the sale is posted. Any
-    amount but the order's exact total is refused and nothing is written."""
+    """A payment provider took the whole order's money by `method` (it
+    checked the amount and recorded it): the order becomes paid, its parts
+    go to their members as new orders, the sale is posted and the shopper
+    and members are told. The caller holds the order's lock (`lock_order`).
+    Nothing here knows how the money came. A cash order is paid part by part
+    on handover (`complete`), never here."""
     now = _now(now)
-    lock_order(order)
-    if order.payment_method == PaymentMethod.CASH:
+    if method == PaymentMethod.CASH or order.payment_method != method:
         raise InvalidTransition(
-            f"Pesanan {order.code} dibayar tunai kepada penjual, bukan lewat transfer."
+            f"Pesanan {order.code} tidak dibayar lewat {PAYMENT_METHOD_LABELS[method]}."
         )
-    if not order.is_awaiting_transfer:
-        raise InvalidTransition(
-            f"Pesanan {order.code} tidak sedang menunggu transfer (status: {order.status_label})."
-        )
-    if type(amount) is not int:  # a float, a bool or a text is no amount of rupiah
-        raise PaymentMismatch(
-            f"Jumlah diterima harus rupiah bulat, tepat {format_rupiah(order.total)}. "
-            "Pesanan tidak ditandai lunas."
-        )
-    if amount != order.total:
-        difference = amount - order.total
-        words = "lebih" if difference > 0 else "kurang"
-        raise PaymentMismatch(
-            f"Jumlah diterima {format_rupiah(amount)} tidak sama dengan tagihan "
-            f"{format_rupiah(order.total)} ({words} {format_rupiah(abs(difference))}). "
-            "Pesanan tidak ditandai lunas. Periksa mutasi rekening, atau hubungi pembeli "
-            f"di WhatsApp {format_whatsapp(order.contact_whatsapp)}."
-        )
-    previous = order.status
     order.set_status(OrderStatus.PAID, by=by, at=now)
     for part in order.parts:
         part.set_status(OrderPartStatus.NEW, by=by, at=now)
     flush_change()
-    db.session.add(
-        PaymentReceipt(
-            key=f"order:{order.id}",
-            order_id=order.id,
-            method=PaymentMethod.BANK_TRANSFER,
-            amount=amount,
-            recorded_by_id=by.id,
-            received_at=now,
-            note=note.strip()[:REASON_LENGTH],
-        )
-    )
-    flush_change()
     settlement.post_transfer_sale(order=order, by=by, when=now)
-    audit.record(
-        actor=by,
-        action=AuditAction.TRANSFER_CONFIRMED,
-        subject=("order", order.id),
-        summary=f"Transfer {format_rupiah(amount)} untuk pesanan {order.code} dikonfirmasi",
-        before={"status": previous},
-        after={"status": order.status, "amount": amount, "note": note.strip()[:REASON_LENGTH]},
-    )
     notify.order_paid(order)
     return order
 
@@ -283,8 +248,9 @@ def complete(
 ) -> OrderPart:
     """The shopper has the goods. For a cash order the member confirms the
     cash taken (`cash_received`, exactly the part's total): the part is paid
-    and the commission becomes what the member owes. For a transfer the
-    member's share is released for payout once `hold_days` have passed."""
+    and the commission becomes what the member owes; the receipt is
+    `payments.cash.confirm`'s, which calls this. For a transfer the member's
+    share is released for payout once `hold_days` have passed."""
     now = _now(now)
     _own(part, member)
     order = lock_order(part.order)
@@ -306,19 +272,6 @@ def complete(
     )
     _settle_order_status(order, by=member.user, now=now)
     flush_change()
-    if is_cash and cash_received:  # a free part (price 0) has no cash to record
-        db.session.add(
-            PaymentReceipt(
-                key=f"part:{part.id}",
-                order_id=order.id,
-                part_id=part.id,
-                method=PaymentMethod.CASH,
-                amount=cash_received,
-                recorded_by_id=member.user_id,
-                received_at=now,
-            )
-        )
-        flush_change()
     if is_cash:
         settlement.post_cash_sale(part=part, by=member.user, when=now)
     elif hold_days <= 0:

@@ -1,7 +1,7 @@
-"""Cart, Order, OrderPart (one member's part of an order), OrderLine,
-PaymentReceipt and CommissionFact (the reports' view of a posting); the
-order's history (`OrderEvent`) lives in `events`. Past 400 lines: the order's
-tables and their one status mover each, read together; making it a package
+"""Cart, Order, OrderPart (one member's part of an order), OrderLine and
+CommissionFact (the reports' view of a posting); the money received for an
+order is `payments.models.PaymentReceipt`. The order's history
+(`OrderEvent`) lives in `events`. Past 400 lines: the order's tables and their one status mover each, read together; making it a package
 (cart, order, facts) is worth it when the next table comes.
 
 Money is whole rupiah in BigInteger columns. Each status is a StrEnum with
@@ -404,31 +404,6 @@ class OrderPart(Model):
 
     def can_become(self, status: OrderPartStatus) -> bool:
         return status in PART_TRANSITIONS[OrderPartStatus(self.status)]
-
-
-class PaymentReceipt(Model):
-    """Money received for an order, as confirmed by a person: the treasurer
-    for a bank transfer (the whole order, `part_id` empty), the
-    member for cash (their part). `key` makes each receipt happen once:
-    `order:<id>` or `part:<id>`."""
-
-    __tablename__ = "payment_receipts"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
-    part_id: Mapped[int | None] = mapped_column(
-        "seller_order_id", ForeignKey("seller_orders.id", ondelete="RESTRICT"), index=True
-    )
-    method: Mapped[PaymentMethod] = mapped_column(String(20))
-    amount: Mapped[int] = mapped_column(BigInteger)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    received_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
-    note: Mapped[str] = mapped_column(Text, default="", server_default="")
-
-    order: Mapped[Order] = relationship()
-    recorded_by: Mapped[User] = relationship()
 
 
 class OrderLine(Model):

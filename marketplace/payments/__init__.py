@@ -1,13 +1,16 @@
 """Payments: how an order is paid and refunded, whoever takes the money.
 
-Each provider (bank transfer, cash, Stripe Checkout) is a small module with
-the same three verbs: start a payment for an order, confirm it, refund it.
-The rest of the shop asks for those verbs and never learns which provider
-paid.
+Each provider (`bank_transfer`, `cash`; Stripe Checkout to come) is a small
+module with the same three verbs: start a payment for an order, confirm it,
+refund it (`providers`: the interface and which provider takes each payment
+method). The payment records (`models.PaymentReceipt`) live here.
 
-The domain sits beside accounts and ledger, below orders: it takes plain
-values (amounts in whole rupiah, order codes, absolute URLs built from
-PUBLIC_URL) and never imports orders, catalog or members.
+The domain sits above orders: a provider checks the money, records it and
+calls an orders service (`fulfilment.mark_paid`, `fulfilment.complete`)
+that moves the order; orders never import payments, so they never learn
+which provider paid. The only exception is orders' own pages (the member's
+"selesai" with the cash taken), which call `cash.confirm` as the treasurer's
+pages call `bank_transfer.confirm`: see the import contract in pyproject.
 
 `stripe_api` is the only module that imports the `stripe` library. It turns
 rupiah into Stripe's amounts and back, builds the client from config (never

@@ -47,3 +47,8 @@ class PaymentProviderError(PaymentError):
         self.retryable = retryable
         self.code = code
         self.http_status = http_status
+
+
+class RefundNotSupported(PaymentError):
+    """The provider does not send refunds: the treasurer pays the shopper
+    back by hand and records it."""

@@ -26,6 +26,7 @@ from marketplace.members.models import MemberStatus
 from marketplace.members.services import MemberError
 from marketplace.orders import fulfilment
 from marketplace.orders.status import OrderError
+from marketplace.payments import bank_transfer
 from tests.factories import UserFactory, category
 from tests.members.helpers import member_in
 from tests.orders.flows import MONDAY, two_part_order
@@ -158,7 +159,7 @@ def test_transfer_confirmation_and_refund_paid_write_one_event_each(app):
 def test_a_refused_transfer_confirmation_writes_no_event(app):
     order = two_part_order(now=MONDAY)
     with pytest.raises(OrderError):
-        fulfilment.confirm_transfer(order=order, amount=order.total + 1, by=treasurer())
+        bank_transfer.confirm(order=order, amount=order.total + 1, by=treasurer())
     db.session.rollback()
     assert count() == 0
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
-from marketplace.orders import fulfilment
+from marketplace.payments import bank_transfer
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, deliver_to, shopper
 
@@ -254,7 +254,7 @@ def test_a_member_tells_the_shopper_each_step_on_whatsapp(live_server, phone, ma
         buyer, cart_with(buyer, (keripik.variants[0], 2)), choices={sri.id: "delivery"}
     )
     treasurer = factories.UserFactory(roles=[Role.TREASURER])
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer)
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer)
     db.session.commit()
     code, part_id = order.code, order.parts[0].id
 

@@ -18,9 +18,10 @@ from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.ledger import balances as ledger
 from marketplace.ledger.models import LedgerEntry
-from marketplace.orders.models import Order, PaymentReceipt
+from marketplace.orders.models import Order
 from marketplace.orders.settlement import CASH_BANK, available_account, pending_account
 from marketplace.orders.status import OrderPartStatus, OrderStatus
+from marketplace.payments.models import PaymentReceipt
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.orders.helpers import deliver_to

@@ -14,6 +14,7 @@ from marketplace.catalog.models import Product
 from marketplace.extensions import cache, db
 from marketplace.orders import fulfilment
 from marketplace.orders.services import release_stock
+from marketplace.payments import bank_transfer
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, shopper
 
@@ -125,7 +126,7 @@ def test_a_paid_order_leaves_every_page_cached(shop, make_app):
         seen(client, address)
 
     treasurer = factories.UserFactory(roles=[Role.TREASURER])
-    fulfilment.confirm_transfer(order=placed, amount=placed.total, by=treasurer)
+    bank_transfer.confirm(order=placed, amount=placed.total, by=treasurer)
     db.session.commit()
 
     for address in addresses:

@@ -14,8 +14,10 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from marketplace.orders import fulfilment
 from marketplace.orders.events import OrderEvent
-from marketplace.orders.models import Order, OrderPart, PaymentReceipt
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.status import OrderError
+from marketplace.payments import bank_transfer
+from marketplace.payments.models import PaymentReceipt
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, deliver_to, shopper, variant
 
@@ -60,7 +62,7 @@ def two_part_order(*, payment_method: str = "bank_transfer", now: datetime = MON
 
 def paid_order(**changes) -> Order:
     order = two_part_order(**changes)
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer(), now=MONDAY)
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer(), now=MONDAY)
     db.session.commit()
     return order
 

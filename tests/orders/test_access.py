@@ -11,8 +11,8 @@ from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.members.models import MemberStatus
-from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, OrderPart
+from marketplace.payments import bank_transfer
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, shopper, variant
 
@@ -82,7 +82,7 @@ def world(app):
     treasurer = factories.UserFactory(roles=[Role.TREASURER])
     for order in (order_a, order_b):
         db.session.flush()
-        fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer)
+        bank_transfer.confirm(order=order, amount=order.total, by=treasurer)
     db.session.commit()
     return {
         "member_a": member_a,

@@ -13,6 +13,8 @@ from marketplace.ledger.balances import balance
 from marketplace.orders import fulfilment
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.orders.status import OrderPartStatus, OrderStatus
+from marketplace.payments import bank_transfer
+from marketplace.payments import cash as cash_payment
 from tests.orders.flows import books_balance, count, member, treasurer, walk_to_dispatched
 from tests.orders.helpers import cart_with, checkout, shopper, stock_of, variant
 
@@ -36,7 +38,7 @@ def test_expire_unpaid_cancels_the_due_transfers_and_tells_their_shoppers(app):
     fresh = placed(keripik, hours_ago=23)
     cash = placed(keripik, hours_ago=24 * 3, payment_method="cash")
     paid = placed(keripik, hours_ago=24 * 3)
-    fulfilment.confirm_transfer(order=paid, amount=paid.total, by=treasurer())
+    bank_transfer.confirm(order=paid, amount=paid.total, by=treasurer())
     db.session.commit()
     deliver_outbox()  # the emails of placing and paying are sent already
     assert stock_of(keripik.id) == 10
@@ -85,7 +87,7 @@ def _completed(seller, *, days_ago: float, hold_days: int):
     keripik = variant(price=15_000, stock=5, member=seller)
     buyer = shopper()
     order = checkout(buyer, cart_with(buyer, (keripik, 1)))
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer())
     part = order.parts[0]
     walk_to_dispatched(part)
     fulfilment.complete(
@@ -133,7 +135,7 @@ def test_release_payables_leaves_cash_parts_alone(app):
     order = checkout(buyer, cart_with(buyer, (keripik, 1)), payment_method="cash")
     part = order.parts[0]
     walk_to_dispatched(part)
-    fulfilment.complete(part=part, member=seller, cash_received=15_000)
+    cash_payment.confirm(order=part.order, part=part, amount=15_000, by=seller.user)
     db.session.commit()
 
     result = app.test_cli_runner().invoke(args=["orders", "release-payables"])

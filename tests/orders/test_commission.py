@@ -16,6 +16,7 @@ from marketplace.ledger.balances import balance, balances
 from marketplace.orders import fulfilment
 from marketplace.orders.models import OrderLine
 from marketplace.orders.settlement import available_account, pending_account
+from marketplace.payments import bank_transfer
 from tests import factories
 from tests.orders.flows import (
     books_balance,
@@ -60,7 +61,7 @@ def test_commission_and_member_share_add_up_to_each_line_exactly(app, price, qua
     buyer = shopper()
     order = checkout(buyer, cart_with(buyer, (priced, quantity), (plain, quantity)))
     db.session.commit()
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer())
     db.session.commit()
 
     sale = entries(f"order:{order.id}:sale")
@@ -98,7 +99,7 @@ def test_the_fund_split_adds_up_to_the_commission_exactly(make_app, shares, comm
         buyer = shopper()
         order = checkout(buyer, cart_with(buyer, (sold, 1)))
         db.session.commit()
-        fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
+        bank_transfer.confirm(order=order, amount=order.total, by=treasurer())
         db.session.commit()
 
         sale = entries(f"order:{order.id}:sale")
@@ -168,7 +169,7 @@ def test_rates_and_shares_changed_after_checkout_change_nothing(app):
     current_app.config["COMMISSION_SHARES"] = {"empowerment": 10, "central": 10, "kecamatan": 80}
     db.session.commit()
 
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer())
     db.session.commit()
     walk_to_dispatched(keripik)
     fulfilment.complete(part=keripik, member=keripik.member)

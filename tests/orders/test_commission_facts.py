@@ -13,6 +13,7 @@ from marketplace.ledger.models import LedgerTransaction
 from marketplace.ledger.services import reverse
 from marketplace.orders import fulfilment, settlement
 from marketplace.orders.models import CommissionFact, OrderLine
+from marketplace.payments import cash
 from tests.orders.flows import MONDAY, paid_order, treasurer, two_part_order, walk_to_dispatched
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -71,7 +72,7 @@ def test_a_cash_sale_writes_its_parts_facts_when_the_cash_is_taken(app):
     walk_to_dispatched(part)
     assert facts() == []
 
-    fulfilment.complete(part=part, member=part.member, cash_received=part.total, now=MONDAY)
+    cash.confirm(order=part.order, part=part, amount=part.total, by=part.member.user, now=MONDAY)
     db.session.commit()
 
     assert {fact.part_id for fact in facts()} == {part.id}

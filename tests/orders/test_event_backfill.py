@@ -14,6 +14,7 @@ from flask_migrate import downgrade, upgrade
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.status import OrderEventKind
+from marketplace.payments import cash as cash_payment
 from tests.orders.flows import DEADLINE, MONDAY, paid_order, treasurer, two_part_order
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -62,7 +63,9 @@ def test_the_backfill_writes_the_events_the_services_wrote(app):
     fulfilment.cancel_part(part=second, member=second.member, reason="Libur", now=at(1))
     fulfilment.start_processing(part=first, member=first.member, now=at(2))
     fulfilment.dispatch(part=first, member=first.member, now=at(3))
-    fulfilment.complete(part=first, member=first.member, cash_received=first.total, now=at(4))
+    cash_payment.confirm(
+        order=first.order, part=first, amount=first.total, by=first.member.user, now=at(4)
+    )
     mine = two_part_order()
     fulfilment.cancel_order(order=mine, by=mine.buyer, reason="Salah", now=at(1))
     fulfilment.expire_order(order=two_part_order(), now=DEADLINE)

@@ -17,6 +17,7 @@ from marketplace.orders import fulfilment, payables
 from marketplace.orders.events import OrderEvent, OrderEventImmutable
 from marketplace.orders.models import Order
 from marketplace.orders.status import InvalidTransition, OrderEventKind
+from marketplace.payments import bank_transfer, cash
 from tests import factories
 from tests.orders.flows import (
     DEADLINE,
@@ -62,7 +63,7 @@ def test_a_transfer_order_walked_to_the_end_records_each_change_once_by_who_did_
     order = two_part_order()
     keripik, gula = order.parts
     sri = bendahara()
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=sri, now=MONDAY)
+    bank_transfer.confirm(order=order, amount=order.total, by=sri, now=MONDAY)
     for part, at in ((keripik, MONDAY + timedelta(hours=1)), (gula, MONDAY + timedelta(hours=2))):
         fulfilment.start_processing(part=part, member=part.member, now=at)
         fulfilment.dispatch(part=part, member=part.member, now=at + timedelta(minutes=1))
@@ -111,7 +112,7 @@ def test_a_cash_order_is_paid_by_its_members_as_they_finish(app):
     keripik, gula = order.parts
     fulfilment.cancel_part(part=gula, member=gula.member, reason="Tutup", now=MONDAY)
     walk_to_dispatched(keripik)
-    fulfilment.complete(part=keripik, member=keripik.member, cash_received=keripik.total)
+    cash.confirm(order=keripik.order, part=keripik, amount=keripik.total, by=keripik.member.user)
     db.session.commit()
 
     member = keripik.member.user_id
@@ -159,7 +160,7 @@ def test_refused_changes_write_no_event(app):
     )
     paid = paid_order()
     before = count(OrderEvent)
-    refused(lambda: fulfilment.confirm_transfer(order=paid, amount=paid.total, by=bendahara()))
+    refused(lambda: bank_transfer.confirm(order=paid, amount=paid.total, by=bendahara()))
     refused(lambda: fulfilment.cancel_order(order=paid, by=paid.buyer), InvalidTransition)
     part = paid.parts[0]
     refused(lambda: fulfilment.dispatch(part=part, member=part.member), InvalidTransition)
@@ -198,7 +199,7 @@ def test_the_shoppers_page_says_who_moved_each_part(client, login_as):
     order = two_part_order()
     login_as(order.buyer)
     keripik, gula = order.parts
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=bendahara(), now=MONDAY)
+    bank_transfer.confirm(order=order, amount=order.total, by=bendahara(), now=MONDAY)
     fulfilment.start_processing(part=gula, member=gula.member)
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
     fulfilment.mark_refund_paid(part=keripik, by=bendahara("Sri Wahyuni"))
@@ -212,7 +213,7 @@ def test_the_shoppers_page_says_who_moved_each_part(client, login_as):
 
 def test_the_members_page_says_the_treasurer_confirmed_the_transfer(client, login_as):
     order = two_part_order()
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=bendahara("Sri Wahyuni"))
+    bank_transfer.confirm(order=order, amount=order.total, by=bendahara("Sri Wahyuni"))
     db.session.commit()
     part = order.parts[0]
     login_as(part.member.user)

@@ -15,13 +15,14 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances
 from marketplace.orders import fulfilment
 from marketplace.orders.fulfilment import NotYours, PaymentMismatch
-from marketplace.orders.models import PaymentReceipt
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.orders.status import (
     InvalidTransition,
     OrderPartStatus,
     OrderStatus,
 )
+from marketplace.payments import bank_transfer, cash
+from marketplace.payments.models import PaymentReceipt
 from tests.orders.flows import (
     MONDAY,
     books_balance,
@@ -88,7 +89,7 @@ def test_moves_out_of_turn_or_on_another_members_part_are_refused(app):
         "Pesanan ini menunggu pembayaran; tidak bisa diubah menjadi “Sedang disiapkan”."
     )
 
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer())
     db.session.commit()
     first, second = order.parts
     assert (
@@ -142,7 +143,7 @@ def test_cash_taken_pays_the_part_and_the_member_owes_the_commission(app):
     assert order.total == 75_500 and order.unique_code == 0
     walk_to_dispatched(keripik)
 
-    fulfilment.complete(part=keripik, member=keripik.member, cash_received=45_000)
+    cash.confirm(order=order, part=keripik, amount=45_000, by=keripik.member.user)
     db.session.commit()
 
     assert keripik.status == OrderPartStatus.COMPLETED and keripik.paid_at is not None
@@ -168,7 +169,7 @@ def test_cash_taken_pays_the_part_and_the_member_owes_the_commission(app):
     assert balance("cash:bank") == 0
 
     walk_to_dispatched(gula)
-    fulfilment.complete(part=gula, member=gula.member, cash_received=30_500)
+    cash.confirm(order=order, part=gula, amount=30_500, by=gula.member.user)
     db.session.commit()
     assert order.status == OrderStatus.COMPLETED
     assert order.paid_at is not None and order.completed_at is not None
@@ -188,7 +189,7 @@ def test_cash_received_must_be_exactly_the_part_total(app, received):
     walk_to_dispatched(gula)
 
     message = refused(
-        lambda: fulfilment.complete(part=gula, member=gula.member, cash_received=received),
+        lambda: cash.confirm(order=order, part=gula, amount=received, by=gula.member.user),
         PaymentMismatch,
     )
 
@@ -205,7 +206,7 @@ def test_a_free_cash_part_completes_without_a_receipt_or_posting(app):
     part = order.parts[0]
     walk_to_dispatched(part)
 
-    fulfilment.complete(part=part, member=seller, cash_received=0)
+    cash.confirm(order=order, part=part, amount=0, by=seller.user)
     db.session.commit()
 
     assert order.status == OrderStatus.COMPLETED
@@ -371,7 +372,7 @@ def test_a_cash_order_whose_other_part_is_cancelled_completes_when_paid(app):
     keripik, gula = order.parts
     fulfilment.cancel_part(part=keripik, member=keripik.member, reason="Habis")
     walk_to_dispatched(gula)
-    fulfilment.complete(part=gula, member=gula.member, cash_received=30_500)
+    cash.confirm(order=order, part=gula, amount=30_500, by=gula.member.user)
     db.session.commit()
     assert order.status == OrderStatus.COMPLETED and order.paid_at is not None
     assert sum(balances("income").values()) == GULA_COMMISSION

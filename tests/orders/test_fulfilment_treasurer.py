@@ -17,13 +17,15 @@ from marketplace.ledger.balances import balance, problems, transactions_about
 from marketplace.ledger.services import close_month, month_of
 from marketplace.orders import fulfilment
 from marketplace.orders.fulfilment import PaymentMismatch
-from marketplace.orders.models import CommissionFact, PaymentReceipt
+from marketplace.orders.models import CommissionFact
 from marketplace.orders.settlement import pending_account
 from marketplace.orders.status import (
     InvalidTransition,
     OrderPartStatus,
     OrderStatus,
 )
+from marketplace.payments import bank_transfer
+from marketplace.payments.models import PaymentReceipt
 from tests.orders.flows import (
     MONDAY,
     books_balance,
@@ -49,7 +51,7 @@ def test_the_exact_amount_pays_the_order_and_posts_the_sale(app):
     bendahara = treasurer()
     db.session.commit()
 
-    fulfilment.confirm_transfer(
+    bank_transfer.confirm(
         order=order, amount=order.total, by=bendahara, note="  BRI 02/03 09.12  ", now=MONDAY
     )
     db.session.commit()
@@ -84,7 +86,7 @@ def test_the_exact_amount_pays_the_order_and_posts_the_sale(app):
 def test_a_paid_order_tells_the_shopper_and_each_member(app):
     order = two_part_order()
     sent_before = len(emails())
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer(), now=MONDAY)
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer(), now=MONDAY)
     db.session.commit()
 
     assert emails()[sent_before:] == [
@@ -103,12 +105,12 @@ def test_the_shoppers_number_is_written_as_people_write_it(app):
     assert order.contact_whatsapp == "6281234567890"
 
     message = refused(
-        lambda: fulfilment.confirm_transfer(order=order, amount=1, by=bendahara, now=MONDAY),
+        lambda: bank_transfer.confirm(order=order, amount=1, by=bendahara, now=MONDAY),
         PaymentMismatch,
     )
     assert "WhatsApp 0812-3456-7890" in message
 
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=bendahara, now=MONDAY)
+    bank_transfer.confirm(order=order, amount=order.total, by=bendahara, now=MONDAY)
     db.session.commit()
     to_member = db.session.scalars(
         select(OutboxEmail).where(OutboxEmail.subject == f"Pesanan baru {order.code}")
@@ -138,7 +140,7 @@ def test_any_amount_but_the_exact_total_is_refused_and_writes_nothing(app, amoun
     db.session.commit()
 
     message = refused(
-        lambda: fulfilment.confirm_transfer(
+        lambda: bank_transfer.confirm(
             order=order, amount=amount_of(order.total), by=bendahara, now=MONDAY
         ),
         PaymentMismatch,
@@ -152,7 +154,7 @@ def test_any_amount_but_the_exact_total_is_refused_and_writes_nothing(app, amoun
 def test_a_paid_order_cannot_be_confirmed_again(app):
     order = paid_order()
     message = refused(
-        lambda: fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer()),
+        lambda: bank_transfer.confirm(order=order, amount=order.total, by=treasurer()),
         InvalidTransition,
     )
     assert message == (
@@ -167,7 +169,7 @@ def test_a_cancelled_order_cannot_be_confirmed(app):
     bendahara = treasurer()
     db.session.commit()
     message = refused(
-        lambda: fulfilment.confirm_transfer(order=order, amount=order.total, by=bendahara),
+        lambda: bank_transfer.confirm(order=order, amount=order.total, by=bendahara),
         InvalidTransition,
     )
     assert "tidak sedang menunggu transfer (status: Dibatalkan)" in message
@@ -178,7 +180,7 @@ def test_a_cash_order_is_not_confirmed_by_the_treasurer(app):
     bendahara = treasurer()
     db.session.commit()
     message = refused(
-        lambda: fulfilment.confirm_transfer(order=order, amount=order.total, by=bendahara),
+        lambda: bank_transfer.confirm(order=order, amount=order.total, by=bendahara),
         InvalidTransition,
     )
     assert message == f"Pesanan {order.code} dibayar tunai kepada penjual, bukan lewat transfer."
@@ -192,7 +194,7 @@ def test_a_payment_dated_in_a_closed_month_posts_late_into_the_open_month(app):
     close_month(month=date(2026, 2, 1), closed_by=bendahara)
     db.session.commit()
 
-    fulfilment.confirm_transfer(
+    bank_transfer.confirm(
         order=order, amount=order.total, by=bendahara, now=datetime(2026, 2, 27, 3, 0, tzinfo=UTC)
     )
     db.session.commit()

@@ -14,8 +14,9 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerTransaction
 from marketplace.orders import fulfilment
 from marketplace.orders.events import OrderEvent
-from marketplace.orders.models import OrderPart, PaymentReceipt
+from marketplace.orders.models import OrderPart
 from marketplace.orders.status import OrderPartStatus
+from marketplace.payments.models import PaymentReceipt
 from tests import factories
 from tests.orders.helpers import count
 from tests.orders.test_fulfilment_views import place

@@ -16,9 +16,11 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerTransaction
 from marketplace.members.models import Member, MemberStatus
 from marketplace.orders import fulfilment
-from marketplace.orders.models import Order, OrderPart, PaymentReceipt
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.services import ConcurrentChange
 from marketplace.orders.status import OrderPartStatus, OrderStatus
+from marketplace.payments import bank_transfer
+from marketplace.payments.models import PaymentReceipt
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, count, deliver_to, shopper, stock_of, variant
 from tests.sql import recorded_statements
@@ -46,7 +48,7 @@ def place(member, quantity=2, *, price=15_000, payment="bank_transfer", delivery
     db.session.flush()
     if payment == "bank_transfer" and paid:
         treasurer = factories.UserFactory(roles=[Role.TREASURER])
-        fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer)
+        bank_transfer.confirm(order=order, amount=order.total, by=treasurer)
     db.session.commit()
     return order.parts[0]
 

@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order
 from marketplace.orders.status import OrderPartStatus, PaymentMethod
+from marketplace.payments import bank_transfer
 from tests import factories
 from tests.orders.helpers import (
     cart_with,
@@ -50,7 +51,7 @@ def test_order_page_follows_each_part_and_its_refund(client, login_as):
     buyer = login_as(shopper())
     order = two_shop_order(buyer)
     treasurer = factories.UserFactory(roles=[Role.TREASURER])
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer)
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer)
     keripik_part, gula_part = order.parts
     fulfilment.start_processing(part=gula_part, member=gula_part.member)
     fulfilment.dispatch(part=gula_part, member=gula_part.member)
@@ -108,7 +109,7 @@ def test_awaiting_transfer_shows_the_transfer_instructions(client, login_as):
 def test_history_shows_each_order_and_its_parts_status(client, login_as):
     buyer = login_as(shopper())
     order = two_shop_order(buyer)
-    fulfilment.confirm_transfer(
+    bank_transfer.confirm(
         order=order, amount=order.total, by=factories.UserFactory(roles=[Role.TREASURER])
     )
     _keripik_part, gula_part = order.parts

@@ -9,6 +9,7 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances
 from marketplace.orders import fulfilment, payables
 from marketplace.orders.settlement import available_account, pending_account
+from marketplace.payments import cash as cash_payment
 from tests.orders.flows import (
     MONDAY,
     books_balance,
@@ -50,7 +51,9 @@ def test_release_waits_for_the_payout_hold(app):
 def test_release_due_leaves_cash_and_unfinished_parts_alone(app):
     cash = two_part_order(payment_method="cash")
     walk_to_dispatched(cash.parts[0])
-    fulfilment.complete(part=cash.parts[0], member=cash.parts[0].member, cash_received=45_000)
+    cash_payment.confirm(
+        order=cash, part=cash.parts[0], amount=45_000, by=cash.parts[0].member.user
+    )
     paid = paid_order()
     walk_to_dispatched(paid.parts[1])  # shipped, not completed
     db.session.commit()

@@ -20,9 +20,12 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balance
 from marketplace.orders import fulfilment, payables
 from marketplace.orders.cli import expire_unpaid
-from marketplace.orders.models import Order, OrderPart, PaymentReceipt
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.orders.status import OrderError, OrderPartStatus, OrderStatus
+from marketplace.payments import bank_transfer
+from marketplace.payments import cash as cash_payment
+from marketplace.payments.models import PaymentReceipt
 from tests.orders.flows import (
     DEADLINE,
     MONDAY,
@@ -91,7 +94,7 @@ def test_confirm_racing_the_expiry_ends_paid_or_cancelled_never_both(make_app):
             by = db.session.get(User, treasurer_id)
             barrier.wait()
             try:
-                fulfilment.confirm_transfer(
+                bank_transfer.confirm(
                     order=order, amount=totals[order_id], by=by, now=AFTER_DEADLINE
                 )
             except OrderError:
@@ -181,9 +184,12 @@ def test_two_members_completing_at_once_complete_the_order(make_app, payment_met
             seller = part.member
             assert len(part.order.parts) == 2  # seen before the other completes
             barrier.wait()
-            fulfilment.complete(
-                part=part, member=seller, cash_received=total if cash else None, now=MONDAY
-            )
+            if cash:
+                cash_payment.confirm(
+                    order=part.order, part=part, amount=total, by=seller.user, now=MONDAY
+                )
+            else:
+                fulfilment.complete(part=part, member=seller, now=MONDAY)
             db.session.commit()
             return part_id
 
@@ -218,7 +224,7 @@ def test_two_payout_releases_at_once_release_each_part_once(make_app):
             keripik = variant(price=15_000, stock=5, member=seller)
             buyer = shopper()
             order = checkout(buyer, cart_with(buyer, (keripik, 1)), now=MONDAY)
-            fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
+            bank_transfer.confirm(order=order, amount=order.total, by=treasurer())
             part = order.parts[0]
             walk_to_dispatched(part)
             fulfilment.complete(part=part, member=seller, hold_days=2, now=MONDAY)

@@ -42,9 +42,12 @@ from marketplace.orders import cart as carts
 from marketplace.orders import fulfilment, payables
 from marketplace.orders.checkout import CheckoutRules, new_idempotency_key, place_order
 from marketplace.orders.cli import expire_unpaid
-from marketplace.orders.models import CartLine, Order, OrderPart, PaymentReceipt
+from marketplace.orders.models import CartLine, Order, OrderPart
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.orders.status import OrderError
+from marketplace.payments import bank_transfer
+from marketplace.payments import cash as cash_payment
+from marketplace.payments.models import PaymentReceipt
 from tests import factories
 from tests.conftest import empty_database
 from tests.orders.flows import MONDAY, books_balance, count, member, state, treasurer
@@ -396,7 +399,7 @@ class OrderLives(RuleBasedStateMachine):
         expected = not order.cash and order.status == "pending_payment" and off == 0
         self.attempt(
             expected,
-            lambda: fulfilment.confirm_transfer(
+            lambda: bank_transfer.confirm(
                 order=db.session.get(Order, order.id),
                 amount=amount,
                 by=self.user(self.treasurer_id),
@@ -550,12 +553,14 @@ class OrderLives(RuleBasedStateMachine):
             )
             if self.attempt(
                 expected,
-                lambda: fulfilment.complete(
-                    part=row,
-                    member=acting,
-                    hold_days=hold,
-                    cash_received=cash if order.cash else None,
-                    now=self.clock,
+                lambda: (
+                    cash_payment.confirm(
+                        order=row.order, part=row, amount=cash, by=acting.user, now=self.clock
+                    )
+                    if order.cash
+                    else fulfilment.complete(
+                        part=row, member=acting, hold_days=hold, now=self.clock
+                    )
                 ),
             ):
                 self.completed(order, part, hold)

@@ -26,6 +26,7 @@ from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.orders import fulfilment
+from marketplace.payments import bank_transfer
 from tests import factories
 from tests.catalog.certificate_data import certificate
 from tests.conftest import empty_database
@@ -125,7 +126,7 @@ def build_world(app: Flask, snapshot: dict) -> World:
     refunded = checkout(buyer, cart_with(buyer, (first, 1)))
     for order in (paid, refunded):
         db.session.flush()
-        fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer)
+        bank_transfer.confirm(order=order, amount=order.total, by=treasurer)
     refund_part = refunded.parts[0]
     fulfilment.cancel_part(part=refund_part, member=member, reason="Stok habis.")
     cart_with(buyer, (first, 1))  # so that /checkout shows its form

@@ -7,7 +7,9 @@ from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.orders import fulfilment
-from marketplace.orders.models import Order, PaymentReceipt
+from marketplace.orders.models import Order
+from marketplace.payments import bank_transfer
+from marketplace.payments.models import PaymentReceipt
 from tests import factories
 from tests.orders.helpers import (
     cart_with,
@@ -49,7 +51,7 @@ def refund_owed(price: int = 30_000, *, reason: str = "Stok habis") -> tuple:
     buyer = shopper()
     order = checkout(buyer, cart_with(buyer, (first, 1), (second, 1)))
     db.session.commit()
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=treasurer())
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer())
     db.session.commit()
     part = next(p for p in order.parts if p.subtotal == price)
     fulfilment.cancel_part(part=part, member=part.member, reason=reason)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 from marketplace.extensions import db
 from marketplace.ledger.services import month_of
-from marketplace.orders import fulfilment
 from marketplace.orders.models import Order
+from marketplace.payments import bank_transfer
 from tests.orders.flows import member, two_part_order
 
 
@@ -38,6 +38,6 @@ def sale(
     delivery from one in `second`) paid by transfer on `day` of `month`."""
     when = day_in(month, day)
     order = two_part_order(now=when, first=member(kecamatan=first), second=member(kecamatan=second))
-    fulfilment.confirm_transfer(order=order, amount=order.total, by=by, now=when)
+    bank_transfer.confirm(order=order, amount=order.total, by=by, now=when)
     db.session.commit()
     return order

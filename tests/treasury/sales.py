@@ -14,6 +14,8 @@ from marketplace.ledger.services import month_bounds
 from marketplace.members.models import Member
 from marketplace.orders import fulfilment
 from marketplace.orders.models import OrderPart
+from marketplace.payments import bank_transfer
+from marketplace.payments import cash as cash_payment
 from marketplace.treasury.reports import Period
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, shopper
@@ -63,10 +65,10 @@ def sell(
     if cash:
         fulfilment.start_processing(part=part, member=member, now=when)
         fulfilment.dispatch(part=part, member=member, now=when)
-        fulfilment.complete(part=part, member=member, cash_received=part.total, now=when)
+        cash_payment.confirm(order=order, part=part, amount=part.total, by=member.user, now=when)
     else:
         who = treasurer or factories.UserFactory(roles=[Role.TREASURER])
-        fulfilment.confirm_transfer(order=order, amount=order.total, by=who, now=when)
+        bank_transfer.confirm(order=order, amount=order.total, by=who, now=when)
     return part
 
 

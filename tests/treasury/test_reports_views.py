@@ -15,8 +15,8 @@ from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.ledger.services import close_month, post, reverse
-from marketplace.orders import fulfilment
 from marketplace.orders.settlement import reverse_facts
+from marketplace.payments import bank_transfer
 from marketplace.treasury import drill as drilling
 from marketplace.treasury.reports import Period, rate_text
 from tests import factories
@@ -561,7 +561,7 @@ def test_the_transaction_page_costs_the_same_queries_with_few_entries_or_many(cl
         ),
     )
     big = checkout(buyer, cart, now=day(2026, 11, 11))
-    fulfilment.confirm_transfer(order=big, amount=big.total, by=me, now=day(2026, 11, 11))
+    bank_transfer.confirm(order=big, amount=big.total, by=me, now=day(2026, 11, 11))
     db.session.commit()
     sales = {
         order_id: transaction_id

@@ -10,8 +10,10 @@ from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance, balances
 from marketplace.orders import fulfilment
-from marketplace.orders.models import OrderPart, PaymentReceipt
+from marketplace.orders.models import OrderPart
 from marketplace.orders.status import OrderPartStatus, OrderStatus
+from marketplace.payments import bank_transfer
+from marketplace.payments.models import PaymentReceipt
 from marketplace.treasury.views import payments
 from tests.factories import UserFactory
 from tests.sql import recorded_statements
@@ -96,7 +98,7 @@ def test_paid_and_cancelled_orders_leave_the_queue(client, me):
     waiting = transfer_order()
     paid = transfer_order()
     cancelled = transfer_order()
-    fulfilment.confirm_transfer(order=paid, amount=paid.total, by=treasurer())
+    bank_transfer.confirm(order=paid, amount=paid.total, by=treasurer())
     fulfilment.cancel_order(order=cancelled, by=cancelled.buyer)
     db.session.commit()
     assert queue_codes(client.get("/bendahara/transfer").text) == [waiting.code]

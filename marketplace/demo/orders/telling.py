@@ -16,6 +16,7 @@ from marketplace.demo.orders.placing import place
 from marketplace.demo.orders.stories import End, Goal, Story
 from marketplace.orders import fulfilment, payables
 from marketplace.orders.models import Order, OrderPart
+from marketplace.payments import bank_transfer, cash
 
 MEMBER_CANCEL_REASONS = (
     "Maaf, stok habis dan bahan baku baru datang minggu depan.",
@@ -101,7 +102,7 @@ def _steps(cast: Cast, story: Story, order: Order, placed: datetime) -> list[Ste
             (
                 paid,
                 partial(
-                    fulfilment.confirm_transfer,
+                    bank_transfer.confirm,
                     order=order,
                     amount=order.total,
                     by=cast.treasurer,
@@ -145,11 +146,19 @@ def _steps(cast: Cast, story: Story, order: Order, placed: datetime) -> list[Ste
                 (
                     done,
                     partial(
+                        cash.confirm,
+                        order=order,
+                        part=part,
+                        amount=part.total,
+                        by=member.user,
+                        now=done,
+                    )
+                    if story.cash
+                    else partial(
                         fulfilment.complete,
                         part=part,
                         member=member,
                         hold_days=cast.hold_days,
-                        cash_received=part.total if story.cash else None,
                         now=done,
                     ),
                 )

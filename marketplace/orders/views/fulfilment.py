@@ -25,6 +25,7 @@ from marketplace.orders.forms import PartAdvanceForm, PartCancelForm, PartComple
 from marketplace.orders.models import OrderPart
 from marketplace.orders.status import DeliveryMethod, OrderError, OrderPartStatus, PaymentMethod
 from marketplace.orders.timeline import part_timeline
+from marketplace.payments import cash
 
 blueprint = Blueprint("fulfilment", __name__, url_prefix="/kelola/pesanan")
 # A suspended member's products are hidden, so no new order comes; the
@@ -191,14 +192,18 @@ def complete(member: Member, part_id: int):
     form = PartCompleteForm()
     if not form.validate_on_submit():
         return _page(found, complete_form=form)
-    is_cash = found.order.payment_method == PaymentMethod.CASH
+    if found.order.payment_method == PaymentMethod.CASH:
+        return _act(
+            found,
+            lambda: cash.confirm(
+                order=found.order, part=found, amount=form.cash_received.data, by=member.user
+            ),
+            lambda: _completed_words(found),
+        )
     return _act(
         found,
         lambda: fulfilment.complete(
-            part=found,
-            member=member,
-            hold_days=current_app.config["PAYOUT_HOLD_DAYS"],
-            cash_received=form.cash_received.data if is_cash else None,
+            part=found, member=member, hold_days=current_app.config["PAYOUT_HOLD_DAYS"]
         ),
         lambda: _completed_words(found),
     )

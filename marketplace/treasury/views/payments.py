@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.status import OrderError
+from marketplace.payments import bank_transfer
 from marketplace.treasury import queries
 from marketplace.treasury.forms import RefundPaidForm, TransferConfirmForm, TransferSearchForm
 from marketplace.treasury.views.base import blueprint, list_place, now, refuse
@@ -89,7 +90,7 @@ def confirm_transfer(code: str):
     if not form.validate_on_submit() or form.amount.data is None:
         return _transfers_page(refused=order.id, form=form)
     try:
-        fulfilment.confirm_transfer(
+        bank_transfer.confirm(
             order=order, amount=form.amount.data, by=logged_in_user(), note=form.note.data or ""
         )
     except OrderError as error:
