@@ -1,5 +1,5 @@
 """Sales for the report tests, made through the real services (checkout,
-confirm_transfer, the member's steps to completion, cancel_part), dated
+bank_transfer.confirm, the member's steps to completion, cancel_part), dated
 when asked; none of them commits, so a property test can roll back."""
 
 from datetime import UTC, datetime
