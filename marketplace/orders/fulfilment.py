@@ -192,12 +192,12 @@ def cancel_order(*, order: Order, by: User, reason: str = "", now: datetime | No
 
 
 def expire_order(*, order: Order, now: datetime | None = None) -> bool:
-    """Cancel an unpaid bank transfer order past its deadline and give its
+    """Cancel an unpaid bank transfer or card order past its deadline and give its
     stock back. False when it is no longer due (paid, cancelled, or its
     deadline not reached), so the job can run twice at once."""
     now = _now(now)
     lock_order(order)
-    if not order.is_awaiting_transfer or as_utc(order.expires_at) > now:
+    if as_utc(order.expires_at) > now:
         return False
     return close_unpaid(order=order, now=now)
 

@@ -34,13 +34,15 @@ from marketplace.ledger.errors import LedgerError
 from marketplace.ledger.models import LedgerTransaction, TransactionKind
 from marketplace.ledger.services import is_closed, month_of, post
 from marketplace.orders.models import CommissionFact, Order, OrderLine, OrderPart
-from marketplace.orders.status import PAYMENT_METHOD_LABELS, OrderError, PaymentMethod
+from marketplace.orders.status import OrderError, PaymentMethod
 
 CASH_BANK = "cash:bank"
 CASH_STRIPE = "cash:stripe"
 TRANSFER_CODE = "income:transfer-code"
 SHOPPER_REFUNDS = "payable:shopper-refunds"
 PAYMENT_FEES = "expense:payment-fees"
+# How a paid order's sale names its payment in the memo.
+SALE_WORDS = {PaymentMethod.BANK_TRANSFER: "transfer bank", PaymentMethod.STRIPE: "kartu, Stripe"}
 COMMISSION = "income:commission"
 EMPOWERMENT = "income:commission:empowerment"
 CENTRAL = "income:commission:central"
@@ -281,7 +283,7 @@ def post_transfer_sale(
         kind=TransactionKind.SALE,
         entries=sale_entries(order),
         subject=("order", order.id),
-        memo=f"Penjualan {order.code} ({PAYMENT_METHOD_LABELS[order.payment_method].lower()})",
+        memo=f"Penjualan {order.code} ({SALE_WORDS[order.payment_method]})",
         when=when,
         by=by,
         parts=order.parts,

@@ -7,7 +7,7 @@ stored gets a non-2xx so Stripe retries."""
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance
 from marketplace.ledger.models import LedgerEntry, LedgerTransaction
+from marketplace.orders.cli import expire_unpaid
 from marketplace.orders.models import Order
 from marketplace.orders.status import OrderStatus
 from marketplace.payments import stripe_checkout
@@ -81,6 +82,11 @@ def test_a_paid_session_pays_the_order_once(client, fake_stripe):
     assert balance("expense:payment-fees") == 2_600
     kinds = db.session.scalars(select(LedgerTransaction.kind).order_by(LedgerTransaction.id))
     assert list(kinds) == ["sale", "fee"]
+    memos = db.session.scalars(select(LedgerTransaction.memo).order_by(LedgerTransaction.id))
+    assert list(memos) == [
+        f"Penjualan {order.code} (kartu, Stripe)",
+        f"Biaya Stripe untuk pesanan {order.code}",
+    ]
     assert ledger_balanced()
     assert stocks(order) == before  # sold: the reserved stock stays taken
     assert outcomes() == ["applied"]
@@ -289,3 +295,24 @@ def test_the_pages_show_a_card_order_paid_once_the_webhook_came(client, login_as
     login_as(part.member.user)
     assert "Kartu · lunas" in client.get("/kelola/pesanan").get_data(as_text=True)
     assert "Kartu (Stripe)" in client.get(f"/kelola/pesanan/{part.id}").get_data(as_text=True)
+
+
+def test_the_expiry_job_cancels_a_card_order_whose_webhook_never_came(client, fake_stripe):
+    """Stripe's session closed with the order's deadline; the job gives the
+    stock back once, and the expiry event arriving late changes nothing."""
+    order, stored = started_order()
+    before = stocks(order)
+    assert expire_unpaid(now=datetime.now(UTC)) == 0  # not due yet
+    later = order.expires_at.replace(tzinfo=UTC) + timedelta(minutes=1)
+    assert expire_unpaid(now=later) == 1
+    assert expire_unpaid(now=later) == 0
+    order = fresh(order)
+    assert order.status == OrderStatus.CANCELLED
+    reserved = [line.quantity for part in order.parts for line in part.lines]
+    assert stocks(order) == [b + q for b, q in zip(before, reserved, strict=True)]
+
+    fake_stripe.expire_session(stored.session_id)
+    late = fake_stripe.session_event("checkout.session.expired", stored.session_id)
+    assert deliver(client, late).status_code == 200
+    assert stocks(order) == [b + q for b, q in zip(before, reserved, strict=True)]
+    assert outcomes() == ["ignored"]
