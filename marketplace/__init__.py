@@ -30,6 +30,7 @@ from marketplace.core.pages import PageOutOfRange
 from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
 from marketplace.orders.views import blueprint as orders_blueprint
+from marketplace.payments.views import blueprint as payments_blueprint
 from marketplace.treasury.transparency import blueprint as transparency_blueprint
 from marketplace.treasury.views import blueprint as treasury_blueprint
 
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(orders_blueprint)
+    app.register_blueprint(payments_blueprint)
     app.register_blueprint(treasury_blueprint)
     app.register_blueprint(transparency_blueprint)
 

@@ -246,7 +246,13 @@ def quote_checkout(
     cash = payment_method == PaymentMethod.CASH and accepts_cash(
         [group.member for group in summary.groups]
     )
-    method = PaymentMethod.CASH if cash else PaymentMethod.BANK_TRANSFER
+    method = (
+        PaymentMethod.CASH
+        if cash
+        else PaymentMethod.STRIPE
+        if payment_method == PaymentMethod.STRIPE
+        else PaymentMethod.BANK_TRANSFER
+    )
     return Quote(parts=parts, kecamatan=summary.kecamatan, payment_method=method)
 
 
@@ -452,6 +458,8 @@ def place_order(
     empty_cart(cart=cart)
     if cash:
         notify.order_placed_cash(order)
-    else:
+    elif order.payment_method == PaymentMethod.BANK_TRANSFER:
         notify.order_placed_transfer(order)
+    # A card order says nothing yet: the shopper is on their way to pay, and
+    # is told when Stripe's webhook marks it paid.
     return order

@@ -24,7 +24,8 @@ def group() -> None:
 
 
 def expire_unpaid(now: datetime | None = None) -> int:
-    """Cancel every unpaid transfer past its deadline; how many were cancelled."""
+    """Cancel every unpaid transfer or card order past its deadline; how many
+    were cancelled."""
     now = now or datetime.now(UTC)
     ids = db.session.scalars(queries.expired_order_ids(now)).all()
     db.session.rollback()

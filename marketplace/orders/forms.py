@@ -54,6 +54,10 @@ class OrderCancelForm(BaseForm):
     pass
 
 
+class CardPayForm(BaseForm):
+    """Go (again) to Stripe's page to pay a card order."""
+
+
 class CheckoutForm(BaseForm):
     name = StringField(
         "Nama penerima", validators=[InputRequired("Isi nama penerima."), Length(max=120)]

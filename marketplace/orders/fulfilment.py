@@ -106,14 +106,15 @@ def _settle_order_status(order: Order, *, by: User, now: datetime) -> None:
 
 
 def mark_paid(
-    *, order: Order, by: User, method: PaymentMethod, now: datetime | None = None
+    *, order: Order, by: User | None, method: PaymentMethod, now: datetime | None = None
 ) -> Order:
     """A payment provider took the whole order's money by `method` (it
     checked the amount and recorded it): the order becomes paid, its parts
     go to their members as new orders, the sale is posted and the shopper
     and members are told. The caller holds the order's lock (`lock_order`).
-    Nothing here knows how the money came. A cash order is paid part by part
-    on handover (`complete`), never here."""
+    Nothing here knows how the money came; `by` is None when no person
+    confirmed it (Stripe's webhook). A cash order is paid part by part on
+    handover (`complete`), never here."""
     now = _now(now)
     if method == PaymentMethod.CASH or order.payment_method != method:
         raise InvalidTransition(
@@ -191,14 +192,27 @@ def cancel_order(*, order: Order, by: User, reason: str = "", now: datetime | No
 
 
 def expire_order(*, order: Order, now: datetime | None = None) -> bool:
-    """Cancel an unpaid bank transfer order past its deadline and give its
+    """Cancel an unpaid bank transfer or card order past its deadline and give its
     stock back. False when it is no longer due (paid, cancelled, or its
     deadline not reached), so the job can run twice at once."""
     now = _now(now)
     lock_order(order)
-    if not order.is_awaiting_transfer or as_utc(order.expires_at) > now:
+    if as_utc(order.expires_at) > now:
         return False
-    order.set_status(OrderStatus.CANCELLED, by=None, at=now, note="Batas waktu pembayaran lewat.")
+    return close_unpaid(order=order, now=now)
+
+
+def close_unpaid(
+    *, order: Order, note: str = "Batas waktu pembayaran lewat.", now: datetime | None = None
+) -> bool:
+    """Cancel an unpaid order whose payment can no longer come (its deadline
+    passed, or the provider closed it: a card session expired or failed) and
+    give its stock back, once. False when it is no longer awaiting payment
+    (paid, cancelled). The caller holds the order's lock (`lock_order`)."""
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_method == PaymentMethod.CASH:
+        return False
+    now = _now(now)
+    order.set_status(OrderStatus.CANCELLED, by=None, at=now, note=note)
     for part in order.parts:
         part.set_status(OrderPartStatus.CANCELLED, by=None, at=now)
     flush_change()

@@ -128,7 +128,7 @@ def order_paid(order: Order) -> None:
         f"Pembayaran {order.code} diterima",
         [
             (
-                f"Transfer {format_rupiah(order.total)} untuk pesanan {order.code} sudah kami "
+                f"Pembayaran {format_rupiah(order.total)} untuk pesanan {order.code} sudah kami "
                 "terima. Penjual kini menyiapkan pesanan Anda."
             ),
         ],

@@ -1,4 +1,4 @@
-"""A member's share of a completed bank-transfer part becomes theirs to be
+"""A member's share of a completed bank-transfer or card part becomes theirs to be
 paid out: moved from the pending to the available payable once the payout
 hold has passed (`PAYOUT_HOLD_DAYS`), by `complete` straight away when there
 is no hold, else by `flask orders release-payables` (cron). Cash parts have
@@ -21,7 +21,7 @@ def release_payable(*, part: OrderPart, now: datetime | None = None) -> bool:
     now = now or datetime.now(UTC)
     if (
         part.status != OrderPartStatus.COMPLETED
-        or part.order.payment_method != PaymentMethod.BANK_TRANSFER
+        or part.order.payment_method == PaymentMethod.CASH
         or part.payable_released_at is not None
     ):
         return False
@@ -44,7 +44,7 @@ def release_due(*, hold_days: int, now: datetime | None = None) -> int:
             OrderPart.status == OrderPartStatus.COMPLETED,
             OrderPart.payable_released_at.is_(None),
             OrderPart.completed_at <= now - timedelta(days=hold_days),
-            Order.payment_method == PaymentMethod.BANK_TRANSFER,
+            Order.payment_method != PaymentMethod.CASH,
         )
         .order_by(OrderPart.id)
         .with_for_update(of=OrderPart, skip_locked=True)

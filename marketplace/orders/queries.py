@@ -63,10 +63,16 @@ def last_order_of(buyer_id: int) -> Select:
 
 
 def expired_order_ids(now: datetime) -> Select:
-    """Unpaid bank transfers whose deadline has passed, oldest first."""
+    """Unpaid bank transfer and card orders whose deadline has passed, oldest
+    first (a card order's Stripe session closed by then: its webhook, if it
+    came, cancelled it already)."""
     return (
         select(Order.id)
-        .where(*AWAITING_TRANSFER, Order.expires_at <= now)
+        .where(
+            Order.status == OrderStatus.PENDING_PAYMENT,
+            Order.payment_method != PaymentMethod.CASH,
+            Order.expires_at <= now,
+        )
         .order_by(Order.expires_at, Order.id)
     )
 

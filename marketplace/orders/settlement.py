@@ -3,16 +3,17 @@
 `ledger.services.post` with an idempotency key derived from the event, so
 running it twice posts once. Signs: debit positive, credit negative.
 
-    bank transfer paid   cash:bank            +total
+    bank transfer paid   cash:bank            +total   (a card payment: cash:stripe)
                          payable:member:<id>:pending   -(lines - commission + delivery), per part
                          income:commission:<fund>      -commission, split by the order's shares
                          income:transfer-code          -unique code
     cash received        payable:member:<id>:available +commission (the member owes it)
                          income:commission:<fund>      -commission
-    part completed       pending +share, available -share          (bank transfer only)
+    part completed       pending +share, available -share          (transfer and card only)
     part refunded        the part's share of the sale, reversed, owed to the shopper
                          on payable:shopper-refunds (and the unique code with the last part)
     refund paid back     payable:shopper-refunds +amount, cash:bank -amount
+    card fee             expense:payment-fees +fee, cash:stripe -fee (what Stripe kept)
 
 With each sale, cash sale and refund it writes the commission facts the
 treasurer's reports read (one per order line, signed like the income).
@@ -33,11 +34,15 @@ from marketplace.ledger.errors import LedgerError
 from marketplace.ledger.models import LedgerTransaction, TransactionKind
 from marketplace.ledger.services import is_closed, month_of, post
 from marketplace.orders.models import CommissionFact, Order, OrderLine, OrderPart
-from marketplace.orders.status import OrderError
+from marketplace.orders.status import OrderError, PaymentMethod
 
 CASH_BANK = "cash:bank"
+CASH_STRIPE = "cash:stripe"
 TRANSFER_CODE = "income:transfer-code"
 SHOPPER_REFUNDS = "payable:shopper-refunds"
+PAYMENT_FEES = "expense:payment-fees"
+# How a paid order's sale names its payment in the memo.
+SALE_WORDS = {PaymentMethod.BANK_TRANSFER: "transfer bank", PaymentMethod.STRIPE: "kartu, Stripe"}
 COMMISSION = "income:commission"
 EMPOWERMENT = "income:commission:empowerment"
 CENTRAL = "income:commission:central"
@@ -81,12 +86,12 @@ CODE_WORDS = {
 # How the treasurer reads the accounts with a fixed code.
 LABELS = {
     CASH_BANK: "Kas di rekening bank",
-    "cash:stripe": "Kas di Stripe",
+    CASH_STRIPE: "Kas di Stripe",
     EMPOWERMENT: "Pendapatan komisi: pemberdayaan anggota",
     CENTRAL: "Pendapatan komisi: kantor pusat",
     TRANSFER_CODE: "Pendapatan kode unik transfer",
     SHOPPER_REFUNDS: "Utang pengembalian dana pembeli",
-    "expense:payment-fees": "Beban biaya pembayaran",
+    PAYMENT_FEES: "Beban biaya pembayaran",
 }
 MEMBER_STATES = {
     "pending": "tertahan",
@@ -255,9 +260,14 @@ def reverse_facts(*, original: LedgerTransaction, reversal: LedgerTransaction) -
     return len(facts)
 
 
+def cash_account(order: Order) -> str:
+    """Where a paid order's money sits: Stripe's balance for a card, else the bank."""
+    return CASH_STRIPE if order.payment_method == PaymentMethod.STRIPE else CASH_BANK
+
+
 def sale_entries(order: Order) -> list[tuple[str, int]]:
-    """The sale of a bank transfer order: what it posts when paid."""
-    entries: list[tuple[str, int]] = [(CASH_BANK, order.total)]
+    """The sale of a bank transfer or card order: what it posts when paid."""
+    entries: list[tuple[str, int]] = [(cash_account(order), order.total)]
     for part in order.parts:
         entries.append((pending_account(part.member_id), -part.member_share))
         entries.extend((code, -amount) for code, amount in commission_split(part, order).items())
@@ -265,16 +275,32 @@ def sale_entries(order: Order) -> list[tuple[str, int]]:
     return _merged(entries)
 
 
-def post_transfer_sale(*, order: Order, by: User, when: datetime) -> LedgerTransaction | None:
+def post_transfer_sale(
+    *, order: Order, by: User | None, when: datetime
+) -> LedgerTransaction | None:
     return _post(
         key=f"order:{order.id}:sale",
         kind=TransactionKind.SALE,
         entries=sale_entries(order),
         subject=("order", order.id),
-        memo=f"Penjualan {order.code} (transfer bank)",
+        memo=f"Penjualan {order.code} ({SALE_WORDS[order.payment_method]})",
         when=when,
         by=by,
         parts=order.parts,
+    )
+
+
+def post_payment_fee(*, order: Order, fee: int, when: datetime) -> LedgerTransaction | None:
+    """The fee the card provider kept of the order's payment, out of its
+    balance: the treasurer sees net income. Once per order."""
+    return _post(
+        key=f"order:{order.id}:payment-fee",
+        kind=TransactionKind.FEE,
+        entries=[(PAYMENT_FEES, fee), (CASH_STRIPE, -fee)],
+        subject=("order", order.id),
+        memo=f"Biaya Stripe untuk pesanan {order.code}",
+        when=when,
+        by=None,
     )
 
 

@@ -21,6 +21,7 @@ class InvalidTransition(OrderError):
 class PaymentMethod(StrEnum):
     BANK_TRANSFER = "bank_transfer"
     CASH = "cash"
+    STRIPE = "stripe"
 
 
 class DeliveryMethod(StrEnum):
@@ -97,6 +98,7 @@ PART_STATUS_LABELS = {
 PAYMENT_METHOD_LABELS = {
     PaymentMethod.BANK_TRANSFER: "Transfer bank",
     PaymentMethod.CASH: "Tunai saat ambil/antar",
+    PaymentMethod.STRIPE: "Kartu / Stripe",
 }
 DELIVERY_METHOD_LABELS = {
     DeliveryMethod.PICKUP: "Ambil sendiri",

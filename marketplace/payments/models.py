@@ -1,7 +1,11 @@
 """The payment records: `PaymentReceipt`, money received for an order as a
-person confirmed it. Written only by the providers (`bank_transfer`, `cash`);
-orders never read or write it, and learn only that an order or a part is
-paid."""
+person (or, for a card, Stripe's signed webhook) confirmed it;
+`StripeCheckout`, the Checkout Session an order is paid through; and
+`StripeEvent`, each webhook event once. Written only by the providers
+(`bank_transfer`, `cash`, `stripe_checkout`); orders never read or write
+them, and learn only that an order or a part is paid."""
+
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,9 +34,75 @@ class PaymentReceipt(Model):
     )
     method: Mapped[PaymentMethod] = mapped_column(String(20))
     amount: Mapped[int] = mapped_column(BigInteger)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # Empty for a card: Stripe's signed webhook confirmed it, not a person.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     received_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     order: Mapped[Order] = relationship()
-    recorded_by: Mapped[User] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class CheckoutStatus(StrEnum):
+    """A Checkout Session's state, as Stripe names it."""
+
+    OPEN = "open"
+    COMPLETE = "complete"
+    EXPIRED = "expired"
+
+
+class StripeCheckout(Model):
+    """The Checkout Session a card order is paid through: one per order.
+    `amount` is in Stripe's units (rupiah x 100), as the session says it;
+    the webhook pays the order only for this `session_id`."""
+
+    __tablename__ = "stripe_checkouts"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('open', 'complete', 'expired')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), unique=True)
+    session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    expires_at: Mapped[Timestamp]
+    livemode: Mapped[bool]
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[CheckoutStatus] = mapped_column(String(10), default=CheckoutStatus.OPEN)
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+    order: Mapped[Order] = relationship()
+
+
+class EventOutcome(StrEnum):
+    """What a webhook event did: `applied` (the order moved), `ignored`
+    (nothing to do: a type we do not act on, an order already there),
+    `mismatch` (amount, currency, session or mode differ from the order's:
+    not paid, for the treasurer to review)."""
+
+    APPLIED = "applied"
+    IGNORED = "ignored"
+    MISMATCH = "mismatch"
+
+
+class StripeEvent(Model):
+    """A webhook event, stored once (unique `event_id`) in the same
+    transaction as its effect: a second delivery finds it and changes nothing."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('applied', 'ignored', 'mismatch')", name="outcome_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="RESTRICT"), index=True
+    )
+    outcome: Mapped[EventOutcome] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
+    received_at: Mapped[Timestamp] = mapped_column(server_default=func.now())

@@ -19,7 +19,7 @@ from typing import Protocol
 from marketplace.accounts.models import User
 from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.status import PaymentMethod
-from marketplace.payments import bank_transfer, cash
+from marketplace.payments import bank_transfer, cash, stripe_checkout
 from marketplace.payments.models import PaymentReceipt
 
 
@@ -43,6 +43,7 @@ class Provider(Protocol):
 PROVIDERS: dict[PaymentMethod, Provider] = {
     PaymentMethod.BANK_TRANSFER: bank_transfer,
     PaymentMethod.CASH: cash,
+    PaymentMethod.STRIPE: stripe_checkout,
 }
 
 

@@ -36,6 +36,8 @@ ROUTES = {
     ("orders.history", "GET"): SHOPPER,
     ("orders.order", "GET"): BUYER,
     ("orders.cancel", "POST"): BUYER,
+    ("orders.pay_by_card", "POST"): BUYER,
+    ("orders.card_done", "GET"): BUYER,
     ("orders.fulfilment.index", "GET"): MEMBER,
     ("orders.fulfilment.part", "GET"): PART,
     ("orders.fulfilment.start", "POST"): PART,

@@ -49,6 +49,7 @@ from marketplace.orders.checkout import (
     quote_checkout,
 )
 from marketplace.orders.forms import (
+    CardPayForm,
     CartAcceptPricesForm,
     CartAddForm,
     CartUpdateForm,
@@ -63,12 +64,15 @@ from marketplace.orders.status import (
     PaymentMethod,
 )
 from marketplace.orders.timeline import part_timeline
+from marketplace.payments import stripe_api, stripe_checkout
+from marketplace.payments.errors import PaymentError
 
 blueprint = Blueprint("orders", __name__)
 
 GUEST_CART = "cart"
 HISTORY_PAGE_SIZE = 20
 CASH_CHOICE = SelectChoice(PaymentMethod.CASH.value, PAYMENT_METHOD_LABELS[PaymentMethod.CASH])
+CARD_CHOICE = SelectChoice(PaymentMethod.STRIPE.value, PAYMENT_METHOD_LABELS[PaymentMethod.STRIPE])
 
 
 @blueprint.before_app_request
@@ -263,8 +267,11 @@ def _not_ready(summary: carts.CartSummary) -> tuple[str, str] | None:
 
 
 def _offer_payment(form: CheckoutForm, summary: carts.CartSummary) -> list[str]:
-    """Offer cash only when every member in the cart takes it; the names of
-    the shops that do not (empty when cash is offered)."""
+    """Offer a card when Stripe's keys are set, and cash only when every
+    member in the cart takes it; the names of the shops that do not take
+    cash (empty when cash is offered)."""
+    if stripe_api.is_configured():
+        form.payment_method.choices = [*form.payment_method.choices, CARD_CHOICE]
     members = [group.member for group in summary.groups]
     if accepts_cash(members):
         form.payment_method.choices = [*form.payment_method.choices, CASH_CHOICE]
@@ -303,6 +310,8 @@ def checkout():
     error = None
     if request.method == "POST" and cart is None:
         error = "Keranjang Anda kosong."
+    elif form.payment_method.data == PaymentMethod.STRIPE and not stripe_api.is_configured():
+        error = "Pembayaran kartu belum tersedia. Silakan pilih transfer bank."
     elif cart is not None and "hitung" not in request.form and form.validate_on_submit():
         try:
             order = place_order(
@@ -322,6 +331,8 @@ def checkout():
             summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
         else:
             my_kecamatan.remember(kecamatan)
+            if order.payment_method == PaymentMethod.STRIPE:
+                return _pay_by_card(order)
             flash(_placed_words(order), "success")
             return redirect(url_for(".order", code=order.code))
     return render_template(
@@ -333,6 +344,50 @@ def checkout():
         error=error,
         cash_refused_by=cash_refused_by,
     )
+
+
+def _pay_by_card(order: Order, *, placed_now: bool = True):
+    """Send the shopper to Stripe's page for `order` (placed and committed:
+    its stock is reserved). When Stripe fails the order stays awaiting
+    payment, and its page offers to try again."""
+    try:
+        url = stripe_checkout.start(order=order)
+        db.session.commit()
+    except (PaymentError, OrderError) as refused:
+        db.session.rollback()
+        if isinstance(refused, OrderError):  # not a card order awaiting payment
+            flash(refused.message, "warning")
+        else:
+            placed = f"Pesanan {order.code} sudah dibuat, tetapi h" if placed_now else "H"
+            flash(
+                f"{placed}alaman pembayaran kartu belum bisa dibuka. {refused.message} "
+                "Tekan “Bayar dengan kartu” untuk mencoba lagi.",
+                "warning",
+            )
+        return redirect(url_for(".order", code=order.code))
+    return redirect(url, code=303)
+
+
+@blueprint.post("/pesanan/<code>/bayar-kartu")
+@login_required
+def pay_by_card(code: str):
+    """Try Stripe again for the shopper's own card order awaiting payment."""
+    found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
+    if not CardPayForm().validate_on_submit():
+        flash("Formulir kedaluwarsa. Silakan coba lagi.", "danger")
+        return redirect(url_for(".order", code=code))
+    return _pay_by_card(found, placed_now=False)
+
+
+@blueprint.get("/pesanan/<code>/kartu-selesai")
+@login_required
+def card_done(code: str):
+    """Where Stripe sends the shopper back after paying: the order is paid
+    only by Stripe's webhook, so this page waits for it (refreshing itself)."""
+    found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
+    response = make_response(render_template("orders/card_done.html", order=found))
+    response.cache_control.no_store = True
+    return response
 
 
 @blueprint.get("/checkout/ringkasan")
@@ -387,6 +442,7 @@ def order(code: str):
         },
         cash_due=[part for part in found.parts if part.is_cash_due],
         cancel_form=OrderCancelForm(),
+        card_form=CardPayForm(),
     )
 
 
