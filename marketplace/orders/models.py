@@ -48,6 +48,7 @@ from marketplace.orders.status import (
     PART_EVENT_KINDS,
     PART_STATUS_LABELS,
     PART_TRANSITIONS,
+    PAYMENT_METHOD_WORDS,
     DeliveryMethod,
     OrderEventKind,
     OrderPartStatus,
@@ -200,6 +201,11 @@ class Order(Model):
     @property
     def status_label(self) -> str:
         return ORDER_STATUS_LABELS[OrderStatus(self.status)]
+
+    @property
+    def payment_word(self) -> str:
+        """How the order is paid, in one word: Transfer, Tunai, Kartu."""
+        return PAYMENT_METHOD_WORDS[PaymentMethod(self.payment_method)]
 
     @property
     def is_cancellable(self) -> bool:

@@ -100,6 +100,12 @@ PAYMENT_METHOD_LABELS = {
     PaymentMethod.CASH: "Tunai saat ambil/antar",
     PaymentMethod.STRIPE: "Kartu / Stripe",
 }
+# The word for a badge or a list line, where the label above is too long.
+PAYMENT_METHOD_WORDS = {
+    PaymentMethod.BANK_TRANSFER: "Transfer",
+    PaymentMethod.CASH: "Tunai",
+    PaymentMethod.STRIPE: "Kartu",
+}
 DELIVERY_METHOD_LABELS = {
     DeliveryMethod.PICKUP: "Ambil sendiri",
     DeliveryMethod.DELIVERY: "Diantar penjual",
