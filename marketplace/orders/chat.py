@@ -34,7 +34,7 @@ def _received(part: OrderPart) -> str:
     code = part.order.code
     if part.order.payment_method == PaymentMethod.CASH:
         return f"Pesanan {code} sudah kami terima dan segera kami siapkan.{_cash_words(part)}"
-    return f"Pembayaran pesanan {code} sudah diterima bendahara Aspikmas. Segera kami siapkan."
+    return f"{part.order.payment_received} untuk pesanan {code}. Segera kami siapkan."
 
 
 def _sent(part: OrderPart) -> str:

@@ -15,7 +15,7 @@ from marketplace.core.forms import BaseForm, IntegerField, RupiahField, choice_i
 from marketplace.core.whatsapp import WhatsappField
 from marketplace.orders.cart import MAX_QUANTITY
 from marketplace.orders.fulfilment import REASON_LENGTH
-from marketplace.orders.status import PaymentMethod
+from marketplace.orders.status import PAYMENT_METHOD_LABELS, PaymentMethod
 
 
 class CartAddForm(BaseForm):
@@ -80,7 +80,12 @@ class CheckoutForm(BaseForm):
     )
     payment_method = RadioField(
         "Cara pembayaran",
-        choices=[SelectChoice(PaymentMethod.BANK_TRANSFER.value, "Transfer bank")],
+        choices=[
+            SelectChoice(
+                PaymentMethod.BANK_TRANSFER.value,
+                PAYMENT_METHOD_LABELS[PaymentMethod.BANK_TRANSFER],
+            )
+        ],
         default=PaymentMethod.BANK_TRANSFER.value,
         # The view adds cash when the cart allows it; place_order refuses the rest in words.
         validate_choice=False,

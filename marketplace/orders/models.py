@@ -48,7 +48,9 @@ from marketplace.orders.status import (
     PART_EVENT_KINDS,
     PART_STATUS_LABELS,
     PART_TRANSITIONS,
+    PAYMENT_METHOD_LABELS,
     PAYMENT_METHOD_WORDS,
+    PAYMENT_RECEIVED_WORDS,
     DeliveryMethod,
     OrderEventKind,
     OrderPartStatus,
@@ -206,6 +208,16 @@ class Order(Model):
     def payment_word(self) -> str:
         """How the order is paid, in one word: Transfer, Tunai, Kartu."""
         return PAYMENT_METHOD_WORDS[PaymentMethod(self.payment_method)]
+
+    @property
+    def payment_label(self) -> str:
+        """How the order is paid, in full: Transfer bank, Kartu / Stripe, ..."""
+        return PAYMENT_METHOD_LABELS[PaymentMethod(self.payment_method)]
+
+    @property
+    def payment_received(self) -> str:
+        """That its payment came, in the words of its method."""
+        return PAYMENT_RECEIVED_WORDS[PaymentMethod(self.payment_method)]
 
     @property
     def is_cancellable(self) -> bool:

@@ -79,7 +79,7 @@ def _new_order_for(part: OrderPart, *, cash: bool) -> None:
     payment = (
         f"Pembeli membayar tunai {format_rupiah(part.total)} saat barang diterima."
         if cash
-        else "Pembayaran sudah diterima bendahara Aspikmas."
+        else f"{order.payment_received}."
     )
     _to_member(
         part,

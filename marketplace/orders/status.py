@@ -106,6 +106,14 @@ PAYMENT_METHOD_WORDS = {
     PaymentMethod.CASH: "Tunai",
     PaymentMethod.STRIPE: "Kartu",
 }
+# That an order's payment came, as a step of its timeline and in the
+# members' emails and WhatsApp messages: a person confirmed a transfer,
+# Stripe's signed webhook a card (cash is paid part by part, on handover).
+PAYMENT_RECEIVED_WORDS = {
+    PaymentMethod.BANK_TRANSFER: "Pembayaran diterima bendahara",
+    PaymentMethod.CASH: "Dibayar tunai saat serah terima",
+    PaymentMethod.STRIPE: "Pembayaran kartu diterima",
+}
 DELIVERY_METHOD_LABELS = {
     DeliveryMethod.PICKUP: "Ambil sendiri",
     DeliveryMethod.DELIVERY: "Diantar penjual",

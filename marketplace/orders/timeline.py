@@ -123,9 +123,7 @@ def part_timeline(
         steps.append(Step("Pesanan dibuat", True, order.placed_at, key="placed"))
         if not is_cash:
             paid = OrderEventKind.PART_PAID in seen
-            steps.append(
-                step("paid", "Pembayaran diterima bendahara", [OrderEventKind.PART_PAID], paid)
-            )
+            steps.append(step("paid", order.payment_received, [OrderEventKind.PART_PAID], paid))
     if status == OrderPartStatus.CANCELLED:
         cancelled = seen.get(OrderEventKind.PART_CANCELLED)
         steps.append(

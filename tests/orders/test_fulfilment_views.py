@@ -218,7 +218,7 @@ def test_each_step_of_a_delivery_has_its_whatsapp_message(client, login_as):
     hello = "Halo Sri Lestari, ini Keripik Bu Sri."
     details = f"Rincian: https://pasar.aspikmas.test/pesanan/{code}"
     received = (
-        f"{hello} Pembayaran pesanan {code} sudah diterima bendahara Aspikmas. "
+        f"{hello} Pembayaran diterima bendahara untuk pesanan {code}. "
         f"Segera kami siapkan. {details}"
     )
     login_as(member.user)

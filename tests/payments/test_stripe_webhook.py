@@ -288,13 +288,13 @@ def test_the_pages_show_a_card_order_paid_once_the_webhook_came(client, login_as
     deliver(client, fake_stripe.session_event("checkout.session.completed", stored.session_id))
     page = client.get(done).get_data(as_text=True)
     assert "sudah diterima" in page and 'http-equiv="refresh"' not in page
-    assert "Kartu (Stripe)" in client.get(f"/pesanan/{order.code}").get_data(as_text=True)
+    assert "Kartu / Stripe" in client.get(f"/pesanan/{order.code}").get_data(as_text=True)
     assert "Kartu" in client.get("/pesanan").get_data(as_text=True)
 
     part = order.parts[0]
     login_as(part.member.user)
     assert "Kartu · lunas" in client.get("/kelola/pesanan").get_data(as_text=True)
-    assert "Kartu (Stripe)" in client.get(f"/kelola/pesanan/{part.id}").get_data(as_text=True)
+    assert "Kartu / Stripe" in client.get(f"/kelola/pesanan/{part.id}").get_data(as_text=True)
 
 
 def test_the_expiry_job_cancels_a_card_order_whose_webhook_never_came(client, fake_stripe):
