@@ -20,7 +20,9 @@ from marketplace.catalog.models import (
     ProductVariant,
 )
 from marketplace.catalog.queries import is_public
+from marketplace.core.money import percent_of
 from marketplace.core.storage import LocalStorage, storage
+from marketplace.demo.orders import card
 from marketplace.demo.orders.stories import LEBARAN
 from marketplace.demo.people import LOGINS, MEMBER_LOGIN, SHOPPER_LOGIN
 from marketplace.demo.seed import RecordingStorage, seed_demo_data
@@ -42,8 +44,9 @@ from marketplace.orders.models import (
     OrderPart,
 )
 from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
-from marketplace.payments.models import PaymentReceipt
+from marketplace.payments.models import PaymentReceipt, StripeCheckout, StripeEvent
 from marketplace.treasury.reports import Dimension, Period, funds_by_month, report
+from tests.orders.flows import ledger_total, unbalanced_transactions
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -92,8 +95,7 @@ def assert_orders_in_every_state(runner) -> None:
     parts = db.session.scalars(select(OrderPart)).all()
     assert {order.status for order in orders} == set(OrderStatus)
     assert {part.status for part in parts} == set(OrderPartStatus)
-    # Card-paid demo orders come with the demo part of issue 13.
-    assert {order.payment_method for order in orders} == set(PaymentMethod) - {PaymentMethod.STRIPE}
+    assert {order.payment_method for order in orders} == set(PaymentMethod)
     now = datetime.now(UTC)
 
     # Checkout snapshotted the lines and kept the stock summaries in step.
@@ -127,7 +129,7 @@ def assert_orders_in_every_state(runner) -> None:
     shopper = demo_user(SHOPPER_LOGIN.email)
     theirs = [order for order in orders if order.buyer_id == shopper.id]
     assert len({order.status for order in theirs}) >= 4
-    assert {order.payment_method for order in theirs} == set(PaymentMethod) - {PaymentMethod.STRIPE}
+    assert {order.payment_method for order in theirs} == set(PaymentMethod)
     assert db.session.scalar(
         select(func.count(CartLine.id)).where(CartLine.cart.has(user_id=shopper.id))
     )
@@ -163,6 +165,9 @@ def assert_orders_in_every_state(runner) -> None:
     assert check.exit_code == 0, check.output
     assert "Buku besar seimbang." in check.output
 
+    assert_card_payments_recorded(orders, now)
+    assert unbalanced_transactions() == [] and ledger_total() == 0
+
     # The emails the services queued were dropped, not left to print.
     assert count(OutboxEmail) == 0
 
@@ -171,6 +176,36 @@ def assert_orders_in_every_state(runner) -> None:
     assert expired.exit_code == 0, expired.output
     assert f"{overdue} pesanan dibatalkan" in expired.output
     assert runner.invoke(args=["ledger", "check"]).exit_code == 0
+
+
+def assert_card_payments_recorded(orders: list[Order], now: datetime) -> None:
+    """Card orders paid as Stripe's webhook pays them: each with its stored
+    session, the event that paid it, its sale on cash:stripe less the fee
+    Stripe kept; one still on Stripe's page, its session open."""
+    cards = [order for order in orders if order.payment_method == PaymentMethod.STRIPE]
+    sessions = {row.order_id: row for row in db.session.scalars(select(StripeCheckout))}
+    assert set(sessions) == {order.id for order in cards}
+    paid = [order for order in cards if order.paid_at is not None]
+    (waiting,) = [order for order in cards if order.status == OrderStatus.PENDING_PAYMENT]
+    assert len(paid) >= 3 and len(cards) == len(paid) + 1
+    assert sessions[waiting.id].status == "open" and aware(waiting.expires_at) > now
+    assert aware(sessions[waiting.id].expires_at) <= aware(waiting.expires_at)
+    for order in paid:
+        session = sessions[order.id]
+        assert session.status == "complete" and session.payment_intent_id.startswith("pi_")
+        assert session.amount == order.total * 100 and order.unique_code == 0
+    events = db.session.execute(select(StripeEvent.order_id, StripeEvent.type, StripeEvent.outcome))
+    assert sorted(events) == sorted(
+        (order.id, "checkout.session.completed", "applied") for order in paid
+    )
+    receipts = db.session.scalars(
+        select(PaymentReceipt).where(PaymentReceipt.method == PaymentMethod.STRIPE)
+    ).all()
+    assert sorted(receipt.order_id for receipt in receipts) == sorted(order.id for order in paid)
+    assert all(receipt.recorded_by_id is None for receipt in receipts)
+    fees = sum(percent_of(order.total, card.FEE_BPS) + card.FEE_FIXED for order in paid)
+    assert balance("expense:payment-fees") == fees > 0
+    assert balance("cash:stripe") == sum(order.total for order in paid) - fees > 0
 
 
 def public_products() -> list[Product]:

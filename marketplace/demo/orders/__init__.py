@@ -1,6 +1,8 @@
 """The orders of the demo: shoppers with carts and orders in every state,
 made through the real services. Checkout reserves the stock and snapshots
 the lines; the demo treasurer confirms transfers and pays refunds back;
+card orders are paid by Stripe's webhook handler, given the event Stripe
+would send, and Stripe's fee is posted (`card.py`: Stripe is not called);
 members prepare, ship or hand over their parts (taking the cash of cash
 orders) or cancel them; shoppers cancel unpaid orders; the expiry job
 cancels overdue transfers. So the ledger holds the postings those services

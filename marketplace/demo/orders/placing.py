@@ -40,7 +40,13 @@ def place(cast: Cast, story: Story, placed: datetime) -> Order | None:
             desa=home.desa,
         ),
         choices=choices,
-        payment_method=PaymentMethod.CASH if story.cash else PaymentMethod.BANK_TRANSFER,
+        payment_method=(
+            PaymentMethod.CASH
+            if story.cash
+            else PaymentMethod.STRIPE
+            if story.card
+            else PaymentMethod.BANK_TRANSFER
+        ),
         idempotency_key=f"demo-{cast.rng.getrandbits(96):024x}",
         rules=cast.rules,
         now=placed,

@@ -48,6 +48,7 @@ class Story:
     cash: bool = False
     end: End = End.LIVE
     refund_paid: bool = False  # the treasurer has sent the refunds back
+    card: bool = False  # paid by card through Stripe (never cash)
     # From payment to completion (a cancellation falls 20-60 % of the way); None: 0.5-4 days.
     pace: timedelta | None = None
 
@@ -79,11 +80,12 @@ def written_stories(cast: Cast) -> list[Story]:
         cash: bool = False,
         end: End = End.LIVE,
         refund_paid: bool = False,
+        card: bool = False,
     ) -> None:
         """One story; parts without a member (no shop fits) are left out."""
         found = tuple(Part(m, goal, delivery) for m, goal, delivery in parts if m is not None)
         if found:
-            stories.append(Story(buyer, found, age, cash, end, refund_paid))
+            stories.append(Story(buyer, found, age, cash, end, refund_paid, card=card))
 
     def anyone(near: Member | None = None) -> User:
         """Another shopper; one `near` delivers to, when there is one."""
@@ -146,6 +148,20 @@ def written_stories(cast: Cast) -> list[Story]:
         end=End.SHOPPER_CANCELS)
     buyer = anyone()
     add(buyer, [(seller(buyer), U, False)], timedelta(days=21), end=End.EXPIRES)
+
+    # Card payments through Stripe (its webhook paid them, its fee posted):
+    # the demo shopper's on its way, a new one for the demo member's shop,
+    # finished ones of two shops, and one still on Stripe's payment page.
+    add(me, [(shop, D, True)], timedelta(days=1, hours=6), card=True)
+    add(anyone(), [(shop, N, False)], timedelta(hours=hours * 0.2), card=True)
+    buyer = anyone()
+    first = seller(buyer)
+    add(buyer, [(first, C, False), (seller(buyer, besides=(first,)), C, False)],
+        timedelta(days=10), card=True)
+    buyer = anyone()
+    add(buyer, [(seller(buyer), C, False)], timedelta(days=23), card=True)
+    buyer = anyone()
+    add(buyer, [(seller(buyer), U, False)], timedelta(hours=hours * 0.05), card=True)
     # fmt: on
     return stories
 

@@ -1,8 +1,9 @@
 """A story told through the services, each step at its time: the order is
 placed, then the demo treasurer confirms its transfer and pays refunds
-back; members prepare, ship or hand over their parts (taking the cash of
-cash orders) or cancel them; the shopper cancels an unpaid order; the
-expiry job cancels an overdue transfer."""
+back, or Stripe's webhook pays a card order (`card.py`); members prepare,
+ship or hand over their parts (taking the cash of cash orders) or cancel
+them; the shopper cancels an unpaid order; the expiry job cancels an
+overdue transfer."""
 
 import heapq
 from collections.abc import Callable, Generator
@@ -11,6 +12,7 @@ from functools import partial
 from operator import itemgetter
 
 from marketplace.core.clock import as_utc
+from marketplace.demo.orders import card
 from marketplace.demo.orders.cast import Cast
 from marketplace.demo.orders.placing import place
 from marketplace.demo.orders.stories import End, Goal, Story
@@ -96,7 +98,11 @@ def _steps(cast: Cast, story: Story, order: Order, placed: datetime) -> list[Ste
         + min(timedelta(days=rng.uniform(1, 5)), (now - cancelled) * rng.uniform(0.3, 0.8))
     )
     steps: list[Step] = []
-    if not story.cash and any(part.goal != Goal.UNPAID for part in story.parts):
+    if story.card:
+        card.open_session(order, rng)  # the shopper went to Stripe's page
+        if any(part.goal != Goal.UNPAID for part in story.parts):
+            steps.append((paid, partial(card.pay, order, rng, paid)))
+    elif not story.cash and any(part.goal != Goal.UNPAID for part in story.parts):
         note = rng.choice(TRANSFER_NOTES)
         steps.append(
             (
