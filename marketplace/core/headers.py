@@ -17,6 +17,9 @@ files (Bootstrap's, revalidated by ETag).
 Files under static/ are served by WhiteNoise before Flask sees the request:
 `static_file_headers` gives them the same fixed headers."""
 
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
 from wsgiref.headers import Headers
 
 from flask import Flask, Response, request, session
@@ -24,7 +27,8 @@ from flask import Flask, Response, request, session
 # What the pages use: our own scripts, styles, images and fonts; Bootstrap's
 # CSS draws its icons (menu toggler, select arrow, checkbox) as data: SVGs.
 # No inline script or style, no eval, no plugin, no <base>, forms post to
-# us only, and no one may frame a page.
+# us only (and, with card payments on, may be sent on to Stripe's Checkout:
+# `content_security_policy`), and no one may frame a page.
 POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -36,6 +40,8 @@ POLICY = {
     "frame-ancestors": "'none'",
 }
 CONTENT_SECURITY_POLICY = "; ".join(f"{name} {value}" for name, value in POLICY.items())
+# Where Stripe's hosted Checkout pages are (a session's `url`).
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 # default-src does not stand in for these: a view's own policy gets ours if it lacks them.
 NOT_DEFAULTED = ("base-uri", "form-action", "frame-ancestors")
 # Browser features the shop never uses, off for every page and anything it loads.
@@ -65,8 +71,26 @@ SECURITY_HEADERS = {
 }
 
 
+def content_security_policy(config: Mapping[str, Any]) -> str:
+    """The policy for an app with `config`. With Stripe's keys set, a form
+    may also end on Stripe's Checkout page: checkout and the order page's
+    "Bayar dengan kartu" post to us and are redirected there, and browsers
+    hold a form's redirects to form-action too (else the shopper is stuck on
+    a busy button). Stripe's host, or the server STRIPE_API_BASE names,
+    which serves the pages of its sessions (the tests' fake Stripe)."""
+    if not (config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET")):
+        return CONTENT_SECURITY_POLICY
+    origins = [STRIPE_CHECKOUT_ORIGIN]
+    if base := config.get("STRIPE_API_BASE"):
+        parts = urlsplit(base)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    policy = POLICY | {"form-action": " ".join([POLICY["form-action"], *origins])}
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
 def register_security_headers(app: Flask) -> None:
     headers = dict(SECURITY_HEADERS)
+    headers["Content-Security-Policy"] = content_security_policy(app.config)
     if app.config["ENV_NAME"] == "production" and app.config["HSTS_SECONDS"] > 0:
         headers["Strict-Transport-Security"] = (
             f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"

@@ -393,3 +393,31 @@ def test_strict_transport_security_in_production_only(monkeypatch):
     shorter = create_app(PRODUCTION | {"HSTS_SECONDS": 300}).test_client()
     response = shorter.get("/healthz", base_url="https://pasar.aspikmas.id")
     assert response.headers["Strict-Transport-Security"] == "max-age=300; includeSubDomains"
+
+
+@pytest.mark.parametrize(
+    ("stripe", "form_action"),
+    [
+        ({}, ["'self'"]),
+        (
+            {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"},
+            ["'self'", "https://checkout.stripe.com"],
+        ),
+        (
+            {
+                "STRIPE_SECRET_KEY": "sk_test_x",
+                "STRIPE_WEBHOOK_SECRET": "whsec_x",
+                "STRIPE_API_BASE": "http://127.0.0.1:8420/",
+            },
+            ["'self'", "https://checkout.stripe.com", "http://127.0.0.1:8420"],
+        ),
+    ],
+    ids=["no-card", "card", "card-elsewhere"],
+)
+def test_with_card_payments_a_form_may_go_on_to_stripes_checkout(make_app, stripe, form_action):
+    """Checkout and the order page post to us and are redirected to the
+    session's page; the browser holds that redirect to form-action."""
+    response = make_app(**stripe).test_client().get("/")
+    policy = directives(response.headers["Content-Security-Policy"])
+    assert policy["form-action"] == form_action
+    assert policy["default-src"] == ["'self'"] and policy["base-uri"] == ["'none'"]
