@@ -193,9 +193,12 @@ def refund_paid(part: OrderPart) -> None:
 
 def order_cancelled(order: Order, *, parts: list[OrderPart], expired: bool) -> None:
     """`parts`: those cancelled now (a part its member cancelled before was told then)."""
+    why = "Batas waktu pembayaran sudah lewat"
+    if order.payment_method == PaymentMethod.STRIPE and order.cancel_reason:
+        why = order.cancel_reason.rstrip(".")  # Stripe closed it: expired, or the card failed
     reason = (
-        "Batas waktu pembayaran sudah lewat, jadi pesanan dibatalkan otomatis dan stoknya "
-        "dikembalikan. Silakan pesan lagi bila masih berminat."
+        f"{why}, jadi pesanan dibatalkan otomatis dan stoknya dikembalikan. Silakan pesan "
+        "lagi bila masih berminat."
         if expired
         else "Pesanan dibatalkan sesuai permintaan Anda."
     )

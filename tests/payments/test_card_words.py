@@ -69,3 +69,33 @@ def test_a_paid_card_order_says_the_card_payment_came(client, login_as, fake_str
     for email in to_members:
         assert "Pembayaran kartu diterima." in email.body_text
         assert "bendahara" not in email.body_text.lower()
+
+
+@pytest.mark.parametrize(
+    ("event_type", "why"),
+    [
+        ("checkout.session.async_payment_failed", "Pembayaran kartu gagal"),
+        ("checkout.session.expired", "Waktu pembayaran kartu habis"),
+    ],
+)
+def test_a_card_order_stripe_closed_tells_the_shopper_why(client, fake_stripe, event_type, why):
+    """Not 'the deadline passed' when the card was declined."""
+    order = two_part_order(payment_method="stripe", now=datetime.now(UTC))
+    stripe_checkout.start(order=order)
+    db.session.commit()
+    session_id = db.session.scalars(select(StripeCheckout.session_id)).one()
+    if event_type.endswith("failed"):
+        fake_stripe.complete_session(session_id, payment_status="unpaid")
+        fake_stripe.settle_async(session_id, succeeded=False)
+    else:
+        fake_stripe.expire_session(session_id)
+    body = fake_stripe.session_event(event_type, session_id)
+    assert (
+        client.post("/webhooks/stripe", data=body, headers=webhook_headers(body)).status_code == 200
+    )
+
+    email = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.subject == f"Pesanan {order.code} dibatalkan")
+    ).one()
+    assert f"{why}, jadi pesanan dibatalkan otomatis dan stoknya dikembalikan." in email.body_text
+    assert "Batas waktu" not in email.body_text
