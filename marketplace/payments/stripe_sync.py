@@ -24,12 +24,10 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerEntry, LedgerTransaction, TransactionKind
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order
-from marketplace.orders.settlement import PAYMENT_FEES
 from marketplace.orders.status import OrderError, OrderStatus
-from marketplace.payments import stripe_api, stripe_webhook
+from marketplace.payments import queries, stripe_api, stripe_webhook
 from marketplace.payments.errors import PaymentError
 from marketplace.payments.models import EventOutcome, StripeCheckout, StripeEvent
 
@@ -87,17 +85,7 @@ def sync(*, order: Order, now: datetime | None = None) -> StripeEvent:
 
 def posted_fee(order: Order) -> int | None:
     """Stripe's fee as posted for `order`, or None when it is not posted."""
-    return db.session.scalar(
-        select(LedgerEntry.amount)
-        .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .where(
-            LedgerTransaction.subject_type == "order",
-            LedgerTransaction.subject_id == order.id,
-            LedgerTransaction.kind == TransactionKind.FEE,
-            LedgerEntry.amount > 0,
-            LedgerEntry.account.has(code=PAYMENT_FEES),
-        )
-    )
+    return queries.fees_of([order.id]).get(order.id)
 
 
 def sync_committed(order: Order) -> Report:
