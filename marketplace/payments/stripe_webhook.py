@@ -8,10 +8,17 @@
   mismatch for the treasurer and logged.
 - `checkout.session.expired` and `checkout.session.async_payment_failed`:
   the unpaid order is cancelled and its stock released, once.
+- `payout.paid` and `payout.failed`: `stripe_payouts` (the money between
+  cash:stripe and cash:bank).
 
-Once a payment is committed, `post_fee` asks Stripe what it kept (the
-charge's balance transaction) and posts it to expense:payment-fees, in a
-transaction of its own: the payment never waits on it.
+`settle` is that decision for one session, and the only one: the webhook
+calls it with the event's type, and a sync with Stripe (`stripe_sync`,
+the treasurer's "Periksa ke Stripe") with the type of the event that fits
+the session as Stripe reports it now (`kind_of`).
+
+Once a payment is committed, `post_fee_committed` asks Stripe what it kept
+(the charge's balance transaction) and posts it to expense:payment-fees, in
+a transaction of its own: the payment never waits on it.
 
 Each event id is stored (`StripeEvent`, unique) in the same transaction as
 what it did: a second delivery changes nothing. An order only moves forward
