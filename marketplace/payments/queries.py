@@ -13,7 +13,7 @@ queries whatever it shows.
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, not_, or_, select
+from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from marketplace.extensions import db
@@ -93,6 +93,11 @@ def card_orders(*, review: bool, now: datetime) -> Select:
     if review:
         query = query.where(or_(unsettled_mismatch(), stuck(now), fee_missing()))
     return query
+
+
+def review_count(now: datetime) -> Select:
+    """How many card orders need a look (the treasurer's home says so)."""
+    return select(func.count()).select_from(card_orders(review=True, now=now).subquery())
 
 
 def card_order(code: str) -> Select:

@@ -4,6 +4,7 @@ payouts; "Periksa ke Stripe" and "Coba lagi biaya Stripe"; a fixed number
 of queries per page; the treasurer's alone."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -109,6 +110,8 @@ def test_the_review_filter_shows_what_needs_a_look(client, treasurer, fake_strip
     assert "Biaya Stripe belum tercatat." in text
     assert "Sesi sudah lewat batas waktu" in text
     assert "Coba lagi biaya Stripe" in text and "Periksa ke Stripe" in text
+    home = client.get("/bendahara").text
+    assert re.search(r">3</p>\s*<p[^>]*>Pembayaran kartu perlu ditinjau<", home)
 
     # Settled by the sync, the stuck order leaves the list.
     fake_stripe.expire_session(
@@ -190,6 +193,7 @@ def test_the_payouts_are_listed_with_their_mismatches(client, treasurer, fake_st
 
     assert payout["id"] in text and "Rp1.250.000" in text and "Cair ke bank" in text
     assert "Tiba " in text
+    assert re.search(r"Kas di rekening bank</dt><dd[^>]*>Rp1\.250\.000<", text)
     assert "Kabar Stripe yang tidak cocok" in text and odd["id"] in text
     assert balance("cash:bank") == 1_250_000 and ledger_balanced()
 

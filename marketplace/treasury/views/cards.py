@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from marketplace.core.clock import as_utc
 from marketplace.extensions import db
+from marketplace.ledger.balances import balances as ledger_balances
 from marketplace.orders.models import Order
 from marketplace.orders.status import OrderStatus
 from marketplace.payments import queries, stripe_sync
@@ -110,6 +111,7 @@ def cards():
         form=CardActionForm(),
         payouts=db.session.scalars(queries.payouts(PAYOUTS_SHOWN)).all(),
         unmatched=db.session.scalars(queries.unmatched_events(PAYOUTS_SHOWN)).all(),
+        cash=ledger_balances("cash:"),
         here={**here, **({"page": page.page} if page.page > 1 else {})},
         page_args=lambda number: {**here, "page": number},
         session_labels=SESSION_LABELS,
