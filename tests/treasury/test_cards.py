@@ -251,3 +251,19 @@ def test_the_buttons_need_the_csrf_token(make_app, fake_stripe):
         assert "Formulir ini sudah kedaluwarsa" in answer.text
         assert fresh(order).status == OrderStatus.PENDING_PAYMENT
         assert len(fake_stripe.requests) == 1
+
+
+def test_a_payout_and_its_failure_read_in_words_in_the_books(client, treasurer, fake_stripe):
+    payout = fake_stripe.create_payout(300_000)
+    assert deliver(client, fake_stripe.payout_event(payout["id"])).status_code == 200
+    failed = fake_stripe.payout_event(payout["id"], type="payout.failed")
+    assert deliver(client, failed).status_code == 200
+    paid = db.session.scalars(select(LedgerTransaction).order_by(LedgerTransaction.id)).first()
+
+    text = client.get(f"/bendahara/transaksi/{paid.id}").text
+
+    assert "Pencairan Stripe #" in text and "stripe_payout" not in text
+    assert f"Pencairan saldo Stripe {payout['id']} ke rekening bank" in text
+    assert f"Pencairan saldo Stripe {payout['id']} gagal" in text
+    assert "Gagal, dibalik" in client.get(PAGE).text
+    assert balance("cash:bank") == 0 and ledger_balanced()
