@@ -6,6 +6,7 @@ from marketplace import demo
 from marketplace.accounts import cli as accounts_cli
 from marketplace.ledger import cli as ledger_cli
 from marketplace.orders import cli as orders_cli
+from marketplace.payments import cli as payments_cli
 from marketplace.treasury import cli as treasury_cli
 
 
@@ -15,3 +16,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(ledger_cli.group)
     ledger_cli.group.add_command(treasury_cli.close_month_command)
     app.cli.add_command(orders_cli.group)
+    app.cli.add_command(payments_cli.group)

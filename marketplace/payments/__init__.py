@@ -16,4 +16,7 @@ pages call `bank_transfer.confirm`: see the import contract in pyproject.
 rupiah into Stripe's amounts and back, builds the client from config (never
 a global API key), and turns every Stripe failure into one
 `PaymentProviderError` that says whether trying again can help. An order is
-paid by a signed webhook only, never by the shopper's return to the shop."""
+paid by a signed webhook, or when the treasurer asks Stripe about a stuck
+order (`stripe_sync`, the webhook's own decision on the session Stripe
+returns); never by the shopper's return to the shop. Stripe paying its balance to the
+association's bank moves cash:stripe to cash:bank (`stripe_payouts`)."""

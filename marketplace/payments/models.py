@@ -1,7 +1,8 @@
 """The payment records: `PaymentReceipt`, money received for an order as a
 person (or, for a card, Stripe's signed webhook) confirmed it;
 `StripeCheckout`, the Checkout Session an order is paid through; and
-`StripeEvent`, each webhook event once. Written only by the providers
+`StripeEvent`, each webhook event once; `StripePayout`, Stripe's balance
+paid out to the association's bank. Written only by the providers
 (`bank_transfer`, `cash`, `stripe_checkout`); orders never read or write
 them, and learn only that an order or a part is paid."""
 
@@ -106,3 +107,33 @@ class StripeEvent(Model):
     outcome: Mapped[EventOutcome] = mapped_column(String(10))
     detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     received_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+
+class PayoutStatus(StrEnum):
+    """What became of a Stripe payout, as far as the books go: `paid` (moved
+    from cash:stripe to cash:bank), `failed` (the bank sent it back: moved
+    back, or never moved)."""
+
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class StripePayout(Model):
+    """Stripe paying its balance out to the association's bank account: one
+    row per payout id, written with the ledger posting its event made
+    (`stripe_payouts`). `amount` is whole rupiah; `arrival_at` is when Stripe
+    said the bank would have it."""
+
+    __tablename__ = "stripe_payouts"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('paid', 'failed')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_id: Mapped[str] = mapped_column(String(255), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    arrival_at: Mapped[Timestamp | None]
+    status: Mapped[PayoutStatus] = mapped_column(String(10))
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now())

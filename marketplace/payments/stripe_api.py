@@ -157,12 +157,14 @@ class Refund:
 
 @dataclass(frozen=True)
 class Payout:
-    """Stripe paying its balance out to the association's bank account."""
+    """Stripe paying its balance out to the association's bank account;
+    `arrival_at`: when the bank should have the money."""
 
     id: str
     status: str
     amount_rupiah: int
     livemode: bool
+    arrival_at: datetime | None = None
 
 
 def _plain(obj: stripe.StripeObject | Mapping[str, Any]) -> dict[str, Any]:
@@ -207,13 +209,16 @@ def refund_from(obj: stripe.StripeObject | Mapping[str, Any]) -> Refund:
 
 
 def payout_from(obj: stripe.StripeObject | Mapping[str, Any]) -> Payout:
-    """A payout from Stripe's object (`payout.paid`'s `data.object`)."""
+    """A payout from Stripe's object (`payout.paid`'s `data.object`); its
+    amount must be whole rupiah (InvalidStripeAmount)."""
     payout = _plain(obj)
+    arrival = payout.get("arrival_date")
     return Payout(
         id=payout["id"],
         status=payout.get("status") or "",
         amount_rupiah=_rupiah(payout.get("amount"), payout.get("currency")),
         livemode=bool(payout.get("livemode")),
+        arrival_at=datetime.fromtimestamp(arrival, UTC) if isinstance(arrival, int) else None,
     )
 
 

@@ -8,10 +8,17 @@
   mismatch for the treasurer and logged.
 - `checkout.session.expired` and `checkout.session.async_payment_failed`:
   the unpaid order is cancelled and its stock released, once.
+- `payout.paid` and `payout.failed`: `stripe_payouts` (the money between
+  cash:stripe and cash:bank).
 
-Once a payment is committed, `post_fee` asks Stripe what it kept (the
-charge's balance transaction) and posts it to expense:payment-fees, in a
-transaction of its own: the payment never waits on it.
+`settle` is that decision for one session, and the only one: the webhook
+calls it with the event's type, and a sync with Stripe (`stripe_sync`,
+the treasurer's "Periksa ke Stripe") with the type of the event that fits
+the session as Stripe reports it now (`kind_of`).
+
+Once a payment is committed, `post_fee_committed` asks Stripe what it kept
+(the charge's balance transaction) and posts it to expense:payment-fees, in
+a transaction of its own: the payment never waits on it.
 
 Each event id is stored (`StripeEvent`, unique) in the same transaction as
 what it did: a second delivery changes nothing. An order only moves forward
@@ -21,6 +28,7 @@ the view answers non-2xx so Stripe delivers it again later."""
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,8 +39,9 @@ from marketplace.extensions import db
 from marketplace.orders import fulfilment, settlement
 from marketplace.orders.models import Order
 from marketplace.orders.services import flush_change
-from marketplace.orders.status import OrderStatus, PaymentMethod
-from marketplace.payments import stripe_api
+from marketplace.orders.status import OrderError, OrderStatus, PaymentMethod
+from marketplace.payments import stripe_api, stripe_payouts
+from marketplace.payments.errors import PaymentError
 from marketplace.payments.models import (
     CheckoutStatus,
     EventOutcome,
@@ -40,6 +49,7 @@ from marketplace.payments.models import (
     StripeCheckout,
     StripeEvent,
 )
+from marketplace.payments.stripe_events import record, seen
 
 log = logging.getLogger("marketplace.payments.stripe")
 
@@ -52,31 +62,18 @@ CLOSED_NOTES = {
 }
 
 
+@dataclass(frozen=True)
+class FeeOutcome:
+    """What posting Stripe's fee came to: the fee posted (None: nothing to
+    post), or why it could not be (`error`, for people)."""
+
+    fee: int | None
+    error: str | None
+
+
 class NotYetKnown(DomainError):
     """The event names a session or order this shop has not stored (yet):
     Stripe should deliver it again later."""
-
-
-def seen(event_id: str) -> bool:
-    return (
-        db.session.scalar(select(StripeEvent.id).where(StripeEvent.event_id == event_id))
-        is not None
-    )
-
-
-def _record(
-    event: Mapping[str, Any], outcome: EventOutcome, *, order: Order | None = None, detail: str = ""
-) -> StripeEvent:
-    row = StripeEvent(
-        event_id=event["id"],
-        type=event["type"],
-        order_id=order.id if order is not None else None,
-        outcome=outcome,
-        detail=detail,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 def _stored_for(session: stripe_api.CheckoutSession) -> StripeCheckout:
@@ -117,28 +114,64 @@ def handle(event: Mapping[str, Any], *, now: datetime | None = None) -> StripeEv
     if seen(event["id"]):
         return None
     kind = event["type"]
+    if kind in stripe_payouts.EVENTS:
+        return stripe_payouts.handle(event, now=now)
     if kind not in PAID | CLOSED:
-        return _record(event, EventOutcome.IGNORED, detail="Jenis event tidak ditangani.")
+        return record(
+            event["id"], kind, EventOutcome.IGNORED, detail="Jenis event tidak ditangani."
+        )
     session = stripe_api.checkout_session_from(event["data"]["object"])
+    return settle(session, event_id=event["id"], kind=kind, now=now)
+
+
+def kind_of(session: stripe_api.CheckoutSession) -> str | None:
+    """The event Stripe sends about a session in the state it is in now
+    (what a sync acts on); None while it is open (nothing happened yet)."""
+    return {"complete": "checkout.session.completed", "expired": "checkout.session.expired"}.get(
+        session.status
+    )
+
+
+def settle(
+    session: stripe_api.CheckoutSession,
+    *,
+    event_id: str,
+    kind: str,
+    now: datetime,
+    record_as: str | None = None,
+) -> StripeEvent:
+    """The one decision about a card order, given its session as Stripe
+    reported it: `kind`, an event type (the webhook's, or `kind_of(session)`
+    for a sync), says what happened; the order is paid, cancelled or left as
+    it is, under its lock, and the result recorded as `event_id` (of type
+    `record_as`, else `kind`). Raises NotYetKnown for a session not stored."""
     stored = _stored_for(session)
     order = fulfilment.lock_order(stored.order)
+    source = (event_id, record_as or kind)
     if session.payment_intent_id and not stored.payment_intent_id:
         stored.payment_intent_id = session.payment_intent_id
     if kind in CLOSED:
-        return _close(event, session, stored, order, now)
+        return _close(source, kind, stored, order, now)
+    if kind not in PAID:
+        return record(
+            *source,
+            EventOutcome.IGNORED,
+            order=order,
+            detail="Sesi Stripe masih terbuka: pembeli belum membayar.",
+        )
     if kind == "checkout.session.completed" and session.payment_status != "paid":
         stored.status = CheckoutStatus.COMPLETE
-        return _record(
-            event,
+        return record(
+            *source,
             EventOutcome.IGNORED,
             order=order,
             detail=f"Sesi selesai, pembayaran {session.payment_status}: menunggu konfirmasi.",
         )
-    return _pay(event, session, stored, order, now)
+    return _pay(source, session, stored, order, now)
 
 
 def _pay(
-    event: Mapping[str, Any],
+    source: tuple[str, str],
     session: stripe_api.CheckoutSession,
     stored: StripeCheckout,
     order: Order,
@@ -147,18 +180,18 @@ def _pay(
     mismatches = _mismatches(session, stored, order)
     if not mismatches and order.status != OrderStatus.PENDING_PAYMENT:
         if order.paid_at is not None:
-            return _record(event, EventOutcome.IGNORED, order=order, detail="Sudah lunas.")
+            return record(*source, EventOutcome.IGNORED, order=order, detail="Sudah lunas.")
         mismatches.append(f"dibayar, tetapi pesanan berstatus {order.status}")
     if mismatches:
         detail = "; ".join(mismatches)
         log.warning(
             "Stripe %s %s for order %s not applied: %s",
-            event["type"],
-            event["id"],
+            source[1],
+            source[0],
             order.code,
             detail,
         )
-        return _record(event, EventOutcome.MISMATCH, order=order, detail=detail)
+        return record(*source, EventOutcome.MISMATCH, order=order, detail=detail)
     stored.status = CheckoutStatus.COMPLETE
     fulfilment.mark_paid(order=order, by=None, method=METHOD, now=now)
     db.session.add(
@@ -173,35 +206,54 @@ def _pay(
         )
     )
     flush_change()
-    return _record(event, EventOutcome.APPLIED, order=order, detail=f"Lunas lewat {session.id}.")
+    return record(*source, EventOutcome.APPLIED, order=order, detail=f"Lunas lewat {session.id}.")
 
 
-def post_fee(event: StripeEvent, *, now: datetime | None = None) -> int | None:
-    """Post the fee Stripe kept on the payment `event` applied; None when it
-    paid nothing. Raises PaymentProviderError when Stripe cannot say yet."""
-    if event.outcome != EventOutcome.APPLIED or event.type not in PAID or event.order_id is None:
-        return None
-    stored = db.session.scalar(
-        select(StripeCheckout).where(StripeCheckout.order_id == event.order_id)
-    )
-    if stored is None or stored.payment_intent_id is None:
+def post_fee(order: Order, *, now: datetime | None = None) -> int | None:
+    """Post the fee Stripe kept on the card payment of `order` (once: the
+    posting's key is the order's); None when the order was not paid by card.
+    Raises PaymentProviderError when Stripe cannot say yet, OrderError when
+    the ledger refuses."""
+    stored = db.session.scalar(select(StripeCheckout).where(StripeCheckout.order_id == order.id))
+    if order.paid_at is None or stored is None or stored.payment_intent_id is None:
         return None
     fee = stripe_api.charge_fee(stored.payment_intent_id)
-    settlement.post_payment_fee(order=stored.order, fee=fee, when=now or datetime.now(UTC))
+    settlement.post_payment_fee(order=order, fee=fee, when=now or datetime.now(UTC))
     return fee
 
 
+def post_fee_committed(order_id: int) -> FeeOutcome:
+    """After the payment of order `order_id` is committed (by the webhook, a
+    sync, or the treasurer's retry): post Stripe's fee and commit it, best
+    effort. A failure is rolled back and logged, and leaves the payment as it
+    is; the treasurer's page offers the retry."""
+    order = db.session.get(Order, order_id)
+    if order is None:  # pragma: no cover - the caller just committed it
+        return FeeOutcome(fee=None, error=None)
+    try:
+        fee = post_fee(order)
+        db.session.commit()
+    except (PaymentError, OrderError) as failed:
+        db.session.rollback()
+        log.warning("Stripe fee of order %s not posted: %s", order_id, failed.message)
+        return FeeOutcome(fee=None, error=failed.message)
+    return FeeOutcome(fee=fee, error=None)
+
+
 def _close(
-    event: Mapping[str, Any],
-    session: stripe_api.CheckoutSession,
+    source: tuple[str, str],
+    kind: str,
     stored: StripeCheckout,
     order: Order,
     now: datetime,
 ) -> StripeEvent:
-    if event["type"] == "checkout.session.expired" and stored.status == CheckoutStatus.OPEN:
+    if kind == "checkout.session.expired" and stored.status == CheckoutStatus.OPEN:
         stored.status = CheckoutStatus.EXPIRED
-    if fulfilment.close_unpaid(order=order, note=CLOSED_NOTES[event["type"]], now=now):
-        return _record(event, EventOutcome.APPLIED, order=order, detail="Pesanan dibatalkan.")
-    return _record(
-        event, EventOutcome.IGNORED, order=order, detail=f"Pesanan sudah berstatus {order.status}."
+    if fulfilment.close_unpaid(order=order, note=CLOSED_NOTES[kind], now=now):
+        return record(*source, EventOutcome.APPLIED, order=order, detail="Pesanan dibatalkan.")
+    return record(
+        *source,
+        EventOutcome.IGNORED,
+        order=order,
+        detail=f"Pesanan sudah berstatus {order.status}.",
     )

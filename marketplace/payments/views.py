@@ -13,7 +13,7 @@ from marketplace.extensions import csrf, db
 from marketplace.orders.status import OrderError
 from marketplace.payments import stripe_api, stripe_webhook
 from marketplace.payments.errors import InvalidWebhook, PaymentError
-from marketplace.payments.models import StripeEvent
+from marketplace.payments.models import EventOutcome
 
 log = logging.getLogger("marketplace.payments.stripe")
 
@@ -47,17 +47,6 @@ def stripe_events():
             raise
         log.warning("Stripe event %s refused: %s", event["id"], refused.message)
         return jsonify(error=refused.message), 409
-    if handled is not None:
-        _post_fee(handled)
+    if handled is not None and handled.outcome == EventOutcome.APPLIED and handled.order_id:
+        stripe_webhook.post_fee_committed(handled.order_id)
     return jsonify(received=True, duplicate=handled is None)
-
-
-def _post_fee(event: StripeEvent) -> None:
-    """After the payment is committed: what Stripe kept of it, best effort
-    (a failure leaves the payment as it is, and is logged)."""
-    try:
-        stripe_webhook.post_fee(event)
-        db.session.commit()
-    except (PaymentError, OrderError) as failed:
-        db.session.rollback()
-        log.warning("Stripe fee of event %s not posted: %s", event.event_id, failed.message)

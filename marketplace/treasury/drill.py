@@ -36,6 +36,8 @@ KIND_LABELS = {
     "fee": "Biaya",
     "adjustment": "Penyesuaian",
 }
+# What a transaction not about an order is about (`subject_type`), in words.
+SUBJECT_LABELS = {"stripe_payout": "Pencairan Stripe"}
 
 
 def row_key(row: ReportRow) -> str:
@@ -287,6 +289,12 @@ class TransactionDetail:
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.transaction.kind, self.transaction.kind)
+
+    @property
+    def subject_label(self) -> str:
+        """What it is about, in words: `Pencairan Stripe #3`."""
+        kind = self.transaction.subject_type or ""
+        return f"{SUBJECT_LABELS.get(kind, kind)} #{self.transaction.subject_id}"
 
     @property
     def debit(self) -> int:

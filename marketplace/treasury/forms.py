@@ -238,3 +238,8 @@ class PeriodForm(PlainForm):
     dari = StringField("Dari bulan")
     sampai = StringField("Sampai bulan")
     tahun = StringField("Tahun")
+
+
+class CardActionForm(BaseForm):
+    """Only the CSRF token: the treasurer asks Stripe about a card order
+    ("Periksa ke Stripe") or for its fee again ("Coba lagi biaya Stripe")."""

@@ -497,7 +497,11 @@ def test_objects_of_webhook_events_read_as_plain_values(fake_stripe):
     assert stripe_api.checkout_session_from(fake_stripe.objects[session.id]) == session
     assert stripe_api.refund_from(fake_stripe.objects[made.id]) == made
     assert stripe_api.payout_from(payout) == stripe_api.Payout(
-        id=payout["id"], status="paid", amount_rupiah=31_810, livemode=False
+        id=payout["id"],
+        status="paid",
+        amount_rupiah=31_810,
+        livemode=False,
+        arrival_at=datetime.fromtimestamp(payout["arrival_date"], UTC),
     )
 
 

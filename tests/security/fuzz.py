@@ -27,6 +27,7 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.orders import fulfilment
 from marketplace.payments import bank_transfer
+from marketplace.payments.models import StripeCheckout
 from tests import factories
 from tests.catalog.certificate_data import certificate
 from tests.conftest import empty_database
@@ -129,6 +130,18 @@ def build_world(app: Flask, snapshot: dict) -> World:
         bank_transfer.confirm(order=order, amount=order.total, by=treasurer)
     refund_part = refunded.parts[0]
     fulfilment.cancel_part(part=refund_part, member=member, reason="Stok habis.")
+    by_card = checkout(buyer, cart_with(buyer, (first, 1)), payment_method="stripe")
+    db.session.add(
+        StripeCheckout(
+            order_id=by_card.id,
+            session_id="cs_test_fuzz_world",
+            url="https://checkout.stripe.com/c/pay/cs_test_fuzz_world",
+            amount=by_card.total * 100,
+            currency="idr",
+            expires_at=by_card.expires_at,
+            livemode=False,
+        )
+    )
     cart_with(buyer, (first, 1))  # so that /checkout shows its form
     db.session.commit()
     values = {
@@ -140,6 +153,9 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "member_id": str(member.id),
         "category_id": str(product.category_id),
         "code": awaiting.code,
+        # The treasurer's card buttons (Stripe is not set up here: they say so).
+        "treasury.sync_card:code": by_card.code,
+        "treasury.retry_card_fee:code": by_card.code,
         "treasury.reverse_transaction:transaction_id": str(
             db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))
         ),

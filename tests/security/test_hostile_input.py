@@ -125,6 +125,7 @@ PAGED = {
     "/pengurus/sertifikat": Role.ADMIN,
     "/bendahara/transfer": Role.TREASURER,
     "/bendahara/pengembalian": Role.TREASURER,
+    "/bendahara/kartu": Role.TREASURER,
     "/pesanan": Role.SHOPPER,
 }
 

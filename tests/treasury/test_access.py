@@ -17,9 +17,11 @@ from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction
 from marketplace.ledger.services import post
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, OrderPart
+from marketplace.payments import stripe_sync
 from tests import factories
 from tests.members.helpers import routes_of
 from tests.orders.helpers import count
+from tests.payments.card_orders import card_order
 from tests.treasury.helpers import money_written, refund_owed, transfer_order
 
 PEOPLE = ("anonymous", "shopper", "member", "admin", "treasurer")
@@ -45,6 +47,17 @@ TREASURY = {
         "/bendahara/pengembalian/{part}/selesai",
         {},
         (302, "/bendahara/pengembalian"),
+    ),
+    ("/bendahara/kartu", "GET"): ("/bendahara/kartu?tinjau=1&page=1", {}, 200),
+    ("/bendahara/kartu/<code>/periksa", "POST"): (
+        "/bendahara/kartu/{card}/periksa",
+        {},
+        (302, "/bendahara/kartu"),
+    ),
+    ("/bendahara/kartu/<code>/biaya", "POST"): (
+        "/bendahara/kartu/{card_paid}/biaya",
+        {},
+        (302, "/bendahara/kartu"),
     ),
     ("/bendahara/tutup-buku", "GET"): ("/bendahara/tutup-buku?page=2", {}, 200),
     ("/bendahara/tutup-buku", "POST"): (
@@ -119,8 +132,16 @@ ADMIN_COMMISSION = {
 
 
 @pytest.fixture
-def world(app):
-    """An order waiting for its transfer and a part with a refund owed."""
+def world(app, fake_stripe):
+    """An order waiting for its transfer, a part with a refund owed, a card
+    order paid at Stripe whose webhook never came, and one paid whose fee
+    is not posted."""
+    app.config.update(fake_stripe.config())
+    card, stored = card_order()
+    fake_stripe.complete_session(stored.session_id)
+    card_paid, paid_checkout = card_order()
+    fake_stripe.complete_session(paid_checkout.session_id)
+    stripe_sync.sync(order=card_paid)
     order = transfer_order()
     _, part = refund_owed()
     member = factories.MemberFactory()
@@ -137,6 +158,8 @@ def world(app):
         "month": f"{last_month:%Y-%m}",
         "old_posting": old_posting.id,
         "code": order.code,
+        "card": card.code,
+        "card_paid": card_paid.code,
         "order": order.id,
         "total": str(order.total),
         "part": part.id,

@@ -6,6 +6,7 @@ from flask import abort, render_template
 
 from marketplace.extensions import db
 from marketplace.ledger.services import month_of
+from marketplace.payments import queries as payment_queries
 from marketplace.treasury import charts, monthly, queries, reports
 from marketplace.treasury.pdf import pdf_response
 from marketplace.treasury.views.base import blueprint, now
@@ -15,6 +16,7 @@ from marketplace.treasury.views.base import blueprint, now
 def index():
     waiting, overdue = db.session.execute(queries.transfer_counts(now())).one()
     refunds_owed, refunds_total = db.session.execute(queries.refunds_owed_total()).one()
+    cards_to_review = db.session.scalar(payment_queries.review_count(now())) or 0
     income = monthly.income_overview(month_of(now()))
     return render_template(
         "treasury/index.html",
@@ -22,6 +24,7 @@ def index():
         overdue=int(overdue),
         refunds_owed=refunds_owed,
         refunds_total=int(refunds_total),  # PostgreSQL sums bigint into numeric
+        cards_to_review=cards_to_review,
         summary=queries.ledger_summary(),
         income=income,
         chart=charts.stacked_months(income.months),
