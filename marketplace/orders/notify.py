@@ -151,18 +151,21 @@ def part_dispatched(part: OrderPart) -> None:
     _to_shopper(order, subject, [words], [part])
 
 
+def _refund_coming(part: OrderPart) -> str:
+    if part.order.payment_method == PaymentMethod.STRIPE:
+        return (
+            f"Dana {format_rupiah(part.refund_amount)} dikembalikan ke kartu Anda lewat Stripe. "
+            "Kami mengabari Anda lagi setelah Stripe mengonfirmasinya."
+        )
+    return (
+        f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan bendahara Aspikmas "
+        "ke rekening Anda. Balas email ini dengan nomor rekening bila belum tercatat."
+    )
+
+
 def part_cancelled(part: OrderPart) -> None:
     order = part.order
-    refund = (
-        [
-            (
-                f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan bendahara Aspikmas "
-                "ke rekening Anda. Balas email ini dengan nomor rekening bila belum tercatat."
-            )
-        ]
-        if part.refund_amount
-        else []
-    )
+    refund = [_refund_coming(part)] if part.refund_amount else []
     _to_shopper(
         order,
         f"Bagian pesanan {order.code} dibatalkan penjual",
@@ -178,17 +181,15 @@ def part_cancelled(part: OrderPart) -> None:
 
 def refund_paid(part: OrderPart) -> None:
     order = part.order
-    _to_shopper(
-        order,
-        f"Dana pesanan {order.code} sudah dikembalikan",
-        [
-            (
-                f"Bendahara Aspikmas sudah mentransfer kembali {format_rupiah(part.refund_amount)} "
-                f"untuk bagian {part.member.shop_name} yang dibatalkan. Mohon periksa rekening Anda."
-            )
-        ],
-        [part],
+    words = (
+        f"Dana {format_rupiah(part.refund_amount)} untuk bagian {part.member.shop_name} yang "
+        "dibatalkan dikembalikan ke kartu Anda lewat Stripe. Biasanya dana tampil di tagihan "
+        "kartu dalam 5-10 hari kerja, tergantung bank penerbit kartu."
+        if order.payment_method == PaymentMethod.STRIPE
+        else f"Bendahara Aspikmas sudah mentransfer kembali {format_rupiah(part.refund_amount)} "
+        f"untuk bagian {part.member.shop_name} yang dibatalkan. Mohon periksa rekening Anda."
     )
+    _to_shopper(order, f"Dana pesanan {order.code} sudah dikembalikan", [words], [part])
 
 
 def order_cancelled(order: Order, *, parts: list[OrderPart], expired: bool) -> None:

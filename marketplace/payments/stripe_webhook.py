@@ -13,6 +13,9 @@ Once a payment is committed, `post_fee` asks Stripe what it kept (the
 charge's balance transaction) and posts it to expense:payment-fees, in a
 transaction of its own: the payment never waits on it.
 
+Refund events (`refund.*`, `charge.refund.updated`, `charge.refunded`) are
+`stripe_refunds`' to apply.
+
 Each event id is stored (`StripeEvent`, unique) in the same transaction as
 what it did: a second delivery changes nothing. An order only moves forward
 (pending -> paid or cancelled), so a late or reordered event never undoes
@@ -32,7 +35,7 @@ from marketplace.orders import fulfilment, settlement
 from marketplace.orders.models import Order
 from marketplace.orders.services import flush_change
 from marketplace.orders.status import OrderStatus, PaymentMethod
-from marketplace.payments import stripe_api
+from marketplace.payments import stripe_api, stripe_refunds
 from marketplace.payments.models import (
     CheckoutStatus,
     EventOutcome,
@@ -117,6 +120,9 @@ def handle(event: Mapping[str, Any], *, now: datetime | None = None) -> StripeEv
     if seen(event["id"]):
         return None
     kind = event["type"]
+    if kind in stripe_refunds.EVENTS:
+        outcome, order, detail = stripe_refunds.handle_event(event, now=now)
+        return _record(event, outcome, order=order, detail=detail)
     if kind not in PAID | CLOSED:
         return _record(event, EventOutcome.IGNORED, detail="Jenis event tidak ditangani.")
     session = stripe_api.checkout_session_from(event["data"]["object"])
