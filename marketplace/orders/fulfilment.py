@@ -198,6 +198,7 @@ def mark_refund_returned(
         before={"refund_paid": True},
         after={"refund_paid": False, "amount": part.refund_amount, "part": part.id},
     )
+    notify.refund_returned(part)
     return part
 
 

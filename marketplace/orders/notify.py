@@ -154,8 +154,8 @@ def part_dispatched(part: OrderPart) -> None:
 def _refund_coming(part: OrderPart) -> str:
     if part.order.payment_method == PaymentMethod.STRIPE:
         return (
-            f"Dana {format_rupiah(part.refund_amount)} dikembalikan ke kartu Anda lewat Stripe. "
-            "Kami mengabari Anda lagi setelah Stripe mengonfirmasinya."
+            f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan ke kartu Anda lewat "
+            "Stripe. Kami mengabari Anda lagi setelah Stripe mengonfirmasinya."
         )
     return (
         f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan bendahara Aspikmas "
@@ -190,6 +190,23 @@ def refund_paid(part: OrderPart) -> None:
         f"untuk bagian {part.member.shop_name} yang dibatalkan. Mohon periksa rekening Anda."
     )
     _to_shopper(order, f"Dana pesanan {order.code} sudah dikembalikan", [words], [part])
+
+
+def refund_returned(part: OrderPart) -> None:
+    """A card refund Stripe had confirmed failed at the card after all."""
+    order = part.order
+    _to_shopper(
+        order,
+        f"Pengembalian dana pesanan {order.code} belum berhasil",
+        [
+            (
+                f"Stripe tidak berhasil mengembalikan {format_rupiah(part.refund_amount)} ke "
+                f"kartu Anda untuk bagian {part.member.shop_name} yang dibatalkan. Bendahara "
+                "Aspikmas akan mengirimnya lagi; kami mengabari Anda setelah berhasil."
+            )
+        ],
+        [part],
+    )
 
 
 def order_cancelled(order: Order, *, parts: list[OrderPart], expired: bool) -> None:

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.core.money import format_rupiah
@@ -167,6 +168,11 @@ def refund(*, part: OrderPart, by: User | None, now: datetime | None = None) -> 
     try:
         row = prepare(part=part, by=by)
         db.session.commit()
+    except IntegrityError as raced:  # the same attempt made at the same moment
+        db.session.rollback()
+        raise PaymentError(
+            "Pengembalian dana ini sedang diminta dari Stripe. Muat ulang halaman sebentar lagi."
+        ) from raced
     except Exception:
         db.session.rollback()
         raise

@@ -6,6 +6,7 @@ and delivered twice and out of order, settle each refund by its id. After
 every case the ledger balances (each transaction and all entries sum to
 zero) and cash:stripe is what Stripe holds."""
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -315,6 +316,7 @@ def test_a_refund_failing_after_it_succeeded_is_owed_again_and_a_second_attempt_
         "payable:shopper-refunds": -KERIPIK,
     }
     assert balance("payable:shopper-refunds") == KERIPIK
+    assert "Stripe tidak berhasil mengembalikan Rp45.000" in last_email_to(order).body_text
     returned = db.session.scalars(
         select(OrderEvent).where(OrderEvent.kind == OrderEventKind.REFUND_RETURNED)
     ).one()
@@ -421,3 +423,38 @@ def test_a_card_refund_cannot_be_marked_transferred_by_hand(client, fake_stripe)
     assert "dikembalikan lewat Stripe, bukan dicatat dengan tangan" in answer
     assert transactions() == posted and fresh(keripik).refund_paid_at is None
     assert books_balance()
+
+
+def test_the_treasurers_retry_clicked_twice_at_once_makes_one_refund(app, client, fake_stripe):
+    app.config["STRIPE_MAX_NETWORK_RETRIES"] = 0
+    order, _ = paid_card_order(client, fake_stripe)
+    keripik = order.parts[0]
+    fake_stripe.fail_next(500)
+    cancel(client, keripik)
+    treasurer = factories.UserFactory(roles=[Role.TREASURER])
+    db.session.commit()
+    answers: list[int] = []
+    clients = [app.test_client() for _ in range(2)]
+    for own in clients:
+        factories.log_in(own, treasurer)
+
+    url = f"/bendahara/pengembalian/{keripik.id}/stripe"
+
+    def click(own) -> None:
+        answers.append(own.post(url).status_code)
+
+    threads = [threading.Thread(target=click, args=(own,)) for own in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert answers == [302, 302]
+    assert len(fake_stripe.of("refund")) == 1
+    assert {r.idempotency_key for r in refund_requests(fake_stripe)} == {
+        f"refund:part-{keripik.id}:attempt-1"
+    }
+    [row] = attempts(keripik)
+    assert row.status == "succeeded" and fresh(keripik).refund_paid_at is not None
+    assert balance("payable:shopper-refunds") == 0
+    books_match(fake_stripe)
