@@ -20,7 +20,8 @@ from marketplace.orders.models import Order, OrderPart
 from tests import factories
 from tests.members.helpers import routes_of
 from tests.orders.helpers import count
-from tests.treasury.helpers import money_written, refund_owed, transfer_order
+from tests.payments.conftest import fake_stripe, fake_stripe_server  # noqa: F401 - fixtures
+from tests.treasury.helpers import card_refund_owed, money_written, refund_owed, transfer_order
 
 PEOPLE = ("anonymous", "shopper", "member", "admin", "treasurer")
 ROLES = {
@@ -43,6 +44,11 @@ TREASURY = {
     ("/bendahara/pengembalian", "GET"): ("/bendahara/pengembalian", {}, 200),
     ("/bendahara/pengembalian/<int:part_id>/selesai", "POST"): (
         "/bendahara/pengembalian/{part}/selesai",
+        {},
+        (302, "/bendahara/pengembalian"),
+    ),
+    ("/bendahara/pengembalian/<int:part_id>/stripe", "POST"): (
+        "/bendahara/pengembalian/{card_part}/stripe",
         {},
         (302, "/bendahara/pengembalian"),
     ),
@@ -119,10 +125,13 @@ ADMIN_COMMISSION = {
 
 
 @pytest.fixture
-def world(app):
-    """An order waiting for its transfer and a part with a refund owed."""
+def world(app, fake_stripe):  # noqa: F811 - the fixture imported above
+    """An order waiting for its transfer, a part with a refund owed, and a
+    card part whose refund was not sent to the fake Stripe yet."""
+    app.config.update(fake_stripe.config())
     order = transfer_order()
     _, part = refund_owed()
+    card_part = card_refund_owed(fake_stripe)
     member = factories.MemberFactory()
     # Last month's fee: a month that has ended, to close, and a transaction to reverse.
     last_month = date.today().replace(day=1) - timedelta(days=1)
@@ -140,6 +149,7 @@ def world(app):
         "order": order.id,
         "total": str(order.total),
         "part": part.id,
+        "card_part": card_part.id,
         "category": factories.category().id,
         "member": member.id,
         "transaction": db.session.scalar(select(func.min(LedgerTransaction.id))),
@@ -226,6 +236,8 @@ def test_commission_access(client, login_as, world, rule, method, who):
     [
         ("POST", "/bendahara/transfer/PA-TIDAKADA/konfirmasi", 404),
         ("POST", "/bendahara/pengembalian/999999/selesai", 404),
+        ("POST", "/bendahara/pengembalian/999999/stripe", 404),
+        ("POST", "/bendahara/pengembalian/{part}/stripe", 302),  # a transfer's: refused
         ("GET", "/bendahara/transfer/{code}/konfirmasi", 405),
         ("GET", "/bendahara/transfer?page=abc&q=" + "9" * 60, 200),
         ("GET", "/bendahara/transaksi/999999/balik", 404),
@@ -258,6 +270,7 @@ def test_posts_without_a_csrf_token_are_refused(make_app):
                 {f"transfer-{order.id}-amount": str(order.total)},
             ),
             (treasurer, f"/bendahara/pengembalian/{part.id}/selesai", {}),
+            (treasurer, f"/bendahara/pengembalian/{part.id}/stripe", {}),
             (
                 admin,
                 f"/pengurus/komisi/kategori/{factories.category().id}",
