@@ -142,6 +142,9 @@ def last_email_to(order: Order) -> OutboxEmail:
 def test_a_cancelled_paid_card_part_is_refunded_through_stripe_once(client, fake_stripe):
     order, intent = paid_card_order(client, fake_stripe)
     keripik = order.parts[0]
+    factories.log_in(client, keripik.member.user)
+    before = client.get(f"/kelola/pesanan/{keripik.id}").text
+    assert "dananya dikembalikan ke kartu pembeli lewat Stripe" in before
 
     page = cancel(client, keripik)
     again = cancel(client, keripik)  # a double click
