@@ -20,6 +20,7 @@ class AuditAction(StrEnum):
 
     TRANSFER_CONFIRMED = "transfer.confirmed"
     REFUND_PAID = "refund.paid"
+    REFUND_RETURNED = "refund.returned"
     LEDGER_ADJUSTED = "ledger.adjusted"
     LEDGER_REVERSED = "ledger.reversed"
     MONTH_CLOSED = "month.closed"
@@ -41,6 +42,7 @@ class AuditAction(StrEnum):
 ACTION_LABELS = {
     AuditAction.TRANSFER_CONFIRMED: "Transfer dikonfirmasi",
     AuditAction.REFUND_PAID: "Pengembalian dana dibayar",
+    AuditAction.REFUND_RETURNED: "Pengembalian dana kartu gagal",
     AuditAction.LEDGER_ADJUSTED: "Penyesuaian buku besar",
     AuditAction.LEDGER_REVERSED: "Transaksi dibalik",
     AuditAction.MONTH_CLOSED: "Tutup buku bulanan",

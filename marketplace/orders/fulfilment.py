@@ -129,29 +129,76 @@ def mark_paid(
     return order
 
 
-def mark_refund_paid(*, part: OrderPart, by: User, now: datetime | None = None) -> OrderPart:
-    """The treasurer sent a part's refund back to the shopper."""
+def mark_refund_paid(
+    *,
+    part: OrderPart,
+    by: User | None,
+    reference: str | None = None,
+    now: datetime | None = None,
+) -> OrderPart:
+    """The shopper has a cancelled part's money back: the treasurer
+    transferred it from the bank (`by`), or the card provider confirmed its
+    refund `reference` (`by` None; `payments.stripe_refunds`). A card
+    part's money goes back only through the provider, never by hand here."""
     now = _now(now)
     lock_order(part.order)
     if not part.refund_amount:
         raise OrderError("Tidak ada dana yang perlu dikembalikan untuk bagian pesanan ini.")
     if part.refund_paid_at is not None:
         raise OrderError("Pengembalian dana ini sudah dicatat.")
-    part.mark_refund_paid(by=by, at=now)
+    card = part.order.payment_method == PaymentMethod.STRIPE
+    if card != (reference is not None):
+        raise OrderError(
+            "Dana pesanan kartu dikembalikan lewat Stripe, bukan dicatat dengan tangan."
+            if card
+            else "Pesanan ini tidak dibayar dengan kartu."
+        )
+    part.mark_refund_paid(by=by, at=now, note=f"Stripe {reference}" if reference else "")
     flush_change()
-    settlement.post_refund_paid(part=part, by=by, when=now)
+    settlement.post_refund_paid(part=part, by=by, when=now, reference=reference)
+    words = f"ke kartu lewat Stripe ({reference})" if reference else "ditransfer bendahara"
     audit.record(
         actor=by,
         action=AuditAction.REFUND_PAID,
         subject=("order", part.order_id),
         summary=(
             f"Pengembalian {format_rupiah(part.refund_amount)} untuk pesanan {part.order.code} "
-            f"({part.member.shop_name}) dibayar"
+            f"({part.member.shop_name}) dibayar {words}"
         ),
         before={"refund_paid": False},
         after={"refund_paid": True, "amount": part.refund_amount, "part": part.id},
     )
     notify.refund_paid(part)
+    return part
+
+
+def mark_refund_returned(
+    *, part: OrderPart, reference: str, reason: str, now: datetime | None = None
+) -> OrderPart:
+    """The card provider's refund `reference`, confirmed before, failed
+    after all (`reason`, its words): the money is back in the provider's
+    balance and owed to the shopper again, for the treasurer to send once
+    more. The caller holds the order's lock."""
+    now = _now(now)
+    if part.refund_paid_at is None:
+        raise OrderError("Pengembalian dana ini belum tercatat dibayar.")
+    part.mark_refund_returned(
+        at=now, note=f"Pengembalian lewat Stripe {reference} gagal: {reason}"[:REASON_LENGTH]
+    )
+    flush_change()
+    settlement.post_refund_returned(part=part, reference=reference, when=now)
+    audit.record(
+        actor=None,
+        action=AuditAction.REFUND_RETURNED,
+        subject=("order", part.order_id),
+        summary=(
+            f"Pengembalian {format_rupiah(part.refund_amount)} untuk pesanan {part.order.code} "
+            f"({part.member.shop_name}) lewat Stripe gagal: terutang lagi"
+        ),
+        before={"refund_paid": True},
+        after={"refund_paid": False, "amount": part.refund_amount, "part": part.id},
+    )
+    notify.refund_returned(part)
     return part
 
 

@@ -12,8 +12,9 @@ The `*_at` and `cancel_reason` columns stay beside the events: the listing
 queries filter and sort on them (a member's list on `paid_at`, the payable
 release on `completed_at` with its index, the treasurer's refunds on
 `refund_paid_at` and `cancelled_at`). They are copies of the event's time,
-written only by `set_status()` and the two steps that move no status
-(`mark_refund_paid`, `mark_payable_released`); the timeline reads events.
+written only by `set_status()` and the steps that move no status
+(`mark_refund_paid`, `mark_refund_returned`, `mark_payable_released`); the
+timeline reads events.
 `Order` and `OrderPart` carry a version counter: a state change written
 from a stale row (a cancel racing a payment or the expiry job) fails with
 StaleDataError instead of overwriting, so exactly one of them wins."""
@@ -357,10 +358,19 @@ class OrderPart(Model):
             PART_EVENT_KINDS[status], by=by, at=at, from_status=current, note=note, amount=amount
         )
 
-    def mark_refund_paid(self, *, by: User, at: datetime) -> None:
-        """The treasurer sent this part's refund back to the shopper."""
+    def mark_refund_paid(self, *, by: User | None, at: datetime, note: str = "") -> None:
+        """The shopper has this part's refund back: the treasurer sent it
+        (`by`), or the card provider confirmed it (`by` None)."""
         self.refund_paid_at = at
-        self._record(OrderEventKind.REFUND_PAID, by=by, at=at, amount=self.refund_amount)
+        self._record(OrderEventKind.REFUND_PAID, by=by, at=at, note=note, amount=self.refund_amount)
+
+    def mark_refund_returned(self, *, at: datetime, note: str) -> None:
+        """A refund the card provider had confirmed failed after all (the
+        system): the money is owed to the shopper again."""
+        self.refund_paid_at = None
+        self._record(
+            OrderEventKind.REFUND_RETURNED, by=None, at=at, note=note, amount=self.refund_amount
+        )
 
     def mark_payable_released(self, *, at: datetime) -> None:
         """The member's share moved from pending to available (the system)."""

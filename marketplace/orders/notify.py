@@ -151,18 +151,21 @@ def part_dispatched(part: OrderPart) -> None:
     _to_shopper(order, subject, [words], [part])
 
 
+def _refund_coming(part: OrderPart) -> str:
+    if part.order.payment_method == PaymentMethod.STRIPE:
+        return (
+            f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan ke kartu Anda lewat "
+            "Stripe. Kami mengabari Anda lagi setelah Stripe mengonfirmasinya."
+        )
+    return (
+        f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan bendahara Aspikmas "
+        "ke rekening Anda. Balas email ini dengan nomor rekening bila belum tercatat."
+    )
+
+
 def part_cancelled(part: OrderPart) -> None:
     order = part.order
-    refund = (
-        [
-            (
-                f"Dana {format_rupiah(part.refund_amount)} akan dikembalikan bendahara Aspikmas "
-                "ke rekening Anda. Balas email ini dengan nomor rekening bila belum tercatat."
-            )
-        ]
-        if part.refund_amount
-        else []
-    )
+    refund = [_refund_coming(part)] if part.refund_amount else []
     _to_shopper(
         order,
         f"Bagian pesanan {order.code} dibatalkan penjual",
@@ -178,13 +181,28 @@ def part_cancelled(part: OrderPart) -> None:
 
 def refund_paid(part: OrderPart) -> None:
     order = part.order
+    words = (
+        f"Dana {format_rupiah(part.refund_amount)} untuk bagian {part.member.shop_name} yang "
+        "dibatalkan dikembalikan ke kartu Anda lewat Stripe. Biasanya dana tampil di tagihan "
+        "kartu dalam 5-10 hari kerja, tergantung bank penerbit kartu."
+        if order.payment_method == PaymentMethod.STRIPE
+        else f"Bendahara Aspikmas sudah mentransfer kembali {format_rupiah(part.refund_amount)} "
+        f"untuk bagian {part.member.shop_name} yang dibatalkan. Mohon periksa rekening Anda."
+    )
+    _to_shopper(order, f"Dana pesanan {order.code} sudah dikembalikan", [words], [part])
+
+
+def refund_returned(part: OrderPart) -> None:
+    """A card refund Stripe had confirmed failed at the card after all."""
+    order = part.order
     _to_shopper(
         order,
-        f"Dana pesanan {order.code} sudah dikembalikan",
+        f"Pengembalian dana pesanan {order.code} belum berhasil",
         [
             (
-                f"Bendahara Aspikmas sudah mentransfer kembali {format_rupiah(part.refund_amount)} "
-                f"untuk bagian {part.member.shop_name} yang dibatalkan. Mohon periksa rekening Anda."
+                f"Stripe tidak berhasil mengembalikan {format_rupiah(part.refund_amount)} ke "
+                f"kartu Anda untuk bagian {part.member.shop_name} yang dibatalkan. Bendahara "
+                "Aspikmas akan mengirimnya lagi; kami mengabari Anda setelah berhasil."
             )
         ],
         [part],

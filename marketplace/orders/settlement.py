@@ -12,7 +12,9 @@ running it twice posts once. Signs: debit positive, credit negative.
     part completed       pending +share, available -share          (transfer and card only)
     part refunded        the part's share of the sale, reversed, owed to the shopper
                          on payable:shopper-refunds (and the unique code with the last part)
-    refund paid back     payable:shopper-refunds +amount, cash:bank -amount
+    refund paid back     payable:shopper-refunds +amount, cash -amount (the bank by hand;
+                         a card's Stripe balance, once per Stripe refund id)
+    card refund failed   cash:stripe +amount, payable:shopper-refunds -amount (owed again)
     card fee             expense:payment-fees +fee, cash:stripe -fee (what Stripe kept)
 
 With each sale, cash sale and refund it writes the commission facts the
@@ -363,13 +365,49 @@ def post_refund(*, part: OrderPart, by: User, when: datetime) -> LedgerTransacti
     )
 
 
-def post_refund_paid(*, part: OrderPart, by: User, when: datetime) -> LedgerTransaction | None:
+def _refund_paid_key(part: OrderPart, reference: str | None) -> str:
+    """One posting per refund sent: the part's (the treasurer's transfer),
+    or the provider's refund (`reference`, e.g. Stripe's `re_...`)."""
+    if reference is None:
+        return f"seller-order:{part.id}:refund-paid"
+    return f"stripe-refund:{reference}:succeeded"
+
+
+def post_refund_paid(
+    *, part: OrderPart, by: User | None, when: datetime, reference: str | None = None
+) -> LedgerTransaction | None:
+    """The part's refund went back to the shopper, out of where the order's
+    money sits (`cash_account`): the bank for a transfer (`by` the
+    treasurer), Stripe's balance for a card (`by` None: Stripe confirmed the
+    refund `reference`)."""
+    order = part.order
+    memo = f"Dana {order.code} ditransfer kembali ke pembeli"
+    if reference is not None:
+        memo = f"Dana {order.code} dikembalikan ke kartu pembeli lewat Stripe ({reference})"
     return _post(
-        key=f"seller-order:{part.id}:refund-paid",
+        key=_refund_paid_key(part, reference),
         kind=TransactionKind.REFUND,
-        entries=[(SHOPPER_REFUNDS, part.refund_amount), (CASH_BANK, -part.refund_amount)],
+        entries=[(SHOPPER_REFUNDS, part.refund_amount), (cash_account(order), -part.refund_amount)],
         subject=("order", part.order_id),
-        memo=f"Dana {part.order.code} ditransfer kembali ke pembeli",
+        memo=memo,
         when=when,
         by=by,
+    )
+
+
+def post_refund_returned(
+    *, part: OrderPart, reference: str, when: datetime
+) -> LedgerTransaction | None:
+    """A card refund Stripe had confirmed failed after all (the card could
+    not take it): the money is back in Stripe's balance and owed to the
+    shopper again. The reversal of `post_refund_paid` for `reference`."""
+    order = part.order
+    return _post(
+        key=f"stripe-refund:{reference}:failed",
+        kind=TransactionKind.REFUND,
+        entries=[(cash_account(order), part.refund_amount), (SHOPPER_REFUNDS, -part.refund_amount)],
+        subject=("order", part.order_id),
+        memo=f"Pengembalian dana {order.code} lewat Stripe gagal ({reference}): terutang lagi",
+        when=when,
+        by=None,
     )

@@ -144,7 +144,7 @@ def refuse_part_transition(current: OrderPartStatus, wanted: OrderPartStatus) ->
 class OrderEventKind(StrEnum):
     """What happened to an order or to one member's part of it. Each status
     change records the kind of its new status (ORDER_EVENT_KINDS,
-    PART_EVENT_KINDS); the last two change no status."""
+    PART_EVENT_KINDS); the last three change no status."""
 
     ORDER_PAID = "order.paid"
     ORDER_COMPLETED = "order.completed"
@@ -158,6 +158,8 @@ class OrderEventKind(StrEnum):
     PART_COMPLETED = "part.completed"
     PART_CANCELLED = "part.cancelled"
     REFUND_PAID = "part.refund_paid"
+    # A card refund the provider had confirmed failed after all: owed again.
+    REFUND_RETURNED = "part.refund_returned"
     PAYABLE_RELEASED = "part.payable_released"
 
 

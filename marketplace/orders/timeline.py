@@ -71,22 +71,30 @@ def who(event: OrderEvent, part: OrderPart) -> str:
 
 
 def _refund(part: OrderPart, sent_back: OrderEvent | None) -> list[Step]:
+    """The refund's step: sent back (by the treasurer, or to the card by
+    Stripe), or still to come (again, when a card refund failed)."""
     if not part.refund_amount:
         return []
     amount = format_rupiah(part.refund_amount)
-    if sent_back is not None:
+    card = part.order.payment_method == PaymentMethod.STRIPE
+    if sent_back is not None and part.refund_paid_at is not None:
         return [
             Step(
-                f"Dana {amount} sudah dikembalikan",
+                f"Dana {amount} sudah dikembalikan ke kartu lewat Stripe"
+                if card
+                else f"Dana {amount} sudah dikembalikan",
                 True,
                 sent_back.occurred_at,
-                by=who(sent_back, part),
+                by="Stripe" if card and sent_back.actor_id is None else who(sent_back, part),
                 key="refunded",
             )
         ]
-    return [
-        Step(f"Dana {amount} akan dikembalikan bendahara", False, tone="warning", key="refunded")
-    ]
+    label = (
+        f"Dana {amount} sedang dikembalikan ke kartu lewat Stripe"
+        if card
+        else f"Dana {amount} akan dikembalikan bendahara"
+    )
+    return [Step(label, False, tone="warning", key="refunded")]
 
 
 def part_timeline(

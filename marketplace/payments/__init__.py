@@ -1,6 +1,6 @@
 """Payments: how an order is paid and refunded, whoever takes the money.
 
-Each provider (`bank_transfer`, `cash`; Stripe Checkout to come) is a small
+Each provider (`bank_transfer`, `cash`, `stripe_checkout`) is a small
 module with the same three verbs: start a payment for an order, confirm it,
 refund it (`providers`: the interface and which provider takes each payment
 method). The payment records (`models.PaymentReceipt`) live here.

@@ -91,7 +91,7 @@ def confirm(
     return receipt
 
 
-def refund(*, part: OrderPart, by: User, now: datetime | None = None) -> None:
+def refund(*, part: OrderPart, by: User | None, now: datetime | None = None) -> None:
     """Not through the provider: a cancelled paid part's refund is owed to
     the shopper, and the treasurer sends it back by hand and records it
     (`orders.fulfilment.mark_refund_paid`)."""

@@ -68,7 +68,7 @@ def confirm(
     return receipt
 
 
-def refund(*, part: OrderPart, by: User, now: datetime | None = None) -> None:
+def refund(*, part: OrderPart, by: User | None, now: datetime | None = None) -> None:
     """Not through the provider: a cash part is paid on handover, after
     which it can no longer be cancelled; what is owed back is sent by the
     treasurer by hand (`orders.fulfilment.mark_refund_paid`)."""

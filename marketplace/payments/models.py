@@ -1,20 +1,29 @@
 """The payment records: `PaymentReceipt`, money received for an order as a
 person (or, for a card, Stripe's signed webhook) confirmed it;
 `StripeCheckout`, the Checkout Session an order is paid through; and
-`StripeEvent`, each webhook event once; `StripePayout`, Stripe's balance
-paid out to the association's bank. Written only by the providers
+`StripeEvent`, each webhook event once; `StripeRefund`, each refund of a
+card part asked of Stripe (`stripe_refunds`); `StripePayout`, Stripe's
+balance paid out to the association's bank. Written only by the providers
 (`bank_transfer`, `cash`, `stripe_checkout`); orders never read or write
 them, and learn only that an order or a part is paid."""
 
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.core.db import Timestamp
 from marketplace.extensions import Model
-from marketplace.orders.models import Order
+from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.status import PaymentMethod
 
 
@@ -137,3 +146,55 @@ class StripePayout(Model):
     status: Mapped[PayoutStatus] = mapped_column(String(10))
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
     updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+
+class RefundStatus(StrEnum):
+    """A refund's state, as Stripe names it. `succeeded` may still become
+    `failed` (the card could not take the money back); `failed` and
+    `canceled` are final."""
+
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class StripeRefund(Model):
+    """One attempt at giving a cancelled card part's money back through
+    Stripe. The row is committed before Stripe is asked, under
+    `idempotency_key` (`refund:part-<id>:attempt-<n>`): a retry of the same
+    attempt sends the same key, so Stripe makes one refund however often it
+    is asked; `refund_id` stays empty until Stripe answered (or its event,
+    naming the part and attempt in its metadata, arrived first). A new
+    attempt only after the previous one failed or was canceled. `amount` is
+    whole rupiah; `settled_at` is when Stripe confirmed it (the ledger
+    posting of the refund paid)."""
+
+    __tablename__ = "stripe_refunds"
+    __table_args__ = (
+        UniqueConstraint("seller_order_id", "attempt"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("attempt > 0", name="attempt_positive"),
+        CheckConstraint(
+            "status IN ('pending', 'requires_action', 'succeeded', 'failed', 'canceled')",
+            name="status_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(
+        "seller_order_id", ForeignKey("seller_orders.id", ondelete="RESTRICT"), index=True
+    )
+    attempt: Mapped[int]
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[RefundStatus] = mapped_column(String(20), default=RefundStatus.PENDING)
+    # Who asked: the member who cancelled the part, or the treasurer retrying.
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    settled_at: Mapped[Timestamp | None]
+
+    part: Mapped[OrderPart] = relationship()
+    requested_by: Mapped[User | None] = relationship()

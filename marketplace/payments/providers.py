@@ -8,7 +8,8 @@ takes each payment method. A provider is a module with three verbs:
   writes the receipt and has orders mark the order or part paid, or refuses
   and writes nothing;
 - `refund(part=, by=, now=)`: give a cancelled part's money back through the
-  provider; `RefundNotSupported` where the treasurer pays it back by hand.
+  provider (a card: Stripe; it commits, see `stripe_refunds`);
+  `RefundNotSupported` where the treasurer pays it back by hand.
 
 Orders never learn which provider paid: they are told "paid" by
 `orders.fulfilment.mark_paid` or `complete`."""
@@ -37,7 +38,7 @@ class Provider(Protocol):
         now: datetime | None = None,
     ) -> PaymentReceipt | None: ...
 
-    def refund(self, *, part: OrderPart, by: User, now: datetime | None = None) -> None: ...
+    def refund(self, *, part: OrderPart, by: User | None, now: datetime | None = None) -> None: ...
 
 
 PROVIDERS: dict[PaymentMethod, Provider] = {

@@ -8,7 +8,10 @@ the shopper coming back.
 One session per order (`StripeCheckout`, unique per order): a second
 `start` (a double click, the retry button after Stripe failed) sends the
 same request under the same idempotency key, so Stripe answers with the same
-session, and an open session already stored is reused without a call."""
+session, and an open session already stored is reused without a call.
+
+A cancelled paid part's money goes back to the card (`refund`, through
+`stripe_refunds`)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -22,8 +25,8 @@ from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, OrderPart
 from marketplace.orders.services import flush_change
 from marketplace.orders.status import InvalidTransition, OrderStatus, PaymentMethod
-from marketplace.payments import stripe_api
-from marketplace.payments.errors import PaymentError, RefundNotSupported
+from marketplace.payments import stripe_api, stripe_refunds
+from marketplace.payments.errors import PaymentError
 from marketplace.payments.models import CheckoutStatus, PaymentReceipt, StripeCheckout
 from marketplace.payments.stripe_api import CheckoutRequest, LineItem
 
@@ -145,9 +148,9 @@ def confirm(
     )
 
 
-def refund(*, part: OrderPart, by: User, now: datetime | None = None) -> None:
-    """Not yet through Stripe: the treasurer pays the shopper back by hand."""
-    raise RefundNotSupported(
-        "Pengembalian dana kartu belum lewat Stripe: bendahara mengirimnya sendiri kepada "
-        "pembeli, lalu mencatatnya di halaman pengembalian dana."
-    )
+def refund(*, part: OrderPart, by: User | None, now: datetime | None = None) -> None:
+    """Give a cancelled card part's money back to the card through Stripe
+    (`stripe_refunds.refund`: it commits the attempt before asking Stripe,
+    and Stripe's answer after). PaymentProviderError when Stripe fails: the
+    attempt stays, for the treasurer to retry under the same key."""
+    stripe_refunds.refund(part=part, by=by, now=now)

@@ -20,6 +20,9 @@ Once a payment is committed, `post_fee_committed` asks Stripe what it kept
 (the charge's balance transaction) and posts it to expense:payment-fees, in
 a transaction of its own: the payment never waits on it.
 
+Refund events (`refund.*`, `charge.refund.updated`, `charge.refunded`) are
+`stripe_refunds`' to apply.
+
 Each event id is stored (`StripeEvent`, unique) in the same transaction as
 what it did: a second delivery changes nothing. An order only moves forward
 (pending -> paid or cancelled), so a late or reordered event never undoes
@@ -40,7 +43,7 @@ from marketplace.orders import fulfilment, settlement
 from marketplace.orders.models import Order
 from marketplace.orders.services import flush_change
 from marketplace.orders.status import OrderError, OrderStatus, PaymentMethod
-from marketplace.payments import stripe_api, stripe_payouts
+from marketplace.payments import stripe_api, stripe_payouts, stripe_refunds
 from marketplace.payments.errors import PaymentError
 from marketplace.payments.models import (
     CheckoutStatus,
@@ -116,6 +119,9 @@ def handle(event: Mapping[str, Any], *, now: datetime | None = None) -> StripeEv
     kind = event["type"]
     if kind in stripe_payouts.EVENTS:
         return stripe_payouts.handle(event, now=now)
+    if kind in stripe_refunds.EVENTS:
+        outcome, order, detail = stripe_refunds.handle_event(event, now=now)
+        return record(event["id"], kind, outcome, order=order, detail=detail)
     if kind not in PAID | CLOSED:
         return record(
             event["id"], kind, EventOutcome.IGNORED, detail="Jenis event tidak ditangani."

@@ -32,7 +32,7 @@ def test_the_shopper_is_sent_nowhere_the_orders_page_says_how_to_pay(app, method
     assert provider_for(order.payment_method).start(order=order) is None
 
 
-@pytest.mark.parametrize("method", list(PaymentMethod))
+@pytest.mark.parametrize("method", [PaymentMethod.BANK_TRANSFER, PaymentMethod.CASH])
 def test_refunds_are_not_sent_through_bank_transfer_or_cash(app, method):
     order = two_part_order(payment_method=method.value)
     with pytest.raises(RefundNotSupported) as refused:

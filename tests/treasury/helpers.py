@@ -1,15 +1,17 @@
 """Orders in the states the treasurer works on: waiting for a transfer,
-and parts cancelled after payment with money to give back."""
+and parts cancelled after payment with money to give back (by hand, or
+through the fake Stripe for a card)."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.orders import fulfilment
-from marketplace.orders.models import Order
-from marketplace.payments import bank_transfer
-from marketplace.payments.models import PaymentReceipt
+from marketplace.orders.models import Order, OrderPart
+from marketplace.payments import bank_transfer, stripe_checkout, stripe_webhook
+from marketplace.payments.models import PaymentReceipt, StripeCheckout
 from tests import factories
 from tests.orders.helpers import (
     cart_with,
@@ -57,6 +59,27 @@ def refund_owed(price: int = 30_000, *, reason: str = "Stok habis") -> tuple:
     fulfilment.cancel_part(part=part, member=part.member, reason=reason)
     db.session.commit()
     return order, part
+
+
+def card_refund_owed(fake) -> OrderPart:
+    """A card order paid through the fake Stripe (`fake`, the app pointed at
+    it) with one part cancelled by its member and its refund not sent yet:
+    the part."""
+    item = variant(price=30_000, stock=5)
+    buyer = shopper()
+    order = checkout(buyer, cart_with(buyer, (item, 1)), payment_method="stripe")
+    db.session.commit()
+    stripe_checkout.start(order=order)
+    db.session.commit()
+    session = db.session.query(StripeCheckout).filter_by(order_id=order.id).one().session_id
+    fake.complete_session(session)
+    event = json.loads(fake.session_event("checkout.session.completed", session))
+    stripe_webhook.handle(event)
+    db.session.commit()
+    part = order.parts[0]
+    fulfilment.cancel_part(part=part, member=part.member, reason="Stok habis")
+    db.session.commit()
+    return part
 
 
 def money_written() -> tuple[int, int, int]:

@@ -22,7 +22,7 @@ from tests import factories
 from tests.members.helpers import routes_of
 from tests.orders.helpers import count
 from tests.payments.card_orders import card_order
-from tests.treasury.helpers import money_written, refund_owed, transfer_order
+from tests.treasury.helpers import card_refund_owed, money_written, refund_owed, transfer_order
 
 PEOPLE = ("anonymous", "shopper", "member", "admin", "treasurer")
 ROLES = {
@@ -58,6 +58,11 @@ TREASURY = {
         "/bendahara/kartu/{card_paid}/biaya",
         {},
         (302, "/bendahara/kartu"),
+    ),
+    ("/bendahara/pengembalian/<int:part_id>/stripe", "POST"): (
+        "/bendahara/pengembalian/{card_part}/stripe",
+        {},
+        (302, "/bendahara/pengembalian"),
     ),
     ("/bendahara/tutup-buku", "GET"): ("/bendahara/tutup-buku?page=2", {}, 200),
     ("/bendahara/tutup-buku", "POST"): (
@@ -134,8 +139,8 @@ ADMIN_COMMISSION = {
 @pytest.fixture
 def world(app, fake_stripe):
     """An order waiting for its transfer, a part with a refund owed, a card
-    order paid at Stripe whose webhook never came, and one paid whose fee
-    is not posted."""
+    order paid at Stripe whose webhook never came, one paid whose fee is
+    not posted, and a card part whose refund was not sent to Stripe yet."""
     app.config.update(fake_stripe.config())
     card, stored = card_order()
     fake_stripe.complete_session(stored.session_id)
@@ -144,6 +149,7 @@ def world(app, fake_stripe):
     stripe_sync.sync(order=card_paid)
     order = transfer_order()
     _, part = refund_owed()
+    card_part = card_refund_owed(fake_stripe)
     member = factories.MemberFactory()
     # Last month's fee: a month that has ended, to close, and a transaction to reverse.
     last_month = date.today().replace(day=1) - timedelta(days=1)
@@ -163,6 +169,7 @@ def world(app, fake_stripe):
         "order": order.id,
         "total": str(order.total),
         "part": part.id,
+        "card_part": card_part.id,
         "category": factories.category().id,
         "member": member.id,
         "transaction": db.session.scalar(select(func.min(LedgerTransaction.id))),
@@ -249,6 +256,8 @@ def test_commission_access(client, login_as, world, rule, method, who):
     [
         ("POST", "/bendahara/transfer/PA-TIDAKADA/konfirmasi", 404),
         ("POST", "/bendahara/pengembalian/999999/selesai", 404),
+        ("POST", "/bendahara/pengembalian/999999/stripe", 404),
+        ("POST", "/bendahara/pengembalian/{part}/stripe", 302),  # a transfer's: refused
         ("GET", "/bendahara/transfer/{code}/konfirmasi", 405),
         ("GET", "/bendahara/transfer?page=abc&q=" + "9" * 60, 200),
         ("GET", "/bendahara/transaksi/999999/balik", 404),
@@ -281,6 +290,7 @@ def test_posts_without_a_csrf_token_are_refused(make_app):
                 {f"transfer-{order.id}-amount": str(order.total)},
             ),
             (treasurer, f"/bendahara/pengembalian/{part.id}/selesai", {}),
+            (treasurer, f"/bendahara/pengembalian/{part.id}/stripe", {}),
             (
                 admin,
                 f"/pengurus/komisi/kategori/{factories.category().id}",

@@ -164,8 +164,8 @@ def test_refunds_page_costs_the_same_queries_for_one_or_many(client, me):
     one = statement_count(client, "/bendahara/pengembalian")
     for _ in range(3):
         refund_owed()
-    # As the queue, and the members of the parts in one more.
-    assert statement_count(client, "/bendahara/pengembalian") == one == 6
+    # As the queue, the members of the parts in one more, their Stripe refunds in one more.
+    assert statement_count(client, "/bendahara/pengembalian") == one == 7
 
 
 # --- confirming a transfer ------------------------------------------------------------------

@@ -25,7 +25,8 @@ from marketplace.orders.forms import PartAdvanceForm, PartCancelForm, PartComple
 from marketplace.orders.models import OrderPart
 from marketplace.orders.status import DeliveryMethod, OrderError, OrderPartStatus, PaymentMethod
 from marketplace.orders.timeline import part_timeline
-from marketplace.payments import cash
+from marketplace.payments import cash, stripe_checkout
+from marketplace.payments.errors import PaymentError
 
 blueprint = Blueprint("fulfilment", __name__, url_prefix="/kelola/pesanan")
 # A suspended member's products are hidden, so no new order comes; the
@@ -180,9 +181,28 @@ def _completed_words(part: OrderPart) -> str:
 
 def _cancelled_words(part: OrderPart) -> str:
     words = f"Pesanan {part.order.code} dibatalkan. Pembeli sudah diberi tahu lewat email."
-    if part.refund_amount:
-        words += f" Dana {format_rupiah(part.refund_amount)} dikembalikan bendahara ke pembeli."
+    amount = format_rupiah(part.refund_amount)
+    if part.refund_amount and part.order.payment_method == PaymentMethod.STRIPE:
+        words += f" Dana {amount} dikembalikan ke kartu pembeli lewat Stripe."
+    elif part.refund_amount:
+        words += f" Dana {amount} dikembalikan bendahara ke pembeli."
     return words
+
+
+def _refund_to_card(part: OrderPart, member: Member) -> str | None:
+    """After a paid card part's cancel is committed: its money back to the
+    card through Stripe. None when Stripe took it; else the note to show:
+    the cancel stands (it is committed) and the treasurer retries the
+    refund from their page."""
+    try:
+        stripe_checkout.refund(part=part, by=member.user)
+    except PaymentError as failed:
+        db.session.rollback()
+        return (
+            f"{failed.message} Pengembalian {format_rupiah(part.refund_amount)} ke kartu pembeli "
+            "belum terkirim; bendahara Aspikmas akan mengulanginya dari halaman pengembalian dana."
+        )
+    return None
 
 
 @blueprint.post("/<int:part_id>/selesai")
@@ -216,10 +236,23 @@ def cancel(member: Member, part_id: int):
     form = PartCancelForm()
     if not form.validate_on_submit():
         return _page(found, cancel_form=form)
-    return _act(
-        found,
-        lambda: fulfilment.cancel_part(
+    try:
+        fulfilment.cancel_part(
             part=found, member=member, reason=form.reason.data, restock=form.restock.data
-        ),
-        lambda: _cancelled_words(found),
-    )
+        )
+        db.session.commit()
+    except OrderError as refused:
+        db.session.rollback()
+        flash(refused.message, "danger")
+        return redirect(url_for(".part", part_id=found.id))
+    card = found.order.payment_method == PaymentMethod.STRIPE and found.refund_amount > 0
+    note = _refund_to_card(found, member) if card else None
+    if note is None:
+        flash(_cancelled_words(found), "success")
+    else:
+        flash(
+            f"Pesanan {found.order.code} dibatalkan. Pembeli sudah diberi tahu lewat email.",
+            "success",
+        )
+        flash(note, "warning")
+    return redirect(url_for(".part", part_id=found.id))

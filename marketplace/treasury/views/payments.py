@@ -1,5 +1,7 @@
 """The queue of bank transfers to confirm, and the refunds to pay back to
-shoppers."""
+shoppers: by hand for a bank transfer, through Stripe for a card (the
+member's cancel asked Stripe already; the treasurer retries when Stripe
+failed, or when a refund failed at the card)."""
 
 from dataclasses import dataclass
 
@@ -12,8 +14,10 @@ from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, OrderPart
-from marketplace.orders.status import OrderError
-from marketplace.payments import bank_transfer
+from marketplace.orders.status import OrderError, PaymentMethod
+from marketplace.payments import bank_transfer, stripe_checkout, stripe_refunds
+from marketplace.payments.errors import PaymentError, PaymentProviderError
+from marketplace.payments.models import RefundStatus, StripeRefund
 from marketplace.treasury import queries
 from marketplace.treasury.forms import RefundPaidForm, TransferConfirmForm, TransferSearchForm
 from marketplace.treasury.views.base import blueprint, list_place, now, refuse
@@ -34,10 +38,34 @@ class TransferRow:
 
 @dataclass(frozen=True)
 class RefundRow:
-    """A refund owed to a shopper; `whatsapp` opens a chat until it is paid."""
+    """A refund owed to a shopper; `whatsapp` opens a chat until a bank
+    transfer's refund is paid. A card part shows its latest Stripe refund
+    (`stripe`, None before any was asked) and can be sent through Stripe
+    (`can_send`) while none is under way."""
 
     part: OrderPart
     whatsapp: str | None
+    card: bool = False
+    stripe: StripeRefund | None = None
+
+    @property
+    def stripe_status(self) -> str:
+        if self.stripe is None:
+            return "belum diminta"
+        if self.stripe.refund_id is None:
+            return "belum dijawab Stripe"
+        return stripe_refunds.STATUS_LABELS[RefundStatus(self.stripe.status)]
+
+    @property
+    def can_send(self) -> bool:
+        if not self.card or self.part.refund_paid_at is not None:
+            return False
+        latest = self.stripe
+        return (
+            latest is None
+            or latest.refund_id is None
+            or RefundStatus(latest.status) in stripe_refunds.ENDED
+        )
 
 
 # --- bank transfers -------------------------------------------------------------
@@ -119,15 +147,21 @@ def _refund_message(part: OrderPart) -> str:
 @blueprint.get("/pengembalian")
 def refunds():
     page = db.paginate(queries.refunds(), per_page=REFUNDS_PER_PAGE, error_out=False)
-    rows = [
-        RefundRow(
-            part=part,
-            whatsapp=whatsapp_url(part.order.contact_whatsapp, _refund_message(part))
-            if part.refund_paid_at is None
-            else None,
+    attempts = stripe_refunds.attempts_of([part.id for part in page.items])
+    rows = []
+    for part in page.items:
+        card = part.order.payment_method == PaymentMethod.STRIPE
+        chat = not card and part.refund_paid_at is None
+        rows.append(
+            RefundRow(
+                part=part,
+                whatsapp=whatsapp_url(part.order.contact_whatsapp, _refund_message(part))
+                if chat
+                else None,
+                card=card,
+                stripe=attempts.get(part.id),
+            )
         )
-        for part in page.items
-    ]
     return render_template(
         "treasury/refunds.html",
         page=page,
@@ -136,6 +170,35 @@ def refunds():
         here=list_place(),
         page_args=lambda number: {"page": number},
     )
+
+
+@blueprint.post("/pengembalian/<int:part_id>/stripe")
+def refund_stripe(part_id: int):
+    """Send a card part's refund through Stripe again: the same attempt (the
+    same idempotency key) while Stripe has not answered it, a new one after
+    the last failed or was canceled."""
+    part = db.first_or_404(queries.refund_part(part_id))
+    form = RefundPaidForm()
+    back = url_for(".refunds", **list_place())
+    if not form.validate_on_submit():
+        flash("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", "danger")
+        return redirect(back)
+    amount, code = format_rupiah(part.refund_amount), part.order.code
+    try:
+        stripe_checkout.refund(part=part, by=logged_in_user())
+    except PaymentProviderError as failed:
+        flash(
+            f"{failed.message} Pengembalian {amount} untuk pesanan {code} belum terkirim; "
+            "permintaannya tersimpan, coba lagi nanti.",
+            "danger",
+        )
+        return redirect(back)
+    except (PaymentError, OrderError) as refused:
+        return refuse(refused.message, back)
+    db.session.expire_all()
+    status = "sudah dikembalikan" if part.refund_paid_at else "sedang diproses Stripe"
+    flash(f"Pengembalian {amount} untuk pesanan {code} ke kartu pembeli {status}.", "success")
+    return redirect(back)
 
 
 @blueprint.post("/pengembalian/<int:part_id>/selesai")
