@@ -3,7 +3,7 @@ account, one row per payout id, written with the ledger posting its
 `payout.paid` / `payout.failed` event made (issue 13, point 6).
 
 Revision ID: 0018_stripe_payouts
-Revises: 0016_stripe_checkout
+Revises: 0017_stripe_refunds
 Create Date: 2026-12-06 05:50:00.000000
 
 Numbered 0018: 0017 is the Stripe refunds' migration on another branch; at
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018_stripe_payouts"
-down_revision = "0016_stripe_checkout"
+down_revision = "0017_stripe_refunds"
 branch_labels = None
 depends_on = None
 
