@@ -9,6 +9,7 @@ paid, a member suspended) never hides another route's code."""
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
@@ -27,6 +28,8 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.orders import fulfilment
 from marketplace.payments import bank_transfer
+from marketplace.treasury import statement
+from marketplace.treasury.models import StatementLine
 from tests import factories
 from tests.catalog.certificate_data import certificate
 from tests.conftest import empty_database
@@ -130,6 +133,9 @@ def build_world(app: Flask, snapshot: dict) -> World:
     refund_part = refunded.parts[0]
     fulfilment.cancel_part(part=refund_part, member=member, reason="Stok habis.")
     cart_with(buyer, (first, 1))  # so that /checkout shows its form
+    # A bank statement line that pays the awaiting order.
+    credit = f"tanggal;keterangan;jumlah\n{date.today():%d/%m/%Y};TRF;{awaiting.total}\n"
+    statement.import_statement(data=credit.encode(), filename="mutasi.csv", by=treasurer)
     db.session.commit()
     values = {
         "product_id": str(product.id),
@@ -140,6 +146,7 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "member_id": str(member.id),
         "category_id": str(product.category_id),
         "code": awaiting.code,
+        "line_id": str(db.session.scalar(sa.select(sa.func.min(StatementLine.id)))),
         "treasury.reverse_transaction:transaction_id": str(
             db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))
         ),

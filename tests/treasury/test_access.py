@@ -3,6 +3,7 @@ visitors go to the login page; shoppers, members and admins get 403 and
 change nothing. And the admin's commission pages are the admin's alone:
 the treasurer gets 403 there like everyone else who is not an admin."""
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from marketplace.ledger.models import LedgerPeriodClose, LedgerTransaction
 from marketplace.ledger.services import post
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, OrderPart
+from marketplace.treasury import statement
+from marketplace.treasury.models import StatementImport, StatementLine
 from tests import factories
 from tests.members.helpers import routes_of
 from tests.orders.helpers import count
@@ -45,6 +48,27 @@ TREASURY = {
         "/bendahara/pengembalian/{part}/selesai",
         {},
         (302, "/bendahara/pengembalian"),
+    ),
+    ("/bendahara/mutasi", "GET"): ("/bendahara/mutasi?tampil=semua&page=1", {}, 200),
+    ("/bendahara/mutasi", "POST"): (
+        "/bendahara/mutasi",
+        {
+            "statement": lambda: (
+                io.BytesIO(b"tanggal;keterangan;jumlah\n01/12/2026;BUNGA;1.234\n"),
+                "m.csv",
+            )
+        },
+        (302, "/bendahara/mutasi"),
+    ),
+    ("/bendahara/mutasi/<int:line_id>/konfirmasi", "POST"): (
+        "/bendahara/mutasi/{line}/konfirmasi",
+        {},
+        (302, "/bendahara/mutasi"),
+    ),
+    ("/bendahara/mutasi/konfirmasi-semua", "POST"): (
+        "/bendahara/mutasi/konfirmasi-semua",
+        {},
+        (302, "/bendahara/mutasi"),
     ),
     ("/bendahara/tutup-buku", "GET"): ("/bendahara/tutup-buku?page=2", {}, 200),
     ("/bendahara/tutup-buku", "POST"): (
@@ -124,6 +148,10 @@ def world(app):
     order = transfer_order()
     _, part = refund_owed()
     member = factories.MemberFactory()
+    credit = f"tanggal;keterangan;jumlah\n{date.today():%d/%m/%Y};TRF;{order.total}\n"
+    imported = statement.import_statement(
+        data=credit.encode(), filename="mutasi.csv", by=factories.UserFactory()
+    )
     # Last month's fee: a month that has ended, to close, and a transaction to reverse.
     last_month = date.today().replace(day=1) - timedelta(days=1)
     old_posting = post(
@@ -140,6 +168,9 @@ def world(app):
         "order": order.id,
         "total": str(order.total),
         "part": part.id,
+        "line": db.session.scalar(
+            select(StatementLine.id).where(StatementLine.import_id == imported.statement.id)
+        ),
         "category": factories.category().id,
         "member": member.id,
         "transaction": db.session.scalar(select(func.min(LedgerTransaction.id))),
@@ -164,6 +195,8 @@ def state() -> tuple:
         db.session.execute(select(Member.id, Member.commission_bps).order_by(Member.id)).all(),
         count(LedgerPeriodClose),
         count(AuditEvent),
+        count(StatementImport),
+        db.session.execute(select(StatementLine.id, StatementLine.order_id)).all(),
     )
 
 
@@ -171,7 +204,10 @@ def request_as(client, login_as, who: str, world: dict, case: tuple):
     url, data, _ = case
     if who != "anonymous":
         login_as(factories.UserFactory(roles=ROLES[who]))
-    data = {fill(key, world): fill(value, world) for key, value in data.items()}
+    data = {
+        fill(key, world): value() if callable(value) else fill(value, world)  # a file: made anew
+        for key, value in data.items()
+    }
     return url, data
 
 
