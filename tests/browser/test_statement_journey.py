@@ -10,10 +10,13 @@ from playwright.sync_api import Page, expect
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
+from marketplace.orders import fulfilment
 from marketplace.orders.status import OrderStatus
 from tests import factories
 from tests.browser.test_order_journey import fits, log_in, to_top
 from tests.treasury.helpers import transfer_order
+from tests.treasury.history import day_in, months_ago
+from tests.treasury.sales import sell, shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
@@ -62,3 +65,26 @@ def test_the_treasurer_matches_a_bank_statement_and_confirms_two_transfers(
         OrderStatus.PAID,
         OrderStatus.PENDING_PAYMENT,
     ]
+
+
+def test_a_member_reads_last_months_statement_on_a_phone(app, live_server, phone: Page, screenshot):
+    member = shop("sokaraja", name="Keripik Bu Tini")
+    member.user.email = "tini@contoh.id"
+    last = months_ago(1)
+    delivered = sell(member, (20_000, 2, "makanan-minuman"), when=day_in(last, 3))
+    for step in (fulfilment.start_processing, fulfilment.dispatch, fulfilment.complete):
+        step(part=delivered, member=member, now=day_in(last, 5))
+    sell(member, (15_000, 1, "makanan-minuman"), when=day_in(last, 8), cash=True)
+    db.session.commit()
+
+    log_in(phone, live_server, "tini@contoh.id", member.user.name)
+    phone.goto(live_server + "/kelola/saldo")
+    phone.get_by_role("link", name="‹ Bulan sebelumnya").click()
+    expect(phone.locator(".statement-rows")).to_contain_text(delivered.order.code)
+    expect(phone.locator(".statement-rows")).to_contain_text("Penjualan tunai (komisi terutang)")
+    fits(phone)
+    to_top(phone)
+    screenshot("member-statement-1-last-month")
+    phone.get_by_role("link", name="Versi cetak").click()
+    expect(phone.locator("h1")).to_contain_text("Laporan saldo anggota")
+    screenshot("member-statement-2-print")

@@ -70,6 +70,21 @@ TREASURY = {
         {},
         (302, "/bendahara/mutasi"),
     ),
+    ("/bendahara/anggota/<int:member_id>/laporan", "GET"): (
+        "/bendahara/anggota/{member}/laporan?bulan=2026-01",
+        {},
+        200,
+    ),
+    ("/bendahara/anggota/<int:member_id>/laporan.csv", "GET"): (
+        "/bendahara/anggota/{member}/laporan.csv",
+        {},
+        200,
+    ),
+    ("/bendahara/anggota/<int:member_id>/laporan/cetak", "GET"): (
+        "/bendahara/anggota/{member}/laporan/cetak",
+        {},
+        200,
+    ),
     ("/bendahara/tutup-buku", "GET"): ("/bendahara/tutup-buku?page=2", {}, 200),
     ("/bendahara/tutup-buku", "POST"): (
         "/bendahara/tutup-buku",

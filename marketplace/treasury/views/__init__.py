@@ -1,7 +1,22 @@
 """The treasurer's pages under /bendahara, one module per part of the work;
 importing a module adds its routes to the one blueprint."""
 
-from marketplace.treasury.views import books, dashboard, payments, reports, statements
+from marketplace.treasury.views import (
+    books,
+    dashboard,
+    member_statements,
+    payments,
+    reports,
+    statements,
+)
 from marketplace.treasury.views.base import blueprint
 
-__all__ = ["blueprint", "books", "dashboard", "payments", "reports", "statements"]
+__all__ = [
+    "blueprint",
+    "books",
+    "dashboard",
+    "member_statements",
+    "payments",
+    "reports",
+    "statements",
+]
