@@ -14,15 +14,16 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance, problems
 from marketplace.orders import fulfilment
-from marketplace.orders.status import OrderStatus
+from marketplace.orders.status import OrderError, OrderStatus
 from marketplace.payments.models import PaymentReceipt
-from marketplace.treasury import statement_file
+from marketplace.treasury import statement, statement_file
 from marketplace.treasury.models import StatementImport, StatementLine
 from marketplace.treasury.statement_file import StatementError, Transaction, fingerprints, read
+from tests.orders.test_race import POOL, together
 from tests.sql import recorded_statements
 from tests.treasury.helpers import transfer_order, treasurer
 
@@ -359,3 +360,44 @@ def test_only_the_treasurer_uploads_or_confirms(client, login_as):
     assert upload(client, generic((TODAY, "A", "1.000"))).status_code == 403
     assert client.post("/bendahara/mutasi/konfirmasi-semua").status_code == 403
     assert stored(StatementImport) == 0
+
+
+# --- two treasurers at once (PostgreSQL: real row locks) ------------------------------
+
+
+@pytest.mark.postgres
+def test_two_treasurers_confirming_one_credit_at_once_confirm_it_once(make_app):
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS=POOL)
+    with app.app_context():
+        order = transfer_order(price=40_000)
+        first, second = treasurer(), treasurer()
+        statement.import_statement(
+            data=generic((TODAY, "TRF", dotted(order.total))), filename="m.csv", by=first
+        )
+        db.session.commit()
+        line_id = db.session.scalar(select(StatementLine.id))
+        people = (first.id, second.id)
+        order_id, total = order.id, order.total
+
+    def confirming(user_id):
+        def job(barrier):
+            by = db.session.get(User, user_id)
+            barrier.wait()
+            line = statement.lock_line(line_id)
+            try:
+                statement.confirm(line=line, by=by)
+            except OrderError:
+                db.session.rollback()
+                return "refused"
+            db.session.commit()
+            return "confirmed"
+
+        return job
+
+    outcomes = together(app, *(confirming(user_id) for user_id in people))
+    assert sorted(outcomes) == ["confirmed", "refused"]
+    with app.app_context():
+        assert db.session.get(StatementLine, line_id).order_id == order_id
+        assert stored(PaymentReceipt) == 1
+        assert balance("cash:bank") == total
+        assert problems() == []
