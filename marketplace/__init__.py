@@ -33,6 +33,7 @@ from marketplace.orders.views import blueprint as orders_blueprint
 from marketplace.payments.views import blueprint as payments_blueprint
 from marketplace.treasury.transparency import blueprint as transparency_blueprint
 from marketplace.treasury.views import blueprint as treasury_blueprint
+from marketplace.treasury.views import member_statements
 
 ERROR_PAGES = {
     400: "Permintaan tidak dapat diproses. Periksa kembali isian Anda.",
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_blueprint)
     app.register_blueprint(payments_blueprint)
     app.register_blueprint(treasury_blueprint)
+    app.register_blueprint(member_statements.blueprint)
     app.register_blueprint(transparency_blueprint)
 
 

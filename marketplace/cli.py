@@ -12,6 +12,7 @@ from marketplace.treasury import cli as treasury_cli
 
 def register(app: Flask) -> None:
     app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(demo.bank_statement.demo_statement)
     app.cli.add_command(accounts_cli.group)
     app.cli.add_command(ledger_cli.group)
     ledger_cli.group.add_command(treasury_cli.close_month_command)

@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import OutboxEmail, User
+from marketplace.accounts.models import OutboxEmail, Role, User
 from marketplace.accounts.passwords import verify_password
 from marketplace.catalog.models import (
     Category,
@@ -45,6 +45,8 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
 from marketplace.payments.models import PaymentReceipt, StripeCheckout, StripeEvent
+from marketplace.treasury import statement
+from marketplace.treasury.models import StatementLine
 from marketplace.treasury.reports import Dimension, Period, funds_by_month, report
 from tests.orders.flows import ledger_total, unbalanced_transactions
 
@@ -418,3 +420,26 @@ def test_demo_has_certificates_in_every_state_with_private_scans(app, runner):
     assert any(row.rejection_reason for row in rows if row.status == CertificateStatus.REJECTED)
     assert all(row.scan_key.startswith("certificates/") for row in rows)
     assert all(storage().path(row.scan_key).is_file() for row in rows)
+
+
+def test_the_demo_bank_statement_matches_two_waiting_transfers(app, runner, tmp_path):
+    assert runner.invoke(args=["seed-demo", "--members", "8", "--products", "20"]).exit_code == 0
+    target = tmp_path / "mutasi.csv"
+    result = runner.invoke(args=["demo-mutasi", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "2 kredit cocok" in result.output
+    treasurer = db.session.scalars(
+        select(User).where(
+            User.email == next(login.email for login in LOGINS if login.role == Role.TREASURER)
+        )
+    ).one()
+    imported = statement.import_statement(
+        data=target.read_bytes(), filename="mutasi.csv", by=treasurer
+    )
+    lines = db.session.scalars(
+        select(StatementLine).where(StatementLine.import_id == imported.statement.id)
+    ).all()
+    found = statement.matches(lines)
+    assert sum(match.confirmable for match in found) == 2
+    assert any("Paling dekat" in match.note for match in found)
+    assert any(line.amount < 0 for line in lines)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import ROLE_LABELS, User
 from marketplace.core.storage import storage
+from marketplace.demo import bank_statement
 from marketplace.demo.people import LOGINS, SHOPS
 from marketplace.demo.seed import DEFAULT_PRODUCTS, RecordingStorage, seed_demo_data
 from marketplace.extensions import db
@@ -62,6 +63,10 @@ def seed_demo(if_empty: bool, members: int, products: int) -> None:
         f"{summary.members} anggota di {summary.kecamatan} kecamatan, "
         f"{summary.products} produk ({summary.public_products} tayang), {summary.images} foto, "
         f"{summary.certificates} sertifikat, {summary.orders} pesanan."
+    )
+    written, matching = bank_statement.write_statement()
+    click.echo(
+        f"Contoh mutasi rekening untuk /bendahara/mutasi: {written} ({matching} kredit cocok)."
     )
     click.echo("\nAkun demo:")
     for login in LOGINS:

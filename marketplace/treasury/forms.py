@@ -3,6 +3,7 @@
 
 from datetime import date
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     Form,
@@ -243,3 +244,28 @@ class PeriodForm(PlainForm):
 class CardActionForm(BaseForm):
     """Only the CSRF token: the treasurer asks Stripe about a card order
     ("Periksa ke Stripe") or for its fee again ("Coba lagi biaya Stripe")."""
+
+
+STATEMENT_MAX_BYTES = 2 * 1024 * 1024  # a year of the association's account is far less
+
+
+class StatementUploadForm(BaseForm):
+    """The bank's account statement, as CSV (treasury.statement says which layouts)."""
+
+    statement = FileField(
+        "Berkas mutasi rekening (CSV)",
+        description="Unduh mutasi rekening dari internet banking sebagai CSV, lalu unggah di sini.",
+        validators=[
+            FileRequired(message="Pilih berkas mutasi rekening (CSV)."),
+            FileAllowed(["csv", "txt"], message="Berkas mutasi harus CSV (.csv atau .txt)."),
+            FileSize(
+                STATEMENT_MAX_BYTES,
+                message="Berkas mutasi paling besar 2 MB. Unggah per bulan.",
+            ),
+        ],
+    )
+    submit = SubmitField("Unggah dan cocokkan")
+
+
+class StatementConfirmForm(BaseForm):
+    """Only the CSRF token: confirm one matched credit, or all of them."""

@@ -9,6 +9,7 @@ paid, a member suspended) never hides another route's code."""
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
@@ -28,6 +29,8 @@ from marketplace.ledger.models import LedgerTransaction
 from marketplace.orders import fulfilment
 from marketplace.payments import bank_transfer
 from marketplace.payments.models import StripeCheckout
+from marketplace.treasury import statement
+from marketplace.treasury.models import StatementLine
 from tests import factories
 from tests.catalog.certificate_data import certificate
 from tests.conftest import empty_database
@@ -143,6 +146,9 @@ def build_world(app: Flask, snapshot: dict) -> World:
         )
     )
     cart_with(buyer, (first, 1))  # so that /checkout shows its form
+    # A bank statement line that pays the awaiting order.
+    credit = f"tanggal;keterangan;jumlah\n{date.today():%d/%m/%Y};TRF;{awaiting.total}\n"
+    statement.import_statement(data=credit.encode(), filename="mutasi.csv", by=treasurer)
     db.session.commit()
     values = {
         "product_id": str(product.id),
@@ -156,6 +162,7 @@ def build_world(app: Flask, snapshot: dict) -> World:
         # The treasurer's card buttons (Stripe is not set up here: they say so).
         "treasury.sync_card:code": by_card.code,
         "treasury.retry_card_fee:code": by_card.code,
+        "line_id": str(db.session.scalar(sa.select(sa.func.min(StatementLine.id)))),
         "treasury.reverse_transaction:transaction_id": str(
             db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))
         ),

@@ -3,6 +3,7 @@ visitors go to the login page; shoppers, members and admins get 403 and
 change nothing. And the admin's commission pages are the admin's alone:
 the treasurer gets 403 there like everyone else who is not an admin."""
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ from marketplace.ledger.services import post
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, OrderPart
 from marketplace.payments import stripe_sync
+from marketplace.treasury import statement
+from marketplace.treasury.models import StatementImport, StatementLine
 from tests import factories
 from tests.members.helpers import routes_of
 from tests.orders.helpers import count
@@ -63,6 +66,42 @@ TREASURY = {
         "/bendahara/pengembalian/{card_part}/stripe",
         {},
         (302, "/bendahara/pengembalian"),
+    ),
+    ("/bendahara/mutasi", "GET"): ("/bendahara/mutasi?tampil=semua&page=1", {}, 200),
+    ("/bendahara/mutasi", "POST"): (
+        "/bendahara/mutasi",
+        {
+            "statement": lambda: (
+                io.BytesIO(b"tanggal;keterangan;jumlah\n01/12/2026;BUNGA;1.234\n"),
+                "m.csv",
+            )
+        },
+        (302, "/bendahara/mutasi"),
+    ),
+    ("/bendahara/mutasi/<int:line_id>/konfirmasi", "POST"): (
+        "/bendahara/mutasi/{line}/konfirmasi",
+        {},
+        (302, "/bendahara/mutasi"),
+    ),
+    ("/bendahara/mutasi/konfirmasi-semua", "POST"): (
+        "/bendahara/mutasi/konfirmasi-semua",
+        {},
+        (302, "/bendahara/mutasi"),
+    ),
+    ("/bendahara/anggota/<int:member_id>/laporan", "GET"): (
+        "/bendahara/anggota/{member}/laporan?bulan=2026-01",
+        {},
+        200,
+    ),
+    ("/bendahara/anggota/<int:member_id>/laporan.csv", "GET"): (
+        "/bendahara/anggota/{member}/laporan.csv",
+        {},
+        200,
+    ),
+    ("/bendahara/anggota/<int:member_id>/laporan/cetak", "GET"): (
+        "/bendahara/anggota/{member}/laporan/cetak",
+        {},
+        200,
     ),
     ("/bendahara/tutup-buku", "GET"): ("/bendahara/tutup-buku?page=2", {}, 200),
     ("/bendahara/tutup-buku", "POST"): (
@@ -151,6 +190,10 @@ def world(app, fake_stripe):
     _, part = refund_owed()
     card_part = card_refund_owed(fake_stripe)
     member = factories.MemberFactory()
+    credit = f"tanggal;keterangan;jumlah\n{date.today():%d/%m/%Y};TRF;{order.total}\n"
+    imported = statement.import_statement(
+        data=credit.encode(), filename="mutasi.csv", by=factories.UserFactory()
+    )
     # Last month's fee: a month that has ended, to close, and a transaction to reverse.
     last_month = date.today().replace(day=1) - timedelta(days=1)
     old_posting = post(
@@ -170,6 +213,9 @@ def world(app, fake_stripe):
         "total": str(order.total),
         "part": part.id,
         "card_part": card_part.id,
+        "line": db.session.scalar(
+            select(StatementLine.id).where(StatementLine.import_id == imported.statement.id)
+        ),
         "category": factories.category().id,
         "member": member.id,
         "transaction": db.session.scalar(select(func.min(LedgerTransaction.id))),
@@ -194,6 +240,8 @@ def state() -> tuple:
         db.session.execute(select(Member.id, Member.commission_bps).order_by(Member.id)).all(),
         count(LedgerPeriodClose),
         count(AuditEvent),
+        count(StatementImport),
+        db.session.execute(select(StatementLine.id, StatementLine.order_id)).all(),
     )
 
 
@@ -201,7 +249,10 @@ def request_as(client, login_as, who: str, world: dict, case: tuple):
     url, data, _ = case
     if who != "anonymous":
         login_as(factories.UserFactory(roles=ROLES[who]))
-    data = {fill(key, world): fill(value, world) for key, value in data.items()}
+    data = {
+        fill(key, world): value() if callable(value) else fill(value, world)  # a file: made anew
+        for key, value in data.items()
+    }
     return url, data
 
 
