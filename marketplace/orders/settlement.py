@@ -76,6 +76,7 @@ CODE_WORDS = {
     "member": "anggota",
     "pending": "(tertahan)",
     "available": "(tersedia)",
+    "in-payout": "(dalam pembayaran)",
     "commission": "komisi",
     "empowerment": "pemberdayaan",
     "central": "pusat",

@@ -1,0 +1,3 @@
+"""Paying members."""
+
+from marketplace.treasury import payouts  # noqa: F401
