@@ -109,6 +109,10 @@ class PayoutBatch(Model):
         return sum(line.amount for line in self.lines)
 
     @property
+    def transferred_total(self) -> int:
+        return sum(line.amount for line in self.lines if line.status == LineStatus.TRANSFERRED)
+
+    @property
     def code(self) -> str:
         """How people name the batch: `BP-12`."""
         return f"BP-{self.id}"

@@ -32,6 +32,7 @@ from tests.catalog.certificate_data import certificate
 from tests.conftest import empty_database
 from tests.orders.helpers import cart_with, checkout, deliver_to, variant
 from tests.security import files
+from tests.treasury.payout_helpers import banked_member, earn, prepared_batch
 
 # --- hostile values --------------------------------------------------------------
 
@@ -130,6 +131,9 @@ def build_world(app: Flask, snapshot: dict) -> World:
     refund_part = refunded.parts[0]
     fulfilment.cancel_part(part=refund_part, member=member, reason="Stok habis.")
     cart_with(buyer, (first, 1))  # so that /checkout shows its form
+    payee = banked_member()  # a payout batch waiting for the admin, with its line
+    earn(payee, 50_000)
+    batch = prepared_batch(payee, by=treasurer)
     db.session.commit()
     values = {
         "product_id": str(product.id),
@@ -138,6 +142,8 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "treasury.refund_paid:part_id": str(refund_part.id),
         "certificate_id": str(held.id),
         "member_id": str(member.id),
+        "batch_id": str(batch.id),
+        "line_id": str(batch.lines[0].id),
         "category_id": str(product.category_id),
         "code": awaiting.code,
         "treasury.reverse_transaction:transaction_id": str(

@@ -125,6 +125,8 @@ PAGED = {
     "/pengurus/sertifikat": Role.ADMIN,
     "/bendahara/transfer": Role.TREASURER,
     "/bendahara/pengembalian": Role.TREASURER,
+    "/bendahara/anggota": Role.TREASURER,
+    "/bendahara/pembayaran-anggota": Role.TREASURER,
     "/pesanan": Role.SHOPPER,
 }
 
