@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     PAYOUT_REJECTED = "payout.rejected"
     PAYOUT_TRANSFERRED = "payout.transferred"
     PAYOUT_FAILED = "payout.failed"
+    COMMISSION_DEPOSITED = "commission.deposited"
 
     @property
     def label(self) -> str:
@@ -63,6 +64,7 @@ ACTION_LABELS = {
     AuditAction.PAYOUT_REJECTED: "Batch pembayaran anggota ditolak",
     AuditAction.PAYOUT_TRANSFERRED: "Pembayaran anggota ditransfer",
     AuditAction.PAYOUT_FAILED: "Pembayaran anggota gagal",
+    AuditAction.COMMISSION_DEPOSITED: "Setoran komisi tunai anggota",
 }
 
 

@@ -4,10 +4,10 @@ CSRF token; the rules themselves are the services'."""
 
 from collections.abc import Sequence
 
-from wtforms import Field, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import DateField, Field, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
-from marketplace.core.forms import UNKNOWN_FORM_DATA, BaseForm
+from marketplace.core.forms import UNKNOWN_FORM_DATA, BaseForm, RupiahField
 from marketplace.core.numbers import MAX_INTEGER, as_whole
 from marketplace.treasury.payouts import REFERENCE_MAX
 from marketplace.treasury.services import REASON_MAX, REASON_MIN
@@ -86,3 +86,26 @@ class FailedForm(BaseForm):
     @classmethod
     def for_line(cls, line_id: int, **kwargs) -> "FailedForm":
         return cls(prefix=f"gagal-{line_id}", **kwargs)
+
+
+class DepositForm(BaseForm):
+    """Commission a member brought for their cash sales."""
+
+    amount = RupiahField(
+        "Jumlah setoran",
+        what="Jumlah",
+        validators=[InputRequired("Isi jumlah yang disetor.")],
+    )
+    deposited_on = DateField(
+        "Tanggal setoran",
+        format=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
+        invalid_value_message="Tanggal tidak valid. Contoh: 31-12-2026.",
+        validators=[InputRequired("Isi tanggal setoran.")],
+    )
+    reference = StringField(
+        "Referensi (nomor kuitansi atau bukti transfer, boleh kosong)",
+        validators=[
+            Optional(),
+            Length(max=REFERENCE_MAX, message=f"Paling panjang {REFERENCE_MAX} karakter."),
+        ],
+    )

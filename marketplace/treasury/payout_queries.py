@@ -20,7 +20,13 @@ from marketplace.ledger.balances import balances
 from marketplace.members.models import Member, MemberStatus
 from marketplace.orders.settlement import available_account, pending_account
 from marketplace.treasury.payouts import MEMBER_PREFIX, has_bank_details, in_payout_account
-from marketplace.treasury.payouts_models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
+from marketplace.treasury.payouts_models import (
+    BatchStatus,
+    CommissionDeposit,
+    LineStatus,
+    PayoutBatch,
+    PayoutLine,
+)
 
 SEARCH_LENGTH = 60
 
@@ -178,3 +184,14 @@ def line(line_id: int) -> Select:
 def waiting_for_approval() -> Select:
     """How many batches wait for an admin."""
     return select(func.count(PayoutBatch.id)).where(PayoutBatch.status == BatchStatus.PREPARED)
+
+
+def deposits_of(member_id: int, limit: int = 10) -> Select:
+    """The member's latest commission deposits."""
+    return (
+        select(CommissionDeposit)
+        .where(CommissionDeposit.member_id == member_id)
+        .options(selectinload(CommissionDeposit.recorded_by))
+        .order_by(CommissionDeposit.deposited_on.desc(), CommissionDeposit.id.desc())
+        .limit(limit)
+    )

@@ -13,11 +13,13 @@ edits their account later.
     PayoutLine:   held -> transferred | failed
 """
 
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     String,
@@ -149,3 +151,25 @@ class PayoutLine(Model):
     @property
     def status_label(self) -> str:
         return LineStatus(self.status).label
+
+
+class CommissionDeposit(Model):
+    """A member brought the commission they owed on cash sales (issue 14
+    point 3): it settles that debt (treasury.deposits posts it)."""
+
+    __tablename__ = "commission_deposits"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_commission_deposits_member_id", "member_id", "deposited_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    deposited_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+    member: Mapped[Member] = relationship()
+    recorded_by: Mapped[User] = relationship()

@@ -3,6 +3,7 @@ only the batches, to approve or reject them (the treasurer may open those
 too, but the service refuses them the approval); everyone else gets the
 login page or 403 and changes nothing. Every POST needs its CSRF token."""
 
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
-from marketplace.treasury.payouts_models import PayoutBatch, PayoutLine
+from marketplace.treasury.payouts_models import CommissionDeposit, PayoutBatch, PayoutLine
 from tests import factories
 from tests.members.helpers import routes_of
 from tests.orders.helpers import count
@@ -20,6 +21,7 @@ from tests.treasury.payout_helpers import (
     approved_batch,
     banked_member,
     earn,
+    owe_cash_commission,
     prepared_batch,
     treasurer,
 )
@@ -40,6 +42,16 @@ PAYOUTS = {
         "/bendahara/anggota?q=toko&urut=nama&siap=1&page=1",
         {},
         {"treasurer": (200, None, SAME)},
+    ),
+    ("/bendahara/anggota/<int:member_id>/setoran", "GET"): (
+        "/bendahara/anggota/{owing}/setoran",
+        {},
+        {"treasurer": (200, None, SAME)},
+    ),
+    ("/bendahara/anggota/<int:member_id>/setoran", "POST"): (
+        "/bendahara/anggota/{owing}/setoran",
+        {"amount": "1.000", "deposited_on": "{today}", "reference": "Kuitansi 1"},
+        {"treasurer": (302, "/bendahara/anggota", CHANGES)},
     ),
     ("/bendahara/pembayaran-anggota/siapkan", "POST"): (
         "/bendahara/pembayaran-anggota/siapkan",
@@ -99,8 +111,12 @@ def world(app_context):
         earn(member, 50_000)
     prepared = prepared_batch(waiting)
     approved = approved_batch(paying)
+    owing = banked_member()
+    owe_cash_commission(owing, 100_000)
     db.session.commit()
     return {
+        "owing": owing.id,
+        "today": date.today().isoformat(),
         "prepared": prepared.id,
         "approved": approved.id,
         "line": approved.lines[0].id,
@@ -120,6 +136,7 @@ def state() -> tuple:
         ).all(),
         db.session.execute(select(PayoutLine.id, PayoutLine.status).order_by(PayoutLine.id)).all(),
         count(AuditEvent),
+        count(CommissionDeposit),
     )
 
 
@@ -162,6 +179,8 @@ def test_posts_without_a_csrf_token_are_refused(make_app):
             earn(member, 50_000)
         batch = prepared_batch(waiting, by=treasurer())
         other = approved_batch(paying)
+        owing = banked_member()
+        owe_cash_commission(owing, 100_000)
         world = {"prepared": batch.id, "line": other.lines[0].id}
         officer = factories.UserFactory(roles=[Role.TREASURER])
         admin = factories.UserFactory(roles=[Role.ADMIN])
@@ -170,6 +189,11 @@ def test_posts_without_a_csrf_token_are_refused(make_app):
         client = app.test_client()
         for user, url, data in (
             (officer, "/bendahara/pembayaran-anggota/siapkan", {"anggota": str(free.id)}),
+            (
+                officer,
+                f"/bendahara/anggota/{owing.id}/setoran",
+                {"amount": "1.000", "deposited_on": date.today().isoformat()},
+            ),
             (admin, f"/bendahara/pembayaran-anggota/{world['prepared']}/setujui", {}),
             (
                 admin,

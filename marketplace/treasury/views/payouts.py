@@ -13,9 +13,11 @@ from marketplace.accounts.models import Role, User
 from marketplace.core.money import format_rupiah
 from marketplace.core.pages import last_page, page_number
 from marketplace.extensions import db
-from marketplace.treasury import payout_file, payout_queries, payouts
+from marketplace.members.models import Member
+from marketplace.treasury import deposits, payout_file, payout_queries, payouts
 from marketplace.treasury.payout_forms import (
     ApproveBatchForm,
+    DepositForm,
     FailedForm,
     PrepareBatchForm,
     RejectBatchForm,
@@ -24,7 +26,7 @@ from marketplace.treasury.payout_forms import (
 from marketplace.treasury.payout_queries import BalanceSort
 from marketplace.treasury.payouts import PayoutError
 from marketplace.treasury.payouts_models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
-from marketplace.treasury.views.base import blueprint, refuse
+from marketplace.treasury.views.base import blueprint, refuse, today
 
 MEMBERS_PER_PAGE = 25
 BATCHES_PER_PAGE = 20
@@ -274,3 +276,49 @@ def _first_error(form) -> str:
         if errors:
             return str(errors[0])
     return "Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi."
+
+
+# --- cash commission deposits ---------------------------------------------------------
+
+
+def _deposit_page(member: Member, form: DepositForm):
+    return render_template(
+        "treasury/payouts/deposit.html",
+        member=member,
+        owed=deposits.owed(member.id),
+        form=form,
+        recent=db.session.scalars(payout_queries.deposits_of(member.id)).all(),
+    )
+
+
+@blueprint.get("/anggota/<int:member_id>/setoran")
+def commission_deposit(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    return _deposit_page(member, DepositForm(formdata=None, deposited_on=today()))
+
+
+@blueprint.post("/anggota/<int:member_id>/setoran")
+def record_deposit(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    form = DepositForm()
+    if not form.validate_on_submit() or form.amount.data is None:
+        return _deposit_page(member, form), 400
+    try:
+        deposit = deposits.record_deposit(
+            member=member,
+            amount=form.amount.data,
+            deposited_on=form.deposited_on.data,
+            reference=form.reference.data or "",
+            by=logged_in_user(),
+            today=today(),
+        )
+    except PayoutError as error:
+        db.session.rollback()
+        form.amount.errors = [error.message]
+        return _deposit_page(db.get_or_404(Member, member_id), form), 400
+    db.session.commit()
+    flash(
+        f"Setoran komisi {format_rupiah(deposit.amount)} dari {member.shop_name} dicatat.",
+        "success",
+    )
+    return redirect(url_for(".member_balances", q=member.shop_name))
