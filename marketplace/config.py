@@ -196,6 +196,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "ORDER_PAYMENT_HOURS": _env_int(env, "ORDER_PAYMENT_HOURS", 24),
         # Days after a part is completed before its money can be paid out.
         "PAYOUT_HOLD_DAYS": _env_int(env, "PAYOUT_HOLD_DAYS", 0),
+        # The smallest payout line (rupiah): a member below it waits for the next batch.
+        "PAYOUT_MINIMUM": _env_int(env, "PAYOUT_MINIMUM", 10_000),
+        # A payout batch needs an admin other than its preparer to approve it.
+        "PAYOUT_REQUIRE_APPROVAL": _env_bool(env, "PAYOUT_REQUIRE_APPROVAL", True),
         # The only source of absolute URLs (core/urls.py): emails, the API, WhatsApp text.
         "PUBLIC_URL": public_url,
         # Requests for any other Host are refused with a 400 (Flask checks it).

@@ -33,6 +33,12 @@ class AuditAction(StrEnum):
     CERTIFICATE_REJECTED = "certificate.rejected"
     CERTIFICATE_PRODUCTS_VERIFIED = "certificate.products"
     ROLE_CHANGED = "role.changed"
+    PAYOUT_PREPARED = "payout.prepared"
+    PAYOUT_APPROVED = "payout.approved"
+    PAYOUT_REJECTED = "payout.rejected"
+    PAYOUT_TRANSFERRED = "payout.transferred"
+    PAYOUT_FAILED = "payout.failed"
+    COMMISSION_DEPOSITED = "commission.deposited"
 
     @property
     def label(self) -> str:
@@ -55,6 +61,12 @@ ACTION_LABELS = {
     AuditAction.CERTIFICATE_REJECTED: "Sertifikat ditolak",
     AuditAction.CERTIFICATE_PRODUCTS_VERIFIED: "Produk bersertifikat diverifikasi",
     AuditAction.ROLE_CHANGED: "Peran pengguna diubah",
+    AuditAction.PAYOUT_PREPARED: "Batch pembayaran anggota disiapkan",
+    AuditAction.PAYOUT_APPROVED: "Batch pembayaran anggota disetujui",
+    AuditAction.PAYOUT_REJECTED: "Batch pembayaran anggota ditolak",
+    AuditAction.PAYOUT_TRANSFERRED: "Pembayaran anggota ditransfer",
+    AuditAction.PAYOUT_FAILED: "Pembayaran anggota gagal",
+    AuditAction.COMMISSION_DEPOSITED: "Setoran komisi tunai anggota",
 }
 
 

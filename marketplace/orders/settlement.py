@@ -78,6 +78,7 @@ CODE_WORDS = {
     "member": "anggota",
     "pending": "(tertahan)",
     "available": "(tersedia)",
+    "in-payout": "(dalam pembayaran)",
     "commission": "komisi",
     "empowerment": "pemberdayaan",
     "central": "pusat",

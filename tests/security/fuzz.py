@@ -36,6 +36,7 @@ from tests.catalog.certificate_data import certificate
 from tests.conftest import empty_database
 from tests.orders.helpers import cart_with, checkout, deliver_to, variant
 from tests.security import files
+from tests.treasury.payout_helpers import banked_member, earn, prepared_batch
 
 # --- hostile values --------------------------------------------------------------
 
@@ -149,6 +150,9 @@ def build_world(app: Flask, snapshot: dict) -> World:
     # A bank statement line that pays the awaiting order.
     credit = f"tanggal;keterangan;jumlah\n{date.today():%d/%m/%Y};TRF;{awaiting.total}\n"
     statement.import_statement(data=credit.encode(), filename="mutasi.csv", by=treasurer)
+    payee = banked_member()  # a payout batch waiting for the admin, with its line
+    earn(payee, 50_000)
+    batch = prepared_batch(payee, by=treasurer)
     db.session.commit()
     values = {
         "product_id": str(product.id),
@@ -157,12 +161,16 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "treasury.refund_paid:part_id": str(refund_part.id),
         "certificate_id": str(held.id),
         "member_id": str(member.id),
+        "batch_id": str(batch.id),
+        "line_id": str(batch.lines[0].id),
         "category_id": str(product.category_id),
         "code": awaiting.code,
         # The treasurer's card buttons (Stripe is not set up here: they say so).
         "treasury.sync_card:code": by_card.code,
         "treasury.retry_card_fee:code": by_card.code,
-        "line_id": str(db.session.scalar(sa.select(sa.func.min(StatementLine.id)))),
+        "treasury.confirm_statement_line:line_id": str(
+            db.session.scalar(sa.select(sa.func.min(StatementLine.id)))
+        ),
         "treasury.reverse_transaction:transaction_id": str(
             db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))
         ),

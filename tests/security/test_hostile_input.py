@@ -126,6 +126,8 @@ PAGED = {
     "/bendahara/transfer": Role.TREASURER,
     "/bendahara/pengembalian": Role.TREASURER,
     "/bendahara/kartu": Role.TREASURER,
+    "/bendahara/anggota": Role.TREASURER,
+    "/bendahara/pembayaran-anggota": Role.TREASURER,
     "/pesanan": Role.SHOPPER,
 }
 

@@ -7,6 +7,7 @@ from marketplace.treasury.views import (
     dashboard,
     member_statements,
     payments,
+    payouts,
     reports,
     statements,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "dashboard",
     "member_statements",
     "payments",
+    "payouts",
     "reports",
     "statements",
 ]

@@ -1,5 +1,6 @@
 """The treasurer's blueprint (/bendahara) and what its views share. Only
-Role.TREASURER gets in; each module of this package adds its pages."""
+Role.TREASURER gets in, but for the pages where an admin approves payout
+batches (`ADMIN_ALSO`); each module of this package adds its pages."""
 
 from datetime import UTC, date, datetime
 
@@ -12,12 +13,32 @@ from marketplace.core.clock import WIB
 from marketplace.extensions import db
 
 blueprint = Blueprint("treasury", __name__, url_prefix="/bendahara")
+# The payout batches a second officer, an admin, reads and approves or rejects.
+ADMIN_ALSO = frozenset(
+    {
+        "treasury.payout_batches",
+        "treasury.payout_batch",
+        "treasury.approve_batch",
+        "treasury.reject_batch",
+    }
+)
+
+
+@role_required(Role.TREASURER)
+def _treasurer_only() -> None:
+    return None
+
+
+@role_required(Role.TREASURER, Role.ADMIN)
+def _treasurer_or_admin() -> None:
+    return None
 
 
 @blueprint.before_request
-@role_required(Role.TREASURER)
-def require_treasurer() -> None:
-    """Every page of /bendahara is for the treasurer: others get the login page or 403."""
+def require_treasurer():
+    """Every page of /bendahara is for the treasurer (and the approval pages
+    for an admin too): others get the login page or 403."""
+    return _treasurer_or_admin() if request.endpoint in ADMIN_ALSO else _treasurer_only()
 
 
 def now() -> datetime:
