@@ -24,8 +24,8 @@ from marketplace.ledger.models import LedgerTransaction, TransactionKind
 from marketplace.ledger.services import post
 from marketplace.members.models import Member
 from marketplace.orders.settlement import CASH_BANK, account_names, available_account
+from marketplace.treasury.models import CommissionDeposit
 from marketplace.treasury.payouts import REFERENCE_MAX, PayoutError, available_balances
-from marketplace.treasury.payouts_models import CommissionDeposit
 
 
 class DepositError(PayoutError):

@@ -27,6 +27,7 @@ from marketplace.ledger.services import month_bounds
 from marketplace.members.models import Member
 from marketplace.orders.models import CommissionFact, Order
 from marketplace.orders.settlement import available_account, pending_account
+from marketplace.treasury.payouts import in_payout_account
 from marketplace.treasury.reports import rate_text
 
 STATES = ("pending", "available", "in-payout")
@@ -44,7 +45,7 @@ def account_codes(member_id: int) -> dict[str, str]:
     return {
         "pending": pending_account(member_id),
         "available": available_account(member_id),
-        "in-payout": f"payable:member:{member_id}:in-payout",
+        "in-payout": in_payout_account(member_id),
     }
 
 
@@ -83,12 +84,25 @@ class Row:
     commission: int | None = None
     delivery_fee: int | None = None
 
+    about_member: bool = False  # the posting's subject is the member (a deposit)
+
     @property
     def label(self) -> str:
+        """What the posting was, from its kind and which balances it moved."""
+        change = self.change
         if self.kind == TransactionKind.SALE and self.is_cash_sale:
             return "Penjualan tunai (komisi terutang)"
-        if self.kind == TransactionKind.ADJUSTMENT and self._is_release:
-            return "Pesanan selesai: siap dibayarkan"
+        if self.kind == TransactionKind.PAYOUT:
+            if change.in_payout > 0:
+                return "Disiapkan untuk dibayar ke rekening"
+            if change.available > 0:
+                return "Pembayaran batal: saldo tersedia kembali"
+            return "Ditransfer ke rekening"
+        if self.kind == TransactionKind.ADJUSTMENT:
+            if self._is_release:
+                return "Pesanan selesai: siap dibayarkan"
+            if self.about_member and change.available > 0 and not change.pending:
+                return "Setoran komisi penjualan tunai"
         return KIND_WORDS.get(self.kind, str(self.kind))
 
     @property
@@ -230,6 +244,7 @@ def statement_for(member: Member, month: date) -> MemberStatement:
                 gross=gross,
                 commission=commission,
                 delivery_fee=delivery,
+                about_member=head.subject_type == "member",
             )
         )
     return MemberStatement(member=member, month=month, opening=opening, rows=rows)

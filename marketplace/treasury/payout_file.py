@@ -20,7 +20,7 @@ The bank details are those copied onto the line when the batch was
 prepared, so the file says what the approver saw."""
 
 from marketplace.core import csvfile
-from marketplace.treasury.payouts_models import LineStatus, PayoutBatch, PayoutLine
+from marketplace.treasury.models import LineStatus, PayoutBatch, PayoutLine
 
 HEADER = ("nomor rekening", "nama pemilik rekening", "nama bank", "jumlah", "berita/referensi")
 

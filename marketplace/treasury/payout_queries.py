@@ -19,14 +19,14 @@ from marketplace.extensions import db
 from marketplace.ledger.balances import balances
 from marketplace.members.models import Member, MemberStatus
 from marketplace.orders.settlement import available_account, pending_account
-from marketplace.treasury.payouts import MEMBER_PREFIX, has_bank_details, in_payout_account
-from marketplace.treasury.payouts_models import (
+from marketplace.treasury.models import (
     BatchStatus,
     CommissionDeposit,
     LineStatus,
     PayoutBatch,
     PayoutLine,
 )
+from marketplace.treasury.payouts import MEMBER_PREFIX, has_bank_details, in_payout_account
 
 SEARCH_LENGTH = 60
 

@@ -40,7 +40,7 @@ from marketplace.ledger.models import LedgerTransaction, TransactionKind
 from marketplace.ledger.services import post
 from marketplace.members.models import Member
 from marketplace.orders.settlement import CASH_BANK, account_names, available_account
-from marketplace.treasury.payouts_models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
+from marketplace.treasury.models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
 from marketplace.treasury.services import REASON_MAX, REASON_MIN, TreasuryError
 
 MEMBER_PREFIX = "payable:member"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.treasury.payouts_models import BatchStatus, PayoutBatch
+from marketplace.treasury.models import BatchStatus, PayoutBatch
 from tests import factories
 from tests.browser.test_order_journey import fits, log_in, to_top
 from tests.treasury.payout_helpers import banked_member, earn, member_balances

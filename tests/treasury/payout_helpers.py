@@ -11,7 +11,7 @@ from marketplace.ledger.balances import balances
 from marketplace.members.models import Member
 from marketplace.orders import fulfilment
 from marketplace.treasury import payouts
-from marketplace.treasury.payouts_models import PayoutBatch
+from marketplace.treasury.models import PayoutBatch
 from tests import factories
 from tests.treasury.sales import sell
 

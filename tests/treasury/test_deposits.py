@@ -14,7 +14,7 @@ from marketplace.ledger.balances import balance, problems
 from marketplace.members.models import Member
 from marketplace.treasury import deposits
 from marketplace.treasury.deposits import DepositError
-from marketplace.treasury.payouts_models import CommissionDeposit
+from marketplace.treasury.models import CommissionDeposit
 from tests import factories
 from tests.orders.helpers import count
 from tests.treasury.payout_helpers import (

@@ -13,13 +13,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace.accounts.models import Role
+from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.ledger.services import next_month
 from marketplace.orders import fulfilment
+from marketplace.treasury import deposits, payouts
 from marketplace.treasury.member_statement import balances_now, statement_for
 from tests import factories
 from tests.sql import recorded_statements
 from tests.treasury.history import day_in, months_ago
+from tests.treasury.payout_helpers import (
+    approved_batch,
+    banked_member,
+    earn,
+    owe_cash_commission,
+    treasurer,
+)
 from tests.treasury.sales import refund, sell, shop
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -161,7 +170,7 @@ def test_the_statement_costs_the_same_queries_for_a_short_or_long_month():
 MONTHS = [months_ago(3), months_ago(2), months_ago(1), months_ago(0)]
 steps = st.lists(
     st.tuples(
-        st.sampled_from(["transfer", "cash", "complete", "refund"]),
+        st.sampled_from(["transfer", "cash", "complete", "refund", "payout", "deposit"]),
         st.integers(min_value=0, max_value=len(MONTHS) - 1),
         st.sampled_from([1_000, 7_500, 33_333]),
         st.integers(min_value=0, max_value=9),
@@ -178,11 +187,14 @@ steps = st.lists(
 )
 @given(steps=steps)
 def test_statements_chain_and_close_on_the_ledger_for_any_history(steps):
-    member = shop("ajibarang")
+    member = banked_member(kecamatan=factories.kecamatan("ajibarang"))
     parts = []
     try:
         for action, month_index, price, pick in sorted(steps, key=lambda step: step[1]):
             when = day_in(MONTHS[month_index], 10 + pick)
+            if action in ("payout", "deposit"):  # the treasurer, now
+                money_step(member, action, pick)
+                continue
             if action in ("transfer", "cash"):
                 parts.append(
                     sell(member, (price, 1, "kerajinan"), when=when, cash=action == "cash")
@@ -210,8 +222,60 @@ def test_statements_chain_and_close_on_the_ledger_for_any_history(steps):
         db.session.rollback()
 
 
+def money_step(member, action: str, pick: int) -> None:
+    """A payout of the member's available balance (transferred, or failed
+    when `pick` is odd), or a deposit of what they owe on cash sales; a
+    refusal (too little to pay out, nothing owed) changes nothing."""
+    try:
+        with db.session.begin_nested():
+            if action == "deposit":
+                owes = deposits.owed(member.id)
+                if owes > 0:
+                    deposits.record_deposit(
+                        member=member,
+                        amount=owes,
+                        deposited_on=date.today(),
+                        reference="",
+                        by=treasurer(),
+                        today=date.today(),
+                    )
+                return
+            batch = approved_batch(member)
+            line = batch.lines[0]
+            if pick % 2:
+                payouts.record_failed(line=line, reason="Rekening ditutup bank.", by=treasurer())
+            else:
+                payouts.record_transferred(line=line, reference=f"TRF{pick}", by=treasurer())
+    except DomainError:
+        pass
+
+
 def test_a_statement_of_a_member_with_nothing_is_empty():
     member = shop("patikraja")
     db.session.commit()
     found = statement_for(member, date(2026, 1, 1))
     assert found.rows == () and found.closing.total == 0
+
+
+def test_payouts_and_deposits_read_in_words_with_their_bank_reference():
+    member = banked_member()
+    owes = owe_cash_commission(member, 20_000)
+    deposits.record_deposit(
+        member=member,
+        amount=owes,
+        deposited_on=date.today(),
+        reference="KWT-7",
+        by=treasurer(),
+        today=date.today(),
+    )
+    earn(member, 60_000)
+    batch = approved_batch(member)
+    payouts.record_transferred(line=batch.lines[0], reference="BRI-20261206-01", by=treasurer())
+    db.session.commit()
+    found = statement_for(member, THIS)
+    labels = [row.label for row in found.rows]
+    assert "Setoran komisi penjualan tunai" in labels
+    assert labels[-2:] == ["Disiapkan untuk dibayar ke rekening", "Ditransfer ke rekening"]
+    assert "ref. BRI-20261206-01" in found.rows[-1].note
+    assert found.closing == balances_now(member.id)
+    assert found.closing.total == 0  # all paid out, nothing owed

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
-from marketplace.treasury.payouts_models import CommissionDeposit, PayoutBatch, PayoutLine
+from marketplace.treasury.models import CommissionDeposit, PayoutBatch, PayoutLine
 from tests import factories
 from tests.members.helpers import routes_of
 from tests.orders.helpers import count

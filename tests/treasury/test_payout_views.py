@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.treasury.payouts_models import BatchStatus, LineStatus, PayoutBatch
+from marketplace.treasury.models import BatchStatus, LineStatus, PayoutBatch
 from tests import factories
 from tests.sql import recorded_statements
 from tests.treasury.payout_helpers import (

@@ -15,8 +15,8 @@ from marketplace.ledger.balances import balance, problems
 from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from marketplace.members.models import Member
 from marketplace.treasury import payouts
+from marketplace.treasury.models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
 from marketplace.treasury.payouts import PayoutError
-from marketplace.treasury.payouts_models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
 from tests import factories
 from tests.orders.helpers import count
 from tests.treasury.payout_helpers import (

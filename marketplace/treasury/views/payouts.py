@@ -15,6 +15,7 @@ from marketplace.core.pages import last_page, page_number
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.treasury import deposits, payout_file, payout_queries, payouts
+from marketplace.treasury.models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
 from marketplace.treasury.payout_forms import (
     ApproveBatchForm,
     DepositForm,
@@ -25,7 +26,6 @@ from marketplace.treasury.payout_forms import (
 )
 from marketplace.treasury.payout_queries import BalanceSort
 from marketplace.treasury.payouts import PayoutError
-from marketplace.treasury.payouts_models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
 from marketplace.treasury.views.base import blueprint, refuse, today
 
 MEMBERS_PER_PAGE = 25
