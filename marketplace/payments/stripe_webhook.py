@@ -79,16 +79,43 @@ class NotYetKnown(DomainError):
     Stripe should deliver it again later."""
 
 
-def _stored_for(session: stripe_api.CheckoutSession) -> StripeCheckout:
-    """The stored checkout of the event's session, or NotYetKnown."""
-    stored = db.session.scalar(
-        select(StripeCheckout).where(StripeCheckout.session_id == session.id)
+def _stored_for(session: stripe_api.CheckoutSession) -> StripeCheckout | None:
+    return db.session.scalar(select(StripeCheckout).where(StripeCheckout.session_id == session.id))
+
+
+def _named_order_checkout(session: stripe_api.CheckoutSession) -> StripeCheckout | None:
+    """The stored checkout of the order the session names, when the session
+    is not that checkout's (a session made elsewhere for our order)."""
+    if not session.client_reference_id:
+        return None
+    return db.session.scalar(
+        select(StripeCheckout)
+        .join(Order, Order.id == StripeCheckout.order_id)
+        .where(Order.code == session.client_reference_id)
     )
-    if stored is not None:
-        return stored
-    raise NotYetKnown(
-        f"Sesi Stripe {session.id} (pesanan {session.client_reference_id!r}) belum tercatat."
-    )
+
+
+def _foreign_session(
+    source: tuple[str, str], session: stripe_api.CheckoutSession, kind: str
+) -> StripeEvent:
+    """An event about a session that is not the one stored for the order it
+    names: it never moves that order. A payment is a mismatch for the
+    treasurer (money came in on a session the shop did not open); anything
+    else is recorded and left. NotYetKnown while the order has no session
+    stored yet (its checkout has not committed the session: Stripe retries)."""
+    other = _named_order_checkout(session)
+    if other is None:
+        raise NotYetKnown(
+            f"Sesi Stripe {session.id} (pesanan {session.client_reference_id!r}) belum tercatat."
+        )
+    order = fulfilment.lock_order(other.order)
+    detail = f"sesi {session.id} bukan sesi pesanan ini ({other.session_id})"
+    if kind in PAID:
+        log.warning(
+            "Stripe %s %s for order %s not applied: %s", kind, source[0], order.code, detail
+        )
+        return record(*source, EventOutcome.MISMATCH, order=order, detail=detail)
+    return record(*source, EventOutcome.IGNORED, order=order, detail=detail)
 
 
 def _mismatches(
@@ -150,10 +177,13 @@ def settle(
     reported it: `kind`, an event type (the webhook's, or `kind_of(session)`
     for a sync), says what happened; the order is paid, cancelled or left as
     it is, under its lock, and the result recorded as `event_id` (of type
-    `record_as`, else `kind`). Raises NotYetKnown for a session not stored."""
-    stored = _stored_for(session)
-    order = fulfilment.lock_order(stored.order)
+    `record_as`, else `kind`). Raises NotYetKnown for a session not stored
+    for any order yet."""
     source = (event_id, record_as or kind)
+    stored = _stored_for(session)
+    if stored is None:
+        return _foreign_session(source, session, kind)
+    order = fulfilment.lock_order(stored.order)
     if session.payment_intent_id and not stored.payment_intent_id:
         stored.payment_intent_id = session.payment_intent_id
     if kind in CLOSED:

@@ -346,13 +346,6 @@ def test_every_kind_of_mismatch_is_logged_for_the_order(client, fake_stripe, cap
     assert card.assert_sound() == OrderStatus.PENDING_PAYMENT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stripe_webhook.handle looks a session up only by its id: a paid session "
-    "Stripe made for an order that has another session stored gets 409 for ever "
-    "(nothing recorded for the treasurer, logged at INFO), where issue 13 asks for "
-    "a recorded, logged mismatch",
-)
 def test_a_paid_session_other_than_the_orders_is_a_recorded_mismatch(client, fake_stripe, caplog):
     card = Card()
     order = card.order
