@@ -113,6 +113,17 @@ class Row:
         return "" if said or self.kind == TransactionKind.REFUND else self.memo
 
     @property
+    def moves(self) -> list[tuple[str, int]]:
+        """Which balances the posting moved, in words: [("Tertahan", 38000), ...]."""
+        change = self.change
+        named = (
+            ("Tertahan", change.pending),
+            ("Tersedia", change.available),
+            ("Dalam pembayaran", change.in_payout),
+        )
+        return [(name, amount) for name, amount in named if amount]
+
+    @property
     def is_release(self) -> bool:
         return self._is_release
 

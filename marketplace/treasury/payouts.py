@@ -408,8 +408,8 @@ def _tell_member(line: PayoutLine) -> None:
             f"Nomor referensi bank: {line.bank_reference}. Mohon periksa rekening Anda.",
         ],
         parts=[],
-        url=public_url("catalog.manage.index"),
-        label="Buka toko Anda",
+        url=public_url("member_money.own"),
+        label="Lihat saldo Anda",
     )
 
 

@@ -1,7 +1,8 @@
 """Paying members on a phone (CSRF on): the treasurer opens the members'
 balances, prepares a batch of everyone ready; an admin approves it; the
 treasurer downloads the bank's bulk-transfer file, records one line
-transferred and one failed. Screenshots of each page are kept."""
+transferred and one failed; the paid member opens their statement and finds
+the payout with the bank reference. Screenshots of each page are kept."""
 
 import csv
 import io
@@ -105,3 +106,18 @@ def test_a_batch_is_prepared_approved_and_paid(
     assert db.session.scalars(select(PayoutBatch)).one().status == BatchStatus.DONE
     assert member_balances(members["paid"]) == {"available": 0, "in-payout": 0, "pending": 0}
     assert member_balances(members["failed"])["available"] == 87_500
+
+    # The member opens their statement and finds the payout with its reference.
+    member_page = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+    shop = member_page.new_page()
+    owner = members["paid"].user
+    log_in(shop, live_server, owner.email, owner.name)
+    shop.goto(live_server + "/kelola/saldo")
+    rows = shop.locator(".statement-rows")
+    expect(rows).to_contain_text("Ditransfer ke rekening")
+    expect(rows).to_contain_text("ref. BRI 7788120")
+    expect(rows.locator("li", has_text="Saldo akhir")).to_contain_text("Rp0")
+    fits(shop)
+    to_top(shop)
+    shop.screenshot(path=str(folder / "payout-5-member-statement.png"), full_page=True)
+    member_page.close()
