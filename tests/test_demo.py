@@ -46,7 +46,15 @@ from marketplace.orders.models import (
 from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
 from marketplace.payments.models import PaymentReceipt, StripeCheckout, StripeEvent
 from marketplace.treasury import statement
-from marketplace.treasury.models import StatementLine
+from marketplace.treasury.member_statement import balances_now, statement_for
+from marketplace.treasury.models import (
+    BatchStatus,
+    LineStatus,
+    PayoutBatch,
+    PayoutLine,
+    StatementLine,
+)
+from marketplace.treasury.payout_queries import member_balances
 from marketplace.treasury.reports import Dimension, Period, funds_by_month, report
 from tests.orders.flows import ledger_total, unbalanced_transactions
 
@@ -157,7 +165,13 @@ def assert_orders_in_every_state(runner) -> None:
         if order.payment_method == PaymentMethod.BANK_TRANSFER and order.paid_at is not None
     )
     sent_back = sum(part.refund_amount for part in refunds if part.refund_paid_at is not None)
-    assert balance("cash:bank") == received - sent_back > 0
+    # ... and less what it paid members (the demo's paid payout batch).
+    paid_out = db.session.scalar(
+        select(func.coalesce(func.sum(PayoutLine.amount), 0)).where(
+            PayoutLine.status == LineStatus.TRANSFERRED
+        )
+    )
+    assert balance("cash:bank") == received - sent_back - paid_out > 0
     assert balance("payable:shopper-refunds") == sum(
         part.refund_amount for part in refunds if part.refund_paid_at is None
     )
@@ -408,6 +422,31 @@ def test_full_demo_has_hundreds_of_public_products_and_orders_in_every_state(app
     assert {ProductStatus.DRAFT, ProductStatus.ARCHIVED} <= statuses
     assert_books_have_a_history()
     assert_orders_in_every_state(runner)
+    assert_members_are_paid_and_waiting()
+
+
+def assert_members_are_paid_and_waiting() -> None:
+    """A batch paid (one line transferred, one failed), one waiting for the
+    admin, more members ready to pay, no payout email left queued, and
+    every member's statement closing on their ledger accounts."""
+    batches = {batch.status: batch for batch in db.session.scalars(select(PayoutBatch))}
+    assert set(batches) == {BatchStatus.DONE, BatchStatus.PREPARED}
+    assert {line.status for line in batches[BatchStatus.DONE].lines} == {
+        LineStatus.TRANSFERRED,
+        LineStatus.FAILED,
+    }
+    ready = member_balances(minimum=10_000, ready=True)
+    assert len([row for row in ready if row.payable and not row.in_payout]) >= 2
+    assert not db.session.scalar(
+        select(func.count(OutboxEmail.id)).where(OutboxEmail.subject.contains("ditransfer"))
+    )
+    for batch in batches.values():
+        for line in batch.lines:
+            member = line.member
+            assert statement_for(member, month_of(datetime.now(UTC))).closing == balances_now(
+                member.id
+            )
+    assert problems() == []
 
 
 def test_demo_has_certificates_in_every_state_with_private_scans(app, runner):

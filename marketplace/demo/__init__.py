@@ -62,7 +62,8 @@ def seed_demo(if_empty: bool, members: int, products: int) -> None:
         f"Data demo siap dalam {perf_counter() - started:.1f} detik: "
         f"{summary.members} anggota di {summary.kecamatan} kecamatan, "
         f"{summary.products} produk ({summary.public_products} tayang), {summary.images} foto, "
-        f"{summary.certificates} sertifikat, {summary.orders} pesanan."
+        f"{summary.certificates} sertifikat, {summary.orders} pesanan, "
+        f"{summary.payout_lines} baris pembayaran anggota."
     )
     written, matching = bank_statement.write_statement()
     click.echo(

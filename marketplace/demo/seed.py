@@ -24,6 +24,7 @@ from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.certificates import add_certificates_demo
 from marketplace.demo.membership import add_membership_demo, new_member
 from marketplace.demo.orders import add_orders_demo
+from marketplace.demo.payouts import add_payouts_demo
 from marketplace.demo.people import (
     APPLICANTS,
     LOGINS,
@@ -50,6 +51,7 @@ class DemoSummary:
     images: int = 0
     certificates: int = 0
     orders: int = 0
+    payout_lines: int = 0
 
 
 @dataclass
@@ -355,4 +357,5 @@ def seed_demo_data(
         hold_days=hold_days,
         password_hash=unusable,
     )
+    summary.payout_lines = add_payouts_demo()
     return summary

@@ -25,7 +25,7 @@ story whose shops have nothing left in stock is skipped, so a small demo
 Emails: the services queue an email at each step (hundreds for the whole
 demo). Nobody is there to read them, and `make run` would print every one
 at the next delivery, so the seed deletes the outbox rows it queued
-(`_drop_queued_emails`) rather than marking them sent: they never went out.
+(`drop_queued_emails`) rather than marking them sent: they never went out.
 The services' emails are tested with the services."""
 
 import random
@@ -62,7 +62,7 @@ def add_orders_demo(
     shoppers besides the demo shopper get `password_hash`, of a password
     nobody knows."""
     rng = random.Random(seed)
-    emails_before = db.session.scalar(select(func.max(OutboxEmail.id))) or 0
+    emails_before = last_email_id()
     cast = gather_cast(
         rng=rng,
         members=members,
@@ -77,12 +77,17 @@ def add_orders_demo(
     payables.release_due(hold_days=hold_days, now=now)
     close_ended_months(treasurer=cast.treasurer, now=now)
     leave_carts(cast)
-    _drop_queued_emails(emails_before)
+    drop_queued_emails(emails_before)
     db.session.flush()
     return placed
 
 
-def _drop_queued_emails(after_id: int) -> None:
+def last_email_id() -> int:
+    return db.session.scalar(select(func.max(OutboxEmail.id))) or 0
+
+
+def drop_queued_emails(after_id: int) -> None:
+    """Forget the emails the services queued for the demo (they never went out)."""
     db.session.execute(
         delete(OutboxEmail)
         .where(OutboxEmail.id > after_id)
