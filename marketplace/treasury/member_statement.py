@@ -99,7 +99,7 @@ class Row:
                 return "Pembayaran batal: saldo tersedia kembali"
             return "Ditransfer ke rekening"
         if self.kind == TransactionKind.ADJUSTMENT:
-            if self._is_release:
+            if self.is_release:
                 return "Pesanan selesai: siap dibayarkan"
             if self.about_member and change.available > 0 and not change.pending:
                 return "Setoran komisi penjualan tunai"
@@ -109,7 +109,7 @@ class Row:
     def note(self) -> str:
         """The posting's memo where it says more than the label and the
         order code (a payout's bank reference, an adjustment's reason)."""
-        said = self.kind == TransactionKind.SALE or self._is_release
+        said = self.kind == TransactionKind.SALE or self.is_release
         return "" if said or self.kind == TransactionKind.REFUND else self.memo
 
     @property
@@ -124,17 +124,14 @@ class Row:
         return [(name, amount) for name, amount in named if amount]
 
     @property
-    def is_release(self) -> bool:
-        return self._is_release
-
-    @property
     def is_cash_sale(self) -> bool:
         """A cash sale touches only the available balance: the member kept
         the money and owes the commission."""
         return self.change.pending == 0 and self.change.available < 0
 
     @property
-    def _is_release(self) -> bool:
+    def is_release(self) -> bool:
+        """Pending became available (the order finished): the total is unchanged."""
         return self.change.total == 0 and self.change.pending < 0 < self.change.available
 
     @property

@@ -11,7 +11,6 @@ taken."""
 import json
 import re
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -28,27 +27,18 @@ from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.orders.flows import books_balance
 from tests.orders.helpers import deliver_to, stock_of
-from tests.payments.fake_stripe import FakeStripe, webhook_headers
+from tests.payments.conftest import fake_stripe, fake_stripe_server
+from tests.payments.fake_stripe import webhook_headers
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
+
+# The fake Stripe server's fixtures, shared with tests/payments.
+__all__ = ["fake_stripe", "fake_stripe_server"]
 
 PHONE_WIDTH = 360
 PRICE, QUANTITY, STOCK = 27_500, 2, 9
 DELIVERY_FEE = 7_500
 FEE = 3_900
-
-
-@pytest.fixture(scope="module")
-def fake_stripe_server() -> Iterator[FakeStripe]:
-    fake = FakeStripe.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def fake_stripe(fake_stripe_server: FakeStripe) -> FakeStripe:
-    fake_stripe_server.reset()
-    return fake_stripe_server
 
 
 @pytest.fixture

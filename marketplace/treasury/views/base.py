@@ -50,9 +50,10 @@ def today() -> date:
     return now().astimezone(WIB).date()
 
 
-def list_place() -> dict:
-    """Where in a list the treasurer is (search, page), to come back to after a post."""
-    place = {"q": request.args.get("q", ""), "page": request.args.get("page", "")}
+def list_place(names: tuple[str, ...] = ("q", "page")) -> dict:
+    """Where in a list the treasurer is (its search or tab, page), to come
+    back to after a post: the query arguments `names` that are set."""
+    place = {name: request.args.get(name, "") for name in names}
     return {name: value for name, value in place.items() if value}
 
 

@@ -14,7 +14,7 @@ from marketplace.orders.status import OrderError
 from marketplace.treasury import statement
 from marketplace.treasury.forms import StatementConfirmForm, StatementUploadForm
 from marketplace.treasury.models import StatementLine
-from marketplace.treasury.views.base import blueprint, now, refuse
+from marketplace.treasury.views.base import blueprint, list_place, now, refuse
 
 LINES_PER_PAGE = 30
 # Confirmed one after another, each in its own transaction: a click
@@ -27,6 +27,9 @@ class Show(StrEnum):
     CONFIRMED = "dikonfirmasi"
     ALL = "semua"
 
+
+# Where in the list the treasurer is: its tab and page.
+PLACE = ("tampil", "page")
 
 SHOW_LABELS = {Show.OPEN: "Belum dipakai", Show.CONFIRMED: "Dikonfirmasi", Show.ALL: "Semua"}
 
@@ -99,7 +102,7 @@ def upload_statement():
 
 @blueprint.post("/mutasi/<int:line_id>/konfirmasi")
 def confirm_statement_line(line_id: int):
-    back = url_for(".statement_lines", **_place())
+    back = url_for(".statement_lines", **list_place(PLACE))
     if not StatementConfirmForm().validate_on_submit():
         return refuse("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", back)
     line = statement.lock_line(line_id)
@@ -120,7 +123,7 @@ def confirm_statement_line(line_id: int):
 
 @blueprint.post("/mutasi/konfirmasi-semua")
 def confirm_statement_all():
-    back = url_for(".statement_lines", **_place())
+    back = url_for(".statement_lines", **list_place(PLACE))
     if not StatementConfirmForm().validate_on_submit():
         return refuse("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", back)
     open_lines = db.session.scalars(_lines(Show.OPEN).limit(CONFIRM_AT_ONCE * 5)).all()
@@ -148,8 +151,3 @@ def confirm_statement_all():
     if len(wanted) > CONFIRM_AT_ONCE:
         flash("Masih ada yang cocok: tekan “Konfirmasi semua” lagi.", "info")
     return redirect(back)
-
-
-def _place() -> dict:
-    place = {"tampil": request.args.get("tampil", ""), "page": request.args.get("page", "")}
-    return {name: value for name, value in place.items() if value}
