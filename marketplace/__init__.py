@@ -23,6 +23,7 @@ from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config, warn_development
 from marketplace.core import outages
+from marketplace.core.forms import FORM_EXPIRED
 from marketplace.core.headers import register_security_headers, static_file_headers
 from marketplace.core.input import IdConverter, refuse_control_characters
 from marketplace.core.jinja import register_filters
@@ -44,7 +45,6 @@ ERROR_PAGES = {
     429: "Terlalu banyak percobaan. Silakan tunggu sebentar lalu coba lagi.",
     500: "Maaf, terjadi kesalahan di sisi kami. Silakan coba lagi nanti.",
 }
-CSRF_EXPIRED = "Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi."
 DATABASE = "Basis data"
 
 
@@ -163,7 +163,7 @@ def register_errorhandlers(app: Flask) -> None:
     def render_csrf_error(error: CSRFError):
         if refused := _host_refused():
             return refused
-        return render_template("errors/error.html", code=400, message=CSRF_EXPIRED), 400
+        return render_template("errors/error.html", code=400, message=FORM_EXPIRED), 400
 
     app.register_error_handler(CSRFError, render_csrf_error)
 

@@ -31,6 +31,7 @@ from marketplace.catalog import my_kecamatan
 from marketplace.catalog.cache import personal_when
 from marketplace.catalog.filters import is_slug
 from marketplace.catalog.models import ProductVariant
+from marketplace.core.forms import FORM_EXPIRED
 from marketplace.core.numbers import as_whole
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
@@ -374,7 +375,7 @@ def pay_by_card(code: str):
     """Try Stripe again for the shopper's own card order awaiting payment."""
     found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
     if not CardPayForm().validate_on_submit():
-        flash("Formulir kedaluwarsa. Silakan coba lagi.", "danger")
+        flash(FORM_EXPIRED, "danger")
         return redirect(url_for(".order", code=code))
     return _pay_by_card(found, placed_now=False)
 

@@ -13,6 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from marketplace.core.clock import as_utc
+from marketplace.core.forms import FORM_EXPIRED
 from marketplace.extensions import db
 from marketplace.ledger.balances import balances as ledger_balances
 from marketplace.orders.models import Order
@@ -131,7 +132,7 @@ def _back() -> Response:
 def _act(code: str, action: Callable[[Order], stripe_sync.Report]) -> Response:
     order = db.first_or_404(queries.card_order(code))
     if not CardActionForm().validate_on_submit():
-        flash("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", "danger")
+        flash(FORM_EXPIRED, "danger")
         return _back()
     report = action(order)
     flash(report.message, report.level)

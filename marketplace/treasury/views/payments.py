@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from marketplace.accounts.access import logged_in_user
 from marketplace.core.clock import as_utc
+from marketplace.core.forms import FORM_EXPIRED
 from marketplace.core.money import format_rupiah
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
@@ -181,7 +182,7 @@ def refund_stripe(part_id: int):
     form = RefundPaidForm()
     back = url_for(".refunds", **list_place())
     if not form.validate_on_submit():
-        flash("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", "danger")
+        flash(FORM_EXPIRED, "danger")
         return redirect(back)
     amount, code = format_rupiah(part.refund_amount), part.order.code
     try:
@@ -206,7 +207,7 @@ def refund_paid(part_id: int):
     part = db.first_or_404(queries.refund_part(part_id))
     form = RefundPaidForm()
     if not form.validate_on_submit():
-        flash("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", "danger")
+        flash(FORM_EXPIRED, "danger")
         return redirect(url_for(".refunds", **list_place()))
     try:
         fulfilment.mark_refund_paid(part=part, by=logged_in_user())

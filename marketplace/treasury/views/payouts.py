@@ -10,6 +10,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 
 from marketplace.accounts.access import logged_in_user
 from marketplace.accounts.models import Role, User
+from marketplace.core.forms import FORM_EXPIRED
 from marketplace.core.money import format_rupiah
 from marketplace.core.pages import last_page, page_number
 from marketplace.extensions import db
@@ -181,7 +182,7 @@ def approve_batch(batch_id: int):
     batch = db.first_or_404(payout_queries.batch(batch_id))
     back = url_for(".payout_batch", batch_id=batch_id)
     if not ApproveBatchForm().validate_on_submit():
-        return refuse("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", back)
+        return refuse(FORM_EXPIRED, back)
     try:
         payouts.approve_batch(batch=batch, by=logged_in_user())
     except PayoutError as error:
@@ -275,7 +276,7 @@ def _first_error(form) -> str:
     for errors in form.errors.values():
         if errors:
             return str(errors[0])
-    return "Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi."
+    return FORM_EXPIRED
 
 
 # --- cash commission deposits ---------------------------------------------------------

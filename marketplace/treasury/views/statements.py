@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, select
 
 from marketplace.accounts.access import logged_in_user
+from marketplace.core.forms import FORM_EXPIRED
 from marketplace.core.money import format_rupiah
 from marketplace.extensions import db
 from marketplace.orders.status import OrderError
@@ -104,7 +105,7 @@ def upload_statement():
 def confirm_statement_line(line_id: int):
     back = url_for(".statement_lines", **list_place(PLACE))
     if not StatementConfirmForm().validate_on_submit():
-        return refuse("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", back)
+        return refuse(FORM_EXPIRED, back)
     line = statement.lock_line(line_id)
     if line is None:
         return refuse("Baris mutasi itu tidak ada.", back)
@@ -125,7 +126,7 @@ def confirm_statement_line(line_id: int):
 def confirm_statement_all():
     back = url_for(".statement_lines", **list_place(PLACE))
     if not StatementConfirmForm().validate_on_submit():
-        return refuse("Formulir ini sudah kedaluwarsa. Muat ulang halaman, lalu coba lagi.", back)
+        return refuse(FORM_EXPIRED, back)
     open_lines = db.session.scalars(_lines(Show.OPEN).limit(CONFIRM_AT_ONCE * 5)).all()
     wanted = [match.line.id for match in statement.matches(open_lines) if match.confirmable]
     confirmed, refused = [], []
