@@ -391,7 +391,7 @@ def test_hours_that_do_not_read_as_hours_are_left_out(client, shop, hours):
 # --- the trail: JSON-LD says what the page shows -----------------------------------------
 
 
-def trail_urls(app, keripik: Product) -> dict[str, tuple[str, list[str]]]:
+def trail_urls(keripik: Product) -> dict[str, tuple[str, list[str]]]:
     return {
         "product": (
             f"/produk/{keripik.id}/{keripik.slug}",
@@ -418,8 +418,8 @@ def trail_urls(app, keripik: Product) -> dict[str, tuple[str, list[str]]]:
     "kind",
     ["product", "shop", "kecamatan", "category", "category and kecamatan", "kecamatan filter"],
 )
-def test_breadcrumb_list_matches_the_visible_trail(app, client, keripik, kind):
-    url, names = trail_urls(app, keripik)[kind]
+def test_breadcrumb_list_matches_the_visible_trail(client, keripik, kind):
+    url, names = trail_urls(keripik)[kind]
     html = page(client, url)
     (trail,) = of_type(blocks(html), "BreadcrumbList")
     items = trail["itemListElement"]
