@@ -14,6 +14,7 @@ from typing import Any
 
 from marketplace.catalog import breadcrumbs
 from marketplace.catalog.breadcrumbs import Crumb
+from marketplace.catalog.browse import ProductPage
 from marketplace.catalog.models import Product, ProductVariant
 from marketplace.core.urls import public_url
 from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
@@ -181,10 +182,14 @@ def _offer(product: Product, url: str, variants: Sequence[ProductVariant]) -> Js
     }
 
 
+def _product_url(item: Product) -> str:
+    return public_url("catalog.product", product_id=item.id, slug=item.slug)
+
+
 def product(item: Product) -> JsonLd:
     """A public product, its photos and its offer, sold by its member's shop."""
     member = item.member
-    url = public_url("catalog.product", product_id=item.id, slug=item.slug)
+    url = _product_url(item)
     data: JsonLd = {
         "@context": CONTEXT,
         "@type": "Product",
@@ -224,6 +229,27 @@ def breadcrumb_list(trail: Sequence[Crumb]) -> JsonLd:
     }
 
 
+def product_list(listing: ProductPage) -> JsonLd:
+    """The products of a list page in the order shown, numbered across the
+    pages (the second page of 24 starts at 25): a search engine's summary
+    of the list, each entry pointing to the product's own page."""
+    first = (listing.page - 1) * listing.per_page + 1
+    return {
+        "@context": CONTEXT,
+        "@type": "ItemList",
+        "numberOfItems": len(listing.products),
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": position,
+                "url": _product_url(item),
+                "name": item.name,
+            }
+            for position, item in enumerate(listing.products, start=first)
+        ],
+    }
+
+
 # What the page templates call: the trails and the JSON-LD builders.
 TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     "kecamatan_crumbs": breadcrumbs.kecamatan_crumbs,
@@ -234,4 +260,5 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     "home_ld": home_page,
     "shop_ld": shop,
     "product_ld": product,
+    "product_list_ld": product_list,
 }

@@ -99,7 +99,12 @@ REQUIRED = {
     "SearchAction": {"target": typed("EntryPoint"), "query-input": text},
     "EntryPoint": {"urlTemplate": lambda value: absolute(value) and "{" in value},
     "BreadcrumbList": {"itemListElement": lambda items: isinstance(items, list) and bool(items)},
-    "ListItem": {"position": lambda value: type(value) is int, "name": text, "item": absolute},
+    # A step of a trail names its page in `item`; an entry of a list in `url`.
+    "ListItem": {"position": lambda value: type(value) is int, "name": text},
+    "ItemList": {
+        "itemListElement": lambda items: isinstance(items, list) and bool(items),
+        "numberOfItems": lambda value: type(value) is int,
+    },
     "QuantitativeValue": {"value": lambda value: type(value) is int, "unitCode": text},
 }
 # Wherever they appear, these are absolute addresses on PUBLIC_URL.
@@ -132,10 +137,18 @@ def problems(node: Any, where: str = "$") -> list[str]:
         found.append(f"{where}: image = {node['image']!r}")
     if kind == "AggregateOffer" and not node["lowPrice"] < node["highPrice"]:
         found.append(f"{where}: lowPrice not below highPrice")
+    if kind == "ListItem" and not absolute(node.get("item", node.get("url"))):
+        found.append(f"{where}: a ListItem names no page on PUBLIC_URL")
     if kind == "BreadcrumbList":
         positions = [item.get("position") for item in node["itemListElement"]]
         if positions != list(range(1, len(positions) + 1)):
             found.append(f"{where}: positions {positions}")
+    if kind == "ItemList":
+        positions = [item.get("position") for item in node["itemListElement"]]
+        if positions != list(range(positions[0], positions[0] + len(positions))):
+            found.append(f"{where}: positions {positions}")
+        if node["numberOfItems"] != len(positions):
+            found.append(f"{where}: numberOfItems {node['numberOfItems']}")
     for key, value in node.items():
         found += problems(value, f"{where}.{key}")
     return found
@@ -199,6 +212,9 @@ def test_the_schema_check_refuses_a_trail_out_of_order():
     item = {"@type": "ListItem", "name": "Beranda", "item": PUBLIC}
     trail = {"@type": "BreadcrumbList", "itemListElement": [item | {"position": 2}]}
     assert "$: positions [2]" in problems(trail)
+    assert "$.itemListElement[0]: a ListItem names no page on PUBLIC_URL" in problems(
+        {"@type": "BreadcrumbList", "itemListElement": [item | {"position": 1, "item": "/"}]}
+    )
 
 
 # --- the world -------------------------------------------------------------------
@@ -440,3 +456,37 @@ def test_the_catalog_unnarrowed_has_no_trail(client, keripik, url):
     html = page(client, url)
     assert of_type(blocks(html), "BreadcrumbList") == []
     assert 'class="breadcrumb' not in html
+
+
+# --- lists: the products in the order shown -------------------------------------------
+
+
+def product_links(html: str) -> list[str]:
+    return re.findall(r'href="(/produk/\d+/[^"]+)" class="stretched-link"', html)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/produk", "/produk?hal=2", "/kecamatan/sokaraja", "/toko/keripik-mbok-sri?hal=2"],
+)
+def test_list_pages_list_their_products_in_order(make_app, url):
+    app = make_app(CATALOG_PAGE_SIZE=3)
+    with app.app_context():
+        shop = factories.MemberFactory(
+            shop_name="Keripik Mbok Sri", slug="keripik-mbok-sri", kecamatan=factories.kecamatan()
+        )
+        for number in range(5):
+            factories.ProductFactory(member=shop, name=f"Produk {number}")
+        db.session.commit()
+        html = page(app.test_client(), url)
+    (listed,) = of_type(blocks(html), "ItemList")
+    shown = product_links(html)
+    assert [item["url"] for item in listed["itemListElement"]] == [PUBLIC[:-1] + p for p in shown]
+    first = 4 if "hal=2" in url else 1
+    assert [item["position"] for item in listed["itemListElement"]] == list(
+        range(first, first + len(shown))
+    )
+
+
+def test_an_empty_list_lists_nothing(client):
+    assert of_type(blocks(page(client, "/produk?q=tidakadasamasekali")), "ItemList") == []
