@@ -14,7 +14,7 @@ from flask import (
 )
 
 from marketplace.accounts.access import safe_next_path
-from marketplace.catalog import contact, my_kecamatan, queries
+from marketplace.catalog import contact, my_kecamatan, queries, structured_data
 from marketplace.catalog.browse import browse, member_products
 from marketplace.catalog.cache import (
     cached_page,
@@ -40,6 +40,8 @@ from marketplace.members.delivery import delivery_fees
 from marketplace.members.shop import SHOP_FOLDER
 
 blueprint = Blueprint("catalog", __name__)
+for name, function in structured_data.TEMPLATE_GLOBALS.items():
+    blueprint.add_app_template_global(function, name)
 
 HOME_PRODUCTS = 12
 MORE_FROM_SHOP = 4
