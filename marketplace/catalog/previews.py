@@ -22,8 +22,8 @@ from marketplace.members.models import Kecamatan, Member
 
 SITE_TITLE = "Pasar Aspikmas: produk UMKM Banyumas"
 SITE_DESCRIPTION = (
-    "Pasar daring UMKM anggota Aspikmas Kabupaten Banyumas: makanan khas, batik, kerajinan dan "
-    "hasil bumi dari 27 kecamatan, langsung dari pembuatnya."
+    "UMKM anggota Aspikmas Kabupaten Banyumas: makanan khas, batik, kerajinan dan hasil bumi "
+    "dari 27 kecamatan, langsung dari pembuatnya."
 )
 SITE_LINE = "Produk UMKM dari 27 kecamatan Kabupaten Banyumas"
 
@@ -97,10 +97,10 @@ def _meta(**values: object) -> PageMeta:
     return PageMeta(indexable=is_indexable(), **values)  # type: ignore[arg-type]
 
 
-def home_meta() -> PageMeta:
+def home_meta(catalog_page: CatalogPage) -> PageMeta:
     return _meta(
         title=SITE_TITLE,
-        description=SITE_DESCRIPTION,
+        description=shorten(f"{catalog_page.total} produk lokal dari {SITE_DESCRIPTION}"),
         url=public_url("catalog.home"),
         image=site_image(),
     )

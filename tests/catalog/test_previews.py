@@ -312,3 +312,10 @@ def test_a_big_photo_stays_under_300_kb(app, client, product):
     response = client.get(local(found["og:image"]))
     assert response.status_code == 200
     assert len(response.data) < 300 * 1024
+
+
+def test_the_home_page_counts_the_products(client, product):
+    found = tags(client.get("/").text)
+    assert found["description"].startswith("1 produk lokal dari UMKM anggota Aspikmas")
+    assert found["canonical"] == f"{PUBLIC_URL}/"
+    assert "/pratinjau/situs/" in found["og:image"]

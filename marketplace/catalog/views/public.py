@@ -82,7 +82,7 @@ def _searching() -> bool:
 def home():
     catalog_page = browse(CatalogFilter(), per_page=HOME_PRODUCTS)
     return render_template(
-        "catalog/home.html", catalog_page=catalog_page, page_meta=previews.home_meta()
+        "catalog/home.html", catalog_page=catalog_page, page_meta=previews.home_meta(catalog_page)
     )
 
 
