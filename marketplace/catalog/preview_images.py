@@ -22,7 +22,7 @@ from marketplace.core.storage import LocalStorage
 
 WIDTH, HEIGHT = 1200, 630
 MAX_BYTES = 300 * 1024
-DESIGN = "1"  # bump when the drawing changes: every card gets a new address
+DESIGN = "2"  # bump when the drawing changes: every card gets a new address
 FOLDER = "pratinjau"
 GREEN = (25, 135, 84)  # Bootstrap's success green, the navbar's
 DARK_GREEN = (15, 81, 50)
@@ -33,6 +33,7 @@ FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
 MARGIN = 48
 PHOTO = HEIGHT - 2 * MARGIN  # the square photo or logo on the left
 QUALITIES = (85, 75, 65, 55)
+PRICE_SIZES = (60, 52, 44, 38, 32)  # a price range is long: the largest that fits
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
@@ -147,11 +148,11 @@ def _draw_text(pen: ImageDraw.ImageDraw, card: Card, *, left: int, width: int) -
         y += round(title_size * 1.2)
     if card.price:
         y += 14
-        price_font = _font(
-            60 if _font(60, bold=True).getlength(card.price) <= width else 44, bold=True
-        )
-        pen.text((left, y), card.price, font=price_font, fill=YELLOW)
-        y += 80
+        size, price_lines = _price_lines(card.price, width)
+        for line in price_lines:
+            pen.text((left, y), line, font=_font(size, bold=True), fill=YELLOW)
+            y += round(size * 1.25)
+        y += 6
     y += 10 if card.price else 24
     body = _font(30)
     for text in card.lines:
@@ -164,6 +165,19 @@ def _draw_text(pen: ImageDraw.ImageDraw, card: Card, *, left: int, width: int) -
         small = _font(24)
         footer = _wrap(card.footer, small, width, 1)
         pen.text((left, HEIGHT - MARGIN - 28), footer[0] if footer else "", font=small, fill=PALE)
+
+
+def _price_lines(price: str, width: int) -> tuple[int, list[str]]:
+    """The price in the largest bold size that fits `width`: on one line,
+    else a range on two (`Rp155.000 –` / `Rp1.650.000`)."""
+    low, dash, high = price.partition(" – ")
+    for lines in ([price], [f"{low}{dash}".rstrip(), high] if dash else [price]):
+        for size in PRICE_SIZES:
+            font = _font(size, bold=True)
+            if all(font.getlength(line) <= width for line in lines):
+                return size, lines
+    font = _font(PRICE_SIZES[-1], bold=True)
+    return PRICE_SIZES[-1], [_fit(line, font, width, cut=False) for line in lines]
 
 
 def _jpeg(canvas: Image.Image) -> bytes:

@@ -8,11 +8,11 @@ from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import ProductStatus
-from marketplace.catalog.preview_images import Card, draw
+from marketplace.catalog.preview_images import GREEN, MARGIN, Card, draw
 from marketplace.catalog.services import refresh_summary
 from marketplace.core.storage import storage
 from marketplace.extensions import db
@@ -292,12 +292,27 @@ def test_a_shop_card_draws_its_logo_and_banner(app, shop):
         assert image.size == (1200, 630)
 
 
-def test_a_long_name_without_photo_still_fits(app):
-    card = Card(title="Keripik " * 60, price="Rp1.000.000 – Rp2.000.000", lines=("x" * 500,))
-    data = draw(card, storage())
-    assert len(data) < 300 * 1024
+def right_margin_is_empty(data: bytes) -> bool:
+    """Nothing drawn in the card's right margin: every text fitted its column."""
     with Image.open(io.BytesIO(data)) as image:
         assert image.size == (1200, 630)
+        margin = image.convert("RGB").crop((1200 - MARGIN + 4, 0, 1200, 630))
+        difference = ImageChops.difference(margin, Image.new("RGB", margin.size, GREEN))
+        return all(highest < 40 for _, highest in difference.getextrema())
+
+
+@pytest.mark.parametrize("with_photo", [False, True])
+def test_long_names_and_prices_stay_inside_the_card(app, product, with_photo):
+    card = Card(
+        title="Keripik " * 60 + "X" * 300,
+        price="Rp1.000.000.000 – Rp2.000.000.000",
+        lines=("x" * 500, "Kec. Purwokerto Selatan, Banyumas " * 5),
+        photo_key=product.images[0].large_key if with_photo else None,
+        footer="w" * 300,
+    )
+    data = draw(card, storage())
+    assert len(data) < 300 * 1024
+    assert right_margin_is_empty(data)
 
 
 def test_a_big_photo_stays_under_300_kb(app, client, product):
