@@ -12,6 +12,7 @@ from PIL import Image, ImageChops
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import ProductStatus
+from marketplace.catalog import preview_images
 from marketplace.catalog.preview_images import GREEN, MARGIN, Card, draw
 from marketplace.catalog.services import refresh_summary
 from marketplace.core.storage import storage
@@ -334,3 +335,15 @@ def test_the_home_page_counts_the_products(client, product):
     assert found["description"].startswith("1 produk lokal dari UMKM anggota Aspikmas")
     assert found["canonical"] == f"{PUBLIC_URL}/"
     assert "/pratinjau/situs/" in found["og:image"]
+
+
+def test_a_card_is_drawn_without_the_dejavu_fonts(app, monkeypatch, tmp_path):
+    """A server without fonts-dejavu-core still answers with a card."""
+    monkeypatch.setattr(preview_images, "FONT_FOLDER", tmp_path / "tidak-ada")
+    preview_images._font.cache_clear()
+    try:
+        data = draw(Card(title="Keripik Tempe", price="Rp15.000", lines=("Toko",)), storage())
+    finally:
+        preview_images._font.cache_clear()
+    with Image.open(io.BytesIO(data)) as image:
+        assert (image.format, image.size) == ("JPEG", (1200, 630))
