@@ -11,8 +11,8 @@ import pytest
 from PIL import Image, ImageChops
 
 from marketplace.accounts.models import Role
-from marketplace.catalog.models import ProductStatus
 from marketplace.catalog import preview_images
+from marketplace.catalog.models import ProductStatus
 from marketplace.catalog.preview_images import GREEN, MARGIN, Card, draw
 from marketplace.catalog.services import refresh_summary
 from marketplace.core.storage import storage
