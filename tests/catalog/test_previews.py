@@ -15,6 +15,7 @@ from marketplace.catalog import preview_images
 from marketplace.catalog.models import ProductStatus
 from marketplace.catalog.preview_images import GREEN, MARGIN, Card, draw
 from marketplace.catalog.services import refresh_summary
+from marketplace.core.page_meta import INDEXABLE
 from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
@@ -347,3 +348,23 @@ def test_a_card_is_drawn_without_the_dejavu_fonts(app, monkeypatch, tmp_path):
         preview_images._font.cache_clear()
     with Image.open(io.BytesIO(data)) as image:
         assert (image.format, image.size) == ("JPEG", (1200, 630))
+
+
+def test_only_the_public_pages_opt_in_to_indexing(app):
+    """Built from the URL map: a route added tomorrow is noindex unless it
+    is added here on purpose."""
+    opted_in = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, INDEXABLE, None) is not None
+    }
+    assert opted_in == {
+        "catalog.home",
+        "catalog.products",
+        "catalog.kecamatan",
+        "catalog.category",
+        "catalog.product",
+        "catalog.shop",
+        "catalog.media",
+        "transparency.index",
+    }
