@@ -27,6 +27,7 @@ from marketplace.core.forms import FORM_EXPIRED
 from marketplace.core.headers import register_security_headers, static_file_headers
 from marketplace.core.input import IdConverter, refuse_control_characters
 from marketplace.core.jinja import register_filters
+from marketplace.core.page_meta import register_page_meta
 from marketplace.core.pages import PageOutOfRange
 from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
@@ -68,6 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_jinja(app)
     register_security_headers(app)
+    register_page_meta(app)
     static_files = WhiteNoise(
         app.wsgi_app,
         root=app.static_folder,

@@ -10,16 +10,28 @@ whatever the size of the ledger)."""
 
 from flask import Blueprint, render_template
 
-from marketplace.core.urls import public_url
+from marketplace.catalog import previews
+from marketplace.core.page_meta import indexable
 from marketplace.treasury import monthly
 
 blueprint = Blueprint("transparency", __name__)
 
 
+DESCRIPTION = (
+    "Komisi setiap pembelian di Pasar Aspikmas mendanai pemberdayaan UMKM anggota, kantor pusat, "
+    "dan 27 cabang kecamatan Aspikmas Banyumas. Lihat jumlahnya setiap bulan."
+)
+
+
 @blueprint.get("/transparansi")
+@indexable
 def index():
     return render_template(
         "treasury/transparency.html",
         report=monthly.transparency(),
-        page_url=public_url("transparency.index"),
+        page_meta=previews.page_meta(
+            title="Ke mana komisi Pasar Aspikmas pergi",
+            description=DESCRIPTION,
+            endpoint="transparency.index",
+        ),
     )

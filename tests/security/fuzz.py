@@ -20,7 +20,7 @@ from werkzeug.routing import Rule
 
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Role
-from marketplace.catalog import photos
+from marketplace.catalog import photos, previews
 from marketplace.catalog.certificates.rules import SCAN_FOLDER
 from marketplace.catalog.models import CertificateStatus
 from marketplace.core.storage import storage
@@ -195,6 +195,15 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "accounts.verify_email:token": tokens.make_verify_token(
             user=buyer, secret_key=app.config["SECRET_KEY"]
         ),
+        # The link previews' pictures, at their current versions.
+        "catalog.previews.product:version": previews.product_card(product).version,
+        "catalog.previews.shop:slug": member.slug,
+        "catalog.previews.shop:version": previews.shop_card(member).version,
+        "catalog.previews.kecamatan:slug": member.kecamatan.slug,
+        "catalog.previews.kecamatan:version": previews.kecamatan_card(member.kecamatan).version,
+        "catalog.previews.category:slug": product.category.slug,
+        "catalog.previews.category:version": previews.category_card(product.category).version,
+        "catalog.previews.site:version": previews.site_card().version,
     }
     return World(
         users={

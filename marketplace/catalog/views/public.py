@@ -14,7 +14,7 @@ from flask import (
 )
 
 from marketplace.accounts.access import safe_next_path
-from marketplace.catalog import contact, my_kecamatan, queries, structured_data
+from marketplace.catalog import contact, my_kecamatan, previews, queries, structured_data
 from marketplace.catalog.browse import browse, member_products
 from marketplace.catalog.cache import (
     cached_page,
@@ -31,6 +31,7 @@ from marketplace.catalog.filters import (
     parse_page,
 )
 from marketplace.catalog.photos import PHOTO_FOLDER
+from marketplace.core.page_meta import indexable
 from marketplace.core.storage import folder_of, storage
 from marketplace.core.urls import public_url
 from marketplace.core.whatsapp import whatsapp_url
@@ -72,14 +73,23 @@ def weight(grams: int | None) -> str:
     return f"{kilograms.replace('.', ',')} kg"
 
 
+def _searching() -> bool:
+    """A search's results are for the visitor, not for search engines."""
+    return "q" in filter_args(request.args)
+
+
 @blueprint.get("/")
+@indexable
 @cached_page()
 def home():
     catalog_page = browse(CatalogFilter(), per_page=HOME_PRODUCTS)
-    return render_template("catalog/home.html", catalog_page=catalog_page)
+    return render_template(
+        "catalog/home.html", catalog_page=catalog_page, page_meta=previews.home_meta(catalog_page)
+    )
 
 
 @blueprint.get("/produk")
+@indexable(unless=_searching)
 @cached_page(args=filter_args)
 def products():
     catalog_page = browse(parse_filter(request.args), per_page=_per_page())
@@ -90,6 +100,7 @@ def products():
         catalog_page=catalog_page,
         search_query=catalog_page.filter.query,
         my_kecamatan=my_kecamatan.chosen(catalog_page.kecamatan),
+        page_meta=previews.products_meta(catalog_page),
     )
 
 
@@ -118,6 +129,7 @@ def choose_kecamatan():
 
 
 @blueprint.get("/kecamatan/<slug>")
+@indexable
 @cached_page(args=page_args)
 def kecamatan(slug: str):
     page, messages = parse_page(request.args)
@@ -130,10 +142,16 @@ def kecamatan(slug: str):
     members = db.session.scalars(
         queries.members_in_kecamatan(catalog_page.selected_kecamatan.id)
     ).all()
-    return render_template("catalog/kecamatan.html", catalog_page=catalog_page, members=members)
+    return render_template(
+        "catalog/kecamatan.html",
+        catalog_page=catalog_page,
+        members=members,
+        page_meta=previews.kecamatan_meta(catalog_page, members=members),
+    )
 
 
 @blueprint.get("/kategori/<slug>")
+@indexable
 def category(slug: str):
     found = db.one_or_404(queries.category_by_slug(_slug_or_404(slug)))
     return redirect(url_for(".products", kategori=found.slug))
@@ -141,6 +159,7 @@ def category(slug: str):
 
 @blueprint.get("/produk/<int:product_id>")
 @blueprint.get("/produk/<int:product_id>/<slug>")
+@indexable
 @cached_page(shows=product_page)
 def product(product_id: int, slug: str | None = None):
     found = db.one_or_404(queries.public_product(product_id))
@@ -170,10 +189,12 @@ def product(product_id: int, slug: str | None = None):
         whatsapp_url=whatsapp_url(found.member.whatsapp, message),
         my_kecamatan=place,
         my_delivery_fee=fee,
+        page_meta=previews.product_meta(found),
     )
 
 
 @blueprint.get("/toko/<slug>")
+@indexable
 @cached_page(args=page_args)
 def shop(slug: str):
     member = db.session.scalars(queries.public_member(_slug_or_404(slug))).unique().first()
@@ -193,10 +214,12 @@ def shop(slug: str):
         messages=messages + listing.messages,
         page_args=CatalogFilter().page_args,
         whatsapp_url=whatsapp_url(member.whatsapp, message),
+        page_meta=previews.shop_meta(member, product_count=listing.total, page=page),
     )
 
 
 @blueprint.get("/media/<path:key>")
+@indexable  # product photos may be found in image search
 def media(key: str):
     """Public photos, logos and banners, by their key exactly as stored:
     any other spelling of a path is not found, so no `..`, `.` or encoded
