@@ -180,6 +180,7 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "catalog.kecamatan:slug": member.kecamatan.slug,
         "catalog.shop:slug": member.slug,
         "catalog.product:slug": product.slug,
+        "catalog.product_moved:slug": product.slug,
         "decision": "bekukan",
         "catalog.manage.product_action:action": "arsipkan",
         "dimensi": "kecamatan",

@@ -1,11 +1,13 @@
 """The catalog blueprint: public pages, and nested under it the member's
-listing management and certificates."""
+listing management and certificates, and what search engines read."""
 
 from marketplace.catalog.views.certificates import blueprint as certificates
+from marketplace.catalog.views.crawlers import blueprint as crawlers
 from marketplace.catalog.views.manage import blueprint as manage
 from marketplace.catalog.views.public import blueprint
 
 blueprint.register_blueprint(manage)
 blueprint.register_blueprint(certificates)
+blueprint.register_blueprint(crawlers)
 
 __all__ = ["blueprint"]
