@@ -181,6 +181,8 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "catalog.shop:slug": member.slug,
         "catalog.product:slug": product.slug,
         "catalog.product_moved:slug": product.slug,
+        "catalog.crawlers.sitemap_part:section": "produk",
+        "catalog.crawlers.sitemap_part:page": "1",
         "decision": "bekukan",
         "catalog.manage.product_action:action": "arsipkan",
         "dimensi": "kecamatan",
