@@ -13,9 +13,10 @@ What "public" means is the catalog's own (`queries.is_public`,
 shop of a member not approved (pending, rejected, suspended), is in no part.
 `lastmod` is when what a page shows last changed: a product's own
 `updated_at` (its variants' prices and stock are summarised on its row, so
-they move it too); for a shop (at least its approval), a kecamatan, a
-category and the lists, the latest change of a public product on it. A
-page with nothing to date (an empty category) goes without one.
+they move it too); for a shop, its member's `updated_at` (the profile, the
+approval) or its latest public product's, whichever is later; for a
+kecamatan, a category and the lists, the latest change of a public product
+on it. A page with nothing to date (an empty category) goes without one.
 
 The index and the parts are built once per catalog *generation*
 (catalog.cache): it moves after every commit that changes a catalog row, so
@@ -95,9 +96,9 @@ def _latest_changes() -> Select[tuple[int, int, datetime]]:
     )
 
 
-def _shops() -> Select[tuple[int, str, int, datetime | None, datetime]]:
+def _shops() -> Select[tuple[int, str, int, datetime]]:
     return (
-        select(Member.id, Member.slug, Member.kecamatan_id, Member.approved_at, Member.created_at)
+        select(Member.id, Member.slug, Member.kecamatan_id, Member.updated_at)
         .where(is_public_shop())
         .order_by(Member.id)
     )
@@ -139,11 +140,12 @@ def small_sections() -> dict[Section, list[Entry]]:
             (build("catalog.kecamatan", slug=slug), _newest(by_kecamatan.get(id_, [])))
             for id_, slug in places
         ],
-        # A shop is as fresh as its approval or its latest public product.
+        # A shop is as fresh as its own row (profile, approval) or its
+        # latest public product.
         Section.SHOPS: [
             (
                 build("catalog.shop", slug=shop.slug),
-                _newest((shop.approved_at or shop.created_at, latest_of_member.get(shop.id))),
+                _newest((shop.updated_at, latest_of_member.get(shop.id))),
             )
             for shop in shops
         ],

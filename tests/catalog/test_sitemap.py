@@ -152,7 +152,7 @@ def test_hidden_products_and_shops_are_not_listed(client, catalog):
 def test_suspending_a_member_takes_their_shop_and_products_out(app, client, catalog):
     shop, keripik, _, _ = catalog
     assert f"{BASE}/toko/{shop.slug}" in urls(client)
-    db.session.get(type(shop), shop.id).status = MemberStatus.SUSPENDED
+    shop.status = MemberStatus.SUSPENDED
     db.session.commit()
     listed = urls(client)
     assert f"{BASE}/toko/{shop.slug}" not in listed
@@ -164,17 +164,17 @@ def test_a_catalog_change_shows_at_once(app, client, catalog):
     product are in the next answer, and move the dates they change."""
     shop, keripik, getuk, _ = catalog
     long_ago = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    for product in (keripik, getuk):
-        db.session.get(type(product), product.id).updated_at = long_ago
+    for row in (shop, keripik, getuk):
+        row.updated_at = long_ago
     db.session.commit()
     before = urls(client)
     assert before[product_url(keripik)] == "2026-01-02T03:04:05+00:00"
+    assert before[f"{BASE}/toko/{shop.slug}"] == "2026-01-02T03:04:05+00:00"
     assert before[f"{BASE}/produk"] == "2026-01-02T03:04:05+00:00"
     assert urls(client) == before  # from the cache, unchanged
 
-    found = db.session.get(type(keripik), keripik.id)
-    changes = [services.VariantChange(variant_id=found.variants[0].id, price=99_000, stock=3)]
-    services.update_variants(member=found.member, changes=changes)
+    changes = [services.VariantChange(variant_id=keripik.variants[0].id, price=99_000, stock=3)]
+    services.update_variants(member=shop, changes=changes)
     db.session.commit()
     repriced = urls(client)
     assert moment(repriced[product_url(keripik)]) > long_ago
@@ -182,8 +182,8 @@ def test_a_catalog_change_shows_at_once(app, client, catalog):
     assert moment(repriced[f"{BASE}/produk"]) > long_ago
     assert moment(repriced[f"{BASE}/toko/{shop.slug}"]) > long_ago
 
-    services.archive_product(product=db.session.get(type(getuk), getuk.id))
-    fresh = factories.ProductFactory(member=db.session.get(type(shop), shop.id), name="Nopia")
+    services.archive_product(product=getuk)
+    fresh = factories.ProductFactory(member=shop, name="Nopia")
     db.session.commit()
     fresh_url = product_url(fresh)
     after = urls(client)
@@ -191,9 +191,22 @@ def test_a_catalog_change_shows_at_once(app, client, catalog):
     assert fresh_url in after and after[fresh_url] is not None
 
 
+def test_a_shop_profile_change_dates_its_page(client, catalog):
+    shop, keripik, getuk, _ = catalog
+    long_ago = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    for row in (shop, keripik, getuk):
+        row.updated_at = long_ago
+    db.session.commit()
+    assert urls(client)[f"{BASE}/toko/{shop.slug}"] == "2026-01-02T03:04:05+00:00"
+    shop.opening_hours = "Setiap hari 08.00-17.00"
+    db.session.commit()
+    assert moment(urls(client)[f"{BASE}/toko/{shop.slug}"]) > long_ago
+    assert urls(client)[product_url(keripik)] == "2026-01-02T03:04:05+00:00"
+
+
 def test_parts_split_at_the_limit(app, client, catalog, monkeypatch):
     shop, keripik, getuk, _ = catalog
-    more = [factories.ProductFactory(member=db.session.get(type(shop), shop.id)) for _ in range(3)]
+    more = [factories.ProductFactory(member=shop) for _ in range(3)]
     db.session.commit()
     products = sorted([keripik.id, getuk.id, *(p.id for p in more)])
     monkeypatch.setattr(sitemap, "URLS_PER_SITEMAP", 2)
@@ -216,8 +229,8 @@ def test_parts_split_at_the_limit(app, client, catalog, monkeypatch):
 
 def test_each_part_is_dated_by_its_newest_address(app, client, catalog, monkeypatch):
     _, keripik, getuk, _ = catalog
-    db.session.get(type(keripik), keripik.id).updated_at = datetime(2026, 3, 1, tzinfo=UTC)
-    db.session.get(type(getuk), getuk.id).updated_at = datetime(2026, 2, 1, tzinfo=UTC)
+    keripik.updated_at = datetime(2026, 3, 1, tzinfo=UTC)
+    getuk.updated_at = datetime(2026, 2, 1, tzinfo=UTC)
     db.session.commit()
     monkeypatch.setattr(sitemap, "URLS_PER_SITEMAP", 1)
     dated = dict(index(client))
