@@ -111,7 +111,7 @@ def pages(url: URL, per_page: int) -> tuple[int, list[tuple[str, str]]]:
         ("search same words", "/produk?q=gula+jawa"),
         ("search typo", "/produk?q=kripk"),
         ("deep page", f"/produk?hal={deep}"),
-        ("product", f"/produk/{product_id}/{slug}"),
+        ("product", f"/produk/{product_id}-{slug}"),
     ]
 
 

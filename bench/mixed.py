@@ -139,7 +139,7 @@ def catalog(url: URL) -> Catalog:
         kecamatan = connection.scalars(sa.text("SELECT slug FROM kecamatan"))
         categories = connection.scalars(sa.text("SELECT slug FROM categories"))
         found = Catalog(
-            products=[f"/produk/{id_}/{slug}" for id_, slug in products],
+            products=[f"/produk/{id_}-{slug}" for id_, slug in products],
             product_ids=[id_ for id_, _ in products],
             ways=ways,
             shops=list(shops),

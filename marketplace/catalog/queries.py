@@ -46,9 +46,15 @@ def categories() -> Select[tuple[Category]]:
     return select(Category).order_by(Category.position, Category.name)
 
 
+def is_public_shop() -> ColumnElement[bool]:
+    """Only approved members have a public shop (not pending, rejected or
+    suspended ones)."""
+    return Member.status == MemberStatus.APPROVED
+
+
 def is_public() -> ColumnElement[bool]:
     """Only active products of approved members are public."""
-    return (Product.status == ProductStatus.ACTIVE) & (Member.status == MemberStatus.APPROVED)
+    return (Product.status == ProductStatus.ACTIVE) & is_public_shop()
 
 
 def _is_postgresql() -> bool:
@@ -275,11 +281,16 @@ def public_product(product_id: int) -> Select[tuple[Product]]:
     )
 
 
+def public_product_slug(product_id: int) -> Select[tuple[str]]:
+    """The slug of a public product, to send an old address to its own."""
+    return select(Product.slug).join(Product.member).where(Product.id == product_id, is_public())
+
+
 def public_member(slug: str) -> Select[tuple[Member]]:
     """An approved member with the delivery choices its shop page shows."""
     return (
         select(Member)
-        .where(Member.slug == slug, Member.status == MemberStatus.APPROVED)
+        .where(Member.slug == slug, is_public_shop())
         .options(joinedload(Member.delivery_rates))
     )
 

@@ -7,6 +7,7 @@ forged Host must not turn a password-reset link into the attacker's site,
 nor reach a cached page served to everyone. Relative links inside pages keep
 using `url_for`."""
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,14 +15,24 @@ from flask import current_app
 
 
 def public_url(endpoint: str, **values: Any) -> str:
-    """`https://pasar.aspikmas.id/produk/12/keripik` for `catalog.product`,
+    """`https://pasar.aspikmas.id/produk/12-keripik` for `catalog.product`,
     inside or outside a request (cron jobs send email too)."""
+    return public_urls()(endpoint, **values)
+
+
+def public_urls() -> Callable[..., str]:
+    """`public_url` bound to PUBLIC_URL once, for many addresses in a row
+    (the sitemap builds one per product)."""
     base = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(
         base.netloc,
         script_name=base.path.rstrip("/") or "/",
         url_scheme=base.scheme or "https",
     )
-    anchor = values.pop("_anchor", None)
-    url = adapter.build(endpoint, values, force_external=True)
-    return f"{url}#{anchor}" if anchor else url
+
+    def build(endpoint: str, **values: Any) -> str:
+        anchor = values.pop("_anchor", None)
+        url = adapter.build(endpoint, values, force_external=True)
+        return f"{url}#{anchor}" if anchor else url
+
+    return build

@@ -99,6 +99,9 @@ class Member(Model):
     rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
     approved_at: Mapped[Timestamp | None]
+    # The last change of the row (the shop's profile, its status): the
+    # sitemap dates a shop page by it and its latest product change.
+    updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     user: Mapped[User] = relationship()
     kecamatan: Mapped[Kecamatan] = relationship(lazy="joined")

@@ -181,7 +181,7 @@ def test_remember_me_sets_the_remember_cookie(client):
 
 
 @pytest.mark.parametrize(
-    "next_path", ["/produk?q=keripik", "/akun/daftar", "/produk/1/keripik-tempe#ulasan"]
+    "next_path", ["/produk?q=keripik", "/akun/daftar", "/produk/1-keripik-tempe#ulasan"]
 )
 def test_login_returns_to_a_page_on_this_site(client, next_path):
     UserFactory(email="budi@contoh.id")

@@ -69,7 +69,7 @@ def test_list_item_has_every_field(catalog: Catalog, get_valid):
             },
         ],
         "certificates": [],
-        "url": f"https://pasar.aspikmas.test/produk/{catalog.keripik.id}/keripik-tempe-sagu",
+        "url": f"https://pasar.aspikmas.test/produk/{catalog.keripik.id}-keripik-tempe-sagu",
     }
 
 
@@ -249,7 +249,7 @@ def test_detail_has_variants_and_images(catalog: Catalog, get_valid):
     assert body["min_price"] == 12_000
     assert body["max_price"] == 20_000
     assert (
-        body["url"] == f"https://pasar.aspikmas.test/produk/{catalog.keripik.id}/keripik-tempe-sagu"
+        body["url"] == f"https://pasar.aspikmas.test/produk/{catalog.keripik.id}-keripik-tempe-sagu"
     )
     assert body["variants"] == [
         {"id": v.id, "name": v.name, "price": v.price, "stock": v.stock, "in_stock": v.stock > 0}

@@ -74,7 +74,7 @@ def test_sign_up_verify_check_out_and_change_the_password(
     # Logged in but not verified: the cart works, checkout asks for the link.
     log_in(phone, live_server)
     expect(phone.locator("main")).to_contain_text("Email Anda belum diverifikasi.")
-    phone.goto(f"{live_server}/produk/{getuk.id}/{getuk.slug}")
+    phone.goto(f"{live_server}/produk/{getuk.id}-{getuk.slug}")
     phone.get_by_role("button", name="Tambah ke keranjang").click()
     expect(phone).to_have_url(re.compile(r"/keranjang$"))
     phone.goto(live_server + "/checkout")

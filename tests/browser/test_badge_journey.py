@@ -62,7 +62,7 @@ def test_a_new_product_shows_its_shops_badges_as_the_shops(
     live_server, phone, screenshot, certified_shop
 ):
     reviewed, fresh = certified_shop
-    phone.goto(f"{live_server}/produk/{fresh.id}/{fresh.slug}")
+    phone.goto(f"{live_server}/produk/{fresh.id}-{fresh.slug}")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Getuk Goreng Cokelat (baru)")
     expect(phone.locator("#judul-sertifikat")).to_have_count(0)  # nothing about the product
     shop_badges = phone.get_by_role("list", name="Sertifikat toko")
@@ -88,7 +88,7 @@ def test_a_new_product_shows_its_shops_badges_as_the_shops(
     phone.evaluate("window.scrollTo(0, 0)")  # the sticky bar at the top of the full page
     screenshot("hc-badge")
 
-    phone.goto(f"{live_server}/produk/{reviewed.id}/{reviewed.slug}")
+    phone.goto(f"{live_server}/produk/{reviewed.id}-{reviewed.slug}")
     own = phone.get_by_role("list", name="Sertifikat produk")
     expect(own.locator("summary")).to_have_text(["✓ Halal (ketuk untuk rincian)"])
     own.locator("summary").click()
@@ -156,7 +156,7 @@ def test_member_ticks_a_product_and_the_admin_verifies_it(
     card.get_by_role("button", name="Simpan produk terverifikasi").click()
     expect(phone.locator(".alert").first).to_contain_text("tersimpan")
 
-    phone.goto(f"{live_server}/produk/{fresh.id}/{fresh.slug}")
+    phone.goto(f"{live_server}/produk/{fresh.id}-{fresh.slug}")
     expect(phone.get_by_role("list", name="Sertifikat produk").locator("summary")).to_have_text(
         ["✓ Halal (ketuk untuk rincian)"]
     )

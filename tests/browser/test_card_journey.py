@@ -110,7 +110,7 @@ def test_a_card_payment_from_cart_to_paid(phone, public, shop, fake_stripe, data
     expect(phone.locator(".alert")).to_contain_text("Sri Lestari")
 
     # 1. A product in the cart; checkout with the card, delivered.
-    phone.goto(f"{public}/produk/{shop.id}/{shop.slug}")
+    phone.goto(f"{public}/produk/{shop.id}-{shop.slug}")
     phone.fill("#jumlah-beli", str(QUANTITY))
     phone.get_by_role("button", name="Tambah ke keranjang").click()
     expect(phone).to_have_url(re.compile(r"/keranjang$"))

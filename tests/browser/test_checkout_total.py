@@ -123,7 +123,7 @@ def test_delivery_and_total_are_known_before_the_order(live_server, phone, shoot
     shoot(phone, "hb-produk-bisa-diantar")
 
     # 3. The product pages say whether it comes to Purwokerto Selatan, and for how much.
-    phone.goto(f"{live_server}/produk/{getuk.id}/{getuk.slug}")
+    phone.goto(f"{live_server}/produk/{getuk.id}-{getuk.slug}")
     expect(phone.locator("#antar-ke-saya")).to_have_text(
         "Bisa diantar ke Purwokerto Selatan: Rp8.000"
     )
@@ -131,7 +131,7 @@ def test_delivery_and_total_are_known_before_the_order(live_server, phone, shoot
     shoot(phone, "hb-produk-ongkir")
     phone.get_by_role("button", name="Tambah ke keranjang").click()
     expect(phone).to_have_url(re.compile(r"/keranjang$"))
-    phone.goto(f"{live_server}/produk/{gula.id}/{gula.slug}")
+    phone.goto(f"{live_server}/produk/{gula.id}-{gula.slug}")
     expect(phone.locator("#antar-ke-saya")).to_have_text("Tidak mengantar ke Purwokerto Selatan")
     phone.get_by_role("button", name="Tambah ke keranjang").click()
     expect(phone).to_have_url(re.compile(r"/keranjang$"))

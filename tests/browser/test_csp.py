@@ -125,7 +125,7 @@ def main_pages(shop: SampleShop) -> dict[Role | None, list[tuple]]:
         None: [
             ("beranda", "/"),
             ("produk", "/produk"),
-            ("produk-detail", f"/produk/{product.id}/{product.slug}"),
+            ("produk-detail", f"/produk/{product.id}-{product.slug}"),
             ("toko", f"/toko/{shop.member.slug}"),
             ("masuk", "/akun/masuk"),
             ("transparansi", "/transparansi"),

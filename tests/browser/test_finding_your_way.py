@@ -136,7 +136,7 @@ def market(app):
 
 def test_the_top_bar_on_a_phone(live_server, phone, market):
     keripik = market["keripik"]
-    phone.goto(f"{live_server}/produk/{keripik.id}/{keripik.slug}")
+    phone.goto(f"{live_server}/produk/{keripik.id}-{keripik.slug}")
     phone.get_by_role("button", name="Tambah ke keranjang").click()
     expect(phone).to_have_url(re.compile(r"/keranjang$"))
 
@@ -183,7 +183,7 @@ def test_the_top_bar_on_a_phone(live_server, phone, market):
     assert contrast(outline, "rgb(25, 120, 70)") >= 3, outline  # the ring on the green bar
 
     # A product page: breadcrumbs are 44 px targets, the WhatsApp button reads at AA.
-    phone.goto(f"{live_server}/produk/{keripik.id}/{keripik.slug}")
+    phone.goto(f"{live_server}/produk/{keripik.id}-{keripik.slug}")
     crumbs = phone.locator(".breadcrumb-item a")
     expect(crumbs.first).to_be_visible()
     for n in range(crumbs.count()):
@@ -206,7 +206,7 @@ def outbox_link(recipient: str, path: str) -> str:
 
 def test_a_new_shopper_registers_from_checkout_and_comes_back_to_it(live_server, phone, market):
     keripik = market["keripik"]
-    phone.goto(f"{live_server}/produk/{keripik.id}/{keripik.slug}")
+    phone.goto(f"{live_server}/produk/{keripik.id}-{keripik.slug}")
     phone.fill("#jumlah-beli", "2")
     phone.get_by_role("button", name="Tambah ke keranjang").click()
     phone.get_by_role("link", name="Lanjut ke pembayaran").click()

@@ -207,7 +207,7 @@ def test_order_from_cart_to_completion_with_two_members(
 
     # 1. The shopper fills a cart from two members and pays by bank transfer.
     log_in(phone, live_server, "lestari@contoh.id", "Sri Lestari")
-    phone.goto(f"{live_server}/produk/{getuk.id}/{getuk.slug}")
+    phone.goto(f"{live_server}/produk/{getuk.id}-{getuk.slug}")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Getuk Goreng Original")
     fits(phone)
     phone.fill("#jumlah-beli", str(GETUK_QUANTITY))
@@ -217,7 +217,7 @@ def test_order_from_cart_to_completion_with_two_members(
         "Getuk Goreng Original (500 g) masuk keranjang"
     )
 
-    phone.goto(f"{live_server}/produk/{gula.id}/{gula.slug}")
+    phone.goto(f"{live_server}/produk/{gula.id}-{gula.slug}")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Gula Kelapa Cetak")
     fits(phone)
     phone.get_by_role("button", name="Tambah ke keranjang").click()

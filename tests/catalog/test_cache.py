@@ -32,7 +32,7 @@ def keripik(cached_app):
 
 
 def page_of(product) -> str:
-    return f"/produk/{product.id}/{product.slug}"
+    return f"/produk/{product.id}-{product.slug}"
 
 
 def test_a_second_anonymous_visit_runs_no_query(cached_app, keripik, statements_of):

@@ -106,7 +106,7 @@ def test_a_price_changed_while_the_cache_was_away_shows_once_it_is_back(make_app
             variants=[factories.VariantFactory.build(name="250 g", price=17_900, stock=9)],
         )
         db.session.commit()
-        page = f"/produk/{product.id}/{product.slug}"
+        page = f"/produk/{product.id}-{product.slug}"
         client = app.test_client()
         assert "Rp17.900" in client.get(page).text  # now cached at this generation
         backend = cache.cache

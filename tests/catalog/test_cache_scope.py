@@ -42,7 +42,7 @@ def product(name: str) -> Product:
 
 
 def page_of(found: Product) -> str:
-    return f"/produk/{found.id}/{found.slug}"
+    return f"/produk/{found.id}-{found.slug}"
 
 
 def listings(found: Product) -> list[str]:

@@ -596,7 +596,7 @@ def test_shop_page_shows_the_shops_certificates_as_the_shops(client, certified, 
 
 def test_a_new_product_of_a_certified_shop_claims_nothing(client, certified):
     tahu = certified["tahu"]
-    html = client.get(f"/produk/{tahu.id}/{tahu.slug}").text
+    html = client.get(f"/produk/{tahu.id}-{tahu.slug}").text
     assert 'id="judul-sertifikat"' not in html
     assert explained(html, "Sertifikat produk") == []
     shop_part = html.split("Dijual oleh")[1].split("</div>\n    </div>")[0]
@@ -609,7 +609,7 @@ def test_a_new_product_of_a_certified_shop_claims_nothing(client, certified):
 
 def test_product_page_explains_each_badge_in_a_tap(client, certified):
     mendoan = certified["mendoan"]
-    html = client.get(f"/produk/{mendoan.id}/{mendoan.slug}").text
+    html = client.get(f"/produk/{mendoan.id}-{mendoan.slug}").text
     own = html.split('id="judul-sertifikat"')[1].split("</section>")[0]
     assert explained(own, "Sertifikat produk") == ["P-IRT", "Halal"]
     halal = own.split('data-sertifikat="halal"')[1].split("</details>")[0]
@@ -625,7 +625,7 @@ def test_product_page_explains_each_badge_in_a_tap(client, certified):
     assert f"sampai {tanggal(days_from_today(0))}" in pirt
     assert card_badges(html) == {"Keripik Tempe": [], "Tahu Baru": []}  # more from the shop
     gula = certified["gula"]
-    assert 'id="judul-sertifikat"' not in client.get(f"/produk/{gula.id}/{gula.slug}").text
+    assert 'id="judul-sertifikat"' not in client.get(f"/produk/{gula.id}-{gula.slug}").text
 
 
 @pytest.mark.parametrize(
@@ -701,7 +701,7 @@ def test_a_verified_or_rejected_certificate_shows_at_once_on_cached_pages(make_a
         admin = factories.UserFactory(roles=[Role.ADMIN])
         db.session.commit()
         client = app.test_client()
-        urls = ("/produk", f"/produk/{product.id}/{product.slug}", "/api/v1/products")
+        urls = ("/produk", f"/produk/{product.id}-{product.slug}", "/api/v1/products")
 
         def halal_shown() -> list[bool]:
             pages = [client.get(url).text for url in urls]
@@ -712,7 +712,7 @@ def test_a_verified_or_rejected_certificate_shows_at_once_on_cached_pages(make_a
             ]
 
         def shop_badge_shown() -> bool:
-            page = client.get(f"/produk/{product.id}/{product.slug}").text
+            page = client.get(f"/produk/{product.id}-{product.slug}").text
             return explained(page, "Sertifikat toko") == ["Toko bersertifikat Halal"]
 
         assert halal_shown() == [False, False, False]

@@ -46,7 +46,7 @@ def shops(app):
 
 
 def page_of(product) -> str:
-    return f"/produk/{product.id}/{product.slug}"
+    return f"/produk/{product.id}-{product.slug}"
 
 
 def card_of(page: str, name: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from flask import url_for
 
 from marketplace.catalog.models import (
     Certificate,
@@ -30,7 +31,7 @@ def variant(price: int, stock: int = 5, name: str = "Standar"):
 
 def product_links(html: str) -> list[str]:
     """The product pages linked from the cards of a list, in order."""
-    return re.findall(r'href="(/produk/\d+/[^"]+)" class="stretched-link"', html)
+    return re.findall(r'href="(/produk/\d+-[^"]+)" class="stretched-link"', html)
 
 
 def query_of(url: str) -> dict[str, list[str]]:
@@ -94,9 +95,9 @@ def test_hidden_products_appear_nowhere(client, shop):
         assert "Keripik Umum" in html, url
         assert "Tersembunyi" not in html, url
     assert "1 produk" in client.get("/produk?q=keripik").text
-    assert client.get(f"/produk/{public.id}/{public.slug}").status_code == 200
+    assert client.get(f"/produk/{public.id}-{public.slug}").status_code == 200
     for reason, product in hidden.items():
-        assert client.get(f"/produk/{product.id}/{product.slug}").status_code == 404, reason
+        assert client.get(f"/produk/{product.id}-{product.slug}").status_code == 404, reason
         assert client.get(f"/produk/{product.id}").status_code == 404, reason
 
 
@@ -155,7 +156,7 @@ def test_products_lists_everything_public_with_count_and_sorts(client, listing):
     for sort in ("Terbaru", "Termurah", "Termahal", "Terlaris"):
         assert sort in html
     cheapest = client.get("/produk?urut=termurah").text
-    assert [link.split("/")[-1] for link in product_links(cheapest)] == [
+    assert [link.split("-", 1)[1] for link in product_links(cheapest)] == [
         "keripik-tempe",
         "getuk-goreng",
         "batik-lumbon",
@@ -183,7 +184,7 @@ def test_products_lists_everything_public_with_count_and_sorts(client, listing):
 )
 def test_product_filters_alone_and_combined(client, listing, query_string, expected):
     html = client.get(f"/produk?{query_string}").text
-    assert {link.split("/")[-1] for link in product_links(html)} == expected
+    assert {link.split("-", 1)[1] for link in product_links(html)} == expected
     assert f"{len(expected)} produk" in html
 
 
@@ -419,7 +420,7 @@ def product(app, shop):
 
 
 def test_product_page_shows_everything_a_shopper_needs(client, product):
-    html = client.get(f"/produk/{product.id}/{product.slug}").text
+    html = client.get(f"/produk/{product.id}-{product.slug}").text
     assert "Keripik Tempe &lt;Pedas&gt; &amp; Manis" in html
     assert "Rp15.000 – Rp28.000" in html
     assert "per bungkus" in html
@@ -439,16 +440,16 @@ def test_product_page_shows_everything_a_shopper_needs(client, product):
 
 
 def test_product_photos_are_large_and_cover_first(client, product):
-    html = client.get(f"/produk/{product.id}/{product.slug}").text
+    html = client.get(f"/produk/{product.id}-{product.slug}").text
     by_position = sorted(product.images, key=lambda image: image.position)
     shown = re.findall(r'<img src="/media/([^"]+)"', html)
     assert shown == [image.large_key for image in by_position]
 
 
 def test_whatsapp_button_opens_a_chat_about_the_product(client, product):
-    html = client.get(f"/produk/{product.id}/{product.slug}").text
+    html = client.get(f"/produk/{product.id}-{product.slug}").text
     link = unescape(re.search(r'href="(https://wa\.me/[^"]+)"', html).group(1))
-    url = f"https://pasar.aspikmas.test/produk/{product.id}/{product.slug}"
+    url = f"https://pasar.aspikmas.test/produk/{product.id}-{product.slug}"
     message = (
         f"Halo Keripik Mbok Sri, saya tertarik dengan Keripik Tempe <Pedas> & Manis"
         f" di Pasar Aspikmas: {url}"
@@ -457,18 +458,48 @@ def test_whatsapp_button_opens_a_chat_about_the_product(client, product):
     assert query_of(link)["text"] == [message]
 
 
-@pytest.mark.parametrize("suffix", ["", "/nama-lama", "/KERIPIK-TEMPE-PEDAS-MANIS", "/a%20b"])
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        "",
+        "/nama-lama",
+        "/KERIPIK-TEMPE-PEDAS-MANIS",
+        "/a%20b",
+        "-nama-lama",
+        "-KERIPIK-TEMPE-PEDAS-MANIS",
+        "-a%20b",
+        "-0",
+    ],
+)
 def test_product_address_without_the_right_slug_moves_for_good(client, product, suffix):
-    """301, so search engines and shared links keep one address per product."""
+    """301, so search engines and shared links keep one address per product:
+    the old `/produk/12` and `/produk/12/nama` too."""
     response = client.get(f"/produk/{product.id}{suffix}")
     assert response.status_code == 301
-    assert response.headers["Location"] == f"/produk/{product.id}/{product.slug}"
+    assert response.headers["Location"] == f"/produk/{product.id}-{product.slug}"
     assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_product_address_reads_its_name(app, product):
+    with app.test_request_context():
+        address = url_for("catalog.product", product_id=product.id, slug=product.slug)
+    assert address == f"/produk/{product.id}-keripik-tempe-pedas-manis"
 
 
 @pytest.mark.parametrize(
     "address",
-    ["/produk/999999/x", "/produk/2147483648/x", "/produk/99999999999999999999999", "/produk/-1/x"],
+    [
+        "/produk/999999/x",
+        "/produk/999999-x",
+        "/produk/999999",
+        "/produk/2147483648/x",
+        "/produk/2147483648-x",
+        "/produk/99999999999999999999999",
+        "/produk/99999999999999999999999-x",
+        "/produk/-1/x",
+        "/produk/-1-x",
+        "/produk/1-",
+    ],
 )
 def test_unknown_product_is_not_found(client, address):
     assert client.get(address).status_code == 404
@@ -477,7 +508,7 @@ def test_unknown_product_is_not_found(client, address):
 def test_out_of_stock_product_is_shown_as_such(client, shop):
     product = factories.ProductFactory(member=shop, variants=[variant(5000, stock=0)])
     db.session.commit()
-    html = client.get(f"/produk/{product.id}/{product.slug}").text
+    html = client.get(f"/produk/{product.id}-{product.slug}").text
     assert "Stok habis" in html
     assert "Rp5.000" in html and "Rp5.000 –" not in html
 
@@ -486,9 +517,9 @@ def test_product_page_offers_more_from_the_shop(client, product):
     other = factories.ProductFactory(member=product.member, name="Getuk Goreng")
     factories.ProductFactory(member=product.member, name="Draf", status=ProductStatus.DRAFT)
     db.session.commit()
-    html = client.get(f"/produk/{product.id}/{product.slug}").text
+    html = client.get(f"/produk/{product.id}-{product.slug}").text
     assert "Produk lain dari Keripik Mbok Sri" in html
-    assert product_links(html) == [f"/produk/{other.id}/{other.slug}"]
+    assert product_links(html) == [f"/produk/{other.id}-{other.slug}"]
 
 
 # --- the shop page ----------------------------------------------------------------------
@@ -630,7 +661,7 @@ def _seed(app, few: bool) -> dict:
         )
     db.session.commit()
     return {
-        "product": f"/produk/{first.id}/{first.slug}",
+        "product": f"/produk/{first.id}-{first.slug}",
         "shop": f"/toko/{first.member.slug}",
         "kecamatan": f"/kecamatan/{first.member.kecamatan.slug}",
     }

@@ -56,6 +56,7 @@ class SampleShop:
             "catalog.kecamatan": self.member.kecamatan.slug,
             "catalog.shop": self.member.slug,
             "catalog.product": self.product.slug,
+            "catalog.product_moved": self.product.slug,
         }
         values: dict[str, Any] = {
             "product_id": self.product.id,
@@ -70,6 +71,7 @@ class SampleShop:
             "jenis": "csv",  # a report download (treasury)
             "key": self.photo.thumb_key,
             "action": "arsipkan",  # a product's status action (catalog.manage)
+            "section": "produk",  # a child sitemap (catalog.crawlers)
         }
         if endpoint in slugs:
             values["slug"] = slugs[endpoint]

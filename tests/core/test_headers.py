@@ -352,7 +352,7 @@ def test_static_files_keep_their_cache_and_get_nosniff(client, login_as, shop):
 
 
 def test_an_anonymous_catalog_page_may_be_kept_by_the_browser(client, shop):
-    product = f"/produk/{shop.product.id}/{shop.product.slug}"
+    product = f"/produk/{shop.product.id}-{shop.product.slug}"
     for url in ("/", "/produk", f"/toko/{shop.member.slug}", product):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -168,7 +168,7 @@ def test_api_urls_come_from_the_shop_whatever_the_host(client):
     listed = client.get("/api/v1/products", headers=EVIL).json["items"][0]
 
     for body in (detail, listed):
-        assert body["url"] == f"{base}/produk/{product.id}/{product.slug}"
+        assert body["url"] == f"{base}/produk/{product.id}-{product.slug}"
         assert body["cover_url"] == f"{base}/media/products/k1-thumb.webp"
         assert body["images"][0]["large_url"] == f"{base}/media/products/k1.webp"
 
@@ -183,10 +183,10 @@ def test_whatsapp_messages_link_to_the_shop_whatever_the_host(client):
     db.session.commit()
     base = current_app.config["PUBLIC_URL"]
 
-    page = client.get(f"/produk/{product.id}/{product.slug}", headers=EVIL).text
+    page = client.get(f"/produk/{product.id}-{product.slug}", headers=EVIL).text
     shop = client.get(f"/toko/{product.member.slug}", headers=EVIL).text
 
-    assert whatsapp_text(page).endswith(f" {base}/produk/{product.id}/{product.slug}")
+    assert whatsapp_text(page).endswith(f" {base}/produk/{product.id}-{product.slug}")
     assert whatsapp_text(shop).endswith(f" {base}/toko/{product.member.slug}")
     assert "evil.example" not in page + shop
 

@@ -150,7 +150,7 @@ def test_a_change_made_while_redis_was_down_shows_once_it_is_back(shop, own_redi
         variants=[factories.VariantFactory.build(name="250 g", price=17_900, stock=9)],
     )
     db.session.commit()
-    page = f"/produk/{product.id}/{product.slug}"
+    page = f"/produk/{product.id}-{product.slug}"
     client = shop.test_client()
     assert "Rp17.900" in client.get(page).text  # cached, and saved with Redis's data
 

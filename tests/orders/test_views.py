@@ -83,7 +83,7 @@ def test_product_page_has_the_add_form_and_stays_cacheable(make_app):
     with app.app_context():
         keripik = variant()
         db.session.commit()
-        url = f"/produk/{keripik.product.id}/{keripik.product.slug}"
+        url = f"/produk/{keripik.product.id}-{keripik.product.slug}"
         client = app.test_client()
         response = client.get(url)
         assert "Tambah ke keranjang" in response.get_data(as_text=True)

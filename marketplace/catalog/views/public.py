@@ -157,11 +157,12 @@ def category(slug: str):
     return redirect(url_for(".products", kategori=found.slug))
 
 
-@blueprint.get("/produk/<int:product_id>")
-@blueprint.get("/produk/<int:product_id>/<slug>")
+@blueprint.get("/produk/<int:product_id>-<slug>")
 @indexable
 @cached_page(shows=product_page)
-def product(product_id: int, slug: str | None = None):
+def product(product_id: int, slug: str):
+    """`/produk/12-keripik-tempe-sagu`: the number finds the product, the
+    name tells a reader (and a search engine) what it is before they open it."""
     found = db.one_or_404(queries.public_product(product_id))
     if slug != found.slug:  # an old or mistyped name: for good, to the product's own address
         return redirect(url_for(".product", product_id=found.id, slug=found.slug), code=301)
@@ -191,6 +192,16 @@ def product(product_id: int, slug: str | None = None):
         my_delivery_fee=fee,
         page_meta=previews.product_meta(found),
     )
+
+
+@blueprint.get("/produk/<int:product_id>")
+@blueprint.get("/produk/<int:product_id>/<slug>")
+def product_moved(product_id: int, slug: str | None = None):
+    """A product's addresses before its name joined its number (`/produk/12`,
+    `/produk/12/keripik`), still in chats and search engines: for good to
+    its own address, found by its number alone."""
+    found_slug = db.one_or_404(queries.public_product_slug(product_id))
+    return redirect(url_for(".product", product_id=product_id, slug=found_slug), code=301)
 
 
 @blueprint.get("/toko/<slug>")
