@@ -93,7 +93,7 @@ def public_pages(product) -> dict[str, str]:
         "products": "/produk",
         "filtered": "/produk?kategori=makanan-minuman&kecamatan=sokaraja&tersedia=1",
         "kecamatan": "/kecamatan/sokaraja",
-        "product": f"/produk/{product.id}/{product.slug}",
+        "product": f"/produk/{product.id}-{product.slug}",
         "shop": f"/toko/{product.member.slug}",
         "transparency": "/transparansi",
     }
@@ -127,7 +127,7 @@ def test_every_public_page_has_absolute_open_graph_and_twitter_tags(client, prod
 
 
 def test_a_product_page_says_its_name_price_shop_and_kecamatan(client, product):
-    found = tags(client.get(f"/produk/{product.id}/{product.slug}").text)
+    found = tags(client.get(f"/produk/{product.id}-{product.slug}").text)
     assert found["og:type"] == "product"
     assert found["og:title"] == "Keripik Tempe Sagu"
     assert found["description"].startswith(
@@ -136,7 +136,7 @@ def test_a_product_page_says_its_name_price_shop_and_kecamatan(client, product):
     assert "sagu" in found["description"]
     assert found["product:price:amount"] == "15000"
     assert found["product:price:currency"] == "IDR"
-    assert found["canonical"] == f"{PUBLIC_URL}/produk/{product.id}/{product.slug}"
+    assert found["canonical"] == f"{PUBLIC_URL}/produk/{product.id}-{product.slug}"
     assert "Rp15.000" in found["og:image:alt"]
 
 
@@ -224,7 +224,7 @@ def test_error_pages_are_noindex(client, product):
 
 
 def test_a_changed_product_gets_a_new_picture_address(app, client, product):
-    page = f"/produk/{product.id}/{product.slug}"
+    page = f"/produk/{product.id}-{product.slug}"
     seen = [tags(client.get(page).text)["og:image"]]
     product.variants[0].price = 17_500
     refresh_summary(product)
@@ -248,7 +248,7 @@ def test_a_changed_product_gets_a_new_picture_address(app, client, product):
 
 @pytest.mark.parametrize("status", [ProductStatus.DRAFT, ProductStatus.ARCHIVED])
 def test_no_picture_of_a_product_that_is_not_public(client, product, status):
-    address = local(tags(client.get(f"/produk/{product.id}/{product.slug}").text)["og:image"])
+    address = local(tags(client.get(f"/produk/{product.id}-{product.slug}").text)["og:image"])
     product.status = status
     db.session.commit()
     assert client.get(address).status_code == 404
@@ -256,7 +256,7 @@ def test_no_picture_of_a_product_that_is_not_public(client, product, status):
 
 def test_no_picture_of_a_suspended_member(client, product):
     shop_page = tags(client.get("/toko/keripik-mbok-sri").text)
-    product_page = tags(client.get(f"/produk/{product.id}/{product.slug}").text)
+    product_page = tags(client.get(f"/produk/{product.id}-{product.slug}").text)
     product.member.status = MemberStatus.SUSPENDED
     db.session.commit()
     assert client.get(local(shop_page["og:image"])).status_code == 404
@@ -325,7 +325,7 @@ def test_a_big_photo_stays_under_300_kb(app, client, product):
     key = storage().save(buffer.getvalue(), folder="products", suffix=".webp")
     product.images[0].large_key = key
     db.session.commit()
-    found = tags(client.get(f"/produk/{product.id}/{product.slug}").text)
+    found = tags(client.get(f"/produk/{product.id}-{product.slug}").text)
     response = client.get(local(found["og:image"]))
     assert response.status_code == 200
     assert len(response.data) < 300 * 1024

@@ -35,7 +35,7 @@ def test_a_cached_page_keeps_its_meta_and_robots(any_cache_app, goods, address, 
 
 def test_a_product_change_reaches_the_cached_page_meta(any_cache_app, goods):
     client = any_cache_app.test_client()
-    address = f"/produk/{goods.id}/{goods.slug}"
+    address = f"/produk/{goods.id}-{goods.slug}"
     before = tags(client.get(address).text)
     goods.name = "Keripik Tempe Bu Sri Pedas"
     db.session.commit()

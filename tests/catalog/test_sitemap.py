@@ -30,6 +30,7 @@ PUBLIC_PREFIXES = {
     "/kecamatan",
     "/toko",
     "/media",
+    "/pratinjau",
     "/transparansi",
     "/static",
     "/bootstrap",

@@ -127,10 +127,10 @@ def test_home_names_the_association_and_its_search(client, keripik):
 
 
 def test_product_page_describes_the_product_its_offer_and_seller(client, keripik, shop):
-    html = page(client, f"/produk/{keripik.id}/{keripik.slug}")
+    html = page(client, f"/produk/{keripik.id}-{keripik.slug}")
     parsed = blocks(html)
     (product,) = of_type(parsed, "Product")
-    url = f"{PUBLIC}produk/{keripik.id}/{keripik.slug}"
+    url = f"{PUBLIC}produk/{keripik.id}-{keripik.slug}"
     assert (product["name"], product["url"], product["sku"]) == (
         "Keripik Tempe Sagu",
         url,
@@ -153,7 +153,7 @@ def test_product_page_describes_the_product_its_offer_and_seller(client, keripik
 
 
 def test_variants_at_several_prices_give_an_aggregate_offer(client, keripik):
-    parsed = blocks(page(client, f"/produk/{keripik.id}/{keripik.slug}"))
+    parsed = blocks(page(client, f"/produk/{keripik.id}-{keripik.slug}"))
     (product,) = of_type(parsed, "Product")
     offer = product["offers"]
     assert offer["@type"] == "AggregateOffer"
@@ -175,7 +175,7 @@ def test_variants_at_several_prices_give_an_aggregate_offer(client, keripik):
 def test_one_price_gives_one_offer(client, shop, variants):
     item = factories.ProductFactory(member=shop, variants=variants)
     db.session.commit()
-    (product,) = of_type(blocks(page(client, f"/produk/{item.id}/{item.slug}")), "Product")
+    (product,) = of_type(blocks(page(client, f"/produk/{item.id}-{item.slug}")), "Product")
     offer = product["offers"]
     assert (offer["@type"], offer["price"], offer["priceCurrency"]) == ("Offer", 15_000, "IDR")
     assert "image" not in product  # no photo: none named
@@ -186,7 +186,7 @@ def test_a_product_without_stock_is_out_of_stock(client, shop):
         member=shop, variants=[variant(8_000, stock=0, name="A"), variant(9_000, stock=0)]
     )
     db.session.commit()
-    (product,) = of_type(blocks(page(client, f"/produk/{item.id}/{item.slug}")), "Product")
+    (product,) = of_type(blocks(page(client, f"/produk/{item.id}-{item.slug}")), "Product")
     offer = product["offers"]
     assert offer["availability"] == "https://schema.org/OutOfStock"
     assert {each["availability"] for each in offer["offers"]} == {"https://schema.org/OutOfStock"}
@@ -196,7 +196,7 @@ def test_a_name_that_closes_the_script_stays_inside_the_json(client, shop):
     hostile = "</script><script>alert(1)</script> & 'kutip' <b>"
     item = factories.ProductFactory(member=shop, name=hostile, description=hostile)
     db.session.commit()
-    html = page(client, f"/produk/{item.id}/{item.slug}")
+    html = page(client, f"/produk/{item.id}-{item.slug}")
     assert "<script>alert(1)" not in html
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in html
     parsed = blocks(html)
@@ -262,7 +262,7 @@ def test_hours_that_do_not_read_as_hours_are_left_out(client, shop, hours):
 def trail_urls(keripik: Product) -> dict[str, tuple[str, list[str]]]:
     return {
         "product": (
-            f"/produk/{keripik.id}/{keripik.slug}",
+            f"/produk/{keripik.id}-{keripik.slug}",
             ["Beranda", "Produk", "Makanan & Minuman", "Keripik Tempe Sagu"],
         ),
         "shop": (
@@ -314,7 +314,7 @@ def test_the_catalog_unnarrowed_has_no_trail(client, keripik, url):
 
 
 def product_links(html: str) -> list[str]:
-    return re.findall(r'href="(/produk/\d+/[^"]+)" class="stretched-link"', html)
+    return re.findall(r'href="(/produk/\d+-[^"]+)" class="stretched-link"', html)
 
 
 @pytest.mark.parametrize(
