@@ -50,13 +50,18 @@ def srcset(base: str, kind: str, widths: tuple[int, ...] = WIDTHS) -> str:
     return ", ".join(f"{base}/{width}.{kind} {width}w" for width in widths)
 
 
+def variant_path(store: LocalStorage, key: str, width: int, kind: str) -> Path | None:
+    """Where the variant is kept once made."""
+    return store.path(f"{store.VARIANTS}/{key}/{width}.{kind}")
+
+
 def variant_file(store: LocalStorage, key: str, width: int, kind: str) -> Path | None:
     """The file of the variant, made now if it is not there yet; None when
     the source is gone or is not a picture."""
     source = store.path(key)
     if source is None or not source.is_file():
         return None
-    path = store.path(f"{store.VARIANTS}/{key}/{width}.{kind}")
+    path = variant_path(store, key, width, kind)
     if path is None:
         return None
     if not path.is_file():

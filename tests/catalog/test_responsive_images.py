@@ -14,6 +14,7 @@ from marketplace.catalog.photos import delete_photo
 from marketplace.core.images import process_image, render_variant
 from marketplace.core.storage import LocalStorage, storage
 from marketplace.core.variants import KINDS, WIDTHS
+from marketplace.demo.seed import RecordingStorage, seed_demo_data
 from marketplace.extensions import db
 from tests import factories
 
@@ -313,3 +314,36 @@ def test_a_variant_made_after_its_source_went_is_unreachable(client, app):
     assert client.get(f"/media/{photo.large_key}/320.jpg").status_code == 200
     store.path(photo.large_key).unlink()  # as if a delete raced the variant's making
     assert client.get(f"/media/{photo.large_key}/320.jpg").status_code == 404
+
+
+# --- ahead of time, and the demo ----------------------------------------------------------
+
+
+def test_warm_makes_the_missing_variants_of_photos_logos_and_banners(app, runner, shop):
+    product = factories.ProductFactory(member=shop)
+    product.images = [stored_photo()]
+    shop.logo_key = stored_photo(width=400, height=400).thumb_key
+    db.session.commit()
+    variants_folder = Path(app.config["UPLOAD_DIR"], "variants")
+
+    first = runner.invoke(args=["images", "warm", "--kind", "webp"])
+    assert first.exit_code == 0, first.output
+    assert f"{2 * len(WIDTHS)} varian dibuat, 0 sudah ada" in first.output
+    made = sorted(path.name for path in variants_folder.rglob("*") if path.is_file())
+    assert made == sorted(f"{width}.webp" for width in WIDTHS for _key in range(2))
+
+    again = runner.invoke(args=["images", "warm"])
+    assert f"{2 * len(WIDTHS)} varian dibuat, {2 * len(WIDTHS)} sudah ada" in again.output
+
+
+def test_the_demo_photos_have_variants(app, client):
+    seed_demo_data(storage=RecordingStorage(storage()), members=5, products=12)
+    db.session.commit()
+    html = client.get("/produk").text
+    cards = pictures(html)
+    assert cards and cards[0]["img:fetchpriority"] == "high"
+    for url, width in urls(cards[0]["webp"]) + urls(cards[0]["img:srcset"]):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            with Image.open(io.BytesIO(response.data)) as variant:
+                assert variant.width == min(width, 960)  # the demo draws 960 px photos
