@@ -50,12 +50,16 @@ class LocalStorage:
         return Path(joined) if joined else None
 
     def delete(self, key: str) -> None:
-        """Remove the file of `key` and the variants made of it."""
+        """Remove the file of `key` and the variants made of it. Anything
+        that is not a key as `save` makes it names no file of ours (a folder,
+        the variants' own): nothing is removed."""
+        if not KEY.fullmatch(key):
+            return
         path = self.path(key)
         if path is not None:
             path.unlink(missing_ok=True)
         variants = self.path(f"{self.VARIANTS}/{key}")
-        if variants is not None and KEY.fullmatch(key):
+        if variants is not None:
             shutil.rmtree(variants, ignore_errors=True)
 
 

@@ -347,3 +347,11 @@ def test_the_demo_photos_have_variants(app, client):
             assert response.status_code == 200, url
             with Image.open(io.BytesIO(response.data)) as variant:
                 assert variant.width == min(width, 960)  # the demo draws 960 px photos
+
+
+@pytest.mark.parametrize("odd", ["", "products", "products/", "variants", "../variants"])
+def test_deleting_something_that_is_no_key_leaves_every_variant(client, app, odd):
+    photo = stored_photo()
+    assert client.get(f"/media/{photo.large_key}/320.webp").status_code == 200
+    storage().delete(odd)
+    assert Path(app.config["UPLOAD_DIR"], "variants", photo.large_key, "320.webp").is_file()
