@@ -13,7 +13,11 @@ Limits, checked before any pixel is decoded:
   claim 100,000 x 100,000 pixels (a decompression bomb). Pillow's own guard
   (`Image.MAX_IMAGE_PIXELS`, about 89 million) warns above it and raises
   above twice it; both are caught, and ours is lower, so a bomb is refused
-  whether Pillow's warning is an error (as under pytest) or not."""
+  whether Pillow's warning is an error (as under pytest) or not.
+
+`render_variant(data, width, kind)` makes the smaller copies pages send to
+phones (core.variants): the same decoding, so a stored file is trusted no
+more than an upload, then one width in WebP or JPEG."""
 
 import io
 from dataclasses import dataclass
@@ -28,6 +32,12 @@ MAX_PIXELS = 40_000_000  # 8,000 x 5,000: more than any phone camera
 THUMB_SIZE = 320
 LARGE_SIZE = 1280
 WEBP_QUALITY = 82
+# Variants are what a phone downloads on every visit; the stored copy above
+# stays the better one, as their source. JPEG is the fallback for browsers
+# without WebP.
+VARIANT_WEBP_QUALITY = 75
+VARIANT_JPEG_QUALITY = 80
+VARIANT_BACKGROUND = (255, 255, 255)  # JPEG has no transparency: a logo sits on white
 
 TOO_BIG = f"Foto terlalu besar; maksimal {MAX_BYTES // (1024 * 1024)} MB."
 TOO_MANY_PIXELS = (
@@ -118,3 +128,23 @@ def process_image(data: bytes) -> ProcessedImage:
         raise ImageRejected(TOO_BIG)
     image = _decode(data)
     return ProcessedImage(thumb=_encode(image, THUMB_SIZE), large=_encode(image, LARGE_SIZE))
+
+
+def render_variant(data: bytes, width: int, kind: str) -> bytes:
+    """The picture in `data` `width` pixels wide (never enlarged; the height
+    follows), encoded as `kind` ("webp" or "jpg"), with no metadata; or
+    ImageRejected when `data` is not a picture we accept."""
+    image = _decode(data)
+    if image.width > width:
+        height = max(1, round(image.height * width / image.width))
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    if kind == "webp":
+        image.save(buffer, "WEBP", quality=VARIANT_WEBP_QUALITY, method=4)
+    else:
+        if image.mode == "RGBA":
+            flat = Image.new("RGB", image.size, VARIANT_BACKGROUND)
+            flat.paste(image, mask=image.getchannel("A"))
+            image = flat
+        image.save(buffer, "JPEG", quality=VARIANT_JPEG_QUALITY, optimize=True, progressive=True)
+    return buffer.getvalue()

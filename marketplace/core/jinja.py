@@ -1,4 +1,4 @@
-"""Jinja filters every template may use."""
+"""Jinja filters (and functions) every template may use."""
 
 from datetime import date, datetime
 
@@ -6,6 +6,7 @@ from flask import Flask
 
 from marketplace.core.clock import WIB, as_utc
 from marketplace.core.money import format_rupiah
+from marketplace.core.variants import srcset
 from marketplace.core.whatsapp import format_whatsapp
 
 MONTHS_ID = (
@@ -53,3 +54,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(tanggal, "tanggal")
     app.add_template_filter(waktu, "waktu")
     app.add_template_filter(format_whatsapp, "nomor_wa")
+    app.add_template_global(srcset, "srcset")

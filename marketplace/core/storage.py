@@ -4,6 +4,7 @@
 import os
 import re
 import secrets
+import shutil
 from pathlib import Path
 
 from flask import current_app
@@ -23,6 +24,10 @@ def folder_of(key: str) -> str | None:
 
 
 class LocalStorage:
+    # Where core.variants keeps the smaller copies of a key: `variants/<key>/`.
+    # Never a key itself (a key has one slash), so /media cannot serve it as one.
+    VARIANTS = "variants"
+
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
@@ -45,9 +50,17 @@ class LocalStorage:
         return Path(joined) if joined else None
 
     def delete(self, key: str) -> None:
+        """Remove the file of `key` and the variants made of it. Anything
+        that is not a key as `save` makes it names no file of ours (a folder,
+        the variants' own): nothing is removed."""
+        if not KEY.fullmatch(key):
+            return
         path = self.path(key)
         if path is not None:
             path.unlink(missing_ok=True)
+        variants = self.path(f"{self.VARIANTS}/{key}")
+        if variants is not None:
+            shutil.rmtree(variants, ignore_errors=True)
 
 
 def storage() -> LocalStorage:

@@ -442,7 +442,7 @@ def test_product_page_shows_everything_a_shopper_needs(client, product):
 def test_product_photos_are_large_and_cover_first(client, product):
     html = client.get(f"/produk/{product.id}-{product.slug}").text
     by_position = sorted(product.images, key=lambda image: image.position)
-    shown = re.findall(r'<img src="/media/([^"]+)"', html)
+    shown = re.findall(r'<img src="/media/([^"]+)/480\.jpg"', html)
     assert shown == [image.large_key for image in by_position]
 
 

@@ -32,6 +32,7 @@ from marketplace.catalog.filters import (
 )
 from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core.page_meta import indexable
+from marketplace.core import variants
 from marketplace.core.storage import folder_of, storage
 from marketplace.core.urls import public_url
 from marketplace.core.whatsapp import whatsapp_url
@@ -232,15 +233,22 @@ def shop(slug: str):
 @blueprint.get("/media/<path:key>")
 @indexable  # product photos may be found in image search
 def media(key: str):
-    """Public photos, logos and banners, by their key exactly as stored:
-    any other spelling of a path is not found, so no `..`, `.` or encoded
-    trick reaches a folder that is not public."""
-    if folder_of(key) not in PUBLIC_FOLDERS:
+    """Public photos, logos and banners, by their key exactly as stored, and
+    their variants (core.variants, `<key>/480.webp`): any other spelling of a
+    path is not found, so no `..`, `.` or encoded trick reaches a folder that
+    is not public, and no width or kind outside the few we make is made."""
+    variant = variants.parse(key)
+    if folder_of(variant[0] if variant else key) not in PUBLIC_FOLDERS:
         abort(404)
-    path = storage().path(key)
+    if variant is None:
+        path, mimetype = storage().path(key), None
+    else:
+        path, mimetype = variants.variant_file(storage(), *variant), variants.KINDS[variant[2]]
     if path is None or not path.is_file():
         abort(404)
-    response = send_file(path, max_age=MEDIA_MAX_AGE, as_attachment=path.suffix == ".pdf")
+    response = send_file(
+        path, mimetype=mimetype, max_age=MEDIA_MAX_AGE, as_attachment=path.suffix == ".pdf"
+    )
     response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
