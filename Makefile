@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint bench bench-ledger bench-mixed clean
+.PHONY: run test install install-dev lint bench bench-ledger bench-mixed lighthouse css clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,24 @@ bench-ledger: install-dev
 # on 127.0.0.1, DROPPED and recreated; the cache in Redis db 3).
 bench-mixed: install-dev
 	$(BIN)/python -m bench.mixed
+
+# Lighthouse 12 on the demo's landing pages, served by gunicorn (bench/lighthouse.sh).
+lighthouse: install
+	PYTHON=$(BIN)/python bench/lighthouse.sh
+
+# static/css/bootstrap.min.css: Bootstrap 5.3.8 cut to the rules the templates,
+# scripts and Python code use (purgecss.config.cjs). Run after adding a class
+# Bootstrap styles; commit the result. The tools go to .node/ (git-ignored).
+CSS_TOOLS := .node/node_modules/.bin/purgecss
+$(CSS_TOOLS):
+	npm install --prefix .node --no-audit --no-fund --silent purgecss@6.0.0 bootstrap@5.3.8
+
+css: $(CSS_TOOLS)
+	$(CSS_TOOLS) --config purgecss.config.cjs
+	@# The classes full Bootstrap defines: tests/core/test_static.py checks the
+	@# templates' ones against the trimmed file.
+	grep -oE '\.[a-zA-Z_][a-zA-Z0-9_-]*' .node/node_modules/bootstrap/dist/css/bootstrap.min.css \
+		| cut -c2- | sort -u > tests/core/bootstrap_classes.txt
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .coverage tests/browser/artifacts

@@ -134,6 +134,8 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         env = os.environ | {
             "DATABASE_URL": url.render_as_string(hide_password=False),
+            # Absolute URLs (canonical, og:url, the API's links) name this server.
+            "PUBLIC_URL": self.base,
             "UPLOAD_DIR": str(upload_dir),
             "APP_ENV": "development",
             "RATELIMIT_ENABLED": "0",

@@ -24,12 +24,14 @@ from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config, warn_development
 from marketplace.core import outages
 from marketplace.core.forms import FORM_EXPIRED
+from marketplace.core.compression import register_compression
 from marketplace.core.headers import register_security_headers, static_file_headers
 from marketplace.core.input import IdConverter, refuse_control_characters
 from marketplace.core.jinja import register_filters
 from marketplace.core.page_meta import register_page_meta
 from marketplace.core.pages import PageOutOfRange
-from marketplace.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
+from marketplace.core.static import is_fingerprinted, register_static_files
+from marketplace.extensions import cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
 from marketplace.orders.views import blueprint as orders_blueprint
 from marketplace.payments.views import blueprint as payments_blueprint
@@ -68,15 +70,20 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_jinja(app)
+    register_compression(app)  # before the headers: it runs after them
     register_security_headers(app)
     register_page_meta(app)
+    built = register_static_files(app)
     static_files = WhiteNoise(
         app.wsgi_app,
         root=app.static_folder,
         prefix="static/",
         max_age=3600,
         add_headers_function=static_file_headers,
+        immutable_file_test=lambda path, url: is_fingerprinted(built, path),
     )
+    # The same files under their fingerprinted names, cached for good (core/static.py).
+    static_files.add_files(str(built), prefix="static/")
     # What browsers ask for at the site's root (/favicon.ico) lives in static/root.
     static_files.add_files(str(PROJECT_ROOT / "static" / "root"), prefix="/")
     app.wsgi_app = static_files  # type: ignore[method-assign]
@@ -108,7 +115,6 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    bootstrap.init_app(app)
     cache.init_app(app)
     install_invalidation(app)
     install_mail_delivery(app)

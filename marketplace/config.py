@@ -143,6 +143,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         or f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads"),
+        # Fingerprinted and compressed copies of static/, made at start (core/static.py).
+        "STATIC_BUILD_DIR": env.get("STATIC_BUILD_DIR") or str(INSTANCE_DIR / "static"),
         "MAX_CONTENT_LENGTH": _env_int(env, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -182,7 +184,6 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BANK_ACCOUNT_NAME": env.get("BANK_ACCOUNT_NAME", "Unit Usaha Aspikmas Banyumas"),
         "BANK_ACCOUNT_BANK": env.get("BANK_ACCOUNT_BANK", "Bank Jateng"),
         "BANK_ACCOUNT_NUMBER": env.get("BANK_ACCOUNT_NUMBER", "0000000000"),
-        "BOOTSTRAP_SERVE_LOCAL": True,
         # Catalog pages for anonymous visitors (catalog/cache.py). Several
         # workers need a shared cache: set CACHE_REDIS_URL.
         "CACHE_TYPE": env.get("CACHE_TYPE")

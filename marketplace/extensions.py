@@ -2,7 +2,6 @@
 
 from typing import TYPE_CHECKING
 
-from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,5 +22,4 @@ migrate = Migrate(compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
-bootstrap = Bootstrap5()
 cache = Cache()

@@ -12,7 +12,14 @@ logged in, a guest cart, a flash, a CSRF token) is `private, no-store`, so
 neither a shared cache nor the browser's history keeps the treasurer's
 pages after logout. Files are the same for everyone and keep their own
 cache: a view that chose a public one (the /media files) and Flask's static
-files (Bootstrap's, revalidated by ETag).
+files.
+
+Any other page (HTML, JSON, XML) is the same for every anonymous visitor:
+it gets an ETag and `Cache-Control: no-cache`, so a browser or a proxy may
+keep it but asks each time whether it changed, and an unchanged page
+answers 304 with no body (what a phone on a slow connection coming back to
+a product saves). Not a max-age: a product sold out or a price changed
+shows at once, as the page cache (catalog/cache.py) makes sure on our side.
 
 Files under static/ are served by WhiteNoise before Flask sees the request:
 `static_file_headers` gives them the same fixed headers."""
@@ -110,6 +117,10 @@ def register_security_headers(app: Flask) -> None:
         if _is_personal(response):
             response.cache_control.private = True
             response.cache_control.no_store = True
+        elif _is_shared_page(response):
+            response.cache_control.no_cache = True
+            response.add_etag()
+            response.make_conditional(request)
         return response
 
 
@@ -138,6 +149,23 @@ def _is_personal(response: Response) -> bool:
         bool(session)  # logged in, a cart, a CSRF secret, a flash (does not mark it read)
         or session.modified
         or "Set-Cookie" in response.headers
+    )
+
+
+# What a page is (not a file a view sends, which keeps its own caching).
+PAGE_TYPES = frozenset({"text/html", "application/json", "application/xml", "text/xml"})
+
+
+def _is_shared_page(response: Response) -> bool:
+    """A whole page, the same for everyone, whose view set no caching of its own."""
+    return (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and response.mimetype in PAGE_TYPES
+        and not response.is_streamed
+        and not response.direct_passthrough
+        and "Cache-Control" not in response.headers
+        and "ETag" not in response.headers
     )
 
 

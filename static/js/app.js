@@ -8,7 +8,11 @@
      the event "busy:end" on the form; a page the Back button brings back
      from the browser's cache is ready again;
    - input[type=file][data-file-label]: the element with that id shows the
-     chosen file's name, or its data-empty text. */
+     chosen file's name, or its data-empty text;
+   - [data-bs-toggle=collapse]: the button opens and closes its
+     data-bs-target (the menu on a phone, the filter panel of /produk).
+     Bootstrap's CSS hides a .collapse without .show; this is all the pages
+     needed of Bootstrap's script, so that script is not sent. */
 (function () {
   "use strict";
 
@@ -86,5 +90,14 @@
     }
     input.addEventListener("change", tell);
     tell();
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-bs-toggle=collapse]");
+    if (!button) return;
+    var panel = document.querySelector(button.getAttribute("data-bs-target"));
+    if (!panel) return;
+    var open = panel.classList.toggle("show");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
   });
 })();

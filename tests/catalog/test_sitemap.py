@@ -308,7 +308,7 @@ def test_a_hidden_product_has_no_old_address_either(client, catalog):
     _, _, _, hidden = catalog
     for product in hidden.values():
         assert client.get(f"/produk/{product.id}").status_code == 404
-        assert client.get(f"/produk/{product.id}-{product.slug}").status_code == 404
+        assert client.get(f"/produk/{product.id}/{product.slug}").status_code == 404
         assert client.get(f"/produk/{product.id}-{product.slug}").status_code == 404
 
 

@@ -191,7 +191,6 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "transaction_id": str(db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))),
         "key": photo.large_key,
         "static:filename": "css/app.css",
-        "bootstrap.static:filename": "css/bootstrap.min.css",
         "accounts.reset_password:token": tokens.make_reset_token(
             user=buyer, secret_key=app.config["SECRET_KEY"]
         ),
