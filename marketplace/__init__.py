@@ -23,8 +23,8 @@ from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config, warn_development
 from marketplace.core import outages
-from marketplace.core.forms import FORM_EXPIRED
 from marketplace.core.compression import register_compression
+from marketplace.core.forms import FORM_EXPIRED
 from marketplace.core.headers import register_security_headers, static_file_headers
 from marketplace.core.input import IdConverter, refuse_control_characters
 from marketplace.core.jinja import register_filters

@@ -31,8 +31,8 @@ from marketplace.catalog.filters import (
     parse_page,
 )
 from marketplace.catalog.photos import PHOTO_FOLDER
-from marketplace.core.page_meta import indexable
 from marketplace.core import variants
+from marketplace.core.page_meta import indexable
 from marketplace.core.storage import folder_of, storage
 from marketplace.core.urls import public_url
 from marketplace.core.whatsapp import whatsapp_url

@@ -1,6 +1,6 @@
 """members updated_at
 
-Revision ID: 0023_members_updated_at
+Revision ID: 0021_members_updated_at
 Revises: 0020_payout_batches
 Create Date: 2026-12-06 09:10:00.000000
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0023_members_updated_at"
+revision = "0021_members_updated_at"
 down_revision = "0020_payout_batches"
 branch_labels = None
 depends_on = None
