@@ -60,7 +60,7 @@ def test_the_new_product_form_takes_photos(client, owner):
     assert 'enctype="multipart/form-data"' in form and 'data-busy="Menyimpan…"' in form
     picker = re.search(r'<input[^>]*name="photos"[^>]*>', page).group(0)
     assert "multiple" in picker and f'data-resize="{photos.BROWSER_SIDE}"' in picker
-    assert "js/photos.js" in page
+    assert re.search(r"/static/js/photos\.[0-9a-f]{12}\.js", page)
 
 
 def test_a_product_is_created_with_its_photos_re_encoded(app, client, owner):

@@ -168,7 +168,7 @@ def test_the_page_cache_serves_the_same_page_compressed(make_app):
     with app.app_context():
         product = factories.ProductFactory(name="Keripik Tempe Bu Sri")
         db.session.commit()
-        url = f"/produk/{product.id}/{product.slug}"
+        url = f"/produk/{product.id}-{product.slug}"
     client = app.test_client()
     miss = client.get(url, headers={"Accept-Encoding": "gzip"})
     hit = client.get(url, headers={"Accept-Encoding": "gzip"})
