@@ -32,7 +32,6 @@ from marketplace.catalog.filters import (
 )
 from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core.storage import folder_of, storage
-from marketplace.core.urls import public_url
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
@@ -147,10 +146,9 @@ def product(product_id: int, slug: str | None = None):
     more = db.session.scalars(
         queries.other_products_of_member(found.member_id, exclude_id=found.id, limit=MORE_FROM_SHOP)
     ).all()
+    share = contact.product_share(found)
     message = contact.product_message(
-        shop_name=found.member.shop_name,
-        product_name=found.name,
-        url=public_url("catalog.product", product_id=found.id, slug=found.slug),
+        shop_name=found.member.shop_name, product_name=found.name, url=share.url
     )
     badges = badges_for([found, *more], shops=[found.member_id])
     place = my_kecamatan.chosen()
@@ -166,6 +164,7 @@ def product(product_id: int, slug: str | None = None):
         badges=badges.products,
         shop_badges=badges.shops.get(found.member_id, []),
         whatsapp_url=whatsapp_url(found.member.whatsapp, message),
+        share=share,
         my_kecamatan=place,
         my_delivery_fee=fee,
     )
@@ -181,9 +180,8 @@ def shop(slug: str):
     listing = member_products(member.id, page=page, per_page=_per_page())
     if messages or listing.messages:
         keep_out_of_cache()
-    message = contact.shop_message(
-        shop_name=member.shop_name, url=public_url("catalog.shop", slug=member.slug)
-    )
+    share = contact.shop_share(member)
+    message = contact.shop_message(shop_name=member.shop_name, url=share.url)
     return render_template(
         "catalog/shop.html",
         member=member,
@@ -191,6 +189,7 @@ def shop(slug: str):
         messages=messages + listing.messages,
         page_args=CatalogFilter().page_args,
         whatsapp_url=whatsapp_url(member.whatsapp, message),
+        share=share,
     )
 
 
