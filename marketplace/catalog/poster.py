@@ -26,7 +26,9 @@ POSTER_PRODUCTS = 6
 # one request stays a few seconds of WeasyPrint at worst.
 LABELS_PER_SHEET = 24
 MAX_LABELS = 4 * LABELS_PER_SHEET
-PAPER_SIZES = {"a4": "A4", "a5": "A5"}
+# The poster is laid out on A4; A5 is the same page zoomed to A5's width
+# (148 mm; its height comes out at 209.3 mm, within the sheet's 210).
+PAPER_SIZES = {"a4": ("A4", 1.0), "a5": ("A5", 148 / 210)}
 _MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 

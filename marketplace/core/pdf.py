@@ -12,8 +12,10 @@ from PIL import ImageFile
 REPORT_STYLESHEET = Path("css") / "report.css"
 
 
-def render_pdf(page: str, *, stylesheet: Path = REPORT_STYLESHEET) -> bytes:
-    """`stylesheet`: a file under static/ (css/report.css, css/poster.css)."""
+def render_pdf(page: str, *, stylesheet: Path = REPORT_STYLESHEET, zoom: float = 1.0) -> bytes:
+    """`stylesheet`: a file under static/ (css/report.css, css/poster.css).
+    `zoom` scales everything, the page size too: an A4 page at 148/210 is
+    an A5 page with the same layout."""
     # Imported at the first PDF, not with the app: it takes half a second,
     # and importing it lets Pillow load truncated images in the whole process
     # (weasyprint/images.py sets the flag), which uploads must refuse
@@ -30,14 +32,16 @@ def render_pdf(page: str, *, stylesheet: Path = REPORT_STYLESHEET) -> bytes:
     assert static_folder is not None  # create_app always serves static/
     stylesheet_file = Path(static_folder) / stylesheet
     return HTML(string=page, url_fetcher=inside_only).write_pdf(
-        stylesheets=[CSS(filename=str(stylesheet_file), url_fetcher=inside_only)]
+        stylesheets=[CSS(filename=str(stylesheet_file), url_fetcher=inside_only)], zoom=zoom
     )
 
 
-def pdf_response(page: str, *, filename: str, stylesheet: Path = REPORT_STYLESHEET) -> Response:
+def pdf_response(
+    page: str, *, filename: str, stylesheet: Path = REPORT_STYLESHEET, zoom: float = 1.0
+) -> Response:
     """The PDF of `page` as a download named `filename` (plain ASCII)."""
     return Response(
-        render_pdf(page, stylesheet=stylesheet),
+        render_pdf(page, stylesheet=stylesheet, zoom=zoom),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("app_context")
 
 PUBLIC = "https://pasar.aspikmas.test"
 A4_POINTS = (595, 842)
-A5_POINTS = (420, 595)
+A5_POINTS = (420, 593)  # A5 is 148 x 210 mm: the A4 poster zoomed fits within 0.7 mm
 
 
 def qr_codes(pdf: bytes, *, dpi: int = 200) -> list[list[str]]:
@@ -112,6 +112,33 @@ def test_a_poster_on_a5_and_of_a_shop_without_products(client, login_as, owner):
     assert qr_codes(response.data) == [[f"{PUBLIC}/toko/getuk-goreng-pak-hadi"]]
     # a size no form offers: A4, as the form's default
     assert page_sizes(client.get("/kelola/cetak/poster.pdf?ukuran=A0").data) == [A4_POINTS]
+
+
+@pytest.mark.parametrize(("size", "points"), [("a4", A4_POINTS), ("a5", A5_POINTS)])
+def test_the_longest_names_and_prices_still_make_one_page(app, client, login_as, size, points):
+    member = factories.MemberFactory(
+        shop_name="Usaha Dagang Keripik Tempe dan Aneka Olahan Singkong Mbok Sri Rahayu " * 2,
+        slug="mbok-sri",
+        logo_key=LocalStorage(app.config["UPLOAD_DIR"]).save(
+            jpeg(64), folder="shops", suffix=".jpg"
+        ),
+    )
+    for number in range(6):
+        product = factories.ProductFactory(
+            member=member,
+            name=f"Keripik Tempe Sagu Super Pedas Daun Jeruk Kemasan Besar {number} " * 3,
+            unit="bungkus besar",
+            variants=[
+                factories.VariantFactory.build(name="Kecil", price=1_500),
+                factories.VariantFactory.build(name="Besar", price=12_345_678_900),
+            ],
+        )
+        add_photos(app, product, 1)
+    db.session.commit()
+    login_as(member.user)
+    response = client.get(f"/kelola/cetak/poster.pdf?ukuran={size}")
+    assert page_sizes(response.data) == [points]
+    assert qr_codes(response.data) == [[f"{PUBLIC}/toko/mbok-sri"]]
 
 
 def test_the_labels_hold_a_qr_to_each_product_page(app, client, login_as, owner):

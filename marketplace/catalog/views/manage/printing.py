@@ -32,19 +32,20 @@ def printing(member: Member):
 @blueprint.get("/cetak/poster.pdf")
 @member_view
 def poster_pdf(member: Member):
-    size = request.args.get("ukuran", "a4")
-    paper = poster.PAPER_SIZES.get(size, "A4")
+    paper, zoom = poster.PAPER_SIZES.get(request.args.get("ukuran", "a4"), ("A4", 1.0))
     page = render_template(
         "catalog/manage/poster_pdf.html",
         member=member,
-        paper=paper,
         logo=poster.picture(member.logo_key),
         products=poster.poster_products(member),
         shop_url=poster.shop_url(member),
         qr=poster.qr_code(poster.shop_url(member)),
     )
     return pdf_response(
-        page, filename=f"poster-{paper.lower()}.pdf", stylesheet=poster.POSTER_STYLESHEET
+        page,
+        filename=f"poster-{paper.lower()}.pdf",
+        stylesheet=poster.POSTER_STYLESHEET,
+        zoom=zoom,
     )
 
 
