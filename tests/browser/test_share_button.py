@@ -105,11 +105,13 @@ def test_without_a_share_sheet_bagikan_is_whatsapp_and_the_link_copies(
     context.close()
 
 
-def test_with_a_share_sheet_bagikan_opens_it(browser, live_server, product):
+def test_with_a_share_sheet_bagikan_opens_it(browser, live_server, product, database_url):
     context, page = open_phone(browser, has_share_sheet=True)
     page.goto(f"{live_server}/toko/getuk-goreng-pak-hadi")
     share = page.locator(".share-button")
     expect(share).to_have_text("Bagikan")
+    assert page.evaluate(LAYOUT_SHIFT) <= 0.05
+    page.screenshot(path=artifact(database_url, "bagikan-03-toko"), full_page=True)
     share.click()
     shared = page.evaluate("window.__shared")
     assert shared == [
