@@ -124,3 +124,19 @@ def test_with_a_share_sheet_bagikan_opens_it(browser, live_server, product, data
     ]
     assert len(context.pages) == 1, "WhatsApp did not open as well"
     context.close()
+
+
+def test_without_the_clipboard_api_the_link_is_copied_from_its_field(browser, live_server, product):
+    """Plain http, an old WebView: no navigator.clipboard. The field's text
+    is selected and copied the older way, and the page says so."""
+    context, page = open_phone(browser, has_share_sheet=False)
+    context.add_init_script("delete Navigator.prototype.clipboard;")
+    page.goto(f"{live_server}/produk/{product.id}/{product.slug}")
+    assert page.evaluate("navigator.clipboard") is None
+    page.get_by_role("button", name="Salin tautan").click()
+    expect(page.get_by_role("status").filter(has_text="Tautan disalin")).to_be_visible()
+    field = page.evaluate(
+        "(f => [f.id, f.value.slice(f.selectionStart, f.selectionEnd)])(document.activeElement)"
+    )
+    assert field == ["tautan-produk-ini", f"{PUBLIC}/produk/{product.id}/{product.slug}"]
+    context.close()
