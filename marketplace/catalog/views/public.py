@@ -30,6 +30,7 @@ from marketplace.catalog.filters import (
     parse_filter,
     parse_page,
 )
+from marketplace.catalog.models import Product
 from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core.storage import folder_of, storage
 from marketplace.core.whatsapp import whatsapp_url
@@ -56,6 +57,12 @@ def _slug_or_404(slug: str) -> str:
     if not is_slug(slug):
         abort(404)
     return slug
+
+
+@blueprint.app_template_filter("harga")
+def price(product: Product) -> str:
+    """A product's price as pages and shared messages say it (contact.price_text)."""
+    return contact.price_text(product)
 
 
 @blueprint.app_template_filter("berat")
