@@ -10,11 +10,11 @@ import zxingcpp
 from pypdf import PdfReader
 
 from marketplace.accounts.models import Role
-from marketplace.catalog.models import ProductStatus
+from marketplace.catalog.models import Product, ProductStatus
 from marketplace.catalog.poster import MAX_LABELS
 from marketplace.core.storage import LocalStorage
 from marketplace.extensions import db
-from marketplace.members.models import MemberStatus
+from marketplace.members.models import Member, MemberStatus
 from tests import factories
 from tests.catalog.seeding import add_photos, jpeg
 
@@ -48,6 +48,12 @@ def text_of(pdf: bytes) -> str:
     return " ".join(
         " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages
     )
+
+
+def longest(words: str, column) -> str:
+    """`words` again and again, as long as `column` takes."""
+    length = column.type.length
+    return (words * length)[:length]
 
 
 def product_url(product) -> str:
@@ -117,7 +123,9 @@ def test_a_poster_on_a5_and_of_a_shop_without_products(client, login_as, owner):
 @pytest.mark.parametrize(("size", "points"), [("a4", A4_POINTS), ("a5", A5_POINTS)])
 def test_the_longest_names_and_prices_still_make_one_page(app, client, login_as, size, points):
     member = factories.MemberFactory(
-        shop_name="Usaha Dagang Keripik Tempe dan Aneka Olahan Singkong Mbok Sri Rahayu " * 2,
+        shop_name=longest(
+            "Usaha Dagang Keripik Tempe dan Olahan Singkong Mbok Sri ", Member.shop_name
+        ),
         slug="mbok-sri",
         logo_key=LocalStorage(app.config["UPLOAD_DIR"]).save(
             jpeg(64), folder="shops", suffix=".jpg"
@@ -126,7 +134,7 @@ def test_the_longest_names_and_prices_still_make_one_page(app, client, login_as,
     for number in range(6):
         product = factories.ProductFactory(
             member=member,
-            name=f"Keripik Tempe Sagu Super Pedas Daun Jeruk Kemasan Besar {number} " * 3,
+            name=longest(f"Keripik Tempe Sagu Pedas Daun Jeruk {number} ", Product.name),
             unit="bungkus besar",
             variants=[
                 factories.VariantFactory.build(name="Kecil", price=1_500),
