@@ -230,8 +230,9 @@ def counts_by(column, where: list[ColumnElement[bool]]) -> Select[tuple[int, int
     )
 
 
-def products_of_member(member_id: int) -> Select[tuple[Product]]:
-    return public_products([is_public(), Product.member_id == member_id], Sort.NEWEST)
+def products_of_member(member_id: int, sort: Sort = Sort.NEWEST) -> Select[tuple[Product]]:
+    """The member's public products: their shop page, their poster."""
+    return public_products([is_public(), Product.member_id == member_id], sort)
 
 
 def count_of_member(member_id: int) -> Select[tuple[int]]:

@@ -1,7 +1,8 @@
 """WhatsApp numbers, in one place: how a number is stored (628…, ASCII
 digits only), the form validator that tidies what people type, how a
-number is shown to people (0812-3456-7890, never 628…), and the wa.me link
-that opens a chat with a message typed in. A domain that takes a number
+number is shown to people (0812-3456-7890, never 628…), and the wa.me links
+that open a chat with a message typed in (to a member, or to whoever the
+sender picks). A domain that takes a number
 turns InvalidWhatsapp into its own error."""
 
 import re
@@ -69,4 +70,14 @@ def whatsapp_url(raw_number: str, message: str) -> str | None:
         number = normalise_whatsapp(raw_number or "")
     except InvalidWhatsapp:
         return None
+    return _wa_me(number, message)
+
+
+def whatsapp_share_url(message: str) -> str:
+    """A wa.me link with `message` typed in and no number: WhatsApp asks
+    whom to send it to (a group, a friend), so anyone can pass a link on."""
+    return _wa_me("", message)
+
+
+def _wa_me(number: str, message: str) -> str:
     return f"https://wa.me/{number}?text={quote(message, safe='')}"

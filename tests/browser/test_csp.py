@@ -143,6 +143,7 @@ def main_pages(shop: SampleShop) -> dict[Role | None, list[tuple]]:
             ("kelola-produk-baru", "/kelola/produk/baru"),
             ("kelola-stok", "/kelola/stok"),
             ("kelola-impor", "/kelola/impor"),
+            ("kelola-cetak", "/kelola/cetak"),
             ("sertifikat", "/kelola/sertifikat/"),
             ("sertifikat-baru", "/kelola/sertifikat/baru"),
             ("pesanan-masuk", "/kelola/pesanan"),

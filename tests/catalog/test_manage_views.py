@@ -136,6 +136,9 @@ def _requests(product, photo, variant) -> dict[str, tuple[str, dict | None]]:
         "import_products GET": ("/kelola/impor", None),
         "import_products POST": ("/kelola/impor", {"file": (io.BytesIO(csv), "produk.csv")}),
         "import_template GET": ("/kelola/impor/templat.csv", None),
+        "printing GET": ("/kelola/cetak", None),
+        "poster_pdf GET": ("/kelola/cetak/poster.pdf?ukuran=a5", None),
+        "labels_pdf GET": (f"/kelola/cetak/label.pdf?produk={product.id}", None),
     }
 
 
@@ -160,6 +163,10 @@ OWNER_AND_OTHER = {
     "import_products GET": (200, 200),
     "import_products POST": (200, 200),
     "import_template GET": (200, 200),
+    "printing GET": (200, 200),
+    "poster_pdf GET": (200, 200),  # each their own shop's (tests/catalog/test_poster.py)
+    # The product is a draft: no label for the owner either, back to choosing.
+    "labels_pdf GET": (302, 302),
 }
 OTHERS = {"pending member": 403, "shopper": 403, "admin": 403, "anonymous": 302}
 OWN_WORK = {"create POST", "import_products POST"}  # into the other member's own shop

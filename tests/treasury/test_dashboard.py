@@ -338,7 +338,7 @@ def test_the_report_as_pdf(client, me):
 
 def test_the_pdf_renderer_leaves_uploads_refusing_truncated_pictures(client, me):
     """Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the
-    whole process; treasury.pdf turns it off again, before and after a PDF."""
+    whole process; core.pdf turns it off again, before and after a PDF."""
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
     assert client.get(f"/bendahara/laporan-bulanan/{this_month():%Y-%m}.pdf").status_code == 200
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False

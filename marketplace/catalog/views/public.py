@@ -30,11 +30,11 @@ from marketplace.catalog.filters import (
     parse_filter,
     parse_page,
 )
+from marketplace.catalog.models import Product
 from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core import variants
 from marketplace.core.page_meta import indexable
 from marketplace.core.storage import folder_of, storage
-from marketplace.core.urls import public_url
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
@@ -61,6 +61,12 @@ def _slug_or_404(slug: str) -> str:
     if not is_slug(slug):
         abort(404)
     return slug
+
+
+@blueprint.app_template_filter("harga")
+def price(product: Product) -> str:
+    """A product's price as pages and shared messages say it (contact.price_text)."""
+    return contact.price_text(product)
 
 
 @blueprint.app_template_filter("berat")
@@ -170,10 +176,9 @@ def product(product_id: int, slug: str):
     more = db.session.scalars(
         queries.other_products_of_member(found.member_id, exclude_id=found.id, limit=MORE_FROM_SHOP)
     ).all()
+    share = contact.product_share(found)
     message = contact.product_message(
-        shop_name=found.member.shop_name,
-        product_name=found.name,
-        url=public_url("catalog.product", product_id=found.id, slug=found.slug),
+        shop_name=found.member.shop_name, product_name=found.name, url=share.url
     )
     badges = badges_for([found, *more], shops=[found.member_id])
     place = my_kecamatan.chosen()
@@ -189,6 +194,7 @@ def product(product_id: int, slug: str):
         badges=badges.products,
         shop_badges=badges.shops.get(found.member_id, []),
         whatsapp_url=whatsapp_url(found.member.whatsapp, message),
+        share=share,
         my_kecamatan=place,
         my_delivery_fee=fee,
         page_meta=previews.product_meta(found),
@@ -216,9 +222,8 @@ def shop(slug: str):
     listing = member_products(member.id, page=page, per_page=_per_page())
     if messages or listing.messages:
         keep_out_of_cache()
-    message = contact.shop_message(
-        shop_name=member.shop_name, url=public_url("catalog.shop", slug=member.slug)
-    )
+    share = contact.shop_share(member)
+    message = contact.shop_message(shop_name=member.shop_name, url=share.url)
     return render_template(
         "catalog/shop.html",
         member=member,
@@ -227,6 +232,7 @@ def shop(slug: str):
         page_args=CatalogFilter().page_args,
         whatsapp_url=whatsapp_url(member.whatsapp, message),
         page_meta=previews.shop_meta(member, product_count=listing.total, page=page),
+        share=share,
     )
 
 

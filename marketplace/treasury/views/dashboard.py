@@ -4,11 +4,11 @@ printable page and as a PDF. Every number comes from treasury.monthly and treasu
 
 from flask import abort, render_template
 
+from marketplace.core.pdf import pdf_response
 from marketplace.extensions import db
 from marketplace.ledger.services import month_of
 from marketplace.payments import queries as payment_queries
 from marketplace.treasury import charts, monthly, queries, reports
-from marketplace.treasury.pdf import pdf_response
 from marketplace.treasury.views.base import blueprint, now
 
 
