@@ -79,7 +79,7 @@ def test_without_a_share_sheet_bagikan_is_whatsapp_and_the_link_copies(
     browser, live_server, product, database_url
 ):
     context, page = open_phone(browser, has_share_sheet=False)
-    address = f"/produk/{product.id}/{product.slug}"
+    address = f"/produk/{product.id}-{product.slug}"
     page.goto(live_server + address)
     assert page.evaluate("typeof navigator.share") == "undefined"
 
@@ -131,12 +131,12 @@ def test_without_the_clipboard_api_the_link_is_copied_from_its_field(browser, li
     is selected and copied the older way, and the page says so."""
     context, page = open_phone(browser, has_share_sheet=False)
     context.add_init_script("delete Navigator.prototype.clipboard;")
-    page.goto(f"{live_server}/produk/{product.id}/{product.slug}")
+    page.goto(f"{live_server}/produk/{product.id}-{product.slug}")
     assert page.evaluate("navigator.clipboard") is None
     page.get_by_role("button", name="Salin tautan").click()
     expect(page.get_by_role("status").filter(has_text="Tautan disalin")).to_be_visible()
     field = page.evaluate(
         "(f => [f.id, f.value.slice(f.selectionStart, f.selectionEnd)])(document.activeElement)"
     )
-    assert field == ["tautan-produk-ini", f"{PUBLIC}/produk/{product.id}/{product.slug}"]
+    assert field == ["tautan-produk-ini", f"{PUBLIC}/produk/{product.id}-{product.slug}"]
     context.close()

@@ -57,7 +57,7 @@ def longest(words: str, column) -> str:
 
 
 def product_url(product) -> str:
-    return f"{PUBLIC}/produk/{product.id}/{product.slug}"
+    return f"{PUBLIC}/produk/{product.id}-{product.slug}"
 
 
 @pytest.fixture

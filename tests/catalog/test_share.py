@@ -45,7 +45,7 @@ def test_product_page_shares_name_price_and_address(client, member):
     db.session.commit()
     url = f"https://pasar.aspikmas.test/produk/{product.id}/keripik-tempe-pedas-manis"
 
-    block = share_block(client.get(f"/produk/{product.id}/{product.slug}?utm_source=wa").text)
+    block = share_block(client.get(f"/produk/{product.id}-{product.slug}?utm_source=wa").text)
 
     assert shared_message(block) == (
         "Keripik Tempe <Pedas> & Manis, Rp15.000 per bungkus, dari Keripik Mbok Sri"
@@ -69,7 +69,7 @@ def test_a_price_range_is_shared_as_the_page_shows_it(client, member):
         ],
     )
     db.session.commit()
-    block = share_block(client.get(f"/produk/{product.id}/{product.slug}").text)
+    block = share_block(client.get(f"/produk/{product.id}-{product.slug}").text)
     assert ", Rp15.000 – Rp28.000 per bungkus," in shared_message(block)
 
 
@@ -96,7 +96,7 @@ def test_the_share_block_leaves_the_pages_cached(any_cache_app):
     product = factories.ProductFactory(member=member)
     db.session.commit()
     client = any_cache_app.test_client()
-    for page in ("/toko/batik-sekar", f"/produk/{product.id}/{product.slug}"):
+    for page in ("/toko/batik-sekar", f"/produk/{product.id}-{product.slug}"):
         first = client.get(page)
         assert first.headers["X-Cache"] == "MISS" and "Salin tautan" in first.text
         assert client.get(page).headers["X-Cache"] == "HIT"
