@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from flask import current_app
 
 from marketplace.catalog.browse import CatalogPage
+from marketplace.catalog.contact import price_text
 from marketplace.catalog.models import Category, Product
 from marketplace.catalog.preview_images import Card
 from marketplace.core.money import format_rupiah
@@ -31,13 +32,6 @@ SITE_LINE = "Produk UMKM dari 27 kecamatan Kabupaten Banyumas"
 def _footer() -> str:
     """The shop's address as people type it (PUBLIC_URL without the scheme)."""
     return current_app.config["PUBLIC_URL"].split("://", 1)[-1].rstrip("/")
-
-
-def price_text(product: Product) -> str:
-    """`Rp15.000`, or `Rp15.000 – Rp25.000` for variants of different prices."""
-    if product.has_price_range:
-        return f"{format_rupiah(product.min_price)} – {format_rupiah(product.max_price)}"
-    return format_rupiah(product.min_price)
 
 
 # --- the cards ------------------------------------------------------------------
