@@ -112,22 +112,32 @@ def recreate(url: URL) -> None:
 
 def migrate(url: URL) -> None:
     """`flask db upgrade`, as a deploy would run it."""
-    env = os.environ | {
-        "DATABASE_URL": url.render_as_string(hide_password=False),
-        "APP_ENV": "development",
-        "FLASK_APP": "wsgi",
-    }
+    flask_command(url, "db", "upgrade")
+
+
+def flask_command(url: URL, *args: str, **env: str) -> None:
+    """`flask ARGS` against the database at `url` (with `env` added), as a
+    deploy would run it; its output only if it fails."""
+    environment = (
+        os.environ
+        | env
+        | {
+            "DATABASE_URL": url.render_as_string(hide_password=False),
+            "APP_ENV": "development",
+            "FLASK_APP": "wsgi",
+        }
+    )
     flask = Path(sys.executable).with_name("flask")
     done = subprocess.run(
-        [str(flask), "db", "upgrade"],
+        [str(flask), *args],
         check=False,
         cwd=PROJECT_ROOT,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
     )
     if done.returncode:
-        raise SystemExit(f"flask db upgrade failed:\n{done.stdout}{done.stderr}")
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
 def _photos(upload_dir: Path) -> dict[str, tuple[str, str]]:

@@ -55,23 +55,7 @@ def seed(database: Path, upload_dir: Path) -> None:
     shutil.rmtree(upload_dir, ignore_errors=True)
     url = make_url(f"sqlite:///{database}")
     bulk.migrate(url)
-    env = os.environ | {
-        "DATABASE_URL": str(url),
-        "UPLOAD_DIR": str(upload_dir),
-        "APP_ENV": "development",
-        "FLASK_APP": "wsgi",
-    }
-    flask = Path(sys.executable).with_name("flask")
-    done = subprocess.run(
-        [str(flask), "seed-demo"],
-        check=False,
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"flask seed-demo failed:\n{done.stdout}{done.stderr}")
+    bulk.flask_command(url, "seed-demo", UPLOAD_DIR=str(upload_dir))
 
 
 def _first(pattern: str, html: str, what: str) -> str:

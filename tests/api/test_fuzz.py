@@ -38,4 +38,8 @@ schema = schemathesis.pytest.from_fixture("served_schema")
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_conforms_to_its_document(case):
-    case.call_and_validate(excluded_checks=[negative_data_rejection])
+    # Schemathesis asks for gzip as requests does, but its WSGI client hands
+    # the body over undecoded: the API's own bytes, as an HTTP client sees them.
+    case.call_and_validate(
+        headers={"Accept-Encoding": "identity"}, excluded_checks=[negative_data_rejection]
+    )
