@@ -56,6 +56,9 @@ def seed(database: Path, upload_dir: Path) -> None:
     url = make_url(f"sqlite:///{database}")
     bulk.migrate(url)
     bulk.flask_command(url, "seed-demo", UPLOAD_DIR=str(upload_dir))
+    # The phone-sized copies a page asks for are made on their first request
+    # (core/variants.py); a shop that has been open a day has them all.
+    bulk.flask_command(url, "images", "warm", "--kind", "webp", UPLOAD_DIR=str(upload_dir))
 
 
 def _first(pattern: str, html: str, what: str) -> str:
