@@ -21,6 +21,7 @@ from marketplace.admin.views import blueprint as admin_blueprint
 from marketplace.api.views import blueprint as api_blueprint
 from marketplace.catalog.cache import install_invalidation
 from marketplace.catalog.views import blueprint as catalog_blueprint
+from marketplace.chapters.views import blueprint as chapters_blueprint
 from marketplace.config import PROJECT_ROOT, check_production, load_config, warn_development
 from marketplace.core import outages
 from marketplace.core.compression import register_compression
@@ -130,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_blueprint)
     app.register_blueprint(members_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(chapters_blueprint)
     app.register_blueprint(orders_blueprint)
     app.register_blueprint(payments_blueprint)
     app.register_blueprint(treasury_blueprint)

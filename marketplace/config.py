@@ -201,6 +201,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PAYOUT_MINIMUM": _env_int(env, "PAYOUT_MINIMUM", 10_000),
         # A payout batch needs an admin other than its preparer to approve it.
         "PAYOUT_REQUIRE_APPROVAL": _env_bool(env, "PAYOUT_REQUIRE_APPROVAL", True),
+        # A kecamatan chapter's officer decides its membership applications
+        # (else they only recommend, and the regency admin decides).
+        "CHAPTER_CAN_APPROVE": _env_bool(env, "CHAPTER_CAN_APPROVE", False),
         # The only source of absolute URLs (core/urls.py): emails, the API, WhatsApp text.
         "PUBLIC_URL": public_url,
         # Requests for any other Host are refused with a 400 (Flask checks it).

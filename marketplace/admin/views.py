@@ -48,6 +48,7 @@ from marketplace.catalog.certificates.rules import (
 )
 from marketplace.catalog.models import Category, Certificate, CertificateStatus
 from marketplace.catalog.services import CatalogError
+from marketplace.chapters import queries as chapter_queries
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
 from marketplace.members import services as member_services
@@ -163,6 +164,7 @@ def _member_page(
         actions=actions,
         error=error,
         decisions=db.session.scalars(member_queries.decisions_of(member.id)).all(),
+        recommendations=db.session.scalars(chapter_queries.recommendations_of([member.id])).all(),
         commission_form=commission_form or _rate_form(MEMBER_RATE_PREFIX, member.commission_bps),
         rate_text=_rate_text(member.commission_bps),
         default_rate=percent(_default_bps()),
@@ -500,3 +502,7 @@ def audit_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="log-audit.csv"'},
     )
+
+
+# The chapter officers' screen lives in its own module, on this blueprint.
+from marketplace.admin import officers  # noqa: F401

@@ -39,6 +39,9 @@ class AuditAction(StrEnum):
     PAYOUT_TRANSFERRED = "payout.transferred"
     PAYOUT_FAILED = "payout.failed"
     COMMISSION_DEPOSITED = "commission.deposited"
+    OFFICER_APPOINTED = "officer.appointed"
+    OFFICER_REMOVED = "officer.removed"
+    MEMBER_RECOMMENDED = "member.recommended"
 
     @property
     def label(self) -> str:
@@ -67,6 +70,9 @@ ACTION_LABELS = {
     AuditAction.PAYOUT_TRANSFERRED: "Pembayaran anggota ditransfer",
     AuditAction.PAYOUT_FAILED: "Pembayaran anggota gagal",
     AuditAction.COMMISSION_DEPOSITED: "Setoran komisi tunai anggota",
+    AuditAction.OFFICER_APPOINTED: "Pengurus kecamatan diangkat",
+    AuditAction.OFFICER_REMOVED: "Pengurus kecamatan diberhentikan",
+    AuditAction.MEMBER_RECOMMENDED: "Rekomendasi pengurus kecamatan",
 }
 
 

@@ -17,9 +17,10 @@ from marketplace.catalog.models import (
     CertificateProduct,
     CertificateStatus,
 )
+from marketplace.chapters.models import ChapterOfficer
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberDecision
-from tests.factories import ProductFactory, category
+from tests.factories import ProductFactory, UserFactory, category
 from tests.members.helpers import PEOPLE, log_in, make_people, routes_of
 
 NOT_ADMIN = {"owner": 403, "other_member": 403, "shopper": 403, "anonymous": (302, "/akun/masuk")}
@@ -68,6 +69,17 @@ MATRIX = {
         200,
     ),
     ("/pengurus/audit.csv", "GET"): ("/pengurus/audit.csv?aksi=month.closed", {}, 200),
+    ("/pengurus/pengurus-kecamatan", "GET"): ("/pengurus/pengurus-kecamatan", {}, 200),
+    ("/pengurus/pengurus-kecamatan", "POST"): (
+        "/pengurus/pengurus-kecamatan",
+        {"email": "{shopper_email}", "kecamatan": "ajibarang"},
+        (302, "/pengurus/pengurus-kecamatan"),
+    ),
+    ("/pengurus/pengurus-kecamatan/<int:appointment_id>/berhentikan", "POST"): (
+        "/pengurus/pengurus-kecamatan/{appointment}/berhentikan",
+        {},
+        (302, "/pengurus/pengurus-kecamatan"),
+    ),
 }
 EXTRA_ADMIN_CASES = [
     ("GET", "/pengurus/anggota/999999", {}, 404),
@@ -93,6 +105,9 @@ EXTRA_ADMIN_CASES = [
     ("GET", "/pengurus/audit?dari=bukan&page=abc", {}, 400),
     ("GET", "/pengurus/audit.csv?sampai=1999-12-31", {}, 400),
     ("GET", "/pengurus/audit?page=999", {}, 200),
+    ("POST", "/pengurus/pengurus-kecamatan/999999/berhentikan", {}, 404),
+    ("POST", "/pengurus/pengurus-kecamatan", {"email": "nobody@example.com"}, 400),
+    ("POST", "/pengurus/pengurus-kecamatan", {"email": "{shopper_email}", "kecamatan": "x"}, 400),
 ]
 
 
@@ -108,7 +123,8 @@ def written() -> tuple:
         + db.session.execute(select(Member.commission_bps).order_by(Member.id)).all()
     )
     audit = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    return decisions, emails, reviews, rates, audit
+    officers = db.session.execute(select(ChapterOfficer.id, ChapterOfficer.removed_at)).all()
+    return decisions, emails, reviews, rates, audit, officers
 
 
 def owner_certificate(owner) -> Certificate:
@@ -122,12 +138,36 @@ def owner_certificate(owner) -> Certificate:
         covered_products=[CertificateProduct(product=ProductFactory(member=owner))],
     )
     db.session.add(made)
+    # An officer of the owner's kecamatan, whom the admin may remove.
+    db.session.add(
+        ChapterOfficer(
+            user=people_officer(owner), kecamatan=owner.kecamatan, appointed_by=owner.user
+        )
+    )
     db.session.commit()
     return made
 
 
+def people_officer(owner):
+    return UserFactory(email=f"pengurus-{owner.id}@example.com")
+
+
+def appointment_of(certificate: Certificate) -> int:
+    return db.session.scalar(
+        select(ChapterOfficer.id).where(
+            ChapterOfficer.kecamatan_id == certificate.member.kecamatan_id
+        )
+    )
+
+
 def concrete(url: str, people: dict, certificate: Certificate) -> str:
-    return url.format(owner=people["owner"].id, certificate=certificate.id, category=category().id)
+    return url.format(
+        owner=people["owner"].id,
+        certificate=certificate.id,
+        category=category().id,
+        shopper_email=people["shopper"].email,
+        appointment=appointment_of(certificate),
+    )
 
 
 def test_the_matrix_covers_every_admin_route(app):
@@ -141,7 +181,10 @@ def test_access_matrix(client, login_as, rule, method, who):
     log_in(login_as, people, who)
     certificate = owner_certificate(people["owner"])
     url, data, admin_status = MATRIX[(rule, method)]
-    data = {concrete(key, people, certificate): value for key, value in data.items()}
+    data = {
+        concrete(key, people, certificate): concrete(value, people, certificate)
+        for key, value in data.items()
+    }
     before = written()
     response = client.open(concrete(url, people, certificate), method=method, data=data)
     expected = admin_status if who == "admin" else NOT_ADMIN[who]
@@ -160,6 +203,9 @@ def test_admin_edges(client, login_as, method, url, data, status):
     people = make_people(login_as)
     certificate = owner_certificate(people["owner"])
     log_in(login_as, people, "admin")
-    data = {concrete(key, people, certificate): value for key, value in data.items()}
+    data = {
+        concrete(key, people, certificate): concrete(value, people, certificate)
+        for key, value in data.items()
+    }
     response = client.open(concrete(url, people, certificate), method=method, data=data)
     assert response.status_code == status

@@ -23,9 +23,11 @@ from marketplace.accounts.models import Role
 from marketplace.catalog import photos, previews
 from marketplace.catalog.certificates.rules import SCAN_FOLDER
 from marketplace.catalog.models import CertificateStatus
+from marketplace.chapters import services as chapter_services
 from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
+from marketplace.members.models import MemberStatus
 from marketplace.orders import fulfilment
 from marketplace.payments import bank_transfer
 from marketplace.payments.models import StripeCheckout
@@ -153,6 +155,13 @@ def build_world(app: Flask, snapshot: dict) -> World:
     payee = banked_member()  # a payout batch waiting for the admin, with its line
     earn(payee, 50_000)
     batch = prepared_batch(payee, by=treasurer)
+    # An officer of the member's kecamatan chapter, and an application there.
+    appointment = chapter_services.appoint(
+        user=factories.UserFactory(), kecamatan=member.kecamatan, by=admin
+    )
+    applicant = factories.MemberFactory(
+        kecamatan=member.kecamatan, status=MemberStatus.PENDING, user=factories.UserFactory()
+    )
     db.session.commit()
     values = {
         "product_id": str(product.id),
@@ -191,6 +200,14 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "transaction_id": str(db.session.scalar(sa.select(sa.func.min(LedgerTransaction.id)))),
         "key": photo.large_key,
         "static:filename": "css/app.css",
+        "appointment_id": str(appointment.id),
+        **{
+            f"chapters.{endpoint}:slug": member.kecamatan.slug
+            for endpoint in ("dashboard", "members_csv", "sales_csv", "application", "judge")
+        },
+        "chapters.application:member_id": str(applicant.id),
+        "chapters.judge:member_id": str(applicant.id),
+        "chapters.judge:action": "rekomendasi",
         "accounts.reset_password:token": tokens.make_reset_token(
             user=buyer, secret_key=app.config["SECRET_KEY"]
         ),
