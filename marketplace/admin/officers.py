@@ -6,6 +6,7 @@ admins only); kept out of views.py, which is long enough."""
 from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import logged_in_user
 from marketplace.accounts.models import User
@@ -23,7 +24,7 @@ from marketplace.members.models import Kecamatan
 def _form(formdata: bool = True) -> AppointForm:
     form = AppointForm() if formdata else AppointForm(formdata=None)
     form.kecamatan.choices = [
-        (kecamatan.slug, kecamatan.name)
+        SelectChoice(kecamatan.slug, kecamatan.name)
         for kecamatan in db.session.scalars(member_queries.kecamatan_list())
     ]
     return form

@@ -2,6 +2,7 @@
 message speaks Indonesian."""
 
 from wtforms import EmailField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from marketplace.chapters.models import VERDICT_LABELS, Verdict
@@ -12,7 +13,7 @@ from marketplace.core.forms import BaseForm
 class RecommendationForm(BaseForm):
     verdict = RadioField(
         "Saran",
-        choices=[(verdict.value, VERDICT_LABELS[verdict]) for verdict in Verdict],
+        choices=[SelectChoice(verdict.value, VERDICT_LABELS[verdict]) for verdict in Verdict],
         validators=[InputRequired(message="Pilih setujui atau tolak.")],
     )
     reason = TextAreaField(
