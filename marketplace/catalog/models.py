@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.accounts.models import User
 from marketplace.core.db import Timestamp
 from marketplace.extensions import Model
 from marketplace.members.models import Member
@@ -252,3 +253,23 @@ class CertificateProduct(Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+
+class ProductChange(Model):
+    """A change someone made to a member's product on the member's behalf (a
+    chapter officer's assisted selling): who, for which member, when and
+    what. The member reads these as "dibantu oleh <name>" on the product;
+    a member's own edits are not recorded here."""
+
+    __tablename__ = "product_changes"
+    __table_args__ = (Index("ix_product_changes_product_id", "product_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    summary: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+
+    product: Mapped[Product] = relationship()
+    changed_by: Mapped[User] = relationship()

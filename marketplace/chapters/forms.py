@@ -1,13 +1,21 @@
 """The chapter officer's form, and the admin's appointment form. Every
 message speaks Indonesian."""
 
-from wtforms import EmailField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from marketplace.chapters.models import VERDICT_LABELS, Verdict
 from marketplace.chapters.services import REASON_LIMIT
-from marketplace.core.forms import BaseForm
+from marketplace.core.forms import BaseForm, IdField, RupiahField, WholeNumberField
 
 
 class RecommendationForm(BaseForm):
@@ -36,3 +44,37 @@ class AppointForm(BaseForm):
     )
     kecamatan = SelectField("Kecamatan", coerce=str)
     submit = SubmitField("Angkat menjadi pengurus")
+
+
+class AssistedProductForm(BaseForm):
+    """A simple listing an officer makes for a member: one variant."""
+
+    name = StringField(
+        "Nama produk",
+        validators=[
+            DataRequired(message="Tuliskan nama produknya."),
+            Length(max=160, message="Nama paling panjang 160 karakter."),
+        ],
+    )
+    category_id = SelectField("Kategori", coerce=int)
+    description = TextAreaField(
+        "Keterangan", validators=[Length(max=5000, message="Keterangan terlalu panjang.")]
+    )
+    unit = StringField(
+        "Satuan",
+        default="pcs",
+        validators=[
+            DataRequired(message="Tuliskan satuannya."),
+            Length(max=30, message="Satuan paling panjang 30 karakter."),
+        ],
+    )
+    price = RupiahField("Harga", validators=[InputRequired(message="Tuliskan harganya.")])
+    stock = WholeNumberField("Stok", validators=[InputRequired(message="Tuliskan stoknya.")])
+    publish = BooleanField("Langsung tampilkan di pasar")
+    submit = SubmitField("Simpan produk")
+
+
+class AssistedStockForm(BaseForm):
+    variant_id = IdField()
+    stock = WholeNumberField("Stok", validators=[InputRequired(message="Tuliskan stoknya.")])
+    submit = SubmitField("Ubah stok")

@@ -147,3 +147,14 @@ def decide(*, member: Member, officer: User, verdict: Verdict, reason: str) -> M
     if verdict == Verdict.APPROVE:
         return member_services.approve_member(member=member, admin=officer, reason=reason)
     return member_services.reject_member(member=member, admin=officer, reason=reason)
+
+
+# --- assisted selling ---------------------------------------------------------
+
+
+def ensure_can_help(officer: User, member: Member) -> None:
+    """An officer helps the approved members of their own kecamatan only."""
+    if not is_officer_of(officer, member.kecamatan_id):
+        raise ChapterError("Anggota ini bukan dari kecamatan Anda.")
+    if member.status != MemberStatus.APPROVED:
+        raise ChapterError("Hanya anggota aktif yang bisa dibantu mengurus produknya.")

@@ -21,8 +21,13 @@ from flask_login import current_user
 
 from marketplace.accounts.access import logged_in_user
 from marketplace.accounts.models import Role, User
+from marketplace.catalog import assisted
+from marketplace.catalog import queries as catalog_queries
+from marketplace.catalog.forms import category_choices
+from marketplace.catalog.models import Category
+from marketplace.catalog.services import BulkUpdateRefused, CatalogError
 from marketplace.chapters import export, queries, services
-from marketplace.chapters.forms import RecommendationForm
+from marketplace.chapters.forms import AssistedProductForm, AssistedStockForm, RecommendationForm
 from marketplace.chapters.models import Verdict
 from marketplace.chapters.services import ChapterError
 from marketplace.extensions import db, login_manager
@@ -179,3 +184,106 @@ def judge(slug: str, member_id: int, action: str):
     db.session.commit()
     flash(done, "success")
     return redirect(url_for(".application", slug=kecamatan.slug, member_id=member.id))
+
+
+# --- assisted selling ---------------------------------------------------------
+
+
+def _helped_member(kecamatan: Kecamatan, member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None or member.kecamatan_id != kecamatan.id:
+        abort(404)
+    return member
+
+
+def _product_form(formdata: bool = True) -> AssistedProductForm:
+    form = AssistedProductForm() if formdata else AssistedProductForm(formdata=None)
+    form.category_id.choices = category_choices(
+        list(db.session.scalars(catalog_queries.categories()))
+    )
+    return form
+
+
+def _member_page(kecamatan: Kecamatan, member: Member, form=None, error=None):
+    products = db.session.scalars(assisted.member_products(member.id)).all()
+    history = db.session.scalars(assisted.history_of([product.id for product in products])).all()
+    return render_template(
+        "chapters/member.html",
+        kecamatan=kecamatan,
+        member=member,
+        products=products,
+        history=history,
+        form=form or _product_form(formdata=False),
+        stock_form=AssistedStockForm(formdata=None),
+        error=error,
+    )
+
+
+@blueprint.get("/<slug>/anggota/<int:member_id>")
+def member(slug: str, member_id: int):
+    kecamatan = _chapter(slug)
+    return _member_page(kecamatan, _helped_member(kecamatan, member_id))
+
+
+@blueprint.post("/<slug>/anggota/<int:member_id>/produk")
+def create_product(slug: str, member_id: int):
+    """The officer lists a product for a member who cannot do it themselves."""
+    kecamatan = _chapter(slug)
+    found = _helped_member(kecamatan, member_id)
+    form = _product_form()
+    if not form.validate_on_submit():
+        return _member_page(kecamatan, found, form=form), 400
+    category = db.session.get(Category, form.category_id.data)
+    if category is None:
+        abort(404)
+    officer = logged_in_user()
+    try:
+        services.ensure_can_help(officer, found)
+        product = assisted.create_for(
+            member=found,
+            helper=officer,
+            category=category,
+            name=form.name.data,
+            description=form.description.data or "",
+            unit=form.unit.data,
+            price=form.price.data or 0,
+            stock=form.stock.data or 0,
+            publish=form.publish.data,
+        )
+    except (ChapterError, CatalogError) as refused:
+        db.session.rollback()
+        return _member_page(kecamatan, found, form=form, error=refused.message), 400
+    db.session.commit()
+    flash(f"Produk “{product.name}” tersimpan untuk {found.shop_name}.", "success")
+    return redirect(url_for(".member", slug=kecamatan.slug, member_id=found.id))
+
+
+@blueprint.post("/<slug>/anggota/<int:member_id>/stok")
+def set_stock(slug: str, member_id: int):
+    kecamatan = _chapter(slug)
+    found = _helped_member(kecamatan, member_id)
+    form = AssistedStockForm()
+    if not form.validate_on_submit() or form.variant_id.data is None:
+        error = "Stok tidak tersimpan: " + " ".join(
+            message for messages in form.errors.values() for message in messages
+        )
+        return _member_page(kecamatan, found, error=error.strip()), 400
+    officer = logged_in_user()
+    try:
+        services.ensure_can_help(officer, found)
+        assisted.set_stock_for(
+            member=found,
+            helper=officer,
+            variant_id=form.variant_id.data,
+            stock=form.stock.data or 0,
+        )
+    except BulkUpdateRefused as refused:
+        db.session.rollback()
+        error = " ".join(message for messages in refused.problems.values() for message in messages)
+        return _member_page(kecamatan, found, error=error), 400
+    except (ChapterError, CatalogError) as refused:
+        db.session.rollback()
+        return _member_page(kecamatan, found, error=refused.message), 400
+    db.session.commit()
+    flash("Stok tersimpan. Anggota kami kabari lewat email.", "success")
+    return redirect(url_for(".member", slug=kecamatan.slug, member_id=found.id))

@@ -6,6 +6,7 @@ from marketplace.chapters import services
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
 from tests.factories import MemberFactory, UserFactory, kecamatan
+from tests.orders.helpers import variant
 
 BANK_NUMBER = "0123987654321"
 
@@ -44,5 +45,7 @@ def make_cast() -> dict:
         ),
         "shopper": UserFactory(roles=[Role.SHOPPER]),
     }
+    cast["variant"] = variant(member=cast["member"], stock=3)
+    cast["other_variant"] = variant(member=cast["other_member"], stock=4)
     db.session.commit()
     return cast

@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import OutboxEmail
 from marketplace.audit.models import AuditEvent
+from marketplace.catalog.models import Product, ProductChange, ProductVariant
 from marketplace.chapters.models import ChapterRecommendation
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberDecision
 from tests.chapters.helpers import make_cast
+from tests.factories import category
 from tests.members.helpers import routes_of
 
 PEOPLE = ("officer_here", "officer_there", "removed", "member", "shopper", "anonymous", "admin")
@@ -52,19 +54,63 @@ MATRIX = {
         # The admin reads the chapter but is no officer: the service refuses.
         READ | {"officer_here": (302, "/cabang/ajibarang/pengajuan/{applicant}"), "admin": 400},
     ),
+    ("/cabang/<slug>/anggota/<int:member_id>", "GET"): (
+        "/cabang/ajibarang/anggota/{member}",
+        {},
+        READ,
+    ),
+    # Assisted selling: the officer of the member's kecamatan only (the admin is no officer).
+    ("/cabang/<slug>/anggota/<int:member_id>/produk", "POST"): (
+        "/cabang/ajibarang/anggota/{member}/produk",
+        {
+            "name": "Gula Semut 500 g",
+            "category_id": "{category}",
+            "unit": "pcs",
+            "price": "25000",
+            "stock": "12",
+        },
+        READ | {"officer_here": (302, "/cabang/ajibarang/anggota/{member}"), "admin": 400},
+    ),
+    ("/cabang/<slug>/anggota/<int:member_id>/stok", "POST"): (
+        "/cabang/ajibarang/anggota/{member}/stok",
+        {"variant_id": "{variant}", "stock": "7"},
+        READ | {"officer_here": (302, "/cabang/ajibarang/anggota/{member}"), "admin": 400},
+    ),
 }
 
 
 def written() -> tuple:
     counts = tuple(
         db.session.scalar(select(func.count()).select_from(model))
-        for model in (ChapterRecommendation, MemberDecision, OutboxEmail, AuditEvent)
+        for model in (
+            ChapterRecommendation,
+            MemberDecision,
+            OutboxEmail,
+            AuditEvent,
+            Product,
+            ProductChange,
+        )
     )
-    return counts, db.session.execute(select(Member.id, Member.status).order_by(Member.id)).all()
+    stock = db.session.execute(
+        select(ProductVariant.id, ProductVariant.stock).order_by(ProductVariant.id)
+    ).all()
+    return (
+        counts,
+        stock,
+        db.session.execute(select(Member.id, Member.status).order_by(Member.id)).all(),
+    )
 
 
 def concrete(text: str, cast: dict) -> str:
-    return text.format(applicant=cast["applicant"].id, other=cast["other_applicant"].id)
+    return text.format(
+        applicant=cast["applicant"].id,
+        other=cast["other_applicant"].id,
+        member=cast["member"].id,
+        other_member=cast["other_member"].id,
+        variant=cast["variant"].id,
+        other_variant=cast["other_variant"].id,
+        category=category().id,
+    )
 
 
 def log_in(login_as, cast: dict, who: str) -> None:
@@ -85,6 +131,7 @@ def test_access_matrix(client, login_as, rule, method, who):
     log_in(login_as, cast, who)
     url, data, expected = MATRIX[(rule, method)]
     before = written()
+    data = {key: concrete(value, cast) for key, value in data.items()}
     response = client.open(concrete(url, cast), method=method, data=data)
     status, location = expected[who] if isinstance(expected[who], tuple) else (expected[who], None)
     assert response.status_code == status
@@ -102,7 +149,13 @@ KEDUNGBANTENG = [
     ("GET", "/cabang/kedungbanteng/pengajuan/{other}"),
     ("POST", "/cabang/kedungbanteng/pengajuan/{other}/rekomendasi"),
     ("POST", "/cabang/kedungbanteng/pengajuan/{other}/putuskan"),
-    # Kedungbanteng's application through Ajibarang's own chapter.
+    ("GET", "/cabang/kedungbanteng/anggota/{other_member}"),
+    ("POST", "/cabang/kedungbanteng/anggota/{other_member}/produk"),
+    ("POST", "/cabang/kedungbanteng/anggota/{other_member}/stok"),
+    # Kedungbanteng's member and application through Ajibarang's own chapter.
+    ("GET", "/cabang/ajibarang/anggota/{other_member}"),
+    ("POST", "/cabang/ajibarang/anggota/{other_member}/produk"),
+    ("POST", "/cabang/ajibarang/anggota/{other_member}/stok"),
     ("GET", "/cabang/ajibarang/pengajuan/{other}"),
     ("POST", "/cabang/ajibarang/pengajuan/{other}/rekomendasi"),
     ("POST", "/cabang/ajibarang/pengajuan/{other}/putuskan"),
@@ -114,9 +167,11 @@ def test_an_officer_of_ajibarang_gets_nothing_of_kedungbanteng(client, login_as,
     cast = make_cast()
     login_as(cast["officer_here"])
     before = written()
-    response = client.open(concrete(url, cast), method=method, data=RECOMMENDATION)
+    data = RECOMMENDATION | {"variant_id": str(cast["other_variant"].id), "stock": "1"}
+    data |= {"name": "Curian", "category_id": str(category().id), "unit": "pcs", "price": "1"}
+    response = client.open(concrete(url, cast), method=method, data=data)
     assert response.status_code == 404
-    assert "Mendoan Kedung" not in response.text
+    assert "Mendoan Kedung" not in response.text and "Nopia" not in response.text
     assert written() == before
 
 

@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import OutboxEmail, Role
 from marketplace.audit.models import AuditAction, AuditEvent
-from marketplace.catalog.models import Certificate, CertificateKind, CertificateStatus
+from marketplace.catalog.models import (
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    Product,
+    ProductChange,
+    ProductStatus,
+    ProductVariant,
+)
 from marketplace.chapters import queries, services
 from marketplace.chapters.models import ChapterOfficer, Verdict
 from marketplace.chapters.services import ChapterError
@@ -21,7 +29,7 @@ from marketplace.ledger.balances import balance
 from marketplace.members.models import MemberDecision, MemberStatus
 from marketplace.payments import bank_transfer
 from tests.chapters.helpers import BANK_NUMBER, make_cast
-from tests.factories import MemberFactory, UserFactory, kecamatan
+from tests.factories import MemberFactory, UserFactory, category, kecamatan
 from tests.orders.helpers import cart_with, checkout, shopper, variant
 from tests.sql import recorded_statements
 
@@ -136,7 +144,7 @@ def test_dashboard_figures_come_from_orders_and_the_ledger(app_context):
     rows = {row.shop_name: row for row in figures.members}
     assert set(rows) == {"Gula Kelapa Ajibarang", "Lanting Bu Sum", "Toko Sepi"}
     assert figures.members[0].status == MemberStatus.PENDING  # applications first
-    assert rows["Gula Kelapa Ajibarang"].active_products == 1
+    assert rows["Gula Kelapa Ajibarang"].active_products == 2  # the cast's and the sold one
     assert rows["Gula Kelapa Ajibarang"].expiring_on == date.today() + timedelta(days=20)
     assert [row.id for row in figures.without_products] == [idle.id]
     assert figures.count(MemberStatus.APPROVED) == 2
@@ -283,3 +291,71 @@ def test_a_removed_officer_loses_everything_at_once(client, login_as):
             verdict=Verdict.APPROVE,
             reason="Bagus.",
         )
+
+
+# --- assisted selling --------------------------------------------------------------
+
+
+def test_an_officer_lists_a_product_for_a_member_who_is_told(client, login_as):
+    cast = make_cast()
+    member = cast["member"]
+    login_as(cast["officer_here"])
+    page = client.get(f"/cabang/ajibarang/anggota/{member.id}")
+    assert "Buat produk untuk Gula Kelapa Ajibarang" in page.text and BANK_NUMBER not in page.text
+    response = client.post(
+        f"/cabang/ajibarang/anggota/{member.id}/produk",
+        data={
+            "name": "Gula Semut 500 g",
+            "category_id": str(category().id),
+            "unit": "bungkus",
+            "price": "25.000",
+            "stock": "12",
+            "publish": "y",
+        },
+    )
+    assert response.status_code == 302
+    product = db.session.scalars(select(Product).where(Product.name == "Gula Semut 500 g")).one()
+    assert product.member_id == member.id and product.status == ProductStatus.ACTIVE
+    assert (product.min_price, product.total_stock) == (25_000, 12)
+    change = db.session.scalars(select(ProductChange)).one()
+    assert change.changed_by_id == cast["officer_here"].id and change.member_id == member.id
+    email = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc())).first()
+    assert email.recipient == member.user.email and "Pak Darto" in email.subject
+    assert f"/kelola/produk/{product.id}" in email.body_text
+
+    # The member sees who helped, on their own product page.
+    login_as(member.user)
+    own = client.get(f"/kelola/produk/{product.id}").text
+    assert "Riwayat bantuan pengurus" in own and "dibantu oleh Pak Darto" in own
+
+
+def test_an_officer_updates_stock_and_it_is_marked(client, login_as):
+    cast = make_cast()
+    member, variant_row = cast["member"], cast["variant"]
+    login_as(cast["officer_here"])
+    response = client.post(
+        f"/cabang/ajibarang/anggota/{member.id}/stok",
+        data={"variant_id": str(variant_row.id), "stock": "9"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProductVariant, variant_row.id).stock == 9
+    change = db.session.scalars(select(ProductChange)).one()
+    assert change.summary == "Stok diubah dari 3 menjadi 9"
+    text = client.get(f"/cabang/ajibarang/anggota/{member.id}").text
+    assert "dibantu oleh Pak Darto" in text
+    # Another member's variant through this member's page is not found.
+    refused = client.post(
+        f"/cabang/ajibarang/anggota/{member.id}/stok",
+        data={"variant_id": str(cast["other_variant"].id), "stock": "1"},
+    )
+    assert refused.status_code == 400
+    assert db.session.get(ProductVariant, cast["other_variant"].id).stock == 4
+
+
+def test_only_approved_members_are_helped(app_context):
+    cast = make_cast()
+    with pytest.raises(ChapterError, match="anggota aktif"):
+        services.ensure_can_help(cast["officer_here"], cast["applicant"])
+    with pytest.raises(ChapterError, match="bukan dari kecamatan"):
+        services.ensure_can_help(cast["officer_here"], cast["other_member"])

@@ -203,7 +203,16 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "appointment_id": str(appointment.id),
         **{
             f"chapters.{endpoint}:slug": member.kecamatan.slug
-            for endpoint in ("dashboard", "members_csv", "sales_csv", "application", "judge")
+            for endpoint in (
+                "dashboard",
+                "members_csv",
+                "sales_csv",
+                "application",
+                "judge",
+                "member",
+                "create_product",
+                "set_stock",
+            )
         },
         "chapters.application:member_id": str(applicant.id),
         "chapters.judge:member_id": str(applicant.id),

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import safe_next_path
-from marketplace.catalog import photos, queries, services
+from marketplace.catalog import assisted, photos, queries, services
 from marketplace.catalog.forms import (
     STATUS_LABELS,
     ActionForm,
@@ -187,6 +187,7 @@ def edit(member: Member, product_id: int):
         product=product,
         labels=STATUS_LABELS,
         photo_form=photo_form,
+        history=db.session.scalars(assisted.history_of([product.id])).all(),
         max_photos=photos.MAX_PHOTOS,
         max_variants=services.MAX_VARIANTS,
         photo_side=photos.BROWSER_SIDE,
