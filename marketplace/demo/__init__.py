@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import ROLE_LABELS, User
 from marketplace.core.storage import storage
 from marketplace.demo import bank_statement
+from marketplace.demo.chapters import OFFICER_LOGINS
 from marketplace.demo.people import LOGINS, SHOPS
 from marketplace.demo.seed import DEFAULT_PRODUCTS, RecordingStorage, seed_demo_data
 from marketplace.extensions import db
@@ -73,4 +74,9 @@ def seed_demo(if_empty: bool, members: int, products: int) -> None:
     for login in LOGINS:
         click.echo(
             f"  {ROLE_LABELS[login.role]:<13} {login.email:<28} kata sandi: {login.password}"
+        )
+    for officer in OFFICER_LOGINS:
+        click.echo(
+            f"  {'Pengurus cabang':<13} {officer.email:<28} kata sandi: {officer.password}"
+            f" (/cabang/{officer.kecamatan})"
         )

@@ -22,6 +22,7 @@ from marketplace.core.storage import LocalStorage
 from marketplace.demo import images
 from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.certificates import add_certificates_demo
+from marketplace.demo.chapters import add_chapters_demo
 from marketplace.demo.membership import add_membership_demo, new_member
 from marketplace.demo.orders import add_orders_demo
 from marketplace.demo.payouts import add_payouts_demo
@@ -358,4 +359,5 @@ def seed_demo_data(
         password_hash=unusable,
     )
     summary.payout_lines = add_payouts_demo()
+    add_chapters_demo(now=now)
     return summary
