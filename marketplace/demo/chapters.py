@@ -1,7 +1,7 @@
 """Kecamatan chapters in the demo, through the chapters' own services: an
 officer of Sokaraja and one of Cilongok, appointed by the demo admin; the
-Cilongok officer's recommendation on the application waiting there, and a
-product the Sokaraja officer listed for a member ("dibantu oleh")."""
+Cilongok officer's recommendation on the application waiting there, and in
+each chapter a stock update an officer made for a member ("dibantu oleh")."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +11,6 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import register_user
 from marketplace.catalog import assisted
-from marketplace.catalog.models import Category
 from marketplace.chapters import services
 from marketplace.chapters.models import Verdict
 from marketplace.demo.orders import drop_queued_emails, last_email_id
@@ -69,20 +68,18 @@ def add_chapters_demo(*, now: datetime) -> int:
                 services.recommend(
                     member=member, officer=officer, verdict=Verdict.APPROVE, reason=RECOMMENDATION
                 )
-        helped = next((m for m in members if m.status == MemberStatus.APPROVED), None)
-        category = db.session.scalars(select(Category).order_by(Category.position)).first()
-        if helped is not None and category is not None:
-            assisted.create_for(
-                member=helped,
-                helper=officer,
-                category=category,
-                name="Paket Oleh-oleh Banyumas",
-                description="Didaftarkan pengurus cabang bersama pemilik toko.",
-                unit="paket",
-                price=45_000,
-                stock=10,
-                publish=True,
-            )
+        # The officer updates the stock of the first listing they find in
+        # their kecamatan, on its member's behalf.
+        for member in members:
+            if member.status != MemberStatus.APPROVED:
+                continue
+            products = db.session.scalars(assisted.member_products(member.id)).all()
+            if products and products[0].variants:
+                variant = products[0].variants[0]
+                assisted.set_stock_for(
+                    member=member, helper=officer, variant_id=variant.id, stock=variant.stock + 10
+                )
+                break
     db.session.flush()
     drop_queued_emails(emails_before)
     return len(OFFICER_LOGINS)

@@ -1,6 +1,6 @@
 """The chapters part of `flask seed-demo`: two chapters with officers, a
-recommendation on the application waiting in Cilongok, a product listed
-with an officer's help."""
+recommendation on the application waiting in Cilongok, stock updated with
+an officer's help."""
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +23,8 @@ def test_demo_has_two_chapters_with_officers(runner):
     [recommendation] = db.session.scalars(select(ChapterRecommendation)).all()
     assert recommendation.member.kecamatan.slug == "cilongok"
     changes = db.session.scalars(select(ProductChange)).all()
-    assert {change.changed_by_id for change in changes} == {a.user_id for a in appointments}
+    assert changes
+    assert {change.changed_by_id for change in changes} <= {a.user_id for a in appointments}
     sokaraja = next(a for a in appointments if a.kecamatan.slug == "sokaraja")
     assert services.chapters_of(sokaraja.user) == [sokaraja.kecamatan]
     figures = queries.chapter_figures(sokaraja.kecamatan, now=sokaraja.appointed_at)

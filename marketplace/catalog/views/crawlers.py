@@ -25,6 +25,7 @@ PRIVATE_PREFIXES = (
     "/anggota",
     "/api",
     "/bendahara",
+    "/cabang",
     "/checkout",
     "/healthz",
     "/kecamatan-saya",
