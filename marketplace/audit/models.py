@@ -39,6 +39,8 @@ class AuditAction(StrEnum):
     PAYOUT_TRANSFERRED = "payout.transferred"
     PAYOUT_FAILED = "payout.failed"
     COMMISSION_DEPOSITED = "commission.deposited"
+    REVIEW_HIDDEN = "review.hidden"
+    REVIEW_SHOWN = "review.shown"
 
     @property
     def label(self) -> str:
@@ -67,6 +69,8 @@ ACTION_LABELS = {
     AuditAction.PAYOUT_TRANSFERRED: "Pembayaran anggota ditransfer",
     AuditAction.PAYOUT_FAILED: "Pembayaran anggota gagal",
     AuditAction.COMMISSION_DEPOSITED: "Setoran komisi tunai anggota",
+    AuditAction.REVIEW_HIDDEN: "Ulasan disembunyikan",
+    AuditAction.REVIEW_SHOWN: "Ulasan ditampilkan kembali",
 }
 
 

@@ -29,6 +29,7 @@ from marketplace.catalog.models import (
     ProductImage,
     ProductStatus,
     ProductVariant,
+    Review,
 )
 from marketplace.catalog.search import Search
 from marketplace.extensions import db
@@ -279,6 +280,28 @@ def public_product(product_id: int) -> Select[tuple[Product]]:
             selectinload(Product.variants),
             selectinload(Product.images),
         )
+    )
+
+
+def visible_reviews(product_id: int, *, limit: int) -> Select[tuple[Review]]:
+    """The latest visible reviews of a product, newest first (one query:
+    the buyer's name and the reply are on the row)."""
+    return (
+        select(Review)
+        .where(Review.product_id == product_id, Review.hidden_at.is_(None))
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(limit)
+    )
+
+
+def reviews_of_member(member_id: int) -> Select[tuple[Review]]:
+    """Reviews of the member's products, newest first, hidden ones too (the
+    member sees that an admin hid one, and why), with their product."""
+    return (
+        select(Review)
+        .where(Review.member_id == member_id)
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .options(joinedload(Review.product))
     )
 
 
