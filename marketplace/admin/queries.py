@@ -21,27 +21,27 @@ def members_with_own_commission() -> Select[tuple[Member]]:
     )
 
 
-def _open_reports():
-    return (
-        select(func.count())
-        .where(ReviewReport.review_id == Review.id, ReviewReport.handled_at.is_(None))
-        .correlate(Review)
-        .scalar_subquery()
-    )
+def _waiting():
+    return exists().where(ReviewReport.review_id == Review.id, ReviewReport.handled_at.is_(None))
 
 
-def reported_reviews(*, hidden: bool) -> Select[tuple[Review, int]]:
-    """(review, open reports) of the reviews someone reported that wait for
-    the admin, most reported first; with `hidden`, the hidden reviews,
-    latest hidden first."""
-    statement = select(Review, _open_reports()).options(joinedload(Review.product))
+def reported_reviews(*, hidden: bool) -> Select[tuple[Review]]:
+    """The reviews someone reported that wait for the admin, latest first;
+    with `hidden`, the hidden reviews, latest hidden first."""
+    statement = select(Review).options(joinedload(Review.product))
     if hidden:
         return statement.where(Review.hidden_at.is_not(None)).order_by(
             Review.hidden_at.desc(), Review.id.desc()
         )
-    waiting = exists().where(ReviewReport.review_id == Review.id, ReviewReport.handled_at.is_(None))
-    return statement.where(Review.hidden_at.is_(None), waiting).order_by(
-        _open_reports().desc(), Review.id.desc()
+    return statement.where(Review.hidden_at.is_(None), _waiting()).order_by(Review.id.desc())
+
+
+def open_report_counts(review_ids: list[int]) -> Select[tuple[int, int]]:
+    """(review id, reports waiting) of these reviews: one query for a page."""
+    return (
+        select(ReviewReport.review_id, func.count())
+        .where(ReviewReport.review_id.in_(review_ids), ReviewReport.handled_at.is_(None))
+        .group_by(ReviewReport.review_id)
     )
 
 

@@ -24,9 +24,12 @@ HIDDEN = "tersembunyi"
 def index():
     hidden = request.args.get("tampil") == HIDDEN
     page = db.paginate(queries.reported_reviews(hidden=hidden), per_page=PER_PAGE)
+    ids = [review.id for review in page.items]
+    reports = dict(db.session.execute(queries.open_report_counts(ids)).tuples().all())
     return render_template(
         "admin/reviews.html",
         page=page,
+        reports=reports,
         hidden=hidden,
         page_args=lambda number: {"tampil": HIDDEN if hidden else None, "page": number},
         hide_form=ReviewHideForm(),

@@ -136,7 +136,7 @@ class ReviewForm(BaseForm):
 
     rating = RadioField(
         "Nilai",
-        choices=[(str(stars), "★" * stars) for stars in range(5, 0, -1)],
+        choices=[SelectChoice(str(stars), "★" * stars) for stars in range(5, 0, -1)],
         validators=[InputRequired("Pilih bintang 1 sampai 5.")],
     )
     text = TextAreaField(
