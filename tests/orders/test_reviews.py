@@ -18,14 +18,11 @@ from marketplace.orders import fulfilment
 from marketplace.orders import reviews as services
 from marketplace.orders.models import Order
 from marketplace.orders.reviews import REVIEW_DAYS, ReviewError
-from marketplace.payments import bank_transfer
 from tests import factories
-from tests.orders.flows import MONDAY, member, paid_order, treasurer, walk_to_dispatched
-from tests.orders.helpers import cart_with, checkout, count, variant
+from tests.orders.flows import DONE, bought, member, paid_order, walk_to_dispatched
+from tests.orders.helpers import count, variant
 
 pytestmark = pytest.mark.usefixtures("app_context")
-
-DONE = MONDAY + timedelta(days=2)
 
 
 def completed_order() -> Order:
@@ -35,19 +32,6 @@ def completed_order() -> Order:
     walk_to_dispatched(first)
     fulfilment.complete(part=first, member=first.member, now=DONE)
     fulfilment.start_processing(part=order.parts[1], member=order.parts[1].member)
-    db.session.commit()
-    return order
-
-
-def bought(sold, *, buyer=None) -> Order:
-    """One line of `sold` bought by `buyer` (a new shopper), paid and completed at DONE."""
-    buyer = buyer or factories.UserFactory(roles=[Role.SHOPPER])
-    order = checkout(buyer, cart_with(buyer, (sold, 1)))
-    db.session.commit()
-    bank_transfer.confirm(order=order, amount=order.total, by=treasurer(), now=MONDAY)
-    part = order.parts[0]
-    walk_to_dispatched(part)
-    fulfilment.complete(part=part, member=part.member, now=DONE)
     db.session.commit()
     return order
 
