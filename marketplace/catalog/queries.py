@@ -120,6 +120,14 @@ SORT_ORDER: dict[Sort, tuple[UnaryExpression[Any], ...]] = {
     Sort.CHEAPEST: (Product.min_price.asc(), Product.id.desc()),
     Sort.DEAREST: (Product.max_price.desc(), Product.id.desc()),
     Sort.POPULAR: (Product.sold_count.desc(), Product.id.desc()),
+    # The visible reviews' average (none: last), then how many back it.
+    Sort.TOP_RATED: (
+        case(
+            (Product.rating_count > 0, Product.rating_sum * 1.0 / Product.rating_count), else_=0
+        ).desc(),
+        Product.rating_count.desc(),
+        Product.id.desc(),
+    ),
 }
 
 
@@ -147,6 +155,9 @@ def listing_conditions(
         found.append(has_certificate(catalog_filter.certificate, today()))
     if catalog_filter.delivers_to is not None:
         found.append(Product.member_id.in_(members_delivering_to(catalog_filter.delivers_to)))
+    if catalog_filter.min_rating is not None:
+        found.append(Product.rating_count > 0)
+        found.append(Product.rating_sum >= catalog_filter.min_rating * Product.rating_count)
     if catalog_filter.search is not None:
         found.append(search_condition(catalog_filter.search))
     return found

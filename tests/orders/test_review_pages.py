@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditAction, AuditEvent
+from marketplace.catalog.filters import Sort, parse_filter
 from marketplace.catalog.models import Product, Review
 from marketplace.extensions import db
 from marketplace.orders import reviews
@@ -183,3 +184,29 @@ def test_the_cached_product_page_shows_a_new_review_and_reply_at_once(cached_app
     reviews.reply_to_review(review=review, member=sold.product.member, text="Siap, terima kasih")
     db.session.commit()
     assert "Siap, terima kasih" in visitor.get(url).text
+
+
+def test_products_sort_by_rating_and_filter_four_stars_and_up(client):
+    best, good, poor, unrated = (variant(stock=5) for _ in range(4))
+    reviewed(best, 5, 5)
+    reviewed(good, 4, 5)
+    reviewed(poor, 2, 3)
+    names = [sold.product.name for sold in (best, good, poor, unrated)]
+
+    def order_of(page: str) -> list[str]:
+        return sorted((name for name in names if name in page), key=page.index)
+
+    assert order_of(client.get("/produk?urut=rating").text) == names
+    filtered = client.get("/produk?bintang=4&urut=rating").text
+    assert order_of(filtered) == names[:2]
+    assert "★4 ke atas" in filtered
+    refused = client.get("/produk?bintang=9").text
+    assert "Nilai bintang harus 1 sampai 5" in refused and order_of(refused) != []
+
+
+def test_the_rating_filter_and_sort_round_trip_in_the_address():
+    chosen = parse_filter({"bintang": " 4 ", "urut": "rating", "hal": "2"})
+    assert (chosen.min_rating, chosen.sort, chosen.messages) == (4, Sort.TOP_RATED, ())
+    assert chosen.to_args() == {"bintang": 4, "urut": "rating", "hal": 2}
+    assert parse_filter({name: str(value) for name, value in chosen.to_args().items()}) == chosen
+    assert parse_filter({"bintang": "4.5"}).min_rating is None
