@@ -674,7 +674,7 @@ EXPECTED_QUERIES = {
     "last page": 7,
     "/produk?q=keripik&kategori=makanan-minuman&harga_min=1&tersedia=1&urut=termurah": 7,
     "/produk?sertifikat=halal&kategori=makanan-minuman&tersedia=1": 7,
-    "/produk?bintang=4&urut=rating": 7,
+    "/produk?urut=rating&tersedia=1": 7,
     "/": 7,
     # browse (7) and the members of the kecamatan
     "kecamatan": 8,

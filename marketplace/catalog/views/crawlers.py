@@ -32,6 +32,7 @@ PRIVATE_PREFIXES = (
     "/keranjang",
     "/pengurus",
     "/pesanan",
+    "/ulasan",
     "/webhooks",
 )
 
