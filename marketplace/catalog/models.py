@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -124,11 +125,25 @@ class Product(Model):
 
     @property
     def rating_average(self) -> float | None:
-        """The mean of the visible reviews' stars, to one decimal; None
-        before the first."""
-        if not self.rating_count:
-            return None
-        return round(self.rating_sum / self.rating_count, 1)
+        return average_rating(self.rating_count, self.rating_sum)
+
+
+def average_rating(count: int, stars: int) -> float | None:
+    """The mean of `count` visible reviews' `stars`, to one decimal; None
+    before the first."""
+    return round(stars / count, 1) if count else None
+
+
+@dataclass(frozen=True)
+class ShopRating:
+    """A shop's visible reviews over its public products, shown as a product's are."""
+
+    rating_count: int
+    rating_sum: int
+
+    @property
+    def rating_average(self) -> float | None:
+        return average_rating(self.rating_count, self.rating_sum)
 
 
 class ProductVariant(Model):

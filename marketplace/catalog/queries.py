@@ -305,6 +305,14 @@ def visible_reviews(product_id: int, *, limit: int) -> Select[tuple[Review]]:
     )
 
 
+def shop_rating(member_id: int) -> Select[tuple[int, int]]:
+    """(visible reviews, their stars) over the member's public products."""
+    return select(
+        func.coalesce(func.sum(Product.rating_count), 0),
+        func.coalesce(func.sum(Product.rating_sum), 0),
+    ).where(Product.member_id == member_id, Product.status == ProductStatus.ACTIVE)
+
+
 def reviews_of_member(member_id: int) -> Select[tuple[Review]]:
     """Reviews of the member's products, newest first, hidden ones too (the
     member sees that an admin hid one, and why), with their product."""

@@ -678,8 +678,8 @@ EXPECTED_QUERIES = {
     "/": 7,
     # browse (7) and the members of the kecamatan
     "kecamatan": 8,
-    # the member, the count, the page, cover photos, badges
-    "shop": 5,
+    # the member, the count, the page, cover photos, badges, the reviews' sums
+    "shop": 6,
     # the product with member, kecamatan and category; variants; photos;
     # more from the shop and their covers; badges of all of them
     "product": 6,

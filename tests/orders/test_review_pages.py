@@ -1,5 +1,5 @@
 """Reviews through the pages: the shopper's "Beri ulasan" form on their
-completed order, the product page's average, count and latest visible
+completed order, the product (and shop) page's average, count and latest visible
 reviews (with the member's reply) at a fixed number of queries, the
 `aggregateRating` of its JSON-LD, the cached page following a review, a
 reply and a hide at once, and the admin hiding a review with a reason."""
@@ -101,6 +101,8 @@ def test_the_product_page_shows_the_average_the_visible_reviews_and_the_reply(cl
     assert "★</span> 4,3" in page and "3 ulasan" in page
     assert page.count("Renyah dan gurih") == 3
     assert "Matur nuwun!" in page and f"/ulasan/{second.id}/laporkan" in page
+    shop = client.get(f"/toko/{sold.product.member.slug}").text
+    assert "★</span> 4,3" in shop and "3 ulasan" in shop
     (product,) = of_type(blocks(page), "Product")
     assert product["aggregateRating"] == {
         "@type": "AggregateRating",

@@ -30,7 +30,7 @@ from marketplace.catalog.filters import (
     parse_filter,
     parse_page,
 )
-from marketplace.catalog.models import Product
+from marketplace.catalog.models import Product, ShopRating
 from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core import variants
 from marketplace.core.page_meta import indexable
@@ -232,9 +232,11 @@ def shop(slug: str):
         keep_out_of_cache()
     share = contact.shop_share(member)
     message = contact.shop_message(shop_name=member.shop_name, url=share.url)
+    count, stars = db.session.execute(queries.shop_rating(member.id)).one()
     return render_template(
         "catalog/shop.html",
         member=member,
+        shop_rating=ShopRating(rating_count=int(count), rating_sum=int(stars)),
         listing=listing,
         messages=messages + listing.messages,
         page_args=CatalogFilter().page_args,
