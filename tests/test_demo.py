@@ -18,6 +18,7 @@ from marketplace.catalog.models import (
     Product,
     ProductStatus,
     ProductVariant,
+    Review,
 )
 from marketplace.catalog.queries import is_public
 from marketplace.core.money import percent_of
@@ -423,6 +424,31 @@ def test_full_demo_has_hundreds_of_public_products_and_orders_in_every_state(app
     assert_books_have_a_history()
     assert_orders_in_every_state(runner)
     assert_members_are_paid_and_waiting()
+    assert_popular_products_have_reviews()
+
+
+def assert_popular_products_have_reviews() -> None:
+    """Buyers reviewed what they received (a member replied to some): every
+    product's count and sum are those of its visible reviews, and most of
+    the ten best sellers have an average to show."""
+    visible = dict(
+        db.session.execute(
+            select(Review.product_id, func.count())
+            .where(Review.hidden_at.is_(None))
+            .group_by(Review.product_id)
+        )
+        .tuples()
+        .all()
+    )
+    assert sum(visible.values()) >= 50
+    assert db.session.scalar(select(func.count()).where(Review.replied_at.is_not(None))) > 0
+    for product in db.session.scalars(select(Product).where(Product.rating_count > 0)):
+        assert product.rating_count == visible[product.id]
+    assert sum(visible.values()) == db.session.scalar(select(func.sum(Product.rating_count)))
+    popular = db.session.scalars(
+        select(Product).order_by(Product.sold_count.desc(), Product.id).limit(10)
+    ).all()
+    assert sum(1 for product in popular if product.rating_count) >= 6
 
 
 def assert_members_are_paid_and_waiting() -> None:

@@ -5,7 +5,7 @@ from datetime import date
 
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.audit.models import AuditAction
 from marketplace.audit.queries import ACTOR_LENGTH, AuditFilter
@@ -115,3 +115,15 @@ class AuditFilterForm(PlainForm):
             since=self.dari.data,
             until=self.sampai.data,
         )
+
+
+class ReviewHideForm(BaseForm):
+    """An admin hides an abusive review, saying why (kept on the review)."""
+
+    reason = TextAreaField(
+        "Alasan disembunyikan",
+        validators=[
+            DataRequired("Tulis alasan ulasan ini disembunyikan."),
+            Length(max=REASON_LENGTH, message=f"Alasan paling panjang {REASON_LENGTH} karakter."),
+        ],
+    )

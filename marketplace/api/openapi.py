@@ -188,6 +188,11 @@ PRODUCT_FILTERS = [
         "Sort order; with `q` the default is `relevan` (best match first), else `terbaru`.",
     ),
     _query("antar", QUERY_TEXT, "Kecamatan slug: only products whose member delivers there."),
+    _query(
+        "bintang",
+        {"type": "integer", "minimum": 1, "maximum": 5},
+        "Only products whose visible reviews average at least this many stars (`4`: ★4 and up).",
+    ),
     _query("hal", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number."),
     _query(
         "per_halaman",

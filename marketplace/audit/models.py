@@ -42,6 +42,8 @@ class AuditAction(StrEnum):
     OFFICER_APPOINTED = "officer.appointed"
     OFFICER_REMOVED = "officer.removed"
     MEMBER_RECOMMENDED = "member.recommended"
+    REVIEW_HIDDEN = "review.hidden"
+    REVIEW_SHOWN = "review.shown"
 
     @property
     def label(self) -> str:
@@ -73,6 +75,8 @@ ACTION_LABELS = {
     AuditAction.OFFICER_APPOINTED: "Pengurus kecamatan diangkat",
     AuditAction.OFFICER_REMOVED: "Pengurus kecamatan diberhentikan",
     AuditAction.MEMBER_RECOMMENDED: "Rekomendasi pengurus kecamatan",
+    AuditAction.REVIEW_HIDDEN: "Ulasan disembunyikan",
+    AuditAction.REVIEW_SHOWN: "Ulasan ditampilkan kembali",
 }
 
 

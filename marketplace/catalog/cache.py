@@ -7,7 +7,8 @@ stands for. So a change shows at once, on every worker sharing the cache
 
 - The catalog's generation is in every key. It moves after a commit that
   changed a catalog row (product, variant, image, category, certificate,
-  the products a certificate covers, member, delivery rate, kecamatan),
+  the products a certificate covers, member, delivery rate, kecamatan,
+  a review),
   except for stock that orders move.
 - Orders move stock all day (checkout takes it, an expired or cancelled
   order gives it back). Cards and listings show only whether a product has
@@ -67,6 +68,7 @@ from marketplace.catalog.models import (
     Product,
     ProductImage,
     ProductVariant,
+    Review,
 )
 from marketplace.core import outages, resilient_cache
 from marketplace.extensions import cache, db
@@ -93,6 +95,7 @@ CATALOG_MODELS = (
     Member,
     DeliveryRate,
     Kecamatan,
+    Review,
 )
 CATALOG_TABLES = frozenset(model.__table__ for model in CATALOG_MODELS)
 

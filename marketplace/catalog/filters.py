@@ -26,6 +26,7 @@ class Sort(StrEnum):
     CHEAPEST = "termurah"
     DEAREST = "termahal"
     POPULAR = "terlaris"
+    TOP_RATED = "rating"
 
 
 SORT_LABELS = {
@@ -34,7 +35,11 @@ SORT_LABELS = {
     Sort.CHEAPEST: "Termurah",
     Sort.DEAREST: "Termahal",
     Sort.POPULAR: "Terlaris",
+    Sort.TOP_RATED: "Rating tertinggi",
 }
+# "★4 ke atas": the one rating filter offered (`bintang=4`); the query string
+# takes 1 to 5.
+RATING_FILTER = 4
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class CatalogFilter:
     in_stock: bool = False
     certificate: CertificateKind | None = None
     delivers_to: str | None = None  # a kecamatan slug: members who deliver there
+    min_rating: int | None = None  # the visible reviews' average at least this (1-5)
     query: str = ""
     sort: Sort | None = None  # None: the default (`order`)
     page: int = 1
@@ -100,6 +106,8 @@ class CatalogFilter:
             args["sertifikat"] = values.certificate.value
         if values.delivers_to:
             args["antar"] = values.delivers_to
+        if values.min_rating is not None:
+            args["bintang"] = values.min_rating
         if values.order != values.default_sort:
             args["urut"] = values.order.value
         if values.page != 1:
@@ -123,6 +131,7 @@ class CatalogFilter:
                 self.in_stock,
                 self.certificate is not None,
                 self.delivers_to is not None,
+                self.min_rating is not None,
             )
         )
 
@@ -187,10 +196,21 @@ def _certificate(raw: str | None, messages: list[str]) -> CertificateKind | None
     return kind
 
 
+def _rating(raw: str | None, messages: list[str]) -> int | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if value not in {"1", "2", "3", "4", "5"}:
+        messages.append("Nilai bintang harus 1 sampai 5; filter bintang diabaikan.")
+        return None
+    return int(value)
+
+
 def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
     """Read a query string into a CatalogFilter. Names are those of `/produk`:
     q, kategori, kecamatan, harga_min, harga_max, tersedia, sertifikat, antar
-    (the slug of a kecamatan the member delivers to), urut, hal."""
+    (the slug of a kecamatan the member delivers to), bintang (the least
+    average of the reviews), urut, hal."""
     messages: list[str] = []
     query = " ".join(CONTROL_CHARACTERS.sub(" ", args.get("q") or "").split())
     if len(query) > MAX_QUERY_LENGTH:
@@ -225,6 +245,7 @@ def parse_filter(args: Mapping[str, str]) -> CatalogFilter:
         in_stock=(args.get("tersedia") or "").strip().lower() in {"1", "ya", "true", "on"},
         certificate=_certificate(args.get("sertifikat"), messages),
         delivers_to=_slug(args.get("antar")),
+        min_rating=_rating(args.get("bintang"), messages),
         query=query,
         sort=sort,
         page=_page(args.get("hal"), messages),

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -9,6 +10,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
     and_,
     func,
 )
@@ -68,6 +70,10 @@ class Product(Model):
         Index("ix_products_popular", "status", "sold_count", "id", "member_id", "category_id"),
         Index("ix_products_category_id", "category_id"),
         CheckConstraint("total_stock >= 0", name="total_stock_not_negative"),
+        CheckConstraint(
+            "rating_count >= 0 AND rating_sum >= rating_count AND rating_sum <= 5 * rating_count",
+            name="rating_sum_within_count",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +91,10 @@ class Product(Model):
     max_price: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     total_stock: Mapped[int] = mapped_column(default=0, server_default="0")
     sold_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The visible reviews' count and the sum of their stars, moved by the
+    # review services (orders.reviews) in the same transaction as the review.
+    rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
     updated_at: Mapped[Timestamp] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -113,6 +123,28 @@ class Product(Model):
     @property
     def has_price_range(self) -> bool:
         return self.min_price != self.max_price
+
+    @property
+    def rating_average(self) -> float | None:
+        return average_rating(self.rating_count, self.rating_sum)
+
+
+def average_rating(count: int, stars: int) -> float | None:
+    """The mean of `count` visible reviews' `stars`, to one decimal; None
+    before the first."""
+    return round(stars / count, 1) if count else None
+
+
+@dataclass(frozen=True)
+class ShopRating:
+    """A shop's visible reviews over its public products, shown as a product's are."""
+
+    rating_count: int
+    rating_sum: int
+
+    @property
+    def rating_average(self) -> float | None:
+        return average_rating(self.rating_count, self.rating_sum)
 
 
 class ProductVariant(Model):
@@ -273,3 +305,69 @@ class ProductChange(Model):
 
     product: Mapped[Product] = relationship()
     changed_by: Mapped[User] = relationship()
+
+
+REVIEW_TEXT_LENGTH = 2000
+REVIEW_REPLY_LENGTH = 1000
+REVIEW_REASON_LENGTH = 500
+
+
+class Review(Model):
+    """A buyer's stars and words on one order line they received (one per
+    line), and the member's one public reply. An abusive review is hidden
+    by an admin, never deleted: who hid it, when and why stay on the row.
+    The order line is named by its table (orders sit above the catalog);
+    `orders.reviews` decides who may write one."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+        Index(
+            "ix_reviews_product_id_hidden_at_created_at", "product_id", "hidden_at", "created_at"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="RESTRICT"), unique=True
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    # The buyer's first name as shown under the review, copied when written.
+    buyer_name: Mapped[str] = mapped_column(String(60))
+    rating: Mapped[int]
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+    replied_at: Mapped[Timestamp | None]
+    hidden_at: Mapped[Timestamp | None]
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    hidden_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    product: Mapped[Product] = relationship()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def has_reply(self) -> bool:
+        return self.replied_at is not None
+
+
+class ReviewReport(Model):
+    """Someone logged in found a review abusive: one report per person and
+    review, for the admin's list. Not a catalog row: a report changes no
+    public page (cache.CATALOG_MODELS)."""
+
+    __tablename__ = "review_reports"
+    __table_args__ = (UniqueConstraint("review_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
+    # When an admin dealt with the review (hid it or let it stand).
+    handled_at: Mapped[Timestamp | None]

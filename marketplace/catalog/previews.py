@@ -209,6 +209,8 @@ def filter_summary(catalog_page: CatalogPage) -> str:
         parts.append(f"bersertifikat {chosen.certificate_label}")
     if catalog_page.delivers_to:
         parts.append(f"diantar ke Kecamatan {catalog_page.delivers_to.name}")
+    if chosen.min_rating is not None:
+        parts.append(f"rating ★{chosen.min_rating} ke atas")
     if chosen.query:
         parts.append(f"pencarian “{chosen.query}”")
     return ", ".join(parts)

@@ -29,6 +29,7 @@ from marketplace.catalog.models import (
     ProductImage,
     ProductStatus,
     ProductVariant,
+    Review,
 )
 from marketplace.catalog.search import Search
 from marketplace.extensions import db
@@ -119,6 +120,14 @@ SORT_ORDER: dict[Sort, tuple[UnaryExpression[Any], ...]] = {
     Sort.CHEAPEST: (Product.min_price.asc(), Product.id.desc()),
     Sort.DEAREST: (Product.max_price.desc(), Product.id.desc()),
     Sort.POPULAR: (Product.sold_count.desc(), Product.id.desc()),
+    # The visible reviews' average (none: last), then how many back it.
+    Sort.TOP_RATED: (
+        case(
+            (Product.rating_count > 0, Product.rating_sum * 1.0 / Product.rating_count), else_=0
+        ).desc(),
+        Product.rating_count.desc(),
+        Product.id.desc(),
+    ),
 }
 
 
@@ -146,6 +155,9 @@ def listing_conditions(
         found.append(has_certificate(catalog_filter.certificate, today()))
     if catalog_filter.delivers_to is not None:
         found.append(Product.member_id.in_(members_delivering_to(catalog_filter.delivers_to)))
+    if catalog_filter.min_rating is not None:
+        found.append(Product.rating_count > 0)
+        found.append(Product.rating_sum >= catalog_filter.min_rating * Product.rating_count)
     if catalog_filter.search is not None:
         found.append(search_condition(catalog_filter.search))
     return found
@@ -279,6 +291,36 @@ def public_product(product_id: int) -> Select[tuple[Product]]:
             selectinload(Product.variants),
             selectinload(Product.images),
         )
+    )
+
+
+def visible_reviews(product_id: int, *, limit: int) -> Select[tuple[Review]]:
+    """The latest visible reviews of a product, newest first (one query:
+    the buyer's name and the reply are on the row)."""
+    return (
+        select(Review)
+        .where(Review.product_id == product_id, Review.hidden_at.is_(None))
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(limit)
+    )
+
+
+def shop_rating(member_id: int) -> Select[tuple[int, int]]:
+    """(visible reviews, their stars) over the member's public products."""
+    return select(
+        func.coalesce(func.sum(Product.rating_count), 0),
+        func.coalesce(func.sum(Product.rating_sum), 0),
+    ).where(Product.member_id == member_id, Product.status == ProductStatus.ACTIVE)
+
+
+def reviews_of_member(member_id: int) -> Select[tuple[Review]]:
+    """Reviews of the member's products, newest first, hidden ones too (the
+    member sees that an admin hid one, and why), with their product."""
+    return (
+        select(Review)
+        .where(Review.member_id == member_id)
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .options(joinedload(Review.product))
     )
 
 

@@ -214,6 +214,14 @@ def product(item: Product) -> JsonLd:
         }
     if item.variants:
         data["offers"] = _offer(item, url, item.variants)
+    if item.rating_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": item.rating_average,
+            "reviewCount": item.rating_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
     return data
 
 

@@ -1,4 +1,4 @@
-"""Forms of the cart, checkout, and the member's fulfilment pages."""
+"""Forms of the cart, checkout, the member's fulfilment pages and reviews."""
 
 from wtforms import (
     BooleanField,
@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from marketplace.catalog.models import REVIEW_REASON_LENGTH, REVIEW_REPLY_LENGTH, REVIEW_TEXT_LENGTH
 from marketplace.core.forms import BaseForm, IntegerField, RupiahField, choice_id
 from marketplace.core.whatsapp import WhatsappField
 from marketplace.orders.cart import MAX_QUANTITY
@@ -127,4 +128,52 @@ class PartCancelForm(BaseForm):
         "Kembalikan jumlahnya ke stok",
         default=True,
         description="Hilangkan centang bila barangnya memang habis.",
+    )
+
+
+class ReviewForm(BaseForm):
+    """A buyer's stars and words on one line of a completed order."""
+
+    rating = RadioField(
+        "Nilai",
+        choices=[SelectChoice(str(stars), "★" * stars) for stars in range(5, 0, -1)],
+        validators=[InputRequired("Pilih bintang 1 sampai 5.")],
+    )
+    text = TextAreaField(
+        "Ulasan (boleh kosong)",
+        validators=[
+            Length(
+                max=REVIEW_TEXT_LENGTH,
+                message=f"Ulasan paling panjang {REVIEW_TEXT_LENGTH} karakter.",
+            )
+        ],
+    )
+
+
+class ReviewReplyForm(BaseForm):
+    """The member's one public reply under a review."""
+
+    text = TextAreaField(
+        "Balasan",
+        validators=[
+            DataRequired("Tulis balasan Anda."),
+            Length(
+                max=REVIEW_REPLY_LENGTH,
+                message=f"Balasan paling panjang {REVIEW_REPLY_LENGTH} karakter.",
+            ),
+        ],
+    )
+
+
+class ReviewReportForm(BaseForm):
+    """Anyone logged in tells the admin that a review is abusive."""
+
+    reason = TextAreaField(
+        "Apa yang salah dengan ulasan ini?",
+        validators=[
+            Length(
+                max=REVIEW_REASON_LENGTH,
+                message=f"Alasan paling panjang {REVIEW_REASON_LENGTH} karakter.",
+            )
+        ],
     )

@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0023_chapter_officers"
-down_revision = "0021_members_updated_at"
+down_revision = "0022_reviews"
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,5 @@
 """Who may open what under /pengurus (members, certificates, commission
-rates): admins only. Anonymous visitors go to the login page, everyone else
+rates, reported reviews): admins only. Anonymous visitors go to the login page, everyone else
 gets 403 and changes nothing; an admin asking for an id that does not exist
 gets 404."""
 
@@ -16,12 +16,19 @@ from marketplace.catalog.models import (
     CertificateKind,
     CertificateProduct,
     CertificateStatus,
+    Product,
+    Review,
+    ReviewReport,
 )
 from marketplace.chapters.models import ChapterOfficer
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberDecision
+from marketplace.orders import fulfilment, reviews
+from marketplace.payments import bank_transfer
 from tests.factories import ProductFactory, UserFactory, category
 from tests.members.helpers import PEOPLE, log_in, make_people, routes_of
+from tests.orders.flows import treasurer, walk_to_dispatched
+from tests.orders.helpers import cart_with, checkout, variant
 
 NOT_ADMIN = {"owner": 403, "other_member": 403, "shopper": 403, "anonymous": (302, "/akun/masuk")}
 
@@ -79,6 +86,22 @@ MATRIX = {
         "/pengurus/pengurus-kecamatan/{appointment}/berhentikan",
         {},
         (302, "/pengurus/pengurus-kecamatan"),
+    ("/pengurus/ulasan", "GET"): ("/pengurus/ulasan?tampil=tersembunyi", {}, 200),
+    ("/pengurus/ulasan/<int:review_id>/sembunyikan", "POST"): (
+        "/pengurus/ulasan/{review}/sembunyikan",
+        {"reason": "Uji akses."},
+        (302, "/pengurus/ulasan"),
+    ),
+    # The review is shown: showing it again is refused with a message.
+    ("/pengurus/ulasan/<int:review_id>/tampilkan", "POST"): (
+        "/pengurus/ulasan/{review}/tampilkan",
+        {},
+        (302, "/pengurus/ulasan"),
+    ),
+    ("/pengurus/ulasan/<int:review_id>/biarkan", "POST"): (
+        "/pengurus/ulasan/{review}/biarkan",
+        {},
+        (302, "/pengurus/ulasan"),
     ),
 }
 EXTRA_ADMIN_CASES = [
@@ -108,6 +131,10 @@ EXTRA_ADMIN_CASES = [
     ("POST", "/pengurus/pengurus-kecamatan/999999/berhentikan", {}, 404),
     ("POST", "/pengurus/pengurus-kecamatan", {"email": "nobody@example.com"}, 400),
     ("POST", "/pengurus/pengurus-kecamatan", {"email": "{shopper_email}", "kecamatan": "x"}, 400),
+    ("POST", "/pengurus/ulasan/999999/sembunyikan", {"reason": "x"}, 404),
+    ("POST", "/pengurus/ulasan/999999/tampilkan", {}, 404),
+    ("POST", "/pengurus/ulasan/999999/biarkan", {}, 404),
+    ("GET", "/pengurus/ulasan?page=99&tampil=bukan", {}, 404),
 ]
 
 
@@ -124,7 +151,12 @@ def written() -> tuple:
     )
     audit = db.session.scalar(select(func.count()).select_from(AuditEvent))
     officers = db.session.execute(select(ChapterOfficer.id, ChapterOfficer.removed_at)).all()
-    return decisions, emails, reviews, rates, audit, officers
+    buyers_reviews = db.session.execute(
+        select(Review.hidden_at, Review.hidden_reason).order_by(Review.id)
+    ).all()
+    reports = db.session.execute(select(ReviewReport.handled_at)).all()
+    ratings = db.session.execute(select(Product.rating_count, Product.rating_sum)).all()
+    return decisions, emails, reviews, rates, audit, officers, buyers_reviews, reports, ratings
 
 
 def owner_certificate(owner) -> Certificate:
@@ -160,13 +192,31 @@ def appointment_of(certificate: Certificate) -> int:
     )
 
 
-def concrete(url: str, people: dict, certificate: Certificate) -> str:
+def owner_review(people: dict) -> Review:
+    """The shopper's review of the owner's product, reported by the other member."""
+    sold = variant(member=people["owner"])
+    buyer = people["shopper"]
+    order = checkout(buyer, cart_with(buyer, (sold, 1)))
+    db.session.flush()
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer())
+    part = order.parts[0]
+    walk_to_dispatched(part)
+    fulfilment.complete(part=part, member=part.member)
+    review = reviews.write_review(line=part.lines[0], buyer=buyer, rating=4, text="Bagus")
+    db.session.flush()
+    reviews.report_review(review=review, reporter=people["other_member"].user, reason="Uji")
+    db.session.commit()
+    return review
+
+
+def concrete(url: str, people: dict, certificate: Certificate, review: Review | None = None) -> str:
     return url.format(
         owner=people["owner"].id,
         certificate=certificate.id,
         category=category().id,
         shopper_email=people["shopper"].email,
         appointment=appointment_of(certificate),
+        review=review.id if review else 0,
     )
 
 
@@ -180,13 +230,14 @@ def test_access_matrix(client, login_as, rule, method, who):
     people = make_people(login_as)
     log_in(login_as, people, who)
     certificate = owner_certificate(people["owner"])
+    review = owner_review(people)
     url, data, admin_status = MATRIX[(rule, method)]
     data = {
         concrete(key, people, certificate): concrete(value, people, certificate)
         for key, value in data.items()
     }
     before = written()
-    response = client.open(concrete(url, people, certificate), method=method, data=data)
+    response = client.open(concrete(url, people, certificate, review), method=method, data=data)
     expected = admin_status if who == "admin" else NOT_ADMIN[who]
     status, location = expected if isinstance(expected, tuple) else (expected, None)
     assert response.status_code == status

@@ -94,6 +94,12 @@ REQUIRED = {
         "itemListElement": lambda items: isinstance(items, list) and bool(items),
         "numberOfItems": lambda value: type(value) is int,
     },
+    "AggregateRating": {
+        "ratingValue": lambda value: type(value) in (int, float) and 1 <= value <= 5,
+        "reviewCount": lambda value: type(value) is int and value > 0,
+        "bestRating": one_of(5),
+        "worstRating": one_of(1),
+    },
     "QuantitativeValue": {"value": lambda value: type(value) is int, "unitCode": text},
 }
 # Wherever they appear, these are absolute addresses on PUBLIC_URL.

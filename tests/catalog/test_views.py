@@ -674,11 +674,12 @@ EXPECTED_QUERIES = {
     "last page": 7,
     "/produk?q=keripik&kategori=makanan-minuman&harga_min=1&tersedia=1&urut=termurah": 7,
     "/produk?sertifikat=halal&kategori=makanan-minuman&tersedia=1": 7,
+    "/produk?urut=rating&tersedia=1": 7,
     "/": 7,
     # browse (7) and the members of the kecamatan
     "kecamatan": 8,
-    # the member, the count, the page, cover photos, badges
-    "shop": 5,
+    # the member, the count, the page, cover photos, badges, the reviews' sums
+    "shop": 6,
     # the product with member, kecamatan and category; variants; photos;
     # more from the shop and their covers; badges of all of them
     "product": 6,

@@ -25,6 +25,8 @@ from tests.orders.helpers import cart_with, checkout, count, deliver_to, shopper
 MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 # When a transfer placed at MONDAY is due (ORDER_PAYMENT_HOURS, 24 by default).
 DEADLINE = MONDAY + timedelta(hours=24)
+# When `bought` completes its order (reviews are open for 60 days from then).
+DONE = MONDAY + timedelta(days=2)
 
 
 def treasurer() -> User:
@@ -63,6 +65,20 @@ def two_part_order(*, payment_method: str = "bank_transfer", now: datetime = MON
 def paid_order(**changes) -> Order:
     order = two_part_order(**changes)
     bank_transfer.confirm(order=order, amount=order.total, by=treasurer(), now=MONDAY)
+    db.session.commit()
+    return order
+
+
+def bought(sold, *, buyer=None, done: datetime | None = DONE) -> Order:
+    """One line of the variant `sold` bought by `buyer` (a new shopper), paid
+    and completed at `done` (None: now)."""
+    buyer = buyer or shopper()
+    order = checkout(buyer, cart_with(buyer, (sold, 1)))
+    db.session.commit()
+    bank_transfer.confirm(order=order, amount=order.total, by=treasurer(), now=MONDAY)
+    part = order.parts[0]
+    walk_to_dispatched(part)
+    fulfilment.complete(part=part, member=part.member, now=done)
     db.session.commit()
     return order
 

@@ -8,9 +8,11 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from marketplace.accounts.models import OutboxEmail, Role
+from marketplace.catalog.models import Review, ReviewReport
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.members.models import MemberStatus
+from marketplace.orders import fulfilment, reviews
 from marketplace.orders.models import Order, OrderPart
 from marketplace.payments import bank_transfer
 from tests import factories
@@ -22,7 +24,8 @@ PUBLIC = "public"  # the cart: guests too
 SHOPPER = "shopper"  # logged in, their own things only
 BUYER = "buyer"  # one order, by its code: only its buyer
 MEMBER = "member"  # the approved member's list
-PART = "part"  # one part, by its id: only its member
+PART = "part"  # one part (or a review of their product), by its id: only its member
+SIGNED_IN = "signed in"  # anyone logged in (reporting a review)
 
 ROUTES = {
     ("orders.cart", "GET"): PUBLIC,
@@ -44,6 +47,11 @@ ROUTES = {
     ("orders.fulfilment.dispatch", "POST"): PART,
     ("orders.fulfilment.complete", "POST"): PART,
     ("orders.fulfilment.cancel", "POST"): PART,
+    ("orders.reviews.write", "POST"): BUYER,
+    ("orders.reviews.report", "GET"): SIGNED_IN,
+    ("orders.reviews.report", "POST"): SIGNED_IN,
+    ("orders.reviews.index", "GET"): MEMBER,
+    ("orders.reviews.reply", "POST"): PART,
 }
 # What a POST carries: enough to pass every form, so only access can refuse.
 FORM = {
@@ -52,6 +60,8 @@ FORM = {
     "cash_received": "1",
     "variant_id": "1",
     "quantity": "1",
+    "rating": "1",
+    "text": "Coba-coba.",
 }
 
 
@@ -85,8 +95,22 @@ def world(app):
     for order in (order_a, order_b):
         db.session.flush()
         bank_transfer.confirm(order=order, amount=order.total, by=treasurer)
+    # Shopper A's completed order of two of member A's products: the first
+    # line reviewed, the second waiting for its review.
+    done = checkout(
+        buyer_a, cart_with(buyer_a, (variant(member=member_a), 1), (variant(member=member_a), 1))
+    )
+    db.session.flush()
+    bank_transfer.confirm(order=done, amount=done.total, by=treasurer)
+    part = done.parts[0]
+    fulfilment.start_processing(part=part, member=member_a)
+    fulfilment.dispatch(part=part, member=member_a)
+    fulfilment.complete(part=part, member=member_a)
+    review = reviews.write_review(line=part.lines[0], buyer=buyer_a, rating=5, text="Enak")
     db.session.commit()
     return {
+        "done": done,
+        "review": review,
         "member_a": member_a,
         "member_b": member_b,
         "buyer_a": buyer_a,
@@ -105,6 +129,11 @@ def url(endpoint: str, world: dict) -> str:
     values = {}
     if "code" in arguments:
         values["code"] = world["order_a"].code
+    if "line_id" in arguments:  # a line of shopper A's completed order, not yet reviewed
+        values["code"] = world["done"].code
+        values["line_id"] = world["done"].parts[0].lines[1].id
+    if "review_id" in arguments:
+        values["review_id"] = world["review"].id
     if "part_id" in arguments:
         values["part_id"] = world["part_a"].id
     with current_app.test_request_context():
@@ -122,6 +151,9 @@ def state(world: dict) -> tuple:
         count(OutboxEmail),
         count(LedgerTransaction),
         db.session.scalars(select(Order.status).order_by(Order.id)).all(),
+        db.session.scalars(select(Review.id).order_by(Review.id)).all(),
+        db.session.get(Review, world["review"].id).reply,
+        count(ReviewReport),
     )
 
 
@@ -132,7 +164,7 @@ def request(client, endpoint: str, method: str, world: dict):
     return client.post(path, data=FORM)
 
 
-@pytest.mark.parametrize(("endpoint", "method"), rows(SHOPPER, BUYER, MEMBER, PART))
+@pytest.mark.parametrize(("endpoint", "method"), rows(SHOPPER, BUYER, MEMBER, PART, SIGNED_IN))
 def test_anonymous_is_sent_to_login(client, world, endpoint, method):
     before = state(world)
     response = request(client, endpoint, method, world)
@@ -214,7 +246,7 @@ def test_a_member_not_approved_gets_the_page_that_says_why(
     response = request(client, endpoint, method, world)
     assert response.status_code == 403
     page = response.get_data(as_text=True)
-    assert "Pesanan masuk belum bisa dibuka" in page and words in page
+    assert "belum bisa dibuka" in page and words in page
     assert state(world) == before
 
 
@@ -245,3 +277,21 @@ def test_the_owner_gets_in(client, login_as, world, who, endpoint):
     response = request(client, endpoint, "GET", world)
     assert response.status_code == 200
     assert world["order_a"].code in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.SHOPPER, Role.MEMBER, Role.TREASURER, Role.ADMIN])
+def test_anyone_logged_in_may_report_a_review(client, login_as, world, role):
+    login_as(factories.UserFactory(roles=[role]))
+    assert request(client, "orders.reviews.report", "GET", world).status_code == 200
+    response = request(client, "orders.reviews.report", "POST", world)
+    assert response.status_code == 302
+    assert count(ReviewReport) == 1
+
+
+def test_the_member_sees_and_answers_the_reviews_of_their_products(client, login_as, world):
+    login_as(world["member_a"].user)
+    page = request(client, "orders.reviews.index", "GET", world).get_data(as_text=True)
+    assert "Enak" in page and "Kirim balasan" in page
+    login_as(world["member_b"].user)
+    page = request(client, "orders.reviews.index", "GET", world).get_data(as_text=True)
+    assert "Enak" not in page

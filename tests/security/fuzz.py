@@ -28,7 +28,7 @@ from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.members.models import MemberStatus
-from marketplace.orders import fulfilment
+from marketplace.orders import fulfilment, reviews
 from marketplace.payments import bank_transfer
 from marketplace.payments.models import StripeCheckout
 from marketplace.treasury import statement
@@ -148,6 +148,18 @@ def build_world(app: Flask, snapshot: dict) -> World:
             livemode=False,
         )
     )
+    # A completed order of both variants: one line reviewed (and reported),
+    # the other waiting for its review on the order page.
+    completed = checkout(buyer, cart_with(buyer, (first, 1), (product.variants[1], 1)))
+    db.session.flush()
+    bank_transfer.confirm(order=completed, amount=completed.total, by=treasurer)
+    done = completed.parts[0]
+    fulfilment.start_processing(part=done, member=member)
+    fulfilment.dispatch(part=done, member=member)
+    fulfilment.complete(part=done, member=member)
+    review = reviews.write_review(line=done.lines[0], buyer=buyer, rating=4, text="Enak.")
+    db.session.flush()
+    reviews.report_review(review=review, reporter=admin, reason="Periksa")
     cart_with(buyer, (first, 1))  # so that /checkout shows its form
     # A bank statement line that pays the awaiting order.
     credit = f"tanggal;keterangan;jumlah\n{date.today():%d/%m/%Y};TRF;{awaiting.total}\n"
@@ -174,6 +186,9 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "line_id": str(batch.lines[0].id),
         "category_id": str(product.category_id),
         "code": awaiting.code,
+        "review_id": str(review.id),
+        "orders.reviews.write:code": completed.code,
+        "orders.reviews.write:line_id": str(done.lines[1].id),
         # The treasurer's card buttons (Stripe is not set up here: they say so).
         "treasury.sync_card:code": by_card.code,
         "treasury.retry_card_fee:code": by_card.code,

@@ -33,6 +33,7 @@ PRIVATE_PREFIXES = (
     "/keranjang",
     "/pengurus",
     "/pesanan",
+    "/ulasan",
     "/webhooks",
 )
 

@@ -30,7 +30,7 @@ from marketplace.catalog.filters import (
     parse_filter,
     parse_page,
 )
-from marketplace.catalog.models import Product
+from marketplace.catalog.models import Product, ShopRating
 from marketplace.catalog.photos import PHOTO_FOLDER
 from marketplace.core import variants
 from marketplace.core.page_meta import indexable
@@ -47,6 +47,8 @@ for name, function in structured_data.TEMPLATE_GLOBALS.items():
 
 HOME_PRODUCTS = 12
 MORE_FROM_SHOP = 4
+# The latest visible reviews a product page shows (one query, only when it has any).
+REVIEWS_SHOWN = 10
 MEDIA_MAX_AGE = 365 * 24 * 60 * 60  # keys are random names: a file never changes
 # What /media serves: product photos, and shop logos and banners. Certificate
 # scans are private (catalog.certificates).
@@ -181,6 +183,11 @@ def product(product_id: int, slug: str):
         shop_name=found.member.shop_name, product_name=found.name, url=share.url
     )
     badges = badges_for([found, *more], shops=[found.member_id])
+    reviews = (
+        db.session.scalars(queries.visible_reviews(found.id, limit=REVIEWS_SHOWN)).all()
+        if found.rating_count
+        else []
+    )
     place = my_kecamatan.chosen()
     fee = (
         delivery_fees(member_ids=[found.member_id], kecamatan=place).get(found.member_id)
@@ -191,6 +198,7 @@ def product(product_id: int, slug: str):
         "catalog/product.html",
         product=found,
         more=more,
+        reviews=reviews,
         badges=badges.products,
         shop_badges=badges.shops.get(found.member_id, []),
         whatsapp_url=whatsapp_url(found.member.whatsapp, message),
@@ -224,9 +232,11 @@ def shop(slug: str):
         keep_out_of_cache()
     share = contact.shop_share(member)
     message = contact.shop_message(shop_name=member.shop_name, url=share.url)
+    count, stars = db.session.execute(queries.shop_rating(member.id)).one()
     return render_template(
         "catalog/shop.html",
         member=member,
+        shop_rating=ShopRating(rating_count=int(count), rating_sum=int(stars)),
         listing=listing,
         messages=messages + listing.messages,
         page_args=CatalogFilter().page_args,

@@ -18,7 +18,8 @@ delivery): `placing.py` fills the carts and checks out, `telling.py` takes
 each order through its states. Times are offsets back from `now`, over
 about fourteen months, and the steps of all the orders are taken in time
 order, so the ledger's postings are dated as they happened; then the demo
-treasurer closes every month that has ended but the last (`books.py`). A
+treasurer closes every month that has ended but the last (`books.py`).
+Buyers review many of the lines they received (`reviews.py`). A
 story whose shops have nothing left in stock is skipped, so a small demo
 (`--products 5`) has fewer orders, never an error.
 
@@ -37,6 +38,7 @@ from marketplace.accounts.models import OutboxEmail
 from marketplace.demo.orders.books import close_ended_months
 from marketplace.demo.orders.cast import gather_cast
 from marketplace.demo.orders.placing import leave_carts
+from marketplace.demo.orders.reviews import add_reviews
 from marketplace.demo.orders.stories import drawn_stories, written_stories
 from marketplace.demo.orders.telling import tell_in_time_order
 from marketplace.demo.people import SHOPS
@@ -74,6 +76,7 @@ def add_orders_demo(
     # A demo with fewer members (the tests) sells less.
     stories = written_stories(cast) + drawn_stories(cast, scale=len(members) / len(SHOPS))
     placed = tell_in_time_order(cast, stories)
+    add_reviews(cast, random.Random(f"{seed}-reviews"), now=now)
     payables.release_due(hold_days=hold_days, now=now)
     close_ended_months(treasurer=cast.treasurer, now=now)
     leave_carts(cast)

@@ -56,9 +56,11 @@ from marketplace.orders.forms import (
     CartUpdateForm,
     CheckoutForm,
     OrderCancelForm,
+    ReviewForm,
 )
 from marketplace.orders.fulfilment import cancel_order
 from marketplace.orders.models import Order, OrderPart
+from marketplace.orders.reviews import review_refusal, reviews_of_lines
 from marketplace.orders.status import (
     PAYMENT_METHOD_LABELS,
     OrderError,
@@ -431,7 +433,8 @@ def _member_message(part: OrderPart) -> str:
 @blueprint.get("/pesanan/<code>")
 @login_required
 def order(code: str):
-    found = db.first_or_404(queries.order_of_buyer(code, current_user.id))
+    me = logged_in_user()
+    found = db.first_or_404(queries.order_of_buyer(code, me.id))
     events = db.session.scalars(queries.order_events(found.id)).all()
     return render_template(
         "orders/order.html",
@@ -442,6 +445,11 @@ def order(code: str):
             for part in found.parts
         },
         cash_due=[part for part in found.parts if part.is_cash_due],
+        reviews=reviews_of_lines([line.id for part in found.parts for line in part.lines]),
+        review_refusals={
+            line.id: review_refusal(line, buyer=me) for part in found.parts for line in part.lines
+        },
+        review_form=ReviewForm(),
         cancel_form=OrderCancelForm(),
         card_form=CardPayForm(),
     )
