@@ -86,6 +86,7 @@ MATRIX = {
         "/pengurus/pengurus-kecamatan/{appointment}/berhentikan",
         {},
         (302, "/pengurus/pengurus-kecamatan"),
+    ),
     ("/pengurus/ulasan", "GET"): ("/pengurus/ulasan?tampil=tersembunyi", {}, 200),
     ("/pengurus/ulasan/<int:review_id>/sembunyikan", "POST"): (
         "/pengurus/ulasan/{review}/sembunyikan",
