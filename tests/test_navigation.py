@@ -72,7 +72,7 @@ def test_a_member_sees_their_shop_first(client, login_as):
     db.session.commit()
     login_as(member.user)
     page = client.get("/").text
-    assert menu(page)[:5] == ["Kelola toko", "Pesanan masuk", "Saldo", "Semua produk", "Kecamatan"]
+    assert menu(page)[:5] == ["Kelola toko", "Pesanan masuk", "Ulasan", "Saldo", "Semua produk"]
     assert "Daftar jadi anggota" not in menu(page) and "Keranjang" not in menu(page)
     assert top_bar_cart(page) == "Keranjang, kosong"
 
