@@ -34,6 +34,7 @@ from marketplace.core.pages import PageOutOfRange
 from marketplace.core.static import is_fingerprinted, register_static_files
 from marketplace.extensions import cache, csrf, db, limiter, login_manager, migrate
 from marketplace.members.views import blueprint as members_blueprint
+from marketplace.mentoring.views import blueprint as mentoring_blueprint
 from marketplace.orders.views import blueprint as orders_blueprint
 from marketplace.payments.views import blueprint as payments_blueprint
 from marketplace.treasury.transparency import blueprint as transparency_blueprint
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(treasury_blueprint)
     app.register_blueprint(member_statements.blueprint)
     app.register_blueprint(transparency_blueprint)
+    app.register_blueprint(mentoring_blueprint)
 
 
 def _host_refused():

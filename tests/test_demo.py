@@ -12,20 +12,23 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import OutboxEmail, Role, User
 from marketplace.accounts.passwords import verify_password
 from marketplace.catalog.models import (
+    MENTOR_KINDS,
     Category,
     Certificate,
     CertificateStatus,
     Product,
+    ProductChange,
     ProductStatus,
     ProductVariant,
     Review,
 )
 from marketplace.catalog.queries import is_public
+from marketplace.core import clock
 from marketplace.core.money import percent_of
 from marketplace.core.storage import LocalStorage, storage
 from marketplace.demo.orders import card
 from marketplace.demo.orders.stories import LEBARAN
-from marketplace.demo.people import LOGINS, MEMBER_LOGIN, SHOPPER_LOGIN
+from marketplace.demo.people import LOGINS, MEMBER_LOGIN, MENTOR_LOGIN, SHOPPER_LOGIN
 from marketplace.demo.seed import RecordingStorage, seed_demo_data
 from marketplace.extensions import db
 from marketplace.ledger.balances import balance, problems, trial_balance
@@ -37,6 +40,9 @@ from marketplace.ledger.models import (
 )
 from marketplace.ledger.services import month_bounds, month_of, next_month
 from marketplace.members.models import Member, MemberStatus
+from marketplace.mentoring import impact
+from marketplace.mentoring.access import live_pairings
+from marketplace.mentoring.models import Cohort
 from marketplace.orders.models import (
     CartLine,
     CommissionFact,
@@ -405,7 +411,8 @@ def test_seed_demo_is_deterministic(app, tmp_path):
         return [tuple(row) for row in rows] + [tuple(row) for row in orders]
 
     first = shop_window()
-    assert len([row for row in first if len(row) == 4]) == 12
+    # The twelve asked for, and the draft the campus mentor wrote for a member.
+    assert len([row for row in first if len(row) == 4]) == 12 + 1
     assert len(first) > 12, "orders too"
     assert shop_window() == first
 
@@ -508,3 +515,26 @@ def test_the_demo_bank_statement_matches_two_waiting_transfers(app, runner, tmp_
     assert sum(match.confirmable for match in found) == 2
     assert any("Paling dekat" in match.note for match in found)
     assert any(line.amount < 0 for line in lines)
+
+
+def test_demo_has_a_running_and_an_ended_mentoring_cohort(app, runner):
+    result = runner.invoke(args=["seed-demo", "--products", "60"])
+    assert result.exit_code == 0, result.output
+    today = clock.today()
+    cohorts = db.session.scalars(select(Cohort).order_by(Cohort.starts_on)).all()
+    assert [(c.campus, c.runs_on(today), c.ends_on < today) for c in cohorts] == [
+        ("UMP", False, True),
+        ("Unsoed", True, False),
+    ]
+    mentor = db.session.scalars(select(User).where(User.email == MENTOR_LOGIN.email)).one()
+    paired = db.session.scalars(live_pairings(mentor.id, today)).all()
+    assert MEMBER_LOGIN.email in {pairing.member.user.email for pairing in paired}
+    assert (
+        db.session.scalar(
+            select(func.count(ProductChange.id)).where(ProductChange.kind.in_(MENTOR_KINDS))
+        )
+        == 2
+    )
+    ended = impact.impact([cohorts[0]], today)
+    assert len(ended) == 4
+    assert sum(row.before.orders + row.during.orders for row in ended) > 0

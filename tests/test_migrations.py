@@ -73,3 +73,36 @@ def test_order_shares_lose_their_default_and_orders_keep_everything(app):
     assert "uq_orders_open_transfer_total" in indexes
     columns = {column["name"]: column for column in sa.inspect(db.engine).get_columns("orders")}
     assert columns["share_central"]["default"] is None
+
+
+def test_product_changes_made_before_mentoring_become_officers_assisted_changes(app):
+    """0024 adds `kind` and `acting_as` to product_changes: the rows already
+    there are officers' assisted changes, in the member's kecamatan."""
+    from marketplace.catalog.models import ProductChange, ProductChangeKind
+    from tests import factories
+
+    member = factories.MemberFactory(kecamatan=factories.kecamatan("ajibarang"))
+    product = factories.ProductFactory(member=member)
+    officer = factories.UserFactory()
+    db.session.add(
+        ProductChange(
+            product=product,
+            member_id=member.id,
+            changed_by=officer,
+            kind=ProductChangeKind.ASSISTED,
+            acting_as="Pengurus Kecamatan Ajibarang",
+            summary="Harga diubah",
+        )
+    )
+    db.session.commit()
+    db.session.remove()
+
+    downgrade(revision="0023_chapter_officers")
+    assert "kind" not in {c["name"] for c in sa.inspect(db.engine).get_columns("product_changes")}
+    upgrade()
+
+    rows = db.session.execute(sa.text("SELECT kind, acting_as, summary FROM product_changes")).all()
+    assert [tuple(r) for r in rows] == [
+        ("assisted", "Pengurus Kecamatan Ajibarang", "Harga diubah")
+    ]
+    check()

@@ -31,6 +31,7 @@ LANDING_PAGES: tuple[tuple[Role, str], ...] = (
     (Role.TREASURER, "treasury.index"),
     (Role.ADMIN, "admin.index"),
     (Role.MEMBER, "catalog.manage.index"),
+    (Role.MENTOR, "mentoring.dashboard"),
 )
 
 

@@ -12,6 +12,7 @@ class Role(StrEnum):
     MEMBER = "member"
     TREASURER = "treasurer"
     ADMIN = "admin"
+    MENTOR = "mentor"
 
 
 ROLE_LABELS = {
@@ -19,6 +20,7 @@ ROLE_LABELS = {
     Role.MEMBER: "Anggota UMKM",
     Role.TREASURER: "Bendahara",
     Role.ADMIN: "Pengurus",
+    Role.MENTOR: "Pendamping kampus",
 }
 
 

@@ -44,6 +44,10 @@ class AuditAction(StrEnum):
     MEMBER_RECOMMENDED = "member.recommended"
     REVIEW_HIDDEN = "review.hidden"
     REVIEW_SHOWN = "review.shown"
+    COHORT_CREATED = "mentoring.cohort"
+    MENTOR_INVITED = "mentoring.invited"
+    PAIRING_PROPOSED = "mentoring.paired"
+    PAIRING_ENDED = "mentoring.unpaired"
 
     @property
     def label(self) -> str:
@@ -77,6 +81,10 @@ ACTION_LABELS = {
     AuditAction.MEMBER_RECOMMENDED: "Rekomendasi pengurus kecamatan",
     AuditAction.REVIEW_HIDDEN: "Ulasan disembunyikan",
     AuditAction.REVIEW_SHOWN: "Ulasan ditampilkan kembali",
+    AuditAction.COHORT_CREATED: "Angkatan pendamping kampus dibuat",
+    AuditAction.MENTOR_INVITED: "Pendamping kampus diundang",
+    AuditAction.PAIRING_PROPOSED: "Pendamping dipasangkan dengan anggota",
+    AuditAction.PAIRING_ENDED: "Pendampingan anggota diakhiri",
 }
 
 

@@ -13,7 +13,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import User
 from marketplace.catalog import services
-from marketplace.catalog.models import Category, Product, ProductChange, ProductStatus
+from marketplace.catalog.models import (
+    Category,
+    Product,
+    ProductChange,
+    ProductChangeKind,
+    ProductStatus,
+)
 from marketplace.catalog.services import VariantChange, VariantInput
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
@@ -22,7 +28,12 @@ from marketplace.members.models import Member
 
 def _record(product: Product, helper: User, summary: str) -> ProductChange:
     change = ProductChange(
-        product=product, member_id=product.member_id, changed_by_id=helper.id, summary=summary
+        product=product,
+        member_id=product.member_id,
+        changed_by_id=helper.id,
+        kind=ProductChangeKind.ASSISTED,
+        acting_as=f"Pengurus Kecamatan {product.member.kecamatan.name}",
+        summary=summary,
     )
     db.session.add(change)
     member = product.member
@@ -99,11 +110,14 @@ def member_products(member_id: int) -> Select[tuple[Product]]:
     )
 
 
-def history_of(product_ids: Sequence[int]) -> Select[tuple[ProductChange]]:
-    """The helped changes of these products, newest first."""
+def history_of(
+    product_ids: Sequence[int], kinds: Sequence[ProductChangeKind] = (ProductChangeKind.ASSISTED,)
+) -> Select[tuple[ProductChange]]:
+    """What others did on these products (by default the officers' helped
+    changes; `MENTOR_KINDS` for a mentor's drafts and suggestions), newest first."""
     return (
         select(ProductChange)
-        .where(ProductChange.product_id.in_(product_ids))
+        .where(ProductChange.product_id.in_(product_ids), ProductChange.kind.in_(kinds))
         .options(joinedload(ProductChange.changed_by))
         .order_by(ProductChange.changed_at.desc(), ProductChange.id.desc())
     )

@@ -287,11 +287,23 @@ class CertificateProduct(Model):
         return self.verified_at is not None
 
 
+class ProductChangeKind(StrEnum):
+    ASSISTED = "assisted"  # a chapter officer changed it for the member
+    DRAFTED = "drafted"  # a campus mentor drafted the listing for the member
+    SUGGESTION = "suggestion"  # a campus mentor's improvement the member may take up
+
+
+# What a campus mentor writes; the member reads it apart from the officers' changes.
+MENTOR_KINDS = (ProductChangeKind.DRAFTED, ProductChangeKind.SUGGESTION)
+
+
 class ProductChange(Model):
-    """A change someone made to a member's product on the member's behalf (a
-    chapter officer's assisted selling): who, for which member, when and
-    what. The member reads these as "dibantu oleh <name>" on the product;
-    a member's own edits are not recorded here."""
+    """Someone other than the member acting on the member's product: a
+    chapter officer's assisted change, a campus mentor's draft or
+    suggestion. Who (`changed_by`), on whose behalf (`member_id`), as what
+    (`acting_as`, in the member's words: "Pengurus Kecamatan Ajibarang",
+    "Pendamping kampus Unsoed"), when and what. The member reads them on the
+    product; a member's own edits are not recorded here. Never deleted."""
 
     __tablename__ = "product_changes"
     __table_args__ = (Index("ix_product_changes_product_id", "product_id", "changed_at"),)
@@ -300,11 +312,17 @@ class ProductChange(Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    kind: Mapped[ProductChangeKind] = mapped_column(String(20))
+    acting_as: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(Text)
     changed_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
 
     product: Mapped[Product] = relationship()
     changed_by: Mapped[User] = relationship()
+
+    @property
+    def is_mentors(self) -> bool:
+        return self.kind in MENTOR_KINDS
 
 
 REVIEW_TEXT_LENGTH = 2000

@@ -14,3 +14,9 @@ def as_date(value: object) -> date:
 def as_utc(moment: datetime) -> datetime:
     """A stored timestamp with its zone: naive ones are UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def today() -> date:
+    """Today's date in Banyumas. Rules that depend on the day (a mentoring
+    cohort running) ask here, so a test can move the clock in one place."""
+    return datetime.now(WIB).date()

@@ -64,7 +64,8 @@ def seed_demo(if_empty: bool, members: int, products: int) -> None:
         f"{summary.members} anggota di {summary.kecamatan} kecamatan, "
         f"{summary.products} produk ({summary.public_products} tayang), {summary.images} foto, "
         f"{summary.certificates} sertifikat, {summary.orders} pesanan, "
-        f"{summary.payout_lines} baris pembayaran anggota."
+        f"{summary.payout_lines} baris pembayaran anggota, "
+        f"{summary.pairings} pasangan pendamping kampus."
     )
     written, matching = bank_statement.write_statement()
     click.echo(

@@ -51,10 +51,13 @@ LOGINS = (
               Role.TREASURER),
     DemoLogin("pengurus@demo.aspikmas.id", "demo-pengurus", "Bambang Sutrisno", "6282138840561",
               Role.ADMIN),
+    DemoLogin("pendamping@demo.aspikmas.id", "demo-pendamping", "Nadia Putri Lestari",
+              "6281542207391", Role.MENTOR),
 )
 MEMBER_LOGIN = LOGINS[1]
 SHOPPER_LOGIN = LOGINS[0]
 TREASURER_LOGIN = LOGINS[2]
+MENTOR_LOGIN = LOGINS[4]
 
 SHOPS = (
     Shop("Keripik Tempe Bu Sri", "Sri Rahayu", "Purwokerto Barat", "Pasir Kidul",

@@ -24,6 +24,7 @@ from marketplace.demo.catalogue import EDITIONS, LINES, NOTES, Item, Line
 from marketplace.demo.certificates import add_certificates_demo
 from marketplace.demo.chapters import add_chapters_demo
 from marketplace.demo.membership import add_membership_demo, new_member
+from marketplace.demo.mentoring import add_mentoring_demo
 from marketplace.demo.orders import add_orders_demo
 from marketplace.demo.payouts import add_payouts_demo
 from marketplace.demo.people import (
@@ -53,6 +54,7 @@ class DemoSummary:
     certificates: int = 0
     orders: int = 0
     payout_lines: int = 0
+    pairings: int = 0
 
 
 @dataclass
@@ -360,4 +362,7 @@ def seed_demo_data(
     )
     summary.payout_lines = add_payouts_demo()
     add_chapters_demo(now=now)
+    summary.pairings = add_mentoring_demo(
+        members=approved, now=now, seed=seed + 4, password_hash=unusable, store=storage.storage
+    )
     return summary

@@ -1,7 +1,7 @@
 """chapter officers
 
 Revision ID: 0023_chapter_officers
-Revises: 0021_members_updated_at
+Revises: 0022_reviews
 Create Date: 2026-12-06 09:43:33.113381
 
 Kecamatan chapter officers (issue 16): who an admin appointed to which

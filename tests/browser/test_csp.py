@@ -149,12 +149,22 @@ def main_pages(shop: SampleShop) -> dict[Role | None, list[tuple]]:
             ("pesanan-masuk", "/kelola/pesanan"),
             ("pesanan-masuk-detail", f"/kelola/pesanan/{shop.part.id}"),
             ("profil-toko", "/anggota/toko"),
+            ("pendamping-saya", "/anggota/pendamping"),
         ],
         Role.ADMIN: [
             ("pengurus", "/pengurus"),
             ("pengurus-anggota", f"/pengurus/anggota/{shop.member.id}"),
             ("pengurus-sertifikat", "/pengurus/sertifikat"),
             ("pengurus-komisi", "/pengurus/komisi"),
+            ("pengurus-pendamping", "/pengurus/pendamping"),
+            ("pengurus-angkatan", f"/pengurus/pendamping/{shop.pairing.mentor.cohort_id}"),
+            ("pengurus-dampak", f"/pengurus/pendamping/{shop.pairing.mentor.cohort_id}/dampak"),
+        ],
+        Role.MENTOR: [
+            ("pendamping", "/pendamping"),
+            ("pendamping-anggota", f"/pendamping/anggota/{shop.member.id}"),
+            ("pendamping-draf", f"/pendamping/anggota/{shop.member.id}/produk/baru"),
+            ("pendamping-produk", f"/pendamping/anggota/{shop.member.id}/produk/{product.id}"),
         ],
         Role.TREASURER: [
             ("bendahara", "/bendahara"),

@@ -5,7 +5,7 @@ an officer's help."""
 import pytest
 from sqlalchemy import select
 
-from marketplace.catalog.models import ProductChange
+from marketplace.catalog.models import ProductChange, ProductChangeKind
 from marketplace.chapters import queries, services
 from marketplace.chapters.models import ChapterOfficer, ChapterRecommendation
 from marketplace.extensions import db
@@ -22,7 +22,9 @@ def test_demo_has_two_chapters_with_officers(runner):
     assert sorted(a.kecamatan.slug for a in appointments) == ["cilongok", "sokaraja"]
     [recommendation] = db.session.scalars(select(ChapterRecommendation)).all()
     assert recommendation.member.kecamatan.slug == "cilongok"
-    changes = db.session.scalars(select(ProductChange)).all()
+    changes = db.session.scalars(
+        select(ProductChange).where(ProductChange.kind == ProductChangeKind.ASSISTED)
+    ).all()
     assert changes
     assert {change.changed_by_id for change in changes} <= {a.user_id for a in appointments}
     sokaraja = next(a for a in appointments if a.kecamatan.slug == "sokaraja")

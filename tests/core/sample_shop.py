@@ -4,7 +4,7 @@ test_csp.py) render real pages, not only 404s: a member with a logo, a
 banner, delivery rates, a product with photos, a draft without one and a
 certificate waiting for the admin; a shopper with an unpaid transfer, a cash order
 (new for the member) and a cart;
-a treasurer and an admin. Made in the database and committed."""
+a treasurer and an admin; a campus mentor paired with the member. Made in the database and committed."""
 
 import io
 from dataclasses import dataclass
@@ -24,10 +24,12 @@ from marketplace.catalog.models import (
 from marketplace.core.storage import LocalStorage
 from marketplace.extensions import db
 from marketplace.members.models import Member
+from marketplace.mentoring.models import Pairing
 from marketplace.orders.models import Order, OrderPart
 from tests import factories
 from tests.catalog.certificate_data import certificate
 from tests.catalog.seeding import add_photos, jpeg
+from tests.mentoring.helpers import running_pairing
 from tests.orders.helpers import cart_with, checkout, deliver_to
 
 
@@ -48,6 +50,7 @@ class SampleShop:
     order: Order
     cash_order: Order
     part: OrderPart
+    pairing: Pairing
 
     def url_values(self, endpoint: str) -> dict[str, Any]:
         """Values for route arguments, by name; a slug is the one that endpoint shows."""
@@ -63,6 +66,8 @@ class SampleShop:
             "photo_id": self.photo.id,
             "certificate_id": self.certificate_id,
             "part_id": self.part.id,
+            "cohort_id": self.pairing.mentor.cohort_id,
+            "pairing_id": self.pairing.id,
             "member_id": self.member.id,
             "category_id": self.product.category_id,
             "code": self.order.code,
@@ -128,6 +133,9 @@ def make_sample_shop(app: Flask) -> SampleShop:
             email="pengurus@contoh.id", name="Bambang Pengurus", roles=[Role.ADMIN]
         ),
     }
+    pairing = running_pairing(member, users[Role.ADMIN])
+    assert pairing.mentor.user is not None
+    users[Role.MENTOR] = pairing.mentor.user
     db.session.commit()
     return SampleShop(
         users=users,
@@ -139,4 +147,5 @@ def make_sample_shop(app: Flask) -> SampleShop:
         order=order,
         cash_order=cash_order,
         part=cash_order.parts[0],
+        pairing=pairing,
     )

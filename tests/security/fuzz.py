@@ -28,6 +28,7 @@ from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
 from marketplace.members.models import MemberStatus
+from marketplace.mentoring import services as mentoring
 from marketplace.orders import fulfilment, reviews
 from marketplace.payments import bank_transfer
 from marketplace.payments.models import StripeCheckout
@@ -36,6 +37,7 @@ from marketplace.treasury.models import StatementLine
 from tests import factories
 from tests.catalog.certificate_data import certificate
 from tests.conftest import empty_database
+from tests.mentoring.helpers import running_pairing
 from tests.orders.helpers import cart_with, checkout, deliver_to, variant
 from tests.security import files
 from tests.treasury.payout_helpers import banked_member, earn, prepared_batch
@@ -86,7 +88,7 @@ def path_segment(value: str) -> str:
 
 # --- the world -------------------------------------------------------------------
 
-ROLES = ("anonymous", "shopper", "member", "treasurer", "admin")
+ROLES = ("anonymous", "shopper", "member", "treasurer", "admin", "mentor")
 
 
 @dataclass
@@ -174,6 +176,7 @@ def build_world(app: Flask, snapshot: dict) -> World:
     applicant = factories.MemberFactory(
         kecamatan=member.kecamatan, status=MemberStatus.PENDING, user=factories.UserFactory()
     )
+    pairing = running_pairing(member, admin)  # the mentor's member is the member's shop
     db.session.commit()
     values = {
         "product_id": str(product.id),
@@ -185,6 +188,14 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "batch_id": str(batch.id),
         "line_id": str(batch.lines[0].id),
         "category_id": str(product.category_id),
+        "cohort_id": str(pairing.mentor.cohort_id),
+        "pairing_id": str(pairing.id),
+        "mentoring.invitation:token": tokens.make_invite_token(
+            kind=mentoring.INVITE_KIND,
+            invitation_id=pairing.mentor.id,
+            email=pairing.mentor.email,
+            secret_key=app.config["SECRET_KEY"],
+        ),
         "code": awaiting.code,
         "review_id": str(review.id),
         "orders.reviews.write:code": completed.code,
@@ -254,6 +265,7 @@ def build_world(app: Flask, snapshot: dict) -> World:
             "member": member.user_id,
             "treasurer": treasurer.id,
             "admin": admin.id,
+            "mentor": pairing.mentor.user_id,
         },
         values=values,
     )

@@ -31,6 +31,7 @@ PRIVATE_PREFIXES = (
     "/kecamatan-saya",
     "/kelola",
     "/keranjang",
+    "/pendamping",
     "/pengurus",
     "/pesanan",
     "/ulasan",

@@ -21,7 +21,7 @@ from marketplace.catalog.forms import (
     ProductForm,
     category_choices,
 )
-from marketplace.catalog.models import Category, Product, ProductStatus
+from marketplace.catalog.models import MENTOR_KINDS, Category, Product, ProductStatus
 from marketplace.catalog.services import BulkUpdateRefused, CatalogError, NotFound
 from marketplace.catalog.views.manage.base import (
     blueprint,
@@ -178,6 +178,7 @@ def edit(member: Member, product_id: int):
             flash("Perubahan tersimpan.", "success")
             return to_edit(product)
     photo_form = PhotoUploadForm(formdata=None)
+    notes = db.session.scalars(assisted.history_of([product.id], kinds=MENTOR_KINDS)).all()
     room = photos.MAX_PHOTOS - len(product.images)
     photo_form.photos.description += f" Masih bisa {room} foto lagi."
     return render_template(
@@ -185,6 +186,7 @@ def edit(member: Member, product_id: int):
         form=form,
         error=error,
         product=product,
+        notes=notes,
         labels=STATUS_LABELS,
         photo_form=photo_form,
         history=db.session.scalars(assisted.history_of([product.id])).all(),
