@@ -2,7 +2,8 @@
 with the new product they belong to; moved, made the cover, deleted.
 Services flush, never commit."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from marketplace.catalog.services import (
     ensure_editable,
     ensure_new_name,
 )
-from marketplace.core.images import ImageRejected, process_image
+from marketplace.core.images import ImageRejected, ProcessedImage, process_image
 from marketplace.core.storage import LocalStorage
 from marketplace.extensions import db
 from marketplace.members.models import Member
@@ -37,6 +38,44 @@ def _renumber(photos: list[ProductImage]) -> None:
         photo.position = position
 
 
+def check_photos(uploads: Sequence[bytes]) -> list[ProcessedImage]:
+    """Each upload checked and re-encoded (core.images), all or none: the
+    first refused one raises PhotoRefused, saying which it was."""
+    processed = []
+    for number, data in enumerate(uploads, start=1):
+        try:
+            processed.append(process_image(data))
+        except ImageRejected as rejected:
+            prefix = f"Foto ke-{number}: " if len(uploads) > 1 else ""
+            raise PhotoRefused(prefix + rejected.message) from rejected
+    return processed
+
+
+@contextmanager
+def stored_photos(
+    images: Sequence[ProcessedImage], store: LocalStorage, folder: str
+) -> Iterator[list[tuple[str, str]]]:
+    """Store each checked photo's thumbnail and large size in `folder` and
+    give their keys (thumb, large) to the block, which writes the rows: if
+    the block fails, the files are deleted again, so no file outlives a row
+    that was never written. Used by product photos and by visit photos
+    (mentoring), the same pipeline for both."""
+    saved: list[str] = []
+    try:
+        keys = []
+        for image in images:
+            thumb = store.save(image.thumb, folder=folder, suffix=image.suffix)
+            saved.append(thumb)
+            large = store.save(image.large, folder=folder, suffix=image.suffix)
+            saved.append(large)
+            keys.append((thumb, large))
+        yield keys
+    except BaseException:
+        for key in saved:
+            store.delete(key)
+        raise
+
+
 def add_photos(
     *, product: Product, uploads: Sequence[bytes], store: LocalStorage
 ) -> list[ProductImage]:
@@ -55,30 +94,13 @@ def add_photos(
             f"Paling banyak {MAX_PHOTOS} foto per produk; "
             + (f"masih bisa {room} foto lagi." if room > 0 else "hapus foto lama dulu.")
         )
-    processed = []
-    for number, data in enumerate(uploads, start=1):
-        try:
-            processed.append(process_image(data))
-        except ImageRejected as rejected:
-            prefix = f"Foto ke-{number}: " if len(uploads) > 1 else ""
-            raise PhotoRefused(prefix + rejected.message) from rejected
-    saved: list[str] = []
-    try:
-        added = []
-        for image in processed:
-            thumb = store.save(image.thumb, folder=PHOTO_FOLDER, suffix=image.suffix)
-            saved.append(thumb)
-            large = store.save(image.large, folder=PHOTO_FOLDER, suffix=image.suffix)
-            saved.append(large)
-            added.append(ProductImage(thumb_key=thumb, large_key=large))
+    processed = check_photos(uploads)
+    with stored_photos(processed, store, PHOTO_FOLDER) as keys:
+        added = [ProductImage(thumb_key=thumb, large_key=large) for thumb, large in keys]
         photos = list(product.images) + added
         product.images = photos
         _renumber(photos)
         db.session.flush()
-    except BaseException:
-        for key in saved:
-            store.delete(key)
-        raise
     return added
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from marketplace.accounts.models import Role
 from marketplace.core import clock
 from marketplace.extensions import db, login_manager
-from marketplace.mentoring.models import Cohort, Mentor, Pairing
+from marketplace.members.models import Member
+from marketplace.mentoring.models import Cohort, Mentor, Pairing, Visit, VisitPhoto
 
 
 def running_mentors(user_id: int, day: date) -> Select[tuple[Mentor]]:
@@ -77,3 +78,23 @@ def pairing_or_404(user_id: int, member_id: int) -> Pairing:
     if pairing is None:
         abort(404)
     return pairing
+
+
+def visit_photo_or_404(photo_id: int) -> VisitPhoto:
+    """A visit photo, for the logged-in admin, the paired member (whatever
+    became of the pairing: it is their shop's record) and the mentor while
+    they may act for that member (live_pairings); anyone else finds nothing,
+    a mentor whose cohort ended included."""
+    found = select(VisitPhoto).where(VisitPhoto.id == photo_id)
+    if not current_user.has_role(Role.ADMIN):
+        live = live_pairings(current_user.id, clock.today()).with_only_columns(Pairing.id)
+        own_shop = select(Member.id).where(Member.user_id == current_user.id)
+        found = (
+            found.join(Visit, Visit.id == VisitPhoto.visit_id)
+            .join(Pairing, Pairing.id == Visit.pairing_id)
+            .where(or_(Pairing.id.in_(live), Pairing.member_id.in_(own_shop)))
+        )
+    photo = db.session.scalars(found).first()
+    if photo is None:
+        abort(404)
+    return photo

@@ -3,14 +3,22 @@ visits. Every message speaks Indonesian."""
 
 from datetime import date
 
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from marketplace.accounts.forms import EMAIL_VALID
-from marketplace.catalog.forms import ProductCreateForm
+from marketplace.catalog.forms import ProductCreateForm, ProductForm
 from marketplace.core.forms import BaseForm, choice_id
 from marketplace.mentoring.models import CAMPUSES
-from marketplace.mentoring.services import MAX_NOTE
+from marketplace.mentoring.services import MAX_NOTE, MAX_VISIT_PHOTOS
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
@@ -67,6 +75,20 @@ class DraftForm(ProductCreateForm):
     submit = SubmitField("Simpan sebagai draf")
 
 
+class DraftEditForm(ProductForm):
+    """The mentor's own draft, changed before the member publishes it: the
+    product form without its status, with photos to add and to remove (the
+    view sets the choices: the draft's own photos)."""
+
+    status = None
+    photos = MultipleFileField(
+        "Tambah foto",
+        description="Boleh kosong. JPEG, PNG atau WebP, paling banyak 8 foto per produk.",
+    )
+    remove_photos = SelectMultipleField("Hapus foto", coerce=choice_id)
+    submit = SubmitField("Simpan perubahan draf")
+
+
 class SuggestionForm(BaseForm):
     body = TextAreaField(
         "Saran perbaikan",
@@ -82,4 +104,11 @@ class VisitForm(BaseForm):
     visited_on = DateField("Tanggal kunjungan", validators=[_required("tanggal"), _plausible_day])
     topic = StringField("Topik", validators=[_required("topik"), Length(max=160)])
     notes = TextAreaField("Catatan", validators=[Length(max=MAX_NOTE)])
+    photos = MultipleFileField(
+        "Foto kunjungan",
+        description=(
+            f"Boleh kosong, paling banyak {MAX_VISIT_PHOTOS}: JPEG, PNG atau WebP. "
+            "Hanya Anda, anggota dan pengurus yang bisa melihatnya."
+        ),
+    )
     submit = SubmitField("Simpan kunjungan")

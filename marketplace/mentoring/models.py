@@ -110,3 +110,25 @@ class Visit(Model):
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
 
     pairing: Mapped[Pairing] = relationship(back_populates="visits")
+    photos: Mapped[list["VisitPhoto"]] = relationship(
+        back_populates="visit", order_by="VisitPhoto.position", cascade="all, delete-orphan"
+    )
+
+
+class VisitPhoto(Model):
+    """A photo of a visit, stored as product photos are (catalog.photos: a
+    thumbnail and a large size) but in a folder /media never serves: only
+    the mentor, the paired member and the admins see it
+    (mentoring.views.visit_photo)."""
+
+    __tablename__ = "mentoring_visit_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_visits.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    thumb_key: Mapped[str] = mapped_column(String(200))
+    large_key: Mapped[str] = mapped_column(String(200))
+
+    visit: Mapped[Visit] = relationship(back_populates="photos")

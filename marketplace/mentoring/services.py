@@ -18,17 +18,31 @@ from marketplace.accounts.services import grant_role, normalise_email
 from marketplace.audit.models import AuditAction
 from marketplace.audit.services import record
 from marketplace.catalog.models import Product, ProductChange, ProductChangeKind, ProductStatus
-from marketplace.catalog.photos import create_product_with_photos
+from marketplace.catalog.photos import (
+    PhotoRefused,
+    check_photos,
+    create_product_with_photos,
+    stored_photos,
+)
 from marketplace.core.errors import DomainError
 from marketplace.core.storage import LocalStorage
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.members.models import Member, MemberStatus
-from marketplace.mentoring.models import Cohort, Mentor, Pairing, Visit
+from marketplace.mentoring.models import Cohort, Mentor, Pairing, Visit, VisitPhoto
 
 INVITE_KIND = "mentor"
 INVITE_MAX_AGE = 30 * 24 * 3600  # a month to take up the invitation
 MAX_NOTE = 2000
+MAX_VISIT_PHOTOS = 3
+# Where visit photos are stored: not one of the folders /media serves
+# (catalog.views.public.PUBLIC_FOLDERS); mentoring.views.visit_photo does.
+VISIT_FOLDER = "visits"
+# What the member's email says the mentor did (the ProductChange's kind).
+TOLD = {
+    ProductChangeKind.DRAFTED: "menyusun draf produk untuk toko Anda",
+    ProductChangeKind.SUGGESTION: "memberi saran untuk produk Anda",
+}
 
 
 class MentoringError(DomainError):
@@ -183,7 +197,9 @@ def accept_pairing(*, pairing: Pairing, member: Member) -> Pairing:
 # --- the mentor, for a paired member -------------------------------------------------
 
 
-def _note(product: Product, mentor: Mentor, kind: ProductChangeKind, body: str) -> ProductChange:
+def write_note(
+    product: Product, mentor: Mentor, kind: ProductChangeKind, body: str
+) -> ProductChange:
     if mentor.user_id is None:  # mentoring.access lets in accepted mentors only
         raise MentoringError("Undangan pendamping belum diterima.")
     note = ProductChange(
@@ -196,6 +212,25 @@ def _note(product: Product, mentor: Mentor, kind: ProductChangeKind, body: str) 
     )
     db.session.add(note)
     return note
+
+
+def tell_member(product: Product, mentor: Mentor, note: ProductChange) -> None:
+    """Email the member what the mentor did on their product (a draft, a
+    suggestion), sent after the commit (accounts.mail_after_commit): a mail
+    server that is down leaves it in the outbox and the change stands."""
+    member = product.member
+    queue_email(
+        recipient=member.user.email,
+        template="product_mentored",
+        subject=f"{mentor.name} {TOLD[note.kind]}: “{product.name}”",
+        member=member,
+        product=product,
+        mentor=mentor,
+        campus=mentor.cohort.campus,
+        is_draft=note.kind == ProductChangeKind.DRAFTED,
+        summary=note.summary,
+        link=public_url("catalog.manage.edit", product_id=product.id),
+    )
 
 
 def draft_product(
@@ -217,13 +252,14 @@ def draft_product(
         status=ProductStatus.DRAFT,
         **details,
     )
-    _note(
+    note = write_note(
         product,
         pairing.mentor,
         ProductChangeKind.DRAFTED,
         "Draf disusun oleh pendamping. Periksa, ubah bila perlu, lalu tayangkan sendiri.",
     )
     db.session.flush()
+    tell_member(product, pairing.mentor, note)
     return product
 
 
@@ -235,12 +271,25 @@ def suggest(*, pairing: Pairing, product: Product, body: str) -> ProductChange:
         raise MentoringError("Tulis sarannya.")
     if len(body) > MAX_NOTE:
         raise MentoringError(f"Saran paling panjang {MAX_NOTE} karakter.")
-    note = _note(product, pairing.mentor, ProductChangeKind.SUGGESTION, body)
+    note = write_note(product, pairing.mentor, ProductChangeKind.SUGGESTION, body)
     db.session.flush()
+    tell_member(product, pairing.mentor, note)
     return note
 
 
-def log_visit(*, pairing: Pairing, visited_on: date, topic: str, notes: str, today: date) -> Visit:
+def log_visit(
+    *,
+    pairing: Pairing,
+    visited_on: date,
+    topic: str,
+    notes: str,
+    today: date,
+    uploads: Sequence[bytes] = (),
+    store: LocalStorage,
+) -> Visit:
+    """The visit and its photos (at most MAX_VISIT_PHOTOS, checked and
+    re-encoded as product photos are, all or none): a refused photo
+    (PhotoRefused) refuses the visit, leaving no row and no file."""
     cohort = pairing.mentor.cohort
     if not cohort.starts_on <= visited_on <= min(today, cohort.ends_on):
         raise MentoringError(
@@ -249,9 +298,17 @@ def log_visit(*, pairing: Pairing, visited_on: date, topic: str, notes: str, tod
     topic, notes = topic.strip(), notes.strip()
     if not topic:
         raise MentoringError("Isi topik kunjungan.")
+    if len(uploads) > MAX_VISIT_PHOTOS:
+        raise PhotoRefused(f"Paling banyak {MAX_VISIT_PHOTOS} foto per kunjungan.")
+    processed = check_photos(uploads)
     visit = Visit(pairing=pairing, visited_on=visited_on, topic=topic, notes=notes)
     db.session.add(visit)
-    db.session.flush()
+    with stored_photos(processed, store, VISIT_FOLDER) as keys:
+        visit.photos = [
+            VisitPhoto(thumb_key=thumb, large_key=large, position=position)
+            for position, (thumb, large) in enumerate(keys)
+        ]
+        db.session.flush()
     return visit
 
 

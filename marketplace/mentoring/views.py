@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -27,22 +28,23 @@ from marketplace.catalog import queries as catalog_queries
 from marketplace.catalog.forms import STATUS_LABELS, ActionForm, category_choices
 from marketplace.catalog.models import MENTOR_KINDS, Category, Product, ProductStatus
 from marketplace.catalog.services import MAX_VARIANTS, CatalogError, NotFound
-from marketplace.core import clock
+from marketplace.core import clock, variants
 from marketplace.core.storage import storage
-from marketplace.extensions import db
+from marketplace.extensions import db, login_manager
 from marketplace.members.access import approved_member
 from marketplace.members.models import Member, MemberStatus
-from marketplace.mentoring import impact, services
-from marketplace.mentoring.access import mentor_view, pairing_or_404
+from marketplace.mentoring import drafts, impact, services
+from marketplace.mentoring.access import mentor_view, pairing_or_404, visit_photo_or_404
 from marketplace.mentoring.forms import (
     CohortForm,
+    DraftEditForm,
     DraftForm,
     InviteForm,
     PairForm,
     SuggestionForm,
     VisitForm,
 )
-from marketplace.mentoring.models import Cohort, Mentor, Pairing
+from marketplace.mentoring.models import Cohort, Mentor, Pairing, Visit
 from marketplace.mentoring.services import MentoringError
 
 blueprint = Blueprint("mentoring", __name__)
@@ -224,7 +226,10 @@ def member_pairings(member: Member):
     pairings = db.session.scalars(
         select(Pairing)
         .where(Pairing.member_id == member.id)
-        .options(selectinload(Pairing.mentor).joinedload(Mentor.cohort))
+        .options(
+            selectinload(Pairing.mentor).joinedload(Mentor.cohort),
+            selectinload(Pairing.visits).selectinload(Visit.photos),
+        )
         .order_by(Pairing.id.desc())
     ).all()
     return render_template(
@@ -275,14 +280,23 @@ def _member_page(pairing: Pairing, visit: VisitForm, error: str | None = None):
         .where(Product.member_id == pairing.member_id, Product.status != ProductStatus.ARCHIVED)
         .order_by(Product.status, Product.name)
     ).all()
+    visits = db.session.scalars(
+        select(Visit)
+        .where(Visit.pairing_id == pairing.id)
+        .options(selectinload(Visit.photos))
+        .order_by(Visit.visited_on.desc(), Visit.id.desc())
+    ).all()
     return render_template(
         "mentoring/member.html",
         pairing=pairing,
         member=pairing.member,
         products=products,
+        own_drafts=drafts.own_draft_ids(pairing),
+        visits=visits,
         labels=STATUS_LABELS,
         visit=visit,
         error=error,
+        photo_side=photos.BROWSER_SIDE,
     )
 
 
@@ -306,7 +320,14 @@ def log_visit(mentors: list[Mentor], member_id: int):
             topic=form.topic.data,
             notes=form.notes.data or "",
             today=clock.today(),
+            uploads=[upload.read() for upload in form.photos.data or []],
+            store=storage(),
         )
+    except photos.PhotoRefused as refused:
+        db.session.rollback()
+        form.photos.errors.append(refused.message)
+        error = "Kunjungan belum disimpan: ada foto yang ditolak. Pilih lagi fotonya, lalu simpan."
+        return _member_page(pairing, form, error), 400
     except MentoringError as refused:
         db.session.rollback()
         return _member_page(pairing, form, refused.message), 400
@@ -381,15 +402,111 @@ def product(mentors: list[Mentor], member_id: int, product_id: int):
             flash("Saran terkirim. Anggota membacanya di halaman produknya.", "success")
             return redirect(url_for(".product", member_id=member_id, product_id=product_id))
     notes = db.session.scalars(assisted.history_of([item.id], kinds=MENTOR_KINDS)).all()
+    may_edit = item.status == ProductStatus.DRAFT and drafts.is_own_draft(
+        pairing=pairing, product=item
+    )
     return render_template(
         "mentoring/product.html",
         member=pairing.member,
         product=item,
         notes=notes,
+        may_edit=may_edit,
         labels=STATUS_LABELS,
         form=form,
         error=error,
     ), (400 if error or form.errors else 200)
+
+
+@blueprint.route(
+    "/pendamping/anggota/<int:member_id>/produk/<int:product_id>/ubah", methods=["GET", "POST"]
+)
+@mentor_view
+def edit_draft(mentors: list[Mentor], member_id: int, product_id: int):
+    """The mentor's own draft, until the member publishes it; after that the
+    product page, where the mentor can only suggest."""
+    pairing = pairing_or_404(current_user.id, member_id)
+    item = db.one_or_404(catalog_queries.member_product(member_id, product_id))
+    if not drafts.is_own_draft(pairing=pairing, product=item):
+        abort(404)
+    back = url_for(".product", member_id=member_id, product_id=product_id)
+    if item.status != ProductStatus.DRAFT:
+        flash(drafts.PUBLISHED, "warning")
+        return redirect(back)
+    form = DraftEditForm(obj=item if request.method == "GET" else None)
+    form.category_id.choices = category_choices(
+        list(db.session.scalars(catalog_queries.categories()))
+    )
+    form.remove_photos.choices = [
+        (photo.id, f"Foto {number}") for number, photo in enumerate(item.images, start=1)
+    ]
+    error = None
+    if request.method == "GET":
+        form.fill_variants(item.variants)
+    elif form.validate_on_submit():
+        try:
+            _, freed = drafts.edit_draft(
+                pairing=pairing,
+                product=item,
+                category=db.get_or_404(Category, form.category_id.data),
+                name=form.name.data,
+                description=form.description.data or "",
+                unit=form.unit.data,
+                weight_grams=form.weight_grams.data,
+                variants=form.variant_inputs(),
+                uploads=[upload.read() for upload in form.photos.data or []],
+                remove_photo_ids=form.remove_photos.data or [],
+                store=storage(),
+            )
+        except NotFound:
+            abort(404)
+        except photos.PhotoRefused as refused:
+            db.session.rollback()
+            form.photos.errors.append(refused.message)
+            error = "Draf belum diubah: ada foto yang ditolak. Pilih lagi fotonya, lalu simpan."
+        except (CatalogError, MentoringError) as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            db.session.commit()
+            for key in freed:
+                storage().delete(key)
+            flash("Perubahan draf tersimpan. Anggota membacanya di riwayat produk.", "success")
+            return redirect(back)
+    return render_template(
+        "mentoring/draft.html",
+        form=form,
+        error=error,
+        member=pairing.member,
+        product=item,
+        max_variants=MAX_VARIANTS,
+        photo_side=photos.BROWSER_SIDE,
+    ), (400 if error or form.errors else 200)
+
+
+@blueprint.get("/pendamping/kunjungan/foto/<int:photo_id>", defaults={"width": 0, "kind": ""})
+@blueprint.get("/pendamping/kunjungan/foto/<int:photo_id>/<int:width>.<kind>")
+def visit_photo(photo_id: int, width: int, kind: str):
+    """A visit photo (its large size) and its smaller copies (core.variants,
+    `<address>/320.webp`), for its mentor while they may act, its member and
+    the admins only (mentoring.access): never /media, never a shared cache."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    photo = visit_photo_or_404(photo_id)
+    if not kind:
+        path, mimetype = storage().path(photo.large_key), "image/webp"
+    elif width in variants.WIDTHS and kind in variants.KINDS:
+        path = variants.variant_file(storage(), photo.large_key, width, kind)
+        mimetype = variants.KINDS[kind]
+    else:
+        abort(404)
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=mimetype, max_age=0)
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- the impact report ---------------------------------------------------------------

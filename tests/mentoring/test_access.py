@@ -15,7 +15,7 @@ from marketplace.catalog.models import Product, ProductChange
 from marketplace.core import clock
 from marketplace.extensions import db
 from marketplace.mentoring import services
-from marketplace.mentoring.models import Cohort, Mentor, Pairing, Visit
+from marketplace.mentoring.models import Cohort, Mentor, Pairing, Visit, VisitPhoto
 from tests.mentoring.helpers import Mentoring, mentoring_world, url
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -24,6 +24,7 @@ ADMIN = "admin"  # the association admin only
 MEMBER = "member"  # an approved member, their own pairings only
 MENTOR = "mentor"  # a mentor of a running cohort, their paired members only
 LINK = "link"  # the invitation: whoever holds the link
+PHOTO = "photo"  # a visit photo: its mentor while they may act, its member, the admins
 
 ROUTES = {
     ("mentoring.cohorts", "GET"): ADMIN,
@@ -47,6 +48,9 @@ ROUTES = {
     ("mentoring.draft", "POST"): MENTOR,
     ("mentoring.product", "GET"): MENTOR,
     ("mentoring.product", "POST"): MENTOR,
+    ("mentoring.edit_draft", "GET"): MENTOR,
+    ("mentoring.edit_draft", "POST"): MENTOR,
+    ("mentoring.visit_photo", "GET"): PHOTO,
 }
 FORM = {
     "campus": "UMP",
@@ -84,7 +88,7 @@ def test_the_matrix_covers_every_mentoring_route(app):
 
 @pytest.fixture
 def world() -> Mentoring:
-    world = mentoring_world()
+    world = mentoring_world(extras=True)
     db.session.commit()
     return world
 
@@ -95,7 +99,10 @@ def address(endpoint: str, world: Mentoring) -> str:
         "cohort_id": world.cohort.id,
         "pairing_id": world.pairing.id,
         "member_id": world.member.id,
-        "product_id": world.product.id,
+        "product_id": world.draft.id if endpoint == "mentoring.edit_draft" else world.product.id,
+        "photo_id": world.photo.id,
+        "width": 320,
+        "kind": "webp",
         "token": tokens.make_invite_token(
             kind=services.INVITE_KIND,
             invitation_id=world.mentor.id,
@@ -108,11 +115,12 @@ def address(endpoint: str, world: Mentoring) -> str:
 
 def state() -> tuple:
     db.session.expire_all()
-    counted = (Cohort, Mentor, Pairing, Visit, ProductChange, Product, AuditEvent)
+    counted = (Cohort, Mentor, Pairing, Visit, VisitPhoto, ProductChange, Product, AuditEvent)
     return (
         *(db.session.scalar(select(func.count()).select_from(model)) for model in counted),
         tuple(db.session.scalars(select(Pairing.accepted_at).order_by(Pairing.id))),
         tuple(db.session.scalars(select(Pairing.ended_at).order_by(Pairing.id))),
+        tuple(db.session.execute(select(Product.name, Product.status).order_by(Product.id))),
     )
 
 
@@ -203,3 +211,84 @@ def test_another_account_cannot_take_up_an_invitation(client, login_as, world):
     response = send(client, "mentoring.invitation", "POST", world)
     assert "Undangan ini untuk" in response.text
     assert state() == before
+
+
+# --- visit photos: never public, never anyone else's ------------------------------------
+
+
+def photo_addresses(world: Mentoring) -> list[str]:
+    return [
+        url("mentoring.visit_photo", photo_id=world.photo.id),
+        url("mentoring.visit_photo", photo_id=world.photo.id, width=160, kind="jpg"),
+        url("mentoring.visit_photo", photo_id=world.photo.id, width=320, kind="webp"),
+    ]
+
+
+def test_anonymous_is_sent_to_login_for_a_visit_photo(client, world):
+    for address in photo_addresses(world):
+        response = client.get(address)
+        assert response.status_code == 302
+        assert "/akun/masuk" in response.location
+
+
+def test_the_mentor_the_member_and_the_admin_see_the_visit_photo(client, login_as, world):
+    for user in (world.mentor_user, world.member.user, world.admin):
+        login_as(user)
+        for address, kind in zip(
+            photo_addresses(world), ("image/webp", "image/jpeg", "image/webp"), strict=True
+        ):
+            response = client.get(address)
+            assert (response.status_code, response.mimetype) == (200, kind), address
+            assert {"private", "no-store"} <= set(response.headers["Cache-Control"].split(", "))
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # The member keeps their record after the programme.
+    login_as(world.member.user)
+    assert client.get(photo_addresses(world)[0]).status_code == 200
+
+
+def test_a_width_or_kind_we_do_not_make_is_not_found(client, login_as, world):
+    login_as(world.admin)
+    for width, kind in ((333, "jpg"), (320, "gif"), (320, "webp.jpg")):
+        address = url("mentoring.visit_photo", photo_id=world.photo.id, width=width, kind=kind)
+        assert client.get(address).status_code == 404
+
+
+def test_nobody_else_sees_a_visit_photo(client, login_as, world):
+    stranger = mentoring_world(admin=world.admin, extras=True)  # another mentor and member
+    people = [
+        login_as(Role.SHOPPER),
+        login_as(Role.TREASURER),
+        stranger.mentor_user,
+        stranger.member.user,
+        world.other.user,  # a member nobody mentors
+    ]
+    for user in people:
+        login_as(user)
+        for address in photo_addresses(world):
+            assert client.get(address).status_code == 404, (user.email, address)
+
+
+def test_the_mentor_of_an_ended_cohort_or_pairing_no_longer_sees_it(
+    client, login_as, world, monkeypatch
+):
+    login_as(world.mentor_user)
+    first = photo_addresses(world)[0]
+    assert client.get(first).status_code == 200
+    monkeypatch.setattr(clock, "today", lambda: world.cohort.ends_on + timedelta(days=1))
+    assert client.get(first).status_code == 404
+    monkeypatch.undo()
+    pairing = db.session.get(Pairing, world.pairing.id)
+    pairing.ended_at = pairing.accepted_at
+    db.session.commit()
+    assert client.get(first).status_code == 404
+
+
+def test_media_never_serves_a_visit_photo(client, login_as, world):
+    keys = (world.photo.thumb_key, world.photo.large_key)
+    assert all(key.startswith(f"{services.VISIT_FOLDER}/") for key in keys)
+    for who in (None, world.member.user, world.admin):
+        if who is not None:
+            login_as(who)
+        for key in keys:
+            assert client.get(f"/media/{key}").status_code == 404
+            assert client.get(f"/media/{key}/320.webp").status_code == 404

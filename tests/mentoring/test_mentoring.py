@@ -239,6 +239,7 @@ MENTOR_ENDPOINTS = {
     "mentoring.log_visit",
     "mentoring.draft",
     "mentoring.product",
+    "mentoring.edit_draft",
 }
 
 
@@ -247,7 +248,7 @@ def test_when_the_cohort_ends_every_mentor_route_refuses(app, client, login_as, 
     login_as(world.mentor_user)
     values = {"member_id": world.member.id, "product_id": world.product.id}
     routes = mentor_routes(app)
-    assert len(routes) == 7
+    assert len(routes) == 9
     assert client.get(url("mentoring.dashboard")).status_code == 200
     monkeypatch.setattr(clock, "today", lambda: after(world.cohort))
     for endpoint, method in routes:

@@ -37,7 +37,7 @@ from marketplace.treasury.models import StatementLine
 from tests import factories
 from tests.catalog.certificate_data import certificate
 from tests.conftest import empty_database
-from tests.mentoring.helpers import running_pairing
+from tests.mentoring.helpers import mentors_draft, running_pairing, visit_with_photos
 from tests.orders.helpers import cart_with, checkout, deliver_to, variant
 from tests.security import files
 from tests.treasury.payout_helpers import banked_member, earn, prepared_batch
@@ -177,6 +177,9 @@ def build_world(app: Flask, snapshot: dict) -> World:
         kecamatan=member.kecamatan, status=MemberStatus.PENDING, user=factories.UserFactory()
     )
     pairing = running_pairing(member, admin)  # the mentor's member is the member's shop
+    # A draft the mentor wrote for the member, and a visit with its photo.
+    draft = mentors_draft(pairing, name="Draf dari pendamping")
+    visit_photo = visit_with_photos(pairing).photos[0]
     db.session.commit()
     values = {
         "product_id": str(product.id),
@@ -190,6 +193,10 @@ def build_world(app: Flask, snapshot: dict) -> World:
         "category_id": str(product.category_id),
         "cohort_id": str(pairing.mentor.cohort_id),
         "pairing_id": str(pairing.id),
+        "mentoring.edit_draft:product_id": str(draft.id),
+        "mentoring.visit_photo:photo_id": str(visit_photo.id),
+        "mentoring.visit_photo:width": "320",
+        "mentoring.visit_photo:kind": "webp",
         "mentoring.invitation:token": tokens.make_invite_token(
             kind=mentoring.INVITE_KIND,
             invitation_id=pairing.mentor.id,
