@@ -37,7 +37,7 @@ RECOMMENDATION = {"verdict": "approve", "reason": "Usahanya sudah berjalan dua t
 
 PHOTO_RULE = (
     "/cabang/<slug>/anggota/<int:member_id>/produk/<int:product_id>/foto/<int:photo_id>"
-    "/<any(maju, mundur, sampul, hapus):action>"
+    "/<action>"
 )
 EDIT = {
     "name": "Gula Kelapa Cetak",

@@ -241,11 +241,13 @@ def _to_product(kecamatan: Kecamatan, member: Member, product: Product, change):
 
 
 @blueprint.post(
-    "/<slug>/anggota/<int:member_id>/produk/<int:product_id>/foto/<int:photo_id>"
-    f"/<any({', '.join(assisted.PHOTO_ACTIONS)}):action>"
+    "/<slug>/anggota/<int:member_id>/produk/<int:product_id>/foto/<int:photo_id>/<action>"
 )
 def photo_action(slug: str, member_id: int, product_id: int, photo_id: int, action: str):
-    """Move a photo, make it the cover or delete it, on the member's behalf."""
+    """Move a photo (`maju`, `mundur`), make it the cover (`sampul`) or delete
+    it (`hapus`), on the member's behalf."""
+    if action not in assisted.PHOTO_ACTIONS:
+        abort(404)
     kecamatan, found, product = _helped_product(slug, member_id, product_id)
     photo = db.one_or_404(catalog_queries.member_photo(found.id, product.id, photo_id))
     if not ActionForm().validate_on_submit():
