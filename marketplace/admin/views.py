@@ -50,6 +50,7 @@ from marketplace.catalog.certificates.rules import (
 from marketplace.catalog.models import Category, Certificate, CertificateStatus
 from marketplace.catalog.services import CatalogError
 from marketplace.chapters import queries as chapter_queries
+from marketplace.chapters.models import ChapterRecommendation
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
 from marketplace.members import services as member_services
@@ -132,13 +133,21 @@ def members():
     kecamatan_id = kecamatan.id if kecamatan else None
     chosen = {"status": status and status.value, "kecamatan": kecamatan and kecamatan.slug}
     chosen = {name: value for name, value in chosen.items() if value}
+    page = db.paginate(
+        member_queries.members_for_review(status=status, kecamatan_id=kecamatan_id),
+        per_page=MEMBERS_PER_PAGE,
+        error_out=False,
+    )
+    # The newest officer's recommendation of each application on the page, in one query.
+    recommended: dict[int, ChapterRecommendation] = {}
+    for recommendation in db.session.scalars(
+        chapter_queries.recommendations_of([m.id for m in page.items])
+    ):
+        recommended.setdefault(recommendation.member_id, recommendation)
     return render_template(
         "admin/members.html",
-        page=db.paginate(
-            member_queries.members_for_review(status=status, kecamatan_id=kecamatan_id),
-            per_page=MEMBERS_PER_PAGE,
-            error_out=False,
-        ),
+        page=page,
+        recommended=recommended,
         status=status,
         kecamatan=kecamatan,
         kecamatan_list=db.session.scalars(member_queries.kecamatan_list()).all(),

@@ -1,29 +1,42 @@
 """Assisted selling: someone other than the member (a chapter officer)
-creates a listing or changes its stock on the member's behalf. Each change
-goes through the catalog's own services, is written in the product's
-history (ProductChange) as "dibantu oleh <name>", and the member is told by
-email, sent after the commit (accounts.mail_after_commit). Who may help
-whom is the caller's rule (chapters.services)."""
+creates a listing, edits it (details, variants, photos, shown or not) or
+changes its stock on the member's behalf. Each change goes through the
+catalog's own services, is written in the product's history (one
+ProductChange per save, saying in Indonesian what changed) as "dibantu oleh
+<name>", and the member is told by email, sent after the commit
+(accounts.mail_after_commit), and by the WhatsApp message the officer sends
+from `whatsapp_message`. A save that changes nothing writes and sends
+nothing. Who may help whom is the caller's rule (chapters.services)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import User
-from marketplace.catalog import services
+from marketplace.catalog import photos, services
 from marketplace.catalog.models import (
     Category,
     Product,
     ProductChange,
     ProductChangeKind,
+    ProductImage,
     ProductStatus,
 )
 from marketplace.catalog.services import VariantChange, VariantInput
+from marketplace.core.money import format_rupiah
+from marketplace.core.storage import LocalStorage
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.members.models import Member
+
+
+def _manage_link(product: Product) -> str:
+    """The member's own page of the product (absolute, from PUBLIC_URL)."""
+    return public_url("catalog.manage.edit", product_id=product.id)
 
 
 def _record(product: Product, helper: User, summary: str) -> ProductChange:
@@ -45,7 +58,7 @@ def _record(product: Product, helper: User, summary: str) -> ProductChange:
         product=product,
         helper=helper,
         summary=summary,
-        link=public_url("catalog.manage.edit", product_id=product.id),
+        link=_manage_link(product),
     )
     return change
 
@@ -61,7 +74,7 @@ def create_for(
     price: int,
     stock: int,
     publish: bool,
-) -> Product:
+) -> ProductChange:
     product = services.create_product(
         member=member,
         category=category,
@@ -72,12 +85,14 @@ def create_for(
         status=ProductStatus.ACTIVE if publish else ProductStatus.DRAFT,
     )
     state = "dan ditampilkan" if publish else "sebagai draf"
-    _record(product, helper, f"Produk dibuat {state}")
-    return product
+    return _record(product, helper, f"Produk dibuat {state}")
 
 
-def set_stock_for(*, member: Member, helper: User, variant_id: int, stock: int) -> Product:
-    """Change one variant's stock (its price stays), through the member's own quick update."""
+def set_stock_for(
+    *, member: Member, helper: User, variant_id: int, stock: int
+) -> ProductChange | None:
+    """Change one variant's stock (its price stays), through the member's own
+    quick update; the same stock again records and sends nothing (None)."""
     variant = next(
         (
             v
@@ -90,14 +105,163 @@ def set_stock_for(*, member: Member, helper: User, variant_id: int, stock: int) 
     if variant is None:
         raise services.NotFound("Varian tidak ditemukan.")
     before = variant.stock
+    if stock == before:
+        return None
     services.update_variants(
         member=member,
         changes=[VariantChange(variant_id=variant_id, price=variant.price, stock=stock)],
     )
     product = variant.product
     label = f" ({variant.name})" if len(product.variants) > 1 else ""
-    _record(product, helper, f"Stok{label} diubah dari {before} menjadi {stock}")
-    return product
+    return _record(product, helper, f"Stok{label} diubah dari {before} menjadi {stock}")
+
+
+# --- editing a listing ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the member would notice of a product, to say what a save changed."""
+
+    name: str
+    category: str
+    description: str
+    unit: str
+    weight_grams: int | None
+    status: ProductStatus
+    variants: dict[int, tuple[str, int, int]]  # id -> (name, price, stock)
+
+
+def _seen(product: Product) -> _Seen:
+    return _Seen(
+        name=product.name,
+        category=product.category.name,
+        description=product.description,
+        unit=product.unit,
+        weight_grams=product.weight_grams,
+        status=ProductStatus(product.status),
+        variants={v.id: (v.name, v.price, v.stock) for v in product.variants},
+    )
+
+
+def _grams(weight: int | None) -> str:
+    return "kosong" if weight is None else f"{weight} g"
+
+
+def _variant_changes(before: _Seen, after: _Seen) -> list[str]:
+    said = []
+    for variant_id, (name, price, stock) in after.variants.items():
+        if variant_id not in before.variants:
+            said.append(f"varian {name} ditambahkan ({format_rupiah(price)}, stok {stock})")
+            continue
+        old_name, old_price, old_stock = before.variants[variant_id]
+        if name != old_name:
+            said.append(f"varian {old_name} diganti nama menjadi {name}")
+        if price != old_price:
+            said.append(
+                f"harga {name} diubah dari {format_rupiah(old_price)} "
+                f"menjadi {format_rupiah(price)}"
+            )
+        if stock != old_stock:
+            said.append(f"stok {name} diubah dari {old_stock} menjadi {stock}")
+    said += [
+        f"varian {name} dihapus"
+        for variant_id, (name, _, _) in before.variants.items()
+        if variant_id not in after.variants
+    ]
+    return said
+
+
+def describe_changes(before: _Seen, after: _Seen, photos_added: int = 0) -> str:
+    """What a save changed, in Indonesian, for the history, the email and the
+    WhatsApp message: "Harga Standar diubah dari Rp15.000 menjadi Rp17.000;
+    deskripsi diubah; 1 foto ditambahkan". Empty when nothing changed."""
+    said = []
+    if after.name != before.name:
+        said.append(f"nama diubah dari “{before.name}” menjadi “{after.name}”")
+    if after.category != before.category:
+        said.append(f"kategori diubah dari {before.category} menjadi {after.category}")
+    said += _variant_changes(before, after)
+    if after.description != before.description:
+        said.append("deskripsi diubah")
+    if after.unit != before.unit:
+        said.append(f"satuan diubah dari {before.unit} menjadi {after.unit}")
+    if after.weight_grams != before.weight_grams:
+        said.append(
+            f"berat diubah dari {_grams(before.weight_grams)} menjadi {_grams(after.weight_grams)}"
+        )
+    if after.status != before.status:
+        shown = after.status == ProductStatus.ACTIVE
+        said.append("ditampilkan di pasar" if shown else "disembunyikan dari pasar (jadi draf)")
+    if photos_added:
+        said.append(f"{photos_added} foto ditambahkan")
+    summary = "; ".join(said)
+    return summary[:1].upper() + summary[1:]
+
+
+def update_for(
+    *,
+    product: Product,
+    helper: User,
+    uploads: Sequence[bytes],
+    store: LocalStorage,
+    **details: Any,
+) -> ProductChange | None:
+    """Edit the member's product through the member's own services (the
+    `details` as for services.update_product) and add the uploaded photos
+    after its own, all or nothing. One ProductChange and one email say what
+    changed; a save that changes nothing records and sends nothing (None)."""
+    before = _seen(product)
+    services.update_product(product=product, **details)
+    added = photos.add_photos(product=product, uploads=uploads, store=store) if uploads else []
+    summary = describe_changes(before, _seen(product), len(added))
+    return _record(product, helper, summary) if summary else None
+
+
+# What each photo button does, and how the history says it.
+PHOTO_ACTIONS = ("maju", "mundur", "sampul", "hapus")
+
+
+def change_photo_for(
+    *, product: Product, helper: User, photo: ProductImage, action: str
+) -> tuple[ProductChange, list[str]]:
+    """Move a photo forward or back, make it the cover, or delete it, through
+    the member's own photo services; returns the change and the storage keys
+    to delete once the commit has made it final."""
+    if photo not in product.images:
+        raise services.NotFound("Foto tidak ditemukan.")
+    number = product.images.index(photo) + 1
+    keys: list[str] = []
+    if action in ("maju", "mundur"):
+        photos.move_photo(product=product, photo=photo, offset=-1 if action == "maju" else 1)
+        where = "depan" if action == "maju" else "belakang"
+        summary = f"Foto ke-{number} dipindah ke {where}"
+    elif action == "sampul":
+        if number == 1:
+            raise services.CatalogError("Foto ini sudah menjadi sampul.")
+        photos.set_cover(product=product, photo=photo)
+        summary = f"Foto ke-{number} dijadikan sampul"
+    elif action == "hapus":
+        keys = photos.delete_photo(product=product, photo=photo)
+        summary = f"Foto ke-{number} dihapus"
+    else:
+        raise services.NotFound("Tindakan foto tidak dikenal.")
+    return _record(product, helper, summary), keys
+
+
+def whatsapp_message(change: ProductChange) -> str:
+    """What the officer sends the member (or a family phone) on WhatsApp
+    after a helped change: the product, what changed, and the link to the
+    member's own page of it."""
+    product, member = change.product, change.product.member
+    return (
+        f"Halo {member.owner_name}, produk “{product.name}” di toko {member.shop_name} "
+        f"diubah oleh {change.changed_by.name} ({change.acting_as}): {change.summary}. "
+        f"Periksa dan ubah kalau ada yang kurang tepat: {_manage_link(product)}"
+    )
+
+
+# --- reads -----------------------------------------------------------------------
 
 
 def member_products(member_id: int) -> Select[tuple[Product]]:

@@ -2,7 +2,8 @@
 Indonesian way (`15.000` is fifteen thousand rupiah, and there are no sen)
 and read by core.forms' number fields."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
@@ -45,6 +46,7 @@ from marketplace.core.forms import (
     readable,
 )
 from marketplace.core.money import format_rupiah, thousands
+from marketplace.core.numbers import as_whole
 
 STATUS_LABELS = {
     ProductStatus.DRAFT: "Draf",
@@ -162,6 +164,36 @@ class ProductForm(BaseForm):
             for row in self.variants
             if not row.form.is_blank()
         ]
+
+    def product_values(self, category: Category) -> dict[str, Any]:
+        """The keyword arguments of services.create_product / update_product."""
+        return {
+            "category": category,
+            "name": self.name.data,
+            "description": self.description.data or "",
+            "unit": self.unit.data,
+            "weight_grams": self.weight_grams.data,
+            "status": ProductStatus(self.status.data),
+            "variants": self.variant_inputs(),
+        }
+
+    def rows_changed(self, submitted: Mapping[str, str]) -> bool:
+        """Adding or removing a variant row without JavaScript (the form's
+        "+ Tambah varian" and "Hapus" buttons): re-render only, save nothing."""
+        if "tambah_varian" in submitted:
+            if len(self.variants) < MAX_VARIANTS:
+                self.variants.append_entry()
+            return True
+        remove = as_whole(submitted.get("hapus_varian", ""))
+        if remove is not None:
+            kept = [row.data for i, row in enumerate(self.variants) if i != remove]
+            if kept:
+                while self.variants.entries:
+                    self.variants.pop_entry()
+                for data in kept:
+                    self.variants.append_entry(data)
+            return True
+        return False
 
     def fill_variants(self, variants) -> None:
         while self.variants.entries:

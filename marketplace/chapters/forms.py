@@ -1,6 +1,7 @@
 """The chapter officer's form, and the admin's appointment form. Every
 message speaks Indonesian."""
 
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -13,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from marketplace.catalog.forms import ProductForm
 from marketplace.chapters.models import VERDICT_LABELS, Verdict
 from marketplace.chapters.services import REASON_LIMIT
 from marketplace.core.forms import BaseForm, IdField, RupiahField, WholeNumberField
@@ -78,3 +80,12 @@ class AssistedStockForm(BaseForm):
     variant_id = IdField()
     stock = WholeNumberField("Stok", validators=[InputRequired(message="Tuliskan stoknya.")])
     submit = SubmitField("Ubah stok")
+
+
+class AssistedEditForm(ProductForm):
+    """The member's own product form, with photos to add in the same save."""
+
+    photos = MultipleFileField(
+        "Tambah foto",
+        description="Boleh kosong. JPEG, PNG atau WebP; masuk setelah foto yang sudah ada.",
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import joinedload
 
 from marketplace.catalog.models import Certificate, CertificateStatus, Product, ProductStatus
 from marketplace.chapters.models import ChapterRecommendation
@@ -168,9 +169,11 @@ def pending_applications(kecamatan_id: int) -> Select[tuple[Member]]:
 
 
 def recommendations_of(member_ids: list[int]) -> Select[tuple[ChapterRecommendation]]:
-    """The officers' recommendations on these applications, newest first."""
+    """The officers' recommendations on these applications, newest first,
+    with their officer (one query for a whole page of applications)."""
     return (
         select(ChapterRecommendation)
         .where(ChapterRecommendation.member_id.in_(member_ids))
+        .options(joinedload(ChapterRecommendation.officer))
         .order_by(ChapterRecommendation.created_at.desc(), ChapterRecommendation.id.desc())
     )

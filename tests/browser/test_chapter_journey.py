@@ -1,6 +1,9 @@
 """A chapter officer on a phone: find their chapter from "Akun saya", read
-the dashboard, recommend an application, list a product for a member; the
-member sees who helped on their product page."""
+the dashboard, recommend an application, list a product for a member, edit
+another of the member's listings (price and a photo) and get the WhatsApp
+link; the member sees who helped on their product page."""
+
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import expect
@@ -8,6 +11,7 @@ from playwright.sync_api import expect
 from marketplace.extensions import db
 from tests import factories
 from tests.chapters.helpers import make_cast
+from tests.security import files
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_context")]
 
@@ -24,11 +28,15 @@ def fits(phone) -> None:
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def test_an_officer_runs_their_chapter_and_helps_a_member(live_server, phone, screenshot):
+def test_an_officer_runs_their_chapter_and_helps_a_member(live_server, phone, screenshot, tmp_path):
     cast = make_cast()
     member = cast["member"]
     member_email, officer_email = member.user.email, cast["officer_here"].email
     applicant_id, member_id = cast["applicant"].id, member.id
+    listing, whatsapp = cast["product"].name, member.whatsapp
+    admin_email = cast["admin"].email
+    photo = tmp_path / "gula-baru.jpg"
+    photo.write_bytes(files.picture(size=(640, 480)))
     db.session.commit()
 
     log_in(phone, live_server, officer_email, "Pak Darto")
@@ -60,6 +68,26 @@ def test_an_officer_runs_their_chapter_and_helps_a_member(live_server, phone, sc
     expect(phone.get_by_text("dibantu oleh Pak Darto").first).to_be_visible()
     screenshot("63-cabang-riwayat-bantuan")
 
+    # Another of the member's listings: a new price and one more photo.
+    phone.get_by_role("link", name=f"Ubah {listing}").click()
+    expect(phone.locator("h1")).to_contain_text(listing)
+    phone.fill("input[name='variants-0-price']", "17.000")
+    phone.set_input_files("input[name=photos]", str(photo))
+    expect(phone.locator("#photos-dipilih")).to_have_text(photo.name)
+    fits(phone)
+    screenshot("65-cabang-ubah-produk")
+    phone.locator("#form-produk [type=submit][name=submit]").click()
+    said = "Harga Standar diubah dari Rp15.000 menjadi Rp17.000; 1 foto ditambahkan"
+    expect(phone.locator(".alert-success").first).to_contain_text(said)
+    expect(phone.get_by_role("heading", name="Foto (2 dari 8)")).to_be_visible()
+    tell = phone.get_by_role("link", name="Kabari lewat WhatsApp")
+    expect(tell).to_be_visible()
+    link = tell.get_attribute("href") or ""
+    assert link.startswith(f"https://wa.me/{whatsapp}?text=")
+    assert said in unquote(link) and listing in unquote(link)
+    fits(phone)
+    screenshot("66-cabang-kabari-whatsapp")
+
     phone.context.clear_cookies()
     log_in(phone, live_server, member_email, member.user.name)
     phone.goto(live_server + "/kelola")
@@ -68,3 +96,17 @@ def test_an_officer_runs_their_chapter_and_helps_a_member(live_server, phone, sc
     expect(phone.get_by_text("dibantu oleh Pak Darto")).to_be_visible()
     fits(phone)
     screenshot("64-anggota-melihat-bantuan")
+    phone.goto(live_server + "/kelola")
+    phone.get_by_role("link", name=listing).first.click()
+    expect(phone.get_by_text(said)).to_be_visible()
+
+    # The regency admin sees the officer's word on the applications list.
+    phone.context.clear_cookies()
+    log_in(phone, live_server, admin_email, "Admin Kabupaten")
+    phone.goto(live_server + "/pengurus/anggota?status=pending")
+    flagged = phone.locator("[data-recommendation=approve]")
+    expect(flagged).to_contain_text("Disarankan disetujui")
+    expect(flagged).to_contain_text("Pak Darto")
+    expect(flagged).to_contain_text("Sudah kami kunjungi; usaha berjalan.")
+    fits(phone)
+    screenshot("67-pengurus-daftar-rekomendasi")

@@ -1,12 +1,17 @@
 """The chapters' cast: officers of Ajibarang and of Kedungbanteng, a
-removed officer, members and applicants in both kecamatan."""
+removed officer, members and applicants in both kecamatan, a campus mentor
+paired with Ajibarang's member, and a photo on that member's product."""
 
 from marketplace.accounts.models import Role
+from marketplace.catalog import photos
 from marketplace.chapters import services
+from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.members.models import MemberStatus
 from tests.factories import MemberFactory, UserFactory, kecamatan
+from tests.mentoring.helpers import running_pairing
 from tests.orders.helpers import variant
+from tests.security import files
 
 BANK_NUMBER = "0123987654321"
 
@@ -47,5 +52,10 @@ def make_cast() -> dict:
     }
     cast["variant"] = variant(member=cast["member"], stock=3)
     cast["other_variant"] = variant(member=cast["other_member"], stock=4)
+    cast["product"] = cast["variant"].product
+    cast["photo_id"] = photos.add_photos(
+        product=cast["product"], uploads=[files.picture()], store=storage()
+    )[0].id
+    cast["mentor"] = running_pairing(cast["member"], admin).mentor.user
     db.session.commit()
     return cast

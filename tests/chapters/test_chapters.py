@@ -359,3 +359,48 @@ def test_only_approved_members_are_helped(app_context):
         services.ensure_can_help(cast["officer_here"], cast["applicant"])
     with pytest.raises(ChapterError, match="bukan dari kecamatan"):
         services.ensure_can_help(cast["officer_here"], cast["other_member"])
+
+
+def test_the_admins_list_flags_recommended_applications_in_fixed_queries(client, login_as):
+    cast = make_cast()
+    services.recommend(
+        member=cast["applicant"],
+        officer=cast["officer_here"],
+        verdict=Verdict.REJECT,
+        reason="Alamat usaha tidak ditemukan saat kami datangi.",
+    )
+    db.session.commit()
+    login_as(cast["admin"])
+    client.get("/pengurus/anggota")  # warm the login's own reads
+
+    def counted() -> tuple[int, str]:
+        with recorded_statements() as statements:
+            page = client.get("/pengurus/anggota?status=pending")
+        assert page.status_code == 200
+        return len(statements), page.text
+
+    few, text = counted()
+    flagged = text.split('data-recommendation="reject"')[1].split("</div>")[0]
+    assert "Disarankan ditolak" in flagged and "Pak Darto" in flagged
+    assert "Alamat usaha tidak ditemukan saat kami datangi." in flagged
+    assert text.count("data-recommendation=") == 1  # Kedungbanteng's has none
+    for number in range(5):
+        applicant = MemberFactory(
+            kecamatan=kecamatan("ajibarang"),
+            shop_name=f"Pemohon {number}",
+            status=MemberStatus.PENDING,
+            user=UserFactory(),
+        )
+        for verdict in (Verdict.APPROVE, Verdict.REJECT):
+            services.recommend(
+                member=applicant,
+                officer=cast["officer_here"],
+                verdict=verdict,
+                reason=f"Alasan {verdict} {number}",
+            )
+    db.session.commit()
+    many, text = counted()
+    assert many == few
+    assert text.count("data-recommendation=") == 6
+    # The newest word of each officer shows: the second one, reject.
+    assert text.count('data-recommendation="reject"') == 6

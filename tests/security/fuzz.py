@@ -245,8 +245,11 @@ def build_world(app: Flask, snapshot: dict) -> World:
                 "member",
                 "create_product",
                 "set_stock",
+                "edit_product",
+                "photo_action",
             )
         },
+        "chapters.photo_action:action": "maju",
         "chapters.application:member_id": str(applicant.id),
         "chapters.judge:member_id": str(applicant.id),
         "chapters.judge:action": "rekomendasi",

@@ -30,7 +30,6 @@ from marketplace.catalog.views.manage.base import (
     product_or_404,
     to_edit,
 )
-from marketplace.core.numbers import as_whole
 from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.members.models import Member
@@ -73,38 +72,12 @@ def index(member: Member):
 # --- create and edit -------------------------------------------------------
 
 
-def _rows_changed(form: ProductForm) -> bool:
-    """Adding or removing a variant row without JavaScript: re-render only."""
-    if "tambah_varian" in request.form:
-        if len(form.variants) < services.MAX_VARIANTS:
-            form.variants.append_entry()
-        return True
-    remove = as_whole(request.form.get("hapus_varian", ""))
-    if remove is not None:
-        kept = [row.data for i, row in enumerate(form.variants) if i != remove]
-        if kept:
-            while form.variants.entries:
-                form.variants.pop_entry()
-            for data in kept:
-                form.variants.append_entry(data)
-        return True
-    return False
-
-
 def _category(category_id: int) -> Category:
     return db.get_or_404(Category, category_id)
 
 
 def _product_values(form: ProductForm) -> dict:
-    return {
-        "category": _category(form.category_id.data),
-        "name": form.name.data,
-        "description": form.description.data or "",
-        "unit": form.unit.data,
-        "weight_grams": form.weight_grams.data,
-        "status": ProductStatus(form.status.data),
-        "variants": form.variant_inputs(),
-    }
+    return form.product_values(_category(form.category_id.data))
 
 
 @blueprint.route("/produk/baru", methods=["GET", "POST"])
@@ -112,7 +85,7 @@ def _product_values(form: ProductForm) -> dict:
 def create(member: Member):
     form, error = ProductCreateForm(), None
     form.category_id.choices = category_choices(categories())
-    if request.method == "POST" and _rows_changed(form):
+    if request.method == "POST" and form.rows_changed(request.form):
         pass
     elif form.validate_on_submit():
         try:
@@ -163,7 +136,7 @@ def edit(member: Member, product_id: int):
     form.category_id.choices = category_choices(categories())
     if request.method == "GET":
         form.fill_variants(product.variants)
-    elif _rows_changed(form):
+    elif form.rows_changed(request.form):
         pass
     elif form.validate_on_submit():
         try:
