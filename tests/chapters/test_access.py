@@ -36,8 +36,7 @@ READ = {"officer_here": 200, "admin": 200, "anonymous": LOGIN} | OUTSIDERS
 RECOMMENDATION = {"verdict": "approve", "reason": "Usahanya sudah berjalan dua tahun."}
 
 PHOTO_RULE = (
-    "/cabang/<slug>/anggota/<int:member_id>/produk/<int:product_id>/foto/<int:photo_id>"
-    "/<action>"
+    "/cabang/<slug>/anggota/<int:member_id>/produk/<int:product_id>/foto/<int:photo_id>/<action>"
 )
 EDIT = {
     "name": "Gula Kelapa Cetak",
