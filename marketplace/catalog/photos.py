@@ -1,8 +1,14 @@
 """A product's photos: added (checked and re-encoded, all or none), also
 with the new product they belong to; moved, made the cover, deleted.
-Services flush, never commit."""
+Services flush, never commit.
 
-from collections.abc import Sequence
+`checked_photos` and `saving` are how any photos a person sends are taken
+(a product's here, a review's in orders.reviews): every upload checked and
+re-encoded before anything is written, then stored so that a step that
+fails leaves no file behind."""
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -15,13 +21,15 @@ from marketplace.catalog.services import (
     ensure_editable,
     ensure_new_name,
 )
-from marketplace.core.images import ImageRejected, process_image
+from marketplace.core.images import ImageRejected, ProcessedImage, process_image
 from marketplace.core.storage import LocalStorage
 from marketplace.extensions import db
 from marketplace.members.models import Member
 
 MAX_PHOTOS = 8
 PHOTO_FOLDER = "products"
+# Photos under reviews: public (/media) only while their review is visible.
+REVIEW_PHOTO_FOLDER = "reviews"
 # The longest side a browser shrinks a photo to before sending it (photos.js),
 # a little above core.images.LARGE_SIZE so the server's own re-encoding still
 # has pixels to spare. Only a saving of time: the server trusts nothing it got.
@@ -35,6 +43,39 @@ class PhotoRefused(CatalogError):
 def _renumber(photos: list[ProductImage]) -> None:
     for position, photo in enumerate(photos):
         photo.position = position
+
+
+def checked_photos(uploads: Sequence[bytes]) -> list[ProcessedImage]:
+    """Every upload checked and re-encoded (core.images.process_image), or
+    PhotoRefused naming the one refused ("Foto ke-2: ...") before any is kept."""
+    processed = []
+    for number, data in enumerate(uploads, start=1):
+        try:
+            processed.append(process_image(data))
+        except ImageRejected as rejected:
+            prefix = f"Foto ke-{number}: " if len(uploads) > 1 else ""
+            raise PhotoRefused(prefix + rejected.message) from rejected
+    return processed
+
+
+@contextmanager
+def saving(store: LocalStorage, *, folder: str) -> Iterator[Callable[[bytes, str], str]]:
+    """`save(data, suffix) -> key` into `folder`; when the block fails (its
+    flush included) every file it saved is deleted again, so no row is
+    left half made and no file is left behind."""
+    saved: list[str] = []
+
+    def save(data: bytes, suffix: str) -> str:
+        key = store.save(data, folder=folder, suffix=suffix)
+        saved.append(key)
+        return key
+
+    try:
+        yield save
+    except BaseException:
+        for key in saved:
+            store.delete(key)
+        raise
 
 
 def add_photos(
@@ -55,30 +96,18 @@ def add_photos(
             f"Paling banyak {MAX_PHOTOS} foto per produk; "
             + (f"masih bisa {room} foto lagi." if room > 0 else "hapus foto lama dulu.")
         )
-    processed = []
-    for number, data in enumerate(uploads, start=1):
-        try:
-            processed.append(process_image(data))
-        except ImageRejected as rejected:
-            prefix = f"Foto ke-{number}: " if len(uploads) > 1 else ""
-            raise PhotoRefused(prefix + rejected.message) from rejected
-    saved: list[str] = []
-    try:
-        added = []
-        for image in processed:
-            thumb = store.save(image.thumb, folder=PHOTO_FOLDER, suffix=image.suffix)
-            saved.append(thumb)
-            large = store.save(image.large, folder=PHOTO_FOLDER, suffix=image.suffix)
-            saved.append(large)
-            added.append(ProductImage(thumb_key=thumb, large_key=large))
+    processed = checked_photos(uploads)
+    with saving(store, folder=PHOTO_FOLDER) as save:
+        added = [
+            ProductImage(
+                thumb_key=save(image.thumb, image.suffix), large_key=save(image.large, image.suffix)
+            )
+            for image in processed
+        ]
         photos = list(product.images) + added
         product.images = photos
         _renumber(photos)
         db.session.flush()
-    except BaseException:
-        for key in saved:
-            store.delete(key)
-        raise
     return added
 
 
