@@ -16,7 +16,9 @@ so the cached pages show the new average at once.
 A review may carry up to MAX_PHOTOS photos, taken as a product's are
 (catalog.photos: checked and re-encoded by core.images before anything is
 written, a refused one refuses the review, and files of a step that fails
-are deleted again)."""
+are deleted again). The member is told of a new review, and the buyer of
+the member's reply, by email after the commit (accounts.mail_after_commit):
+a mail server that is down never undoes the review."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -25,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditAction
@@ -32,6 +35,7 @@ from marketplace.catalog.models import Product, Review, ReviewPhoto, ReviewRepor
 from marketplace.catalog.photos import REVIEW_PHOTO_FOLDER, PhotoRefused, checked_photos, saving
 from marketplace.core.clock import as_utc
 from marketplace.core.storage import LocalStorage
+from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders.models import OrderLine, OrderPart
@@ -40,6 +44,7 @@ from marketplace.orders.status import OrderError, OrderPartStatus
 REVIEW_DAYS = 60
 BUYER_NAME_LENGTH = 60
 MAX_PHOTOS = 3
+EXCERPT_LENGTH = 200  # of the review's words in the member's email
 
 
 class ReviewError(OrderError):
@@ -104,7 +109,7 @@ def write_review(
     now: datetime | None = None,
 ) -> Review:
     """The buyer's review of one line, with its photos (`uploads`, kept in
-    `store`), counted on its product at once.
+    `store`), counted on its product at once; the member is told by email.
     A refused photo refuses the review: nothing is written or kept."""
     refusal = review_refusal(line, buyer=buyer, now=now)
     if refusal is not None:
@@ -147,7 +152,50 @@ def write_review(
             ]
             db.session.flush()
     _count(line.product_id, reviews=1, stars=rating)
+    _tell_member(review, line.part.member)
     return review
+
+
+def _excerpt(text: str) -> str:
+    words = " ".join(text.split())
+    if len(words) <= EXCERPT_LENGTH:
+        return words
+    return words[:EXCERPT_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
+def _tell_member(review: Review, member: Member) -> None:
+    product = db.session.get_one(Product, review.product_id)
+    queue_email(
+        recipient=member.user.email,
+        template="review_new",
+        subject=f"Ulasan baru ★{review.rating} untuk “{product.name}”",
+        name=member.owner_name,
+        product=product,
+        review=review,
+        excerpt=_excerpt(review.text),
+        link=public_url("orders.reviews.index", _anchor=f"ulasan-{review.id}"),
+    )
+
+
+def _tell_buyer(review: Review, member: Member) -> None:
+    buyer = db.session.get_one(User, review.buyer_id)
+    product = db.session.get_one(Product, review.product_id)
+    queue_email(
+        recipient=buyer.email,
+        template="review_reply",
+        subject=f"{member.shop_name} membalas ulasan Anda",
+        name=buyer.name,
+        shop_name=member.shop_name,
+        product=product,
+        review=review,
+        excerpt=_excerpt(review.reply),
+        link=public_url(
+            "catalog.product",
+            product_id=product.id,
+            slug=product.slug,
+            _anchor=f"ulasan-{review.id}",
+        ),
+    )
 
 
 def reply_to_review(
@@ -162,6 +210,7 @@ def reply_to_review(
         raise ReviewError("Tulis balasan Anda.")
     review.reply = text.strip()
     review.replied_at = _now(now)
+    _tell_buyer(review, member)
     return review
 
 

@@ -49,7 +49,7 @@ def write(code: str, line_id: int):
             line=line,
             buyer=logged_in_user(),
             rating=int(form.rating.data),
-            text=form.text.data,
+            text=form.text.data or "",
             uploads=[upload.read() for upload in form.photos.data or []],
             store=storage(),
         )
