@@ -1,7 +1,7 @@
 """Reads only the admin's screens need."""
 
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.catalog.models import Certificate, CertificateStatus, Review, ReviewReport
 from marketplace.members.models import Member
@@ -28,7 +28,7 @@ def _waiting():
 def reported_reviews(*, hidden: bool) -> Select[tuple[Review]]:
     """The reviews someone reported that wait for the admin, latest first;
     with `hidden`, the hidden reviews, latest hidden first."""
-    statement = select(Review).options(joinedload(Review.product))
+    statement = select(Review).options(joinedload(Review.product), selectinload(Review.photos))
     if hidden:
         return statement.where(Review.hidden_at.is_not(None)).order_by(
             Review.hidden_at.desc(), Review.id.desc()

@@ -69,6 +69,7 @@ from marketplace.catalog.models import (
     ProductImage,
     ProductVariant,
     Review,
+    ReviewPhoto,
 )
 from marketplace.core import outages, resilient_cache
 from marketplace.extensions import cache, db
@@ -96,6 +97,7 @@ CATALOG_MODELS = (
     DeliveryRate,
     Kecamatan,
     Review,
+    ReviewPhoto,
 )
 CATALOG_TABLES = frozenset(model.__table__ for model in CATALOG_MODELS)
 

@@ -364,6 +364,12 @@ class Review(Model):
     hidden_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     product: Mapped[Product] = relationship()
+    photos: Mapped[list["ReviewPhoto"]] = relationship(
+        back_populates="review",
+        order_by="ReviewPhoto.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     @property
     def is_hidden(self) -> bool:
@@ -372,6 +378,25 @@ class Review(Model):
     @property
     def has_reply(self) -> bool:
         return self.replied_at is not None
+
+
+class ReviewPhoto(Model):
+    """A photo under a review (at most orders.reviews.MAX_PHOTOS), stored
+    once through the storage at the large size, with that size's pixels so
+    pages reserve its box; the thumbnails are its responsive variants
+    (core.variants). Served by /media only while its review is visible."""
+
+    __tablename__ = "review_photos"
+    __table_args__ = (UniqueConstraint("review_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    width: Mapped[int]
+    height: Mapped[int]
+
+    review: Mapped[Review] = relationship(back_populates="photos")
 
 
 class ReviewReport(Model):

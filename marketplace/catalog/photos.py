@@ -1,8 +1,14 @@
 """A product's photos: added (checked and re-encoded, all or none), also
 with the new product they belong to; moved, made the cover, deleted.
-Services flush, never commit."""
+Services flush, never commit.
 
-from collections.abc import Iterator, Sequence
+`checked_photos` and `saving` are how any photos a person sends are taken
+(a product's here, a review's in orders.reviews, a mentoring visit's in
+mentoring.services): every upload checked and
+re-encoded before anything is written, then stored so that a step that
+fails leaves no file behind."""
+
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,6 +29,8 @@ from marketplace.members.models import Member
 
 MAX_PHOTOS = 8
 PHOTO_FOLDER = "products"
+# Photos under reviews: public (/media) only while their review is visible.
+REVIEW_PHOTO_FOLDER = "reviews"
 # The longest side a browser shrinks a photo to before sending it (photos.js),
 # a little above core.images.LARGE_SIZE so the server's own re-encoding still
 # has pixels to spare. Only a saving of time: the server trusts nothing it got.
@@ -38,9 +46,9 @@ def _renumber(photos: list[ProductImage]) -> None:
         photo.position = position
 
 
-def check_photos(uploads: Sequence[bytes]) -> list[ProcessedImage]:
-    """Each upload checked and re-encoded (core.images), all or none: the
-    first refused one raises PhotoRefused, saying which it was."""
+def checked_photos(uploads: Sequence[bytes]) -> list[ProcessedImage]:
+    """Every upload checked and re-encoded (core.images.process_image), or
+    PhotoRefused naming the one refused ("Foto ke-2: ...") before any is kept."""
     processed = []
     for number, data in enumerate(uploads, start=1):
         try:
@@ -52,24 +60,19 @@ def check_photos(uploads: Sequence[bytes]) -> list[ProcessedImage]:
 
 
 @contextmanager
-def stored_photos(
-    images: Sequence[ProcessedImage], store: LocalStorage, folder: str
-) -> Iterator[list[tuple[str, str]]]:
-    """Store each checked photo's thumbnail and large size in `folder` and
-    give their keys (thumb, large) to the block, which writes the rows: if
-    the block fails, the files are deleted again, so no file outlives a row
-    that was never written. Used by product photos and by visit photos
-    (mentoring), the same pipeline for both."""
+def saving(store: LocalStorage, *, folder: str) -> Iterator[Callable[[bytes, str], str]]:
+    """`save(data, suffix) -> key` into `folder`; when the block fails (its
+    flush included) every file it saved is deleted again, so no row is
+    left half made and no file is left behind."""
     saved: list[str] = []
+
+    def save(data: bytes, suffix: str) -> str:
+        key = store.save(data, folder=folder, suffix=suffix)
+        saved.append(key)
+        return key
+
     try:
-        keys = []
-        for image in images:
-            thumb = store.save(image.thumb, folder=folder, suffix=image.suffix)
-            saved.append(thumb)
-            large = store.save(image.large, folder=folder, suffix=image.suffix)
-            saved.append(large)
-            keys.append((thumb, large))
-        yield keys
+        yield save
     except BaseException:
         for key in saved:
             store.delete(key)
@@ -94,9 +97,14 @@ def add_photos(
             f"Paling banyak {MAX_PHOTOS} foto per produk; "
             + (f"masih bisa {room} foto lagi." if room > 0 else "hapus foto lama dulu.")
         )
-    processed = check_photos(uploads)
-    with stored_photos(processed, store, PHOTO_FOLDER) as keys:
-        added = [ProductImage(thumb_key=thumb, large_key=large) for thumb, large in keys]
+    processed = checked_photos(uploads)
+    with saving(store, folder=PHOTO_FOLDER) as save:
+        added = [
+            ProductImage(
+                thumb_key=save(image.thumb, image.suffix), large_key=save(image.large, image.suffix)
+            )
+            for image in processed
+        ]
         photos = list(product.images) + added
         product.images = photos
         _renumber(photos)

@@ -30,6 +30,7 @@ from marketplace.catalog.models import (
     ProductStatus,
     ProductVariant,
     Review,
+    ReviewPhoto,
 )
 from marketplace.catalog.search import Search
 from marketplace.extensions import db
@@ -296,12 +297,38 @@ def public_product(product_id: int) -> Select[tuple[Product]]:
 
 def visible_reviews(product_id: int, *, limit: int) -> Select[tuple[Review]]:
     """The latest visible reviews of a product, newest first (one query:
-    the buyer's name and the reply are on the row)."""
+    the buyer's name and the reply are on the row; one more for the photos
+    of all of them)."""
     return (
         select(Review)
         .where(Review.product_id == product_id, Review.hidden_at.is_(None))
         .order_by(Review.created_at.desc(), Review.id.desc())
         .limit(limit)
+        .options(selectinload(Review.photos))
+    )
+
+
+def shown_review(review_id: int) -> Select[tuple[Review]]:
+    """A review as the public sees it: visible, on a public product (what
+    its product page would show), with its product."""
+    return (
+        select(Review)
+        .join(Review.product)
+        .join(Product.member)
+        .where(Review.id == review_id, Review.hidden_at.is_(None), is_public())
+        .options(contains_eager(Review.product))
+    )
+
+
+def shown_review_photo(key: str) -> Select[tuple[int]]:
+    """The photo stored under `key` when the public may see it: its review
+    is shown (`shown_review`)."""
+    return (
+        select(ReviewPhoto.id)
+        .join(ReviewPhoto.review)
+        .join(Review.product)
+        .join(Product.member)
+        .where(ReviewPhoto.key == key, Review.hidden_at.is_(None), is_public())
     )
 
 
@@ -320,7 +347,7 @@ def reviews_of_member(member_id: int) -> Select[tuple[Review]]:
         select(Review)
         .where(Review.member_id == member_id)
         .order_by(Review.created_at.desc(), Review.id.desc())
-        .options(joinedload(Review.product))
+        .options(joinedload(Review.product), selectinload(Review.photos))
     )
 
 

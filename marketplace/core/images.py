@@ -73,6 +73,9 @@ class ProcessedImage:
     thumb: bytes
     large: bytes
     suffix: str = ".webp"
+    # The large size's pixels, for a page to reserve the picture's box.
+    width: int = 0
+    height: int = 0
 
 
 def _decode(data: bytes) -> Image.Image:
@@ -126,8 +129,13 @@ def process_image(data: bytes) -> ProcessedImage:
         raise ImageRejected(EMPTY)
     if len(data) > MAX_BYTES:
         raise ImageRejected(TOO_BIG)
-    image = _decode(data)
-    return ProcessedImage(thumb=_encode(image, THUMB_SIZE), large=_encode(image, LARGE_SIZE))
+    image = _decode(data)  # already at most LARGE_SIZE on its longer side
+    return ProcessedImage(
+        thumb=_encode(image, THUMB_SIZE),
+        large=_encode(image, LARGE_SIZE),
+        width=image.width,
+        height=image.height,
+    )
 
 
 def render_variant(data: bytes, width: int, kind: str) -> bytes:

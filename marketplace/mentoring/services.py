@@ -20,9 +20,9 @@ from marketplace.audit.services import record
 from marketplace.catalog.models import Product, ProductChange, ProductChangeKind, ProductStatus
 from marketplace.catalog.photos import (
     PhotoRefused,
-    check_photos,
+    checked_photos,
     create_product_with_photos,
-    stored_photos,
+    saving,
 )
 from marketplace.core.errors import DomainError
 from marketplace.core.storage import LocalStorage
@@ -300,13 +300,17 @@ def log_visit(
         raise MentoringError("Isi topik kunjungan.")
     if len(uploads) > MAX_VISIT_PHOTOS:
         raise PhotoRefused(f"Paling banyak {MAX_VISIT_PHOTOS} foto per kunjungan.")
-    processed = check_photos(uploads)
+    processed = checked_photos(uploads)
     visit = Visit(pairing=pairing, visited_on=visited_on, topic=topic, notes=notes)
     db.session.add(visit)
-    with stored_photos(processed, store, VISIT_FOLDER) as keys:
+    with saving(store, folder=VISIT_FOLDER) as save:
         visit.photos = [
-            VisitPhoto(thumb_key=thumb, large_key=large, position=position)
-            for position, (thumb, large) in enumerate(keys)
+            VisitPhoto(
+                thumb_key=save(image.thumb, image.suffix),
+                large_key=save(image.large, image.suffix),
+                position=position,
+            )
+            for position, image in enumerate(processed)
         ]
         db.session.flush()
     return visit

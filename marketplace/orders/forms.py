@@ -1,5 +1,6 @@
 """Forms of the cart, checkout, the member's fulfilment pages and reviews."""
 
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -148,6 +149,7 @@ class ReviewForm(BaseForm):
             )
         ],
     )
+    photos = MultipleFileField("Foto (boleh kosong, paling banyak 3)")
 
 
 class ReviewReplyForm(BaseForm):

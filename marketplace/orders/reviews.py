@@ -11,18 +11,31 @@ They move with an UPDATE of the product row in the same transaction as the
 review is written, hidden or shown again, so the average on every page is
 the mean of the visible reviews and two reviews at once both count. The
 product row changing moves the catalog cache's generation (catalog.cache),
-so the cached pages show the new average at once."""
+so the cached pages show the new average at once.
 
+A review may carry up to MAX_PHOTOS photos, taken as a product's are
+(catalog.photos: checked and re-encoded by core.images before anything is
+written, a refused one refuses the review, and files of a step that fails
+are deleted again). The member is told of a new review, and the buyer of
+the member's reply, by email after the commit (accounts.mail_after_commit):
+a mail server that is down never undoes the review."""
+
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditAction
-from marketplace.catalog.models import Product, Review, ReviewReport
+from marketplace.catalog.models import Product, Review, ReviewPhoto, ReviewReport
+from marketplace.catalog.photos import REVIEW_PHOTO_FOLDER, PhotoRefused, checked_photos, saving
 from marketplace.core.clock import as_utc
+from marketplace.core.storage import LocalStorage
+from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders.models import OrderLine, OrderPart
@@ -30,6 +43,8 @@ from marketplace.orders.status import OrderError, OrderPartStatus
 
 REVIEW_DAYS = 60
 BUYER_NAME_LENGTH = 60
+MAX_PHOTOS = 3
+EXCERPT_LENGTH = 200  # of the review's words in the member's email
 
 
 class ReviewError(OrderError):
@@ -60,10 +75,14 @@ def review_refusal(line: OrderLine, *, buyer: User, now: datetime | None = None)
 
 
 def reviews_of_lines(line_ids: list[int]) -> dict[int, Review]:
-    """The reviews already written on these lines, by line (one query)."""
+    """The reviews already written on these lines, by line, with their photos."""
     if not line_ids:
         return {}
-    found = db.session.scalars(select(Review).where(Review.order_line_id.in_(line_ids)))
+    found = db.session.scalars(
+        select(Review)
+        .where(Review.order_line_id.in_(line_ids))
+        .options(selectinload(Review.photos))
+    )
     return {review.order_line_id: review for review in found}
 
 
@@ -80,14 +99,29 @@ def _count(product_id: int, *, reviews: int, stars: int) -> None:
 
 
 def write_review(
-    *, line: OrderLine, buyer: User, rating: int, text: str, now: datetime | None = None
+    *,
+    line: OrderLine,
+    buyer: User,
+    rating: int,
+    text: str,
+    uploads: Sequence[bytes] = (),
+    store: LocalStorage | None = None,
+    now: datetime | None = None,
 ) -> Review:
-    """The buyer's review of one line, counted on its product at once."""
+    """The buyer's review of one line, with its photos (`uploads`, kept in
+    `store`), counted on its product at once; the member is told by email.
+    A refused photo refuses the review: nothing is written or kept."""
     refusal = review_refusal(line, buyer=buyer, now=now)
     if refusal is not None:
         raise ReviewError(refusal)
     if not 1 <= rating <= 5:
         raise ReviewError("Pilih bintang 1 sampai 5.")
+    if len(uploads) > MAX_PHOTOS:
+        raise ReviewError(f"Paling banyak {MAX_PHOTOS} foto per ulasan.")
+    try:
+        processed = checked_photos(uploads)
+    except PhotoRefused as refused:
+        raise ReviewError(refused.message) from refused
     assert line.product_id is not None  # review_refusal said so
     review = Review(
         order_line_id=line.id,
@@ -104,8 +138,64 @@ def write_review(
             db.session.add(review)
     except IntegrityError:
         raise ReviewError("Produk ini sudah Anda ulas. Satu ulasan untuk setiap pembelian.")
+    if processed:
+        assert store is not None, "photos need a store"
+        with saving(store, folder=REVIEW_PHOTO_FOLDER) as save:
+            review.photos = [
+                ReviewPhoto(
+                    key=save(image.large, image.suffix),
+                    position=position,
+                    width=image.width,
+                    height=image.height,
+                )
+                for position, image in enumerate(processed)
+            ]
+            db.session.flush()
     _count(line.product_id, reviews=1, stars=rating)
+    _tell_member(review, line.part.member)
     return review
+
+
+def _excerpt(text: str) -> str:
+    words = " ".join(text.split())
+    if len(words) <= EXCERPT_LENGTH:
+        return words
+    return words[:EXCERPT_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
+def _tell_member(review: Review, member: Member) -> None:
+    product = db.session.get_one(Product, review.product_id)
+    queue_email(
+        recipient=member.user.email,
+        template="review_new",
+        subject=f"Ulasan baru ★{review.rating} untuk “{product.name}”",
+        name=member.owner_name,
+        product=product,
+        review=review,
+        excerpt=_excerpt(review.text),
+        link=public_url("orders.reviews.index", _anchor=f"ulasan-{review.id}"),
+    )
+
+
+def _tell_buyer(review: Review, member: Member) -> None:
+    buyer = db.session.get_one(User, review.buyer_id)
+    product = db.session.get_one(Product, review.product_id)
+    queue_email(
+        recipient=buyer.email,
+        template="review_reply",
+        subject=f"{member.shop_name} membalas ulasan Anda",
+        name=buyer.name,
+        shop_name=member.shop_name,
+        product=product,
+        review=review,
+        excerpt=_excerpt(review.reply),
+        link=public_url(
+            "catalog.product",
+            product_id=product.id,
+            slug=product.slug,
+            _anchor=f"ulasan-{review.id}",
+        ),
+    )
 
 
 def reply_to_review(
@@ -120,6 +210,7 @@ def reply_to_review(
         raise ReviewError("Tulis balasan Anda.")
     review.reply = text.strip()
     review.replied_at = _now(now)
+    _tell_buyer(review, member)
     return review
 
 

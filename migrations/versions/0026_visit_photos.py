@@ -1,7 +1,7 @@
 """visit photos
 
 Revision ID: 0026_visit_photos
-Revises: 0024_mentoring
+Revises: 0025_review_photos
 Create Date: 2026-12-06 12:20:00.000000
 
 A mentor's visit may carry up to three photos (issue 16, point 2), stored
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0026_visit_photos"
-down_revision = "0024_mentoring"
+down_revision = "0025_review_photos"
 branch_labels = None
 depends_on = None
 

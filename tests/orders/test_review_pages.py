@@ -131,8 +131,9 @@ def test_the_product_page_costs_the_same_queries_for_few_or_many_reviews(client)
         with recorded_statements() as statements:
             assert client.get(url).status_code == 200
         costs.append(len(statements))
-    # one more for the latest reviews, only once there are some
-    assert costs[1] == costs[2] == costs[0] + 1
+    # two more, only once there are some: the latest reviews, and their
+    # photos (test_review_photos: the same with photos)
+    assert costs[1] == costs[2] == costs[0] + 2
 
 
 def test_the_admin_hides_a_review_with_a_reason_and_the_average_follows(client, login_as):

@@ -17,7 +17,7 @@ from PIL import ExifTags, Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from marketplace.catalog.models import Certificate, ProductImage
+from marketplace.catalog.models import Certificate, ProductImage, Review, ReviewPhoto
 from marketplace.core import images
 from marketplace.core.images import ImageRejected, process_image
 from marketplace.extensions import db
@@ -153,7 +153,41 @@ def photo_route(member) -> Route:
     )
 
 
-ROUTES = {"sertifikat": certificate_route, "foto produk": photo_route}
+def review_photo_route(member) -> Route:
+    """A shopper's review of the member's product, with one photo: a refused
+    photo refuses the review too."""
+    from tests.orders.flows import bought
+
+    product = factories.ProductFactory(member=member, name="Mendoan Beku")
+    db.session.commit()
+    order = bought(product.variants[0], done=None)
+    line_id, buyer = order.parts[0].lines[0].id, order.buyer
+
+    def post(client, upload):
+        factories.log_in(client, buyer)
+        data = {"rating": "5", "text": "Gurih", "photos": upload}
+        return client.post(
+            f"/pesanan/{order.code}/ulasan/{line_id}", data=data, follow_redirects=True
+        )
+
+    def stored_keys():
+        keys = list(db.session.scalars(db.select(ReviewPhoto.key)))
+        assert bool(keys) == bool(db.session.scalar(db.select(db.func.count(Review.id))))
+        return keys
+
+    return Route(
+        name="foto ulasan",
+        post=post,
+        stored_keys=stored_keys,
+        messages={NOT_A_PICTURE: images.NOT_A_PICTURE, TOO_MANY_PIXELS: images.TOO_MANY_PIXELS},
+    )
+
+
+ROUTES = {
+    "sertifikat": certificate_route,
+    "foto produk": photo_route,
+    "foto ulasan": review_photo_route,
+}
 
 
 @pytest.fixture(params=list(ROUTES))

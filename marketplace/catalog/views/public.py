@@ -4,6 +4,7 @@ parses, asks `browse` or `queries`, and renders."""
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -12,8 +13,10 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_login import current_user
 
 from marketplace.accounts.access import safe_next_path
+from marketplace.accounts.models import Role
 from marketplace.catalog import contact, my_kecamatan, previews, queries, structured_data
 from marketplace.catalog.browse import browse, member_products
 from marketplace.catalog.cache import (
@@ -31,7 +34,7 @@ from marketplace.catalog.filters import (
     parse_page,
 )
 from marketplace.catalog.models import Product, ShopRating
-from marketplace.catalog.photos import PHOTO_FOLDER
+from marketplace.catalog.photos import PHOTO_FOLDER, REVIEW_PHOTO_FOLDER
 from marketplace.core import variants
 from marketplace.core.page_meta import indexable
 from marketplace.core.storage import folder_of, storage
@@ -50,9 +53,12 @@ MORE_FROM_SHOP = 4
 # The latest visible reviews a product page shows (one query, only when it has any).
 REVIEWS_SHOWN = 10
 MEDIA_MAX_AGE = 365 * 24 * 60 * 60  # keys are random names: a file never changes
-# What /media serves: product photos, and shop logos and banners. Certificate
-# scans are private (catalog.certificates).
-PUBLIC_FOLDERS = frozenset({PHOTO_FOLDER, SHOP_FOLDER})
+# What /media serves: product photos, shop logos and banners, and the photos
+# of shown reviews. Certificate scans are private (catalog.certificates).
+PUBLIC_FOLDERS = frozenset({PHOTO_FOLDER, SHOP_FOLDER, REVIEW_PHOTO_FOLDER})
+# A review's photo is public only while its review is shown: an admin may
+# hide it, so it is never kept a year and never marked immutable.
+REVIEW_MEDIA_MAX_AGE = 10 * 60
 
 
 def _per_page() -> int:
@@ -254,8 +260,13 @@ def media(key: str):
     path is not found, so no `..`, `.` or encoded trick reaches a folder that
     is not public, and no width or kind outside the few we make is made."""
     variant = variants.parse(key)
-    if folder_of(variant[0] if variant else key) not in PUBLIC_FOLDERS:
+    source = variant[0] if variant else key
+    folder = folder_of(source)
+    if folder not in PUBLIC_FOLDERS:
         abort(404)
+    hidden = folder == REVIEW_PHOTO_FOLDER and not _review_photo_shown(source)
+    if hidden and not (current_user.is_authenticated and current_user.has_role(Role.ADMIN)):
+        abort(404)  # its review is hidden (or gone, or its product is not public)
     if variant is None:
         path, mimetype = storage().path(key), None
     else:
@@ -265,9 +276,28 @@ def media(key: str):
     response = send_file(
         path, mimetype=mimetype, max_age=MEDIA_MAX_AGE, as_attachment=path.suffix == ".pdf"
     )
-    response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if folder == REVIEW_PHOTO_FOLDER:
+        _review_photo_caching(response, hidden=hidden)
+    else:
+        response.cache_control.immutable = True
     return response
+
+
+def _review_photo_shown(key: str) -> bool:
+    return db.session.scalar(queries.shown_review_photo(key)) is not None
+
+
+def _review_photo_caching(response: Response, *, hidden: bool) -> None:
+    """A shown review's photo for a little while; a hidden one (an admin
+    checking it) in no shared cache at all."""
+    if hidden:
+        response.cache_control.public = False
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+        response.cache_control.max_age = None
+    else:
+        response.cache_control.max_age = REVIEW_MEDIA_MAX_AGE
 
 
 @blueprint.get("/healthz")

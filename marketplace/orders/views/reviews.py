@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts.access import logged_in_user
 from marketplace.catalog import queries as catalog_queries
 from marketplace.catalog.models import Review
+from marketplace.core.storage import storage
 from marketplace.extensions import db
 from marketplace.members.access import approved_member
 from marketplace.members.models import Member
@@ -45,7 +46,12 @@ def write(code: str, line_id: int):
         return redirect(url_for("orders.order", code=code, _anchor=f"baris-{line_id}"))
     try:
         services.write_review(
-            line=line, buyer=logged_in_user(), rating=int(form.rating.data), text=form.text.data
+            line=line,
+            buyer=logged_in_user(),
+            rating=int(form.rating.data),
+            text=form.text.data or "",
+            uploads=[upload.read() for upload in form.photos.data or []],
+            store=storage(),
         )
         db.session.commit()
     except OrderError as refused:
@@ -59,9 +65,9 @@ def write(code: str, line_id: int):
 @blueprint.route("/ulasan/<int:review_id>/laporkan", methods=["GET", "POST"])
 @login_required
 def report(review_id: int):
-    review = db.get_or_404(Review, review_id)
-    if review.is_hidden:
-        abort(404)
+    # Only a review the public sees: not hidden, of a product whose page is
+    # public (not a draft, archived, or of a shop not approved).
+    review = db.one_or_404(catalog_queries.shown_review(review_id))
     form = ReviewReportForm()
     if form.validate_on_submit():
         try:

@@ -32,6 +32,7 @@ from marketplace.catalog.cache import personal_when
 from marketplace.catalog.filters import is_slug
 from marketplace.catalog.models import ProductVariant
 from marketplace.core.forms import FORM_EXPIRED
+from marketplace.core.images import MAX_BYTES
 from marketplace.core.numbers import as_whole
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
@@ -450,6 +451,7 @@ def order(code: str):
             line.id: review_refusal(line, buyer=me) for part in found.parts for line in part.lines
         },
         review_form=ReviewForm(),
+        photo_max_mb=MAX_BYTES // (1024 * 1024),
         cancel_form=OrderCancelForm(),
         card_form=CardPayForm(),
     )
