@@ -20,9 +20,11 @@ import multiprocessing
 import os
 import queue
 import random
+import re
 import resource
 import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -367,6 +369,53 @@ def confirm_all(base: str, url: URL, codes: list[str], sessions: list, limit: fl
     return sample
 
 
+# --- the profile (py-spy on one worker) -------------------------------------------------------
+
+
+def workers_of(master: int) -> list[int]:
+    """gunicorn's worker processes: the children of its master."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == master:
+                        found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return sorted(found)
+
+
+def start_profile(master: int, seconds: int, out: Path) -> subprocess.Popen | None:
+    """py-spy (requirements-dev) sampling one worker for `seconds`, as
+    collapsed stacks in `out`; None when py-spy is not installed."""
+    spy = Path(sys.executable).with_name("py-spy")
+    workers = workers_of(master)
+    if not spy.exists() or not workers:
+        return None
+    return subprocess.Popen(
+        [str(spy), "record", "-p", str(workers[0]), "-d", str(seconds), "-r", "200"]
+        + ["--format", "raw", "--nonblocking", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def profile_summary(collapsed: Path, top: int = 25) -> list[str]:
+    """The app's functions by their share of the worker's samples (inclusive)."""
+    if not collapsed.exists():
+        return []
+    total, shares = 0, Counter()
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        frames = {re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")}
+        for frame in frames:
+            if "marketplace/" in frame:
+                shares[frame] += int(count)
+    return [f"{100 * n / total:5.1f} % {frame}" for frame, n in shares.most_common(top)]
+
+
 # --- the run ----------------------------------------------------------------------------------
 
 
@@ -463,10 +512,21 @@ def run(args: argparse.Namespace) -> dict:
                 f"p50 {_ms(logins.login_ms, 0.5)} ms, errors {dict(logins.errors)}"
             )
             for round_number in range(args.rounds):
+                profile = args.profile and round_number == 0
                 rounds.append(
-                    one_round(args, server, url, group, barrier, results, desks, children)
+                    one_round(
+                        args,
+                        server,
+                        url,
+                        group,
+                        barrier,
+                        results,
+                        desks,
+                        children,
+                        RESULTS / f"checkout-{args.stamp}.py-spy.txt" if profile else None,
+                    )
                 )
-                print(f"· round {round_number + 1}: {json.dumps(rounds[-1], default=str)}")
+                print(f"· round {round_number + 1}: {json.dumps(rounds[-1]['summary'])}")
         finally:
             for child in children:
                 child.join(timeout=args.duration + 120)
@@ -497,28 +557,44 @@ def run(args: argparse.Namespace) -> dict:
         if rounds
         else {},
         "checks": found,
+        "profile": profile_summary(RESULTS / f"checkout-{args.stamp}.py-spy.txt")
+        if args.profile
+        else [],
     }
 
 
-def one_round(args, server, url, group, barrier, results, desks, children) -> dict:
+def one_round(args, server, url, group, barrier, results, desks, children, profile=None) -> dict:
     load_before = load_average()
     reference = healthz(server, args.duration)
     before = cpu_seconds(group)
     started = time.perf_counter()
+    spy = start_profile(server.process.pid, args.duration, profile) if profile else None
     barrier.wait()
     samples = [results.get(timeout=args.duration + 300)[2] for _ in children]
     elapsed = time.perf_counter() - started
+    if spy is not None:
+        spy.wait(timeout=60)
     after = cpu_seconds(group)
     orders = _merge(samples)
     shares = _shares(before, after, elapsed)
     total = after["machine_total"] - before["machine_total"]
     shares["client"] = round(100 * orders.cpu_seconds / total, 1) if total > 0 else math.nan
+    # CPU time per order: what a busy machine changes least (its share of the cores it gets).
+    per_order = {
+        side: round(1000 * (after[side] - before[side]) / max(1, len(orders.codes)), 1)
+        for side in ("gunicorn", "postgres")
+    } | {"client": round(1000 * orders.cpu_seconds / max(1, len(orders.codes)), 1)}
     before = cpu_seconds(group)
     started = time.perf_counter()
     confirmed = confirm_all(server.base, url, orders.codes, desks, limit=10 * args.duration)
     confirm_seconds = time.perf_counter() - started
-    confirm_shares = _shares(before, cpu_seconds(group), confirm_seconds)
-    total = cpu_seconds(group)["machine_total"] - before["machine_total"]
+    after = cpu_seconds(group)
+    confirm_shares = _shares(before, after, confirm_seconds)
+    per_confirmation = {
+        side: round(1000 * (after[side] - before[side]) / max(1, len(confirmed.codes)), 1)
+        for side in ("gunicorn", "postgres")
+    }
+    total = after["machine_total"] - before["machine_total"]
     confirm_shares["client"] = round(100 * confirmed.cpu_seconds / total, 1) if total else 0
     summary = {
         "healthz_rps": reference.requests_per_second,
@@ -531,6 +607,11 @@ def one_round(args, server, url, group, barrier, results, desks, children) -> di
         "confirm_p50_ms": _ms(confirmed.order_ms, 0.5),
         "confirm_p99_ms": _ms(confirmed.order_ms, 0.99),
         "client_cpu_share": shares["client"],
+        "gunicorn_cpu_ms_per_order": per_order["gunicorn"],
+        "postgres_cpu_ms_per_order": per_order["postgres"],
+        "client_cpu_ms_per_order": per_order["client"],
+        "gunicorn_cpu_ms_per_confirmation": per_confirmation["gunicorn"],
+        "postgres_cpu_ms_per_confirmation": per_confirmation["postgres"],
         "load_before": load_before,
         "load_after": load_average(),
     }
@@ -587,6 +668,12 @@ def table(result: dict) -> str:
         "",
         f"one argon2id verification alone: {lg['password_hash_ms']} ms",
         f"client CPU share (of both cores) while ordering: {m['client_cpu_share']} %",
+        (
+            f"CPU ms per order: gunicorn {m['gunicorn_cpu_ms_per_order']}, PostgreSQL "
+            f"{m['postgres_cpu_ms_per_order']} (every backend), client {m['client_cpu_ms_per_order']}; "
+            f"per confirmation: gunicorn {m['gunicorn_cpu_ms_per_confirmation']}, PostgreSQL "
+            f"{m['postgres_cpu_ms_per_confirmation']}"
+        ),
         f"load average (1 min) before/after: {m['load_before']} / {m['load_after']}",
         "",
         "CPU shares per round (orders | confirmations):",
@@ -605,6 +692,8 @@ def table(result: dict) -> str:
         f"ledger problems: {len(c['ledger_problems'])}",
         "CHECKS PASS" if c["ok"] else "CHECKS FAIL",
     ]
+    if result["profile"]:
+        lines += ["", "one worker, first round (py-spy, share of its samples):", *result["profile"]]
     return "\n".join(lines)
 
 
@@ -625,6 +714,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--hot", type=float, default=0.05, help="share of orders for the scarce products"
     )
     parser.add_argument("--seed", type=int, default=3302)
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy on one worker during the first round"
+    )
     parser.add_argument("--keep-database", action="store_true", help="reuse the seeded database")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= MAX_DURATION:
