@@ -173,10 +173,10 @@ def _cpu_of(pid: int) -> tuple[int, float]:
     return int(fields[2]), (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def cpu_seconds(group: int) -> dict[str, float]:
-    """CPU seconds so far of gunicorn (process group `group`) and of every
-    PostgreSQL process (other people's queries included), and the machine's
-    busy and total seconds over all its cores."""
+def cpu_seconds(group: int, database: str) -> dict[str, float]:
+    """CPU seconds so far of gunicorn (process group `group`) and of the
+    PostgreSQL backends serving `database` (its ps title names it), and the
+    machine's busy and total seconds over all its cores."""
     found = {"gunicorn": 0.0, "postgres": 0.0}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -186,9 +186,10 @@ def cpu_seconds(group: int) -> dict[str, float]:
             if pgrp == group:
                 found["gunicorn"] += seconds
             else:
-                with open(f"/proc/{entry.name}/comm") as comm:
-                    if comm.read().strip() in ("postgres", "postmaster"):
-                        found["postgres"] += seconds
+                with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                    title = cmdline.read().replace(b"\0", b" ").decode(errors="replace").split()
+                if title[:1] == ["postgres:"] and database in title[2:4]:
+                    found["postgres"] += seconds
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile, or not ours to read
     with open("/proc/stat") as stat:
@@ -501,12 +502,12 @@ def run(args: argparse.Namespace) -> dict:
                 http = _session(100_000 + desk)
                 shop.log_in(http, server.base, *shop.TREASURER)
                 desks.append(http)
-            before, started = cpu_seconds(group), time.perf_counter()
+            before, started = cpu_seconds(group, url.database), time.perf_counter()
             barrier.wait()
             login_samples = [results.get(timeout=600)[2] for _ in children]
             elapsed = time.perf_counter() - started
             logins = _merge(login_samples)
-            logins_cpu = _shares(before, cpu_seconds(group), elapsed)
+            logins_cpu = _shares(before, cpu_seconds(group, url.database), elapsed)
             print(
                 f"· {len(logins.login_ms)} logins in {elapsed:.1f} s, "
                 f"p50 {_ms(logins.login_ms, 0.5)} ms, errors {dict(logins.errors)}"
@@ -566,7 +567,7 @@ def run(args: argparse.Namespace) -> dict:
 def one_round(args, server, url, group, barrier, results, desks, children, profile=None) -> dict:
     load_before = load_average()
     reference = healthz(server, args.duration)
-    before = cpu_seconds(group)
+    before = cpu_seconds(group, url.database)
     started = time.perf_counter()
     spy = start_profile(server.process.pid, args.duration, profile) if profile else None
     barrier.wait()
@@ -574,7 +575,7 @@ def one_round(args, server, url, group, barrier, results, desks, children, profi
     elapsed = time.perf_counter() - started
     if spy is not None:
         spy.wait(timeout=60)
-    after = cpu_seconds(group)
+    after = cpu_seconds(group, url.database)
     orders = _merge(samples)
     shares = _shares(before, after, elapsed)
     total = after["machine_total"] - before["machine_total"]
@@ -584,11 +585,11 @@ def one_round(args, server, url, group, barrier, results, desks, children, profi
         side: round(1000 * (after[side] - before[side]) / max(1, len(orders.codes)), 1)
         for side in ("gunicorn", "postgres")
     } | {"client": round(1000 * orders.cpu_seconds / max(1, len(orders.codes)), 1)}
-    before = cpu_seconds(group)
+    before = cpu_seconds(group, url.database)
     started = time.perf_counter()
     confirmed = confirm_all(server.base, url, orders.codes, desks, limit=10 * args.duration)
     confirm_seconds = time.perf_counter() - started
-    after = cpu_seconds(group)
+    after = cpu_seconds(group, url.database)
     confirm_shares = _shares(before, after, confirm_seconds)
     per_confirmation = {
         side: round(1000 * (after[side] - before[side]) / max(1, len(confirmed.codes)), 1)
@@ -670,7 +671,7 @@ def table(result: dict) -> str:
         f"client CPU share (of both cores) while ordering: {m['client_cpu_share']} %",
         (
             f"CPU ms per order: gunicorn {m['gunicorn_cpu_ms_per_order']}, PostgreSQL "
-            f"{m['postgres_cpu_ms_per_order']} (every backend), client {m['client_cpu_ms_per_order']}; "
+            f"{m['postgres_cpu_ms_per_order']} (its backends), client {m['client_cpu_ms_per_order']}; "
             f"per confirmation: gunicorn {m['gunicorn_cpu_ms_per_confirmation']}, PostgreSQL "
             f"{m['postgres_cpu_ms_per_confirmation']}"
         ),
