@@ -688,7 +688,8 @@ def table(result: dict) -> str:
             f"pieces sold {c['pieces_sold']} == pieces in order lines {c['pieces_in_order_lines']}; "
             f"variants sold otherwise than ordered: {len(c['variants_sold_not_as_ordered'])}; "
             f"below zero: {c['variants_below_zero']}; product totals off: "
-            f"{c['products_total_stock_off']}; scarce pieces left: {c['scarce_pieces_left']}"
+            f"{c['products_total_stock_off']}; scarce pieces left: {c['scarce_pieces_left']}; "
+            f"tries refused (sold out meanwhile): {sum(r['sold_out_or_refused'] for r in result['rounds'])}"
         ),
         f"ledger problems: {len(c['ledger_problems'])}",
         "CHECKS PASS" if c["ok"] else "CHECKS FAIL",
@@ -710,9 +711,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--treasurers", type=int, default=4, help="treasurer desks at once")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds of orders per round")
-    parser.add_argument("--scarce", type=int, default=10, help="products with little stock")
+    parser.add_argument("--scarce", type=int, default=3, help="products with little stock")
     parser.add_argument(
-        "--hot", type=float, default=0.05, help="share of orders for the scarce products"
+        "--hot", type=float, default=0.25, help="share of orders for the scarce products"
     )
     parser.add_argument("--seed", type=int, default=3302)
     parser.add_argument(
