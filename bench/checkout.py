@@ -300,14 +300,16 @@ def client_process(index, base, catalog, numbers, args_dict, barrier, results) -
         with lock:
             login.login_ms.append(1000 * (time.perf_counter() - started))
 
-    barrier.wait()  # every process ready: the logins start together
+    if not _together(barrier):  # every process ready: the logins start together
+        return
     cpu = _process_cpu()
     _in_threads(log_in, [(number,) for number in numbers])
     login.cpu_seconds = _process_cpu() - cpu
     results.put(("login", index, _plain(login)))
     for round_number in range(args.rounds):
         sample = Sample()
-        barrier.wait()
+        if not _together(barrier):
+            return
         cpu = _process_cpu()
         until = time.monotonic() + args.duration
         _in_threads(
@@ -321,6 +323,15 @@ def client_process(index, base, catalog, numbers, args_dict, barrier, results) -
         results.put(("round", index, _plain(sample)))
     for http in sessions.values():
         http.close()
+
+
+def _together(barrier) -> bool:
+    """Wait for the others; False when the run was stopped meanwhile."""
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        return False
+    return True
 
 
 def _in_threads(target, arguments: list[tuple]) -> None:
@@ -529,6 +540,7 @@ def run(args: argparse.Namespace) -> dict:
                 )
                 print(f"· round {round_number + 1}: {json.dumps(rounds[-1]['summary'])}")
         finally:
+            barrier.abort()  # a run stopped early: the clients waiting for a round give up
             for child in children:
                 child.join(timeout=args.duration + 120)
                 if child.is_alive():
