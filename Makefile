@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint bench bench-ledger bench-mixed lighthouse css clean
+.PHONY: run test install install-dev lint bench bench-ledger bench-mixed bench-checkout lighthouse css clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench-ledger: install-dev
 # on 127.0.0.1, DROPPED and recreated; the cache in Redis db 3).
 bench-mixed: install-dev
 	$(BIN)/python -m bench.mixed
+
+# Shoppers logging in and checking out over HTTP, then the treasurer's confirmations
+# (PostgreSQL bench_checkout on 127.0.0.1, DROPPED and recreated; limits and cache in Redis db 6).
+bench-checkout: install-dev
+	$(BIN)/python -m bench.checkout --rounds 3 --duration 5
 
 # Lighthouse 12 on the demo's landing pages, served by gunicorn (bench/lighthouse.sh).
 lighthouse: install

@@ -125,10 +125,17 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn -w 2 on 127.0.0.1, in its own process group, always stopped."""
+    """gunicorn -w N on 127.0.0.1, in its own process group, always stopped.
+    `environment` adds to (or overrides) the app's environment, e.g. the rate limits."""
 
     def __init__(
-        self, url: URL, upload_dir: Path, log: Path, workers: int, cache_url: str | None
+        self,
+        url: URL,
+        upload_dir: Path,
+        log: Path,
+        workers: int,
+        cache_url: str | None,
+        environment: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -149,6 +156,7 @@ class Server:
         else:  # every request renders: what a cache miss costs
             env |= {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": "1"}
         env.pop("FLASK_DEBUG", None)
+        env |= environment or {}
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.log = log.open("a")
         self.process = subprocess.Popen(

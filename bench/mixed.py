@@ -14,28 +14,36 @@ import json
 import os
 import queue
 import random
-import re
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
-from pathlib import Path
 
 import redis
 import requests
-import sqlalchemy as sa
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 
-from bench import bulk
 from bench.catalog import RESULTS, WORK, Server
+from bench.shop import (
+    PASSWORD,
+    TREASURER,
+    Catalog,
+    Refused,
+    add_to_cart,
+    catalog,
+    check_out,
+    confirm_transfer,
+    empty_cart,
+    log_in,
+    prepare,
+    shopper_email,
+    transfer_totals,
+)
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_mixed"
 DEFAULT_CACHE = "redis://127.0.0.1:6379/3"
-PASSWORD = "bench-pembeli-123"
 FILTERS = (
     "",
     "?urut=termurah",
@@ -49,105 +57,6 @@ FILTERS = (
     "?q=gula",
     "?harga_max=25000",
 )
-
-
-# --- the shop's data --------------------------------------------------------------------------
-
-
-def prepare(url: URL, shoppers: int) -> None:
-    """A fresh database with the demo shop and `shoppers` verified shoppers."""
-    bulk.recreate(url)
-    bulk.migrate(url)
-    env = os.environ | {
-        "DATABASE_URL": url.render_as_string(hide_password=False),
-        "APP_ENV": "development",
-        "FLASK_APP": "wsgi",
-        "UPLOAD_DIR": str(WORK / "mixed-uploads"),
-    }
-    flask = Path(sys.executable).with_name("flask")
-    done = subprocess.run(
-        [str(flask), "seed-demo"],
-        check=False,
-        cwd=bulk.PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"flask seed-demo failed:\n{done.stdout}{done.stderr}")
-    _add_shoppers(url, shoppers)
-
-
-def _add_shoppers(url: URL, count: int) -> None:
-    from marketplace import create_app
-    from marketplace.accounts.models import Role, User, UserRole
-    from marketplace.accounts.passwords import hash_password
-    from marketplace.extensions import db
-
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False), "TESTING": False}
-    )
-    with app.app_context():
-        password_hash = hash_password(PASSWORD)
-        now = datetime.now(UTC)
-        for number in range(count):
-            user = User(
-                email=f"pembeli{number}@bench.aspikmas.id",
-                name=f"Pembeli Bench {number}",
-                whatsapp=f"0812{number:08d}",
-                password_hash=password_hash,
-                role_rows=[UserRole(role=Role.SHOPPER)],
-                created_at=now,
-            )
-            user.email_verified_at = now
-            db.session.add(user)
-        db.session.commit()
-
-
-@dataclass
-class Catalog:
-    products: list[str]  # /produk/<id>/<slug>, most popular first
-    product_ids: list[int]
-    # product id -> (member id, "pickup") or (member id, a kecamatan it delivers to)
-    ways: dict[int, tuple[int, str | int]]
-    shops: list[str]
-    kecamatan: list[str]
-    categories: list[str]
-
-
-def catalog(url: URL) -> Catalog:
-    engine = sa.create_engine(url)
-    with engine.connect() as connection:
-        products = connection.execute(
-            sa.text(
-                "SELECT p.id, p.slug FROM products p JOIN members m ON m.id = p.member_id "
-                "WHERE p.status = 'active' AND m.status = 'approved' AND p.total_stock > 0 "
-                "ORDER BY p.sold_count DESC, p.id"
-            )
-        ).all()
-        ways = {}
-        for id_, member_id, pickup, kecamatan_id in connection.execute(
-            sa.text(
-                "SELECT p.id, m.id, m.offers_pickup, min(r.kecamatan_id) FROM products p "
-                "JOIN members m ON m.id = p.member_id "
-                "LEFT JOIN delivery_rates r ON r.member_id = m.id GROUP BY p.id, m.id"
-            )
-        ):
-            if pickup or kecamatan_id is not None:
-                ways[id_] = (member_id, "pickup" if pickup else kecamatan_id)
-        shops = connection.scalars(sa.text("SELECT slug FROM members WHERE status = 'approved'"))
-        kecamatan = connection.scalars(sa.text("SELECT slug FROM kecamatan"))
-        categories = connection.scalars(sa.text("SELECT slug FROM categories"))
-        found = Catalog(
-            products=[f"/produk/{id_}-{slug}" for id_, slug in products],
-            product_ids=[id_ for id_, _ in products],
-            ways=ways,
-            shops=list(shops),
-            kecamatan=list(kecamatan),
-            categories=list(categories),
-        )
-    engine.dispose()
-    return found
 
 
 # --- what each kind of visitor does -------------------------------------------------------------
@@ -219,63 +128,10 @@ def browser(base: str, shop: Catalog, tally: Tally, stop: threading.Event, seed:
             http.cookies.clear()  # every visit anonymous and without a session
 
 
-class Form(HTMLParser):
-    """The fields of the form posting to `action`, as a browser would send them."""
-
-    def __init__(self, action: str) -> None:
-        super().__init__()
-        self.action = action
-        self.inside = False
-        self.fields: dict[str, str] = {}
-        self.select: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.inside = (a.get("action") or "").endswith(self.action)
-        if not self.inside or "disabled" in a:
-            return
-        name = a.get("name")
-        if tag == "input" and name and a.get("type") not in ("submit", "button"):
-            if a.get("type") in ("radio", "checkbox"):
-                if "checked" in a or (a.get("type") == "radio" and name not in self.fields):
-                    self.fields[name] = a.get("value") or ""
-            else:
-                self.fields[name] = a.get("value") or ""
-        elif tag == "textarea" and name:
-            self.fields[name] = ""
-        elif tag == "select" and name:
-            self.select = name
-        elif (
-            tag == "option" and self.select and ("selected" in a or self.select not in self.fields)
-        ):
-            self.fields[self.select] = a.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self.select = None
-
-
-def form_of(page: str, action: str) -> dict[str, str]:
-    parser = Form(action)
-    parser.feed(page)
-    return parser.fields
-
-
-def log_in(http: requests.Session, base: str, email: str, password: str) -> None:
-    page = http.get(base + "/akun/masuk", timeout=60).text
-    fields = form_of(page, "/akun/masuk") | {"email": email, "password": password}
-    response = http.post(base + "/akun/masuk", data=fields, allow_redirects=False, timeout=60)
-    if response.status_code != 302:
-        raise RuntimeError(f"login of {email} answered {response.status_code}")
-
-
 def shopper(base, shop, tally, stop, number, confirmations, pause):
     rng = random.Random(1000 + number)
     with requests.Session() as http:
-        log_in(http, base, f"pembeli{number}@bench.aspikmas.id", PASSWORD)
+        log_in(http, base, shopper_email(number), PASSWORD)
         while not stop.is_set():
             try:
                 _one_order(http, base, shop, tally, rng, confirmations)
@@ -290,84 +146,33 @@ def _one_order(http, base, shop, tally, rng, confirmations) -> None:
     if product_id not in shop.ways:
         return
     member_id, way = shop.ways[product_id]
-    detail = http.get(f"{base}/api/v1/products/{product_id}", timeout=60).json()
-    in_stock = [variant["id"] for variant in detail.get("variants", []) if variant["in_stock"]]
-    if not in_stock:
-        return
-    token = http.get(base + "/keranjang/token", timeout=60).json()["csrf_token"]
-    http.post(
-        base + "/keranjang/tambah",
-        data={"csrf_token": token, "variant_id": rng.choice(in_stock), "quantity": 1},
-        allow_redirects=False,
-        timeout=60,
-    )
-    page = http.get(base + "/checkout", timeout=60).text
-    fields = form_of(page, "/checkout")
-    fields |= {
-        "address": "Jl. Overste Isdiman 12, RT 02/RW 03",
-        "desa": "Karangrau",
-        "payment_method": "bank_transfer",
-    }
-    if way == "pickup":
-        fields[f"pengiriman-{member_id}"] = "pickup"
-    else:
-        fields |= {"kecamatan": str(way), f"pengiriman-{member_id}": "delivery"}
-    response = http.post(base + "/checkout", data=fields, allow_redirects=False, timeout=60)
-    placed = re.search(r"/pesanan/([A-Z0-9-]+)$", response.headers.get("Location", ""))
-    with tally.lock:
-        if placed:
-            tally.orders += 1
-        else:
+    try:
+        add_to_cart(http, base, shop.address(product_id), rng.choice)
+        code = check_out(http, base, member_id, way)
+    except Refused:  # out of stock meanwhile, or refused: empty the cart for the next try
+        with tally.lock:
             tally.refused += 1
-    if placed:
-        confirmations.put(placed.group(1))
-    else:  # out of stock meanwhile, or refused: empty the cart for the next try
-        _empty_cart(http, base)
-
-
-def _empty_cart(http: requests.Session, base: str) -> None:
-    page = http.get(base + "/keranjang", timeout=60).text
-    token = http.get(base + "/keranjang/token", timeout=60).json()["csrf_token"]
-    for variant_id in set(re.findall(r'name="variant_id" value="(\d+)"', page)):
-        http.post(
-            base + "/keranjang/ubah",
-            data={"csrf_token": token, "variant_id": variant_id, "quantity": 0, "hapus": "1"},
-            allow_redirects=False,
-            timeout=60,
-        )
+        empty_cart(http, base)
+        return
+    with tally.lock:
+        tally.orders += 1
+    confirmations.put(code)
 
 
 def treasurer(base, url, tally, stop, confirmations):
-    engine = sa.create_engine(url)
     with requests.Session() as http:
-        log_in(http, base, "bendahara@demo.aspikmas.id", "demo-bendahara")
+        log_in(http, base, *TREASURER)
         while not stop.is_set():
             try:
                 code = confirmations.get(timeout=0.5)
             except queue.Empty:
                 continue
-            with engine.connect() as connection:
-                order_id, total = connection.execute(
-                    sa.text("SELECT id, total FROM orders WHERE code = :code"), {"code": code}
-                ).one()
-            page = http.get(base + "/bendahara/transfer", timeout=60).text
-            token = re.search(r'name="[^"]*csrf_token"[^>]*value="([^"]+)"', page)
-            prefix = f"transfer-{order_id}-"
-            response = http.post(
-                f"{base}/bendahara/transfer/{code}/konfirmasi",
-                data={
-                    prefix + "csrf_token": token.group(1) if token else "",
-                    prefix + "amount": str(total),
-                },
-                allow_redirects=False,
-                timeout=60,
-            )
+            status = confirm_transfer(http, base, code, transfer_totals(url, [code])[code])
             with tally.lock:
-                if response.status_code == 302:
+                if status == 302:
                     tally.confirmed += 1
                 else:
-                    tally.errors[f"konfirmasi {response.status_code}"] += 1
-    engine.dispose()
+                    tally.errors[f"konfirmasi {status}"] += 1
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -391,7 +196,7 @@ def run(args: argparse.Namespace) -> dict:
         print(
             f"seeding {url.render_as_string()} (demo shop, {args.shoppers} shoppers)…", flush=True
         )
-        prepare(url, args.shoppers)
+        prepare(url, args.shoppers, WORK / "mixed-uploads")
     shop = catalog(url)
     log = WORK / "mixed-gunicorn.log"
     WORK.mkdir(parents=True, exist_ok=True)

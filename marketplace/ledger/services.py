@@ -311,10 +311,7 @@ def _record(
     _lock_period(month, exclusive=False)
     if is_closed(month):
         raise PeriodClosed(f"Buku bulan {month:%m/%Y} sudah ditutup; catat di bulan berjalan.")
-    accounts = {
-        code: _account(code, name=names.get(code) or code)
-        for code in sorted({code for code, _ in entries})
-    }
+    accounts = _accounts({code for code, _ in entries}, names)
     transaction = LedgerTransaction(
         idempotency_key=key,
         body_hash=body_hash,
@@ -365,6 +362,21 @@ def _reversal_of(transaction: LedgerTransaction) -> LedgerTransaction | None:
     return db.session.scalars(
         select(LedgerTransaction).where(LedgerTransaction.reverses_id == transaction.id)
     ).one_or_none()
+
+
+def _accounts(codes: set[str], names: Mapping[str, str]) -> dict[str, LedgerAccount]:
+    """The accounts with `codes` by code, those never posted to opened now
+    (in code order, as every posting opens them). One query for those open
+    already: a sale names eight or so, and each confirmed transfer posts one."""
+    found = {
+        account.code: account
+        for account in db.session.scalars(
+            select(LedgerAccount).where(LedgerAccount.code.in_(codes))
+        )
+    }
+    for code in sorted(codes - found.keys()):
+        found[code] = _account(code, name=names.get(code) or code)
+    return found
 
 
 def _account(code: str, *, name: str) -> LedgerAccount:

@@ -25,6 +25,7 @@ from marketplace.ledger.models import AccountKind, LedgerAccount, LedgerTransact
 from marketplace.ledger.services import close_month, post, reverse
 from tests.factories import UserFactory
 from tests.ledger.helpers import NOTHING, SALE, rows, sum_of_all_entries
+from tests.sql import recorded_statements
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -74,6 +75,27 @@ def test_a_sale_is_recorded_with_its_entries_and_opens_its_accounts(app):
         "income:commission:kecamatan:sokaraja",
     )
     assert rows()["ledger_accounts"] == len(SALE)
+    assert problems() == []
+
+
+def test_a_posting_reads_its_open_accounts_in_one_query_and_opens_only_new_ones(app):
+    sale("order:17:sale")
+    db.session.commit()
+    new_member = [*SALE[:1], ("payable:member:13:pending", -109_250), *SALE[2:]]
+
+    with recorded_statements() as seen:
+        sale("order:18:sale")
+    again = [s for s in seen if "FROM ledger_accounts" in s]
+    with recorded_statements() as seen:
+        sale("order:19:sale", entries=new_member)
+    db.session.commit()
+    opened = [s for s in seen if "INSERT INTO ledger_accounts" in s]
+
+    assert len(again) == 1  # every account of the sale open already: one look, no insert
+    assert len(opened) == 1  # only the new member's payable is opened
+    assert balance("payable:member:13:pending") == 109_250
+    assert balance("cash:bank") == 3 * 115_000
+    assert rows()["ledger_accounts"] == len(SALE) + 1
     assert problems() == []
 
 
