@@ -227,12 +227,12 @@ def shop(slug: str):
     if member is None:
         abort(404)
     page, messages = parse_page(request.args)
-    listing = member_products(member.id, page=page, per_page=_per_page())
+    total, count, stars = db.session.execute(queries.shop_summary(member.id)).one()
+    listing = member_products(member.id, total=total, page=page, per_page=_per_page())
     if messages or listing.messages:
         keep_out_of_cache()
     share = contact.shop_share(member)
     message = contact.shop_message(shop_name=member.shop_name, url=share.url)
-    count, stars = db.session.execute(queries.shop_rating(member.id)).one()
     return render_template(
         "catalog/shop.html",
         member=member,
