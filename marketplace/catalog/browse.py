@@ -181,8 +181,12 @@ def member_products(member_id: int, *, total: int, page: int, per_page: int) -> 
     pages = last_page(page, total, per_page)
     products: list[Product] = []
     if total:
-        statement = queries.shop_products(member_id)
-        products = list(db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)))
+        products = list(
+            db.session.scalars(
+                queries.shop_products(per_page=per_page),
+                {"member_id": member_id, "offset": (page - 1) * per_page},
+            )
+        )
     badges = badges_for(products, shops=[member_id])
     return ProductPage(
         products=products,

@@ -3,6 +3,7 @@ return a `Select` leave execution and paging to the caller. The public
 pages' reads come first, then a member's own listings (the /kelola pages),
 each scoped to one member: what is not theirs is simply not found."""
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -247,27 +248,52 @@ def products_of_member(member_id: int, sort: Sort = Sort.NEWEST) -> Select[tuple
     return public_products([is_public(), Product.member_id == member_id], sort)
 
 
-def shop_products(member_id: int) -> Select[tuple[Product]]:
-    """The active products of a public member whose page has loaded it
-    already (`public_product`, `public_member`), newest first, as cards.
-    No join to the member: each card's member is that one, from the
-    session; and the cover photo joined, not a query of its own. What it
-    buys: a statement less per page, and no delivery summary computed for
-    every row of the shop before the LIMIT."""
+# The product and shop pages' statements below are built once (`cache`),
+# with what a request asks as bound parameters named in each docstring and
+# given when executing: `db.session.scalars(public_product(), {"product_id":
+# 12})`. What it buys: building a statement like these and its SQLAlchemy
+# cache key takes about 1 ms of Python each, more than PostgreSQL takes to
+# answer it; a statement built once keeps its cache key (issue 17).
+
+
+@cache
+def shop_products(*, per_page: int) -> Select[tuple[Product]]:
+    """A page (`offset`, `per_page` long) of the active products of the
+    public member `member_id`, whose page has loaded it already
+    (`public_product`, `public_member`), newest first, as cards. No join to
+    the member: each card's member is that one, from the session; and the
+    cover photo joined, not a query of its own. What it buys: a statement
+    less per page, and no delivery summary computed for every row of the
+    shop before the LIMIT."""
     return (
         select(Product)
-        .where(Product.member_id == member_id, Product.status == ProductStatus.ACTIVE)
+        .where(
+            Product.member_id == bindparam("member_id"),
+            Product.status == ProductStatus.ACTIVE,
+        )
         .order_by(*SORT_ORDER[Sort.NEWEST])
         .options(joinedload(Product.category), joinedload(Product.cover_image))
+        .limit(per_page)
+        .offset(bindparam("offset", type_=Integer))
     )
 
 
-def other_products_of_member(
-    member_id: int, *, exclude_id: int, limit: int
-) -> Select[tuple[Product]]:
-    """The member's newest public products but one: "more from this shop",
-    on the page of a product of theirs (`shop_products`)."""
-    return shop_products(member_id).where(Product.id != exclude_id).limit(limit)
+@cache
+def other_products_of_member(*, limit: int) -> Select[tuple[Product]]:
+    """The newest public products but `exclude_id` of the member
+    `member_id`: "more from this shop", on the page of a product of theirs
+    (see `shop_products`)."""
+    return (
+        select(Product)
+        .where(
+            Product.member_id == bindparam("member_id"),
+            Product.status == ProductStatus.ACTIVE,
+            Product.id != bindparam("exclude_id"),
+        )
+        .order_by(*SORT_ORDER[Sort.NEWEST])
+        .options(joinedload(Product.category), joinedload(Product.cover_image))
+        .limit(limit)
+    )
 
 
 def category_by_slug(slug: str) -> Select[tuple[Category]]:
@@ -282,12 +308,13 @@ def members_in_kecamatan(kecamatan_id: int) -> Select[tuple[Member]]:
     )
 
 
-def public_product(product_id: int) -> Select[tuple[Product]]:
-    """One public product with all it shows on its page."""
+@cache
+def public_product() -> Select[tuple[Product]]:
+    """The public product `product_id` with all it shows on its page."""
     return (
         select(Product)
         .join(Product.member)
-        .where(Product.id == product_id, is_public())
+        .where(Product.id == bindparam("product_id"), is_public())
         .options(
             contains_eager(Product.member).joinedload(Member.kecamatan),
             contains_eager(Product.member).undefer_group(DELIVERY_SUMMARY),
@@ -298,25 +325,28 @@ def public_product(product_id: int) -> Select[tuple[Product]]:
     )
 
 
-def visible_reviews(product_id: int, *, limit: int) -> Select[tuple[Review]]:
-    """The latest visible reviews of a product, newest first (one query:
-    the buyer's name and the reply are on the row)."""
+@cache
+def visible_reviews(*, limit: int) -> Select[tuple[Review]]:
+    """The latest visible reviews of the product `product_id`, newest first
+    (one query: the buyer's name and the reply are on the row)."""
     return (
         select(Review)
-        .where(Review.product_id == product_id, Review.hidden_at.is_(None))
+        .where(Review.product_id == bindparam("product_id"), Review.hidden_at.is_(None))
         .order_by(Review.created_at.desc(), Review.id.desc())
         .limit(limit)
     )
 
 
-def shop_summary(member_id: int) -> Select[tuple[int, int, int]]:
+@cache
+def shop_summary() -> Select[tuple[int, int, int]]:
     """(products, visible reviews, their stars) over the active products of
-    a public member: its shop page's count and rating, in one statement."""
+    the public member `member_id`: its shop page's count and rating, in one
+    statement."""
     return select(
         func.count(Product.id),
         func.coalesce(func.sum(Product.rating_count), 0),
         func.coalesce(func.sum(Product.rating_sum), 0),
-    ).where(Product.member_id == member_id, Product.status == ProductStatus.ACTIVE)
+    ).where(Product.member_id == bindparam("member_id"), Product.status == ProductStatus.ACTIVE)
 
 
 def reviews_of_member(member_id: int) -> Select[tuple[Review]]:
@@ -335,12 +365,13 @@ def public_product_slug(product_id: int) -> Select[tuple[str]]:
     return select(Product.slug).join(Product.member).where(Product.id == product_id, is_public())
 
 
-def public_member(slug: str) -> Select[tuple[Member]]:
-    """An approved member with the delivery choices its shop page shows,
-    and the summary its product cards show (`shop_products`)."""
+@cache
+def public_member() -> Select[tuple[Member]]:
+    """The approved member `slug` with the delivery choices its shop page
+    shows, and the summary its product cards show (`shop_products`)."""
     return (
         select(Member)
-        .where(Member.slug == slug, is_public_shop())
+        .where(Member.slug == bindparam("slug"), is_public_shop())
         .options(joinedload(Member.delivery_rates), undefer_group(DELIVERY_SUMMARY))
     )
 
