@@ -83,7 +83,8 @@ PUBLIC = (
 def pages(url: URL, per_page: int) -> tuple[int, list[tuple[str, str]]]:
     """How many products are public, and (name, path) of each page to measure,
     chosen from the data: the busiest kecamatan and category pair, a page
-    80 % of the way down the list, a public product from the middle."""
+    80 % of the way down the list, a public product from the middle and
+    its shop."""
     engine = sa.create_engine(url)
     with engine.connect() as connection:
         total = connection.execute(sa.text(f"SELECT count(*) {PUBLIC}")).scalar_one()
@@ -94,8 +95,10 @@ def pages(url: URL, per_page: int) -> tuple[int, list[tuple[str, str]]]:
             )
         ).one()
         middle = connection.execute(sa.text("SELECT max(id) / 2 FROM products")).scalar_one()
-        product_id, slug = connection.execute(
-            sa.text(f"SELECT p.id, p.slug {PUBLIC} AND p.id >= :middle ORDER BY p.id LIMIT 1"),
+        product_id, slug, shop = connection.execute(
+            sa.text(
+                f"SELECT p.id, p.slug, m.slug {PUBLIC} AND p.id >= :middle ORDER BY p.id LIMIT 1"
+            ),
             {"middle": middle},
         ).one()
     engine.dispose()
@@ -112,6 +115,7 @@ def pages(url: URL, per_page: int) -> tuple[int, list[tuple[str, str]]]:
         ("search typo", "/produk?q=kripk"),
         ("deep page", f"/produk?hal={deep}"),
         ("product", f"/produk/{product_id}-{slug}"),
+        ("shop", f"/toko/{shop}"),
     ]
 
 

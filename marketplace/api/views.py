@@ -52,7 +52,7 @@ def products():
 @blueprint.get("/products/<int:product_id>")
 @cached_page(shows=product_page)
 def product(product_id: int):
-    found = db.session.scalars(queries.public_product(product_id)).unique().one_or_none()
+    found = db.session.scalars(queries.public_product(), {"product_id": product_id}).first()
     if found is None:
         return jsonify(error=PRODUCT_NOT_FOUND), 404
     badges = badges_for([found], shops=[found.member_id])

@@ -173,17 +173,19 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     )
 
 
-def member_products(member_id: int, *, page: int, per_page: int) -> ProductPage:
-    """A page of the member's public products, newest first, with the
-    shop's badges: two queries, one for the cover images and one for the
-    badges (the products' and the shop's), whatever the page size."""
-    total = db.session.scalar(queries.count_of_member(member_id)) or 0
+def member_products(member_id: int, *, total: int, page: int, per_page: int) -> ProductPage:
+    """A page of the `total` active products of a public member the caller
+    has loaded (`queries.shop_summary` counts them), newest first, with the
+    shop's badges: two queries, one for the cards (cover photo joined) and
+    one for the badges (the products' and the shop's), whatever the page size."""
     pages = last_page(page, total, per_page)
     products: list[Product] = []
     if total:
-        statement = queries.products_of_member(member_id)
         products = list(
-            db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique()
+            db.session.scalars(
+                queries.shop_products(per_page=per_page),
+                {"member_id": member_id, "offset": (page - 1) * per_page},
+            )
         )
     badges = badges_for(products, shops=[member_id])
     return ProductPage(

@@ -3,6 +3,7 @@ return a `Select` leave execution and paging to the caller. The public
 pages' reads come first, then a member's own listings (the /kelola pages),
 each scoped to one member: what is not theirs is simply not found."""
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -18,7 +19,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload, undefer_group
 
 from marketplace.catalog.certificates.queries import has_certificate
 from marketplace.catalog.certificates.rules import today
@@ -248,23 +249,52 @@ def products_of_member(member_id: int, sort: Sort = Sort.NEWEST) -> Select[tuple
     return public_products([is_public(), Product.member_id == member_id], sort)
 
 
-def count_of_member(member_id: int) -> Select[tuple[int]]:
-    """How many public products the member has."""
+# The product and shop pages' statements below are built once (`cache`),
+# with what a request asks as bound parameters named in each docstring and
+# given when executing: `db.session.scalars(public_product(), {"product_id":
+# 12})`. What it buys: building a statement like these and its SQLAlchemy
+# cache key takes about 1 ms of Python each, more than PostgreSQL takes to
+# answer it; a statement built once keeps its cache key (issue 17).
+
+
+@cache
+def shop_products(*, per_page: int) -> Select[tuple[Product]]:
+    """A page (`offset`, `per_page` long) of the active products of the
+    public member `member_id`, whose page has loaded it already
+    (`public_product`, `public_member`), newest first, as cards. No join to
+    the member: each card's member is that one, from the session; and the
+    cover photo joined, not a query of its own. What it buys: a statement
+    less per page, and no delivery summary computed for every row of the
+    shop before the LIMIT."""
     return (
-        select(func.count(Product.id))
-        .select_from(Product)
-        .join(Product.member)
-        .where(is_public(), Product.member_id == member_id)
+        select(Product)
+        .where(
+            Product.member_id == bindparam("member_id"),
+            Product.status == ProductStatus.ACTIVE,
+        )
+        .order_by(*SORT_ORDER[Sort.NEWEST])
+        .options(joinedload(Product.category), joinedload(Product.cover_image))
+        .limit(per_page)
+        .offset(bindparam("offset", type_=Integer))
     )
 
 
-def other_products_of_member(
-    member_id: int, *, exclude_id: int, limit: int
-) -> Select[tuple[Product]]:
-    """The member's newest public products but one: "more from this shop"."""
-    return public_products(
-        [is_public(), Product.member_id == member_id, Product.id != exclude_id], Sort.NEWEST
-    ).limit(limit)
+@cache
+def other_products_of_member(*, limit: int) -> Select[tuple[Product]]:
+    """The newest public products but `exclude_id` of the member
+    `member_id`: "more from this shop", on the page of a product of theirs
+    (see `shop_products`)."""
+    return (
+        select(Product)
+        .where(
+            Product.member_id == bindparam("member_id"),
+            Product.status == ProductStatus.ACTIVE,
+            Product.id != bindparam("exclude_id"),
+        )
+        .order_by(*SORT_ORDER[Sort.NEWEST])
+        .options(joinedload(Product.category), joinedload(Product.cover_image))
+        .limit(limit)
+    )
 
 
 def category_by_slug(slug: str) -> Select[tuple[Category]]:
@@ -279,12 +309,13 @@ def members_in_kecamatan(kecamatan_id: int) -> Select[tuple[Member]]:
     )
 
 
-def public_product(product_id: int) -> Select[tuple[Product]]:
-    """One public product with all it shows on its page."""
+@cache
+def public_product() -> Select[tuple[Product]]:
+    """The public product `product_id` with all it shows on its page."""
     return (
         select(Product)
         .join(Product.member)
-        .where(Product.id == product_id, is_public())
+        .where(Product.id == bindparam("product_id"), is_public())
         .options(
             contains_eager(Product.member).joinedload(Member.kecamatan),
             contains_eager(Product.member).undefer_group(DELIVERY_SUMMARY),
@@ -295,13 +326,14 @@ def public_product(product_id: int) -> Select[tuple[Product]]:
     )
 
 
-def visible_reviews(product_id: int, *, limit: int) -> Select[tuple[Review]]:
-    """The latest visible reviews of a product, newest first (one query:
-    the buyer's name and the reply are on the row; one more for the photos
-    of all of them)."""
+@cache
+def visible_reviews(*, limit: int) -> Select[tuple[Review]]:
+    """The latest visible reviews of the product `product_id`, newest first
+    (one query: the buyer's name and the reply are on the row; one more for
+    the photos of all of them)."""
     return (
         select(Review)
-        .where(Review.product_id == product_id, Review.hidden_at.is_(None))
+        .where(Review.product_id == bindparam("product_id"), Review.hidden_at.is_(None))
         .order_by(Review.created_at.desc(), Review.id.desc())
         .limit(limit)
         .options(selectinload(Review.photos))
@@ -332,12 +364,16 @@ def shown_review_photo(key: str) -> Select[tuple[int]]:
     )
 
 
-def shop_rating(member_id: int) -> Select[tuple[int, int]]:
-    """(visible reviews, their stars) over the member's public products."""
+@cache
+def shop_summary() -> Select[tuple[int, int, int]]:
+    """(products, visible reviews, their stars) over the active products of
+    the public member `member_id`: its shop page's count and rating, in one
+    statement."""
     return select(
+        func.count(Product.id),
         func.coalesce(func.sum(Product.rating_count), 0),
         func.coalesce(func.sum(Product.rating_sum), 0),
-    ).where(Product.member_id == member_id, Product.status == ProductStatus.ACTIVE)
+    ).where(Product.member_id == bindparam("member_id"), Product.status == ProductStatus.ACTIVE)
 
 
 def reviews_of_member(member_id: int) -> Select[tuple[Review]]:
@@ -356,12 +392,14 @@ def public_product_slug(product_id: int) -> Select[tuple[str]]:
     return select(Product.slug).join(Product.member).where(Product.id == product_id, is_public())
 
 
-def public_member(slug: str) -> Select[tuple[Member]]:
-    """An approved member with the delivery choices its shop page shows."""
+@cache
+def public_member() -> Select[tuple[Member]]:
+    """The approved member `slug` with the delivery choices its shop page
+    shows, and the summary its product cards show (`shop_products`)."""
     return (
         select(Member)
-        .where(Member.slug == slug, is_public_shop())
-        .options(joinedload(Member.delivery_rates))
+        .where(Member.slug == bindparam("slug"), is_public_shop())
+        .options(joinedload(Member.delivery_rates), undefer_group(DELIVERY_SUMMARY))
     )
 
 

@@ -15,6 +15,7 @@ from marketplace import create_app
 from marketplace.accounts.models import OutboxEmail
 from marketplace.catalog.models import ProductImage
 from marketplace.config import load_config
+from marketplace.core.urls import public_url
 from marketplace.extensions import db
 from marketplace.orders.models import Order
 from tests import factories
@@ -255,3 +256,15 @@ def test_trusted_hosts_settings():
     listed = production | {"TRUSTED_HOSTS": " a.example ,b.example,, "}
     assert load_config(listed)["TRUSTED_HOSTS"] == ["a.example", "b.example"]
     assert load_config({"TRUSTED_HOSTS": "localhost"})["TRUSTED_HOSTS"] == ["localhost"]
+
+
+def test_public_urls_follow_a_changed_public_url(app):
+    """The URL map is bound once per PUBLIC_URL (core/urls.py), not once
+    for the app's life: a changed address is used from the next link on."""
+    before = current_app.config["PUBLIC_URL"]
+    assert public_url("catalog.shop", slug="toko-a") == f"{before}/toko/toko-a"
+    current_app.config["PUBLIC_URL"] = "https://pasar.contoh.id/pasar"
+    assert public_url("catalog.shop", slug="toko-a") == "https://pasar.contoh.id/pasar/toko/toko-a"
+    assert public_url("catalog.home", _anchor="situs") == "https://pasar.contoh.id/pasar/#situs"
+    current_app.config["PUBLIC_URL"] = before
+    assert public_url("catalog.shop", slug="toko-a") == f"{before}/toko/toko-a"

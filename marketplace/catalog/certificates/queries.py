@@ -5,14 +5,18 @@ and of their shops."""
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CompoundSelect,
+    Date,
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -110,7 +114,7 @@ def products_to_cover(member_id: int) -> Select[tuple[Product]]:
     )
 
 
-def is_shown(on: date) -> ColumnElement[bool]:
+def is_shown(on: date | BindParameter[date]) -> ColumnElement[bool]:
     """Certificates that show as badges on `on`: verified and not expired."""
     return and_(
         Certificate.status == CertificateStatus.VERIFIED,
@@ -145,14 +149,19 @@ BADGE_COLUMNS = (
 )
 
 
-def badge_rows(
-    product_ids: Collection[int], member_ids: Collection[int], on: date
-) -> Select[Any] | CompoundSelect:
+@cache
+def badge_rows(*, products: bool, shops: bool) -> Select[Any] | CompoundSelect:
     """(product id, or None for the shop; member id, kind, number, issuer,
-    expiry) of the certificates shown for these products and shops: those
-    naming a product, those covering one (verified), those of a shop."""
+    expiry) of the certificates shown on the day `on` for the products
+    `product_ids` and the shops `member_ids` (bound when executed): those
+    naming a product, those covering one (verified), those of a shop.
+    Built once per shape (with products, shops or both): every page with
+    cards asks it, and building it and its SQLAlchemy cache key cost
+    more than the query takes in PostgreSQL."""
+    on = bindparam("on", type_=Date)
     parts: list[Select[Any]] = []
-    if product_ids:
+    if products:
+        product_ids: BindParameter[Any] = bindparam("product_ids", expanding=True)
         parts.append(
             select(Certificate.product_id, *BADGE_COLUMNS).where(
                 is_shown(on), Certificate.product_id.in_(product_ids)
@@ -167,12 +176,12 @@ def badge_rows(
                 CertificateProduct.verified_at.is_not(None),
             )
         )
-    if member_ids:
+    if shops:
         parts.append(
             select(cast(null(), Integer), *BADGE_COLUMNS).where(
                 is_shown(on),
                 Certificate.product_id.is_(None),
-                Certificate.member_id.in_(member_ids),
+                Certificate.member_id.in_(bindparam("member_ids", expanding=True)),
             )
         )
     return parts[0] if len(parts) == 1 else union_all(*parts)
@@ -199,8 +208,14 @@ def badges_for(products: Sequence[Product], *, shops: Collection[int] = ()) -> B
         return Badges(products={}, shops={})
     of_product: defaultdict[int, dict[CertificateKind, Badge]] = defaultdict(dict)
     of_shop: defaultdict[int, dict[CertificateKind, Badge]] = defaultdict(dict)
+    values: dict[str, Any] = {"on": today()}
+    if product_ids:
+        values["product_ids"] = sorted(product_ids)
+    if member_ids:
+        values["member_ids"] = sorted(member_ids)
+    statement = badge_rows(products=bool(product_ids), shops=bool(member_ids))
     for product_id, member_id, kind, number, issuer, expires_on in db.session.execute(
-        badge_rows(product_ids, member_ids, today())
+        statement, values
     ):
         badge = Badge(
             kind=CertificateKind(kind), number=number, issuer=issuer, expires_on=expires_on

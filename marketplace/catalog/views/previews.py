@@ -41,13 +41,17 @@ def _slug_or_404(slug: str) -> str:
 
 @blueprint.get("/produk/<int:product_id>/<version>.jpg")
 def product(product_id: int, version: str):
-    found = db.one_or_404(queries.public_product(product_id))
+    found = db.session.scalars(queries.public_product(), {"product_id": product_id}).first()
+    if found is None:
+        abort(404)
     return _serve(previews.product_card(found), version, kind="produk", ident=str(found.id))
 
 
 @blueprint.get("/toko/<slug>/<version>.jpg")
 def shop(slug: str, version: str):
-    member = db.session.scalars(queries.public_member(_slug_or_404(slug))).unique().first()
+    member = (
+        db.session.scalars(queries.public_member(), {"slug": _slug_or_404(slug)}).unique().first()
+    )
     if member is None:
         abort(404)
     return _serve(previews.shop_card(member), version, kind="toko", ident=str(member.id))

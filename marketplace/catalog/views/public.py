@@ -178,11 +178,14 @@ def category(slug: str):
 def product(product_id: int, slug: str):
     """`/produk/12-keripik-tempe-sagu`: the number finds the product, the
     name tells a reader (and a search engine) what it is before they open it."""
-    found = db.one_or_404(queries.public_product(product_id))
+    found = db.session.scalars(queries.public_product(), {"product_id": product_id}).first()
+    if found is None:
+        abort(404)
     if slug != found.slug:  # an old or mistyped name: for good, to the product's own address
         return redirect(url_for(".product", product_id=found.id, slug=found.slug), code=301)
     more = db.session.scalars(
-        queries.other_products_of_member(found.member_id, exclude_id=found.id, limit=MORE_FROM_SHOP)
+        queries.other_products_of_member(limit=MORE_FROM_SHOP),
+        {"member_id": found.member_id, "exclude_id": found.id},
     ).all()
     share = contact.product_share(found)
     message = contact.product_message(
@@ -190,7 +193,9 @@ def product(product_id: int, slug: str):
     )
     badges = badges_for([found, *more], shops=[found.member_id])
     reviews = (
-        db.session.scalars(queries.visible_reviews(found.id, limit=REVIEWS_SHOWN)).all()
+        db.session.scalars(
+            queries.visible_reviews(limit=REVIEWS_SHOWN), {"product_id": found.id}
+        ).all()
         if found.rating_count
         else []
     )
@@ -229,16 +234,18 @@ def product_moved(product_id: int, slug: str | None = None):
 @indexable
 @cached_page(args=page_args)
 def shop(slug: str):
-    member = db.session.scalars(queries.public_member(_slug_or_404(slug))).unique().first()
+    member = (
+        db.session.scalars(queries.public_member(), {"slug": _slug_or_404(slug)}).unique().first()
+    )
     if member is None:
         abort(404)
     page, messages = parse_page(request.args)
-    listing = member_products(member.id, page=page, per_page=_per_page())
+    total, count, stars = db.session.execute(queries.shop_summary(), {"member_id": member.id}).one()
+    listing = member_products(member.id, total=total, page=page, per_page=_per_page())
     if messages or listing.messages:
         keep_out_of_cache()
     share = contact.shop_share(member)
     message = contact.shop_message(shop_name=member.shop_name, url=share.url)
-    count, stars = db.session.execute(queries.shop_rating(member.id)).one()
     return render_template(
         "catalog/shop.html",
         member=member,
