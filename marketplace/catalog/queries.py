@@ -1,7 +1,14 @@
 """Reads of the catalog. Functions named for what they return; those that
 return a `Select` leave execution and paging to the caller. The public
 pages' reads come first, then a member's own listings (the /kelola pages),
-each scoped to one member: what is not theirs is simply not found."""
+each scoped to one member: what is not theirs is simply not found.
+
+The product and shop pages' reads are built once (`@cache`) with the
+request's values as named bound parameters (`bindparam("product_id")`),
+passed at execution: building a statement with its loader options costs
+about 1 ms of Python, a fifth of such a page (bench/README.md, issue 17).
+Such a statement must not capture anything that changes between requests
+(a date, a setting): bind it instead."""
 
 from functools import cache
 from typing import Any
