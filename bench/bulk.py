@@ -271,6 +271,10 @@ def _products(
             status = "active" if draw < 0.93 else ("draft" if draw < 0.97 else "archived")
             public += status == "active" and member["status"] == "approved"
             created = now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))
+            # About a third reviewed, mostly well: what the rating sort and
+            # the "★4 ke atas" filter read (the counters, not review rows).
+            reviews = rng.choice((0, 0, 0, 0, 1, 2, 5, 12)) if rng.random() < 0.6 else 0
+            stars = sum(rng.choice((3, 4, 4, 5, 5, 5)) for _ in range(reviews))
             products.append(
                 {
                     "id": product_id,
@@ -287,6 +291,8 @@ def _products(
                     "max_price": max(prices),
                     "total_stock": stock,
                     "sold_count": min(5000, int((rng.paretovariate(1.2) - 1) * 20)),
+                    "rating_count": reviews,
+                    "rating_sum": stars,
                     "created_at": created,
                     "updated_at": created,
                 }

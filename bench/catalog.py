@@ -94,6 +94,14 @@ def pages(url: URL, per_page: int) -> tuple[int, list[tuple[str, str]]]:
                 "ORDER BY count(*) DESC, k.slug, c.slug LIMIT 1"
             )
         ).one()
+        cheap_half = connection.execute(
+            sa.text(f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY p.min_price) {PUBLIC}")
+            if url.get_backend_name() == "postgresql"
+            else sa.text(
+                f"SELECT p.min_price {PUBLIC} ORDER BY p.min_price "
+                f"LIMIT 1 OFFSET (SELECT count(*) / 2 {PUBLIC})"
+            )
+        ).scalar_one()
         middle = connection.execute(sa.text("SELECT max(id) / 2 FROM products")).scalar_one()
         product_id, slug, shop = connection.execute(
             sa.text(
@@ -114,6 +122,11 @@ def pages(url: URL, per_page: int) -> tuple[int, list[tuple[str, str]]]:
         ("search same words", "/produk?q=gula+jawa"),
         ("search typo", "/produk?q=kripk"),
         ("deep page", f"/produk?hal={deep}"),
+        ("price", f"/produk?harga_max={cheap_half}&urut=termurah"),
+        ("top rated", "/produk?urut=rating"),
+        ("4 stars", "/produk?bintang=4"),
+        ("kecamatan", f"/kecamatan/{kecamatan}"),
+        ("category", f"/produk?kategori={category}"),
         ("product", f"/produk/{product_id}-{slug}"),
         ("shop", f"/toko/{shop}"),
     ]

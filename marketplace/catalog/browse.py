@@ -117,18 +117,23 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     if catalog_filter.search is not None:
         queries.prefer_the_search_index()
     kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
-    counted = db.session.execute(
-        queries.listing_counts(
-            queries.listing_conditions(
-                catalog_filter, member_ids=list(kecamatan_of), category_id=None
+    if _counts_are_kept(catalog_filter):
+        counted = db.session.execute(queries.kept_listing_counts()).tuples()
+    else:
+        counted = db.session.execute(
+            queries.listing_counts(
+                queries.listing_conditions(
+                    catalog_filter, member_ids=list(kecamatan_of), category_id=None
+                )
             )
-        )
-    ).tuples()
+        ).tuples()
     category_counts: Counter[int] = Counter()
     kecamatan_counts: Counter[int] = Counter()
     total = 0
     for member_id, product_category_id, count in counted:
-        place_id = kecamatan_of[member_id]
+        place_id = kecamatan_of.get(member_id)
+        if place_id is None:  # a member not approved (kept counts are everyone's)
+            continue
         in_place = kecamatan_id in (None, place_id)
         in_category = category_id in (None, product_category_id)
         if in_place:
@@ -146,14 +151,25 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         where = queries.listing_conditions(
             catalog_filter, member_ids=member_ids, category_id=category_id
         )
+        offset, limit = (page - 1) * per_page, per_page
+        # A page past the middle is read from the end, in the reverse order,
+        # then turned round: the database skips at most half of the matching
+        # index entries (a page 80 % down skips 20 % of them, not 80 %).
+        backwards = offset > total // 2
+        if backwards:
+            limit = min(per_page, total - offset)
+            offset = total - offset - limit
         statement = queries.listing_page(
             where,
             catalog_filter.order,
-            limit=per_page,
-            offset=(page - 1) * per_page,
+            limit=limit,
+            offset=offset,
             search=catalog_filter.search,
+            backwards=backwards,
         )
         products = list(db.session.scalars(statement).unique())
+        if backwards:
+            products.reverse()
     return CatalogPage(
         filter=catalog_filter,
         products=products,
@@ -171,6 +187,14 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         messages=messages,
         badges=badges_for(products).products,
     )
+
+
+def _counts_are_kept(catalog_filter: CatalogFilter) -> bool:
+    """Whether the facet counts are the kept ones (`queries.kept_listing_counts`):
+    when nothing but a kecamatan and a category narrows the list (these the
+    counting adds up itself), so not with a search, a price, stock,
+    certificate, delivery or rating filter."""
+    return catalog_filter.without("kecamatan", "category", "sort", "page") == CatalogFilter()
 
 
 def member_products(member_id: int, *, total: int, page: int, per_page: int) -> ProductPage:

@@ -147,6 +147,26 @@ class ShopRating:
         return average_rating(self.rating_count, self.rating_sum)
 
 
+class ListingCount(Model):
+    """How many active products each member has in each category, kept by
+    triggers on `products` (migration 0027) in the same transaction as any
+    change of a product's status, member or category, however it is made.
+    The catalog's facet counts add these up (a few thousand rows) instead
+    of counting 100,000 products per page; whether the member is approved
+    is read at the page, so suspending one changes no row here. Never
+    written by the app."""
+
+    __tablename__ = "listing_counts"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True
+    )
+    active_products: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 class ProductVariant(Model):
     __tablename__ = "product_variants"
     __table_args__ = (

@@ -14,25 +14,30 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Integer,
     Select,
     UnaryExpression,
+    any_,
     bindparam,
     case,
     column,
     func,
+    literal,
     literal_column,
     select,
     text,
 )
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, undefer_group
+from sqlalchemy.sql import operators
 
 from marketplace.catalog.certificates.queries import has_certificate
 from marketplace.catalog.certificates.rules import today
 from marketplace.catalog.filters import CatalogFilter, Sort
 from marketplace.catalog.models import (
     Category,
+    ListingCount,
     Product,
     ProductImage,
     ProductStatus,
@@ -122,6 +127,18 @@ def _relevance(search: Search) -> ColumnElement[int]:
     return case(*tiers, else_=4)
 
 
+# The visible reviews' average, none: 0. Written as the text of the
+# expression index `ix_products_top_rated` (migration 0027), which the planner
+# uses only for the very same expression: "Rating tertinggi" then reads its
+# first page from the index instead of sorting every product.
+RATING_AVERAGE: ColumnElement[Any] = literal_column(
+    "CASE WHEN products.rating_count > 0 "
+    "THEN products.rating_sum * 1.0 / products.rating_count ELSE 0 END"
+)
+# A literal, not a bound value, so that both databases see the condition of
+# the partial index `ix_products_rated` in the query.
+IS_REVIEWED: ColumnElement[bool] = Product.rating_count > literal_column("0")
+
 SORT_ORDER: dict[Sort, tuple[UnaryExpression[Any], ...]] = {
     # Equally relevant (the same product from several shops): the best seller.
     Sort.RELEVANCE: (Product.sold_count.desc(), Product.id.desc()),
@@ -130,13 +147,7 @@ SORT_ORDER: dict[Sort, tuple[UnaryExpression[Any], ...]] = {
     Sort.DEAREST: (Product.max_price.desc(), Product.id.desc()),
     Sort.POPULAR: (Product.sold_count.desc(), Product.id.desc()),
     # The visible reviews' average (none: last), then how many back it.
-    Sort.TOP_RATED: (
-        case(
-            (Product.rating_count > 0, Product.rating_sum * 1.0 / Product.rating_count), else_=0
-        ).desc(),
-        Product.rating_count.desc(),
-        Product.id.desc(),
-    ),
+    Sort.TOP_RATED: (RATING_AVERAGE.desc(), Product.rating_count.desc(), Product.id.desc()),
 }
 
 
@@ -146,12 +157,22 @@ def approved_members() -> Select[tuple[int, int]]:
     return select(Member.id, Member.kecamatan_id).where(Member.status == MemberStatus.APPROVED)
 
 
+def _of_members(member_ids: list[int]) -> ColumnElement[bool]:
+    """Products of these members. On PostgreSQL one array value (`= ANY`),
+    not a placeholder per member: with a thousand members SQLAlchemy and
+    the driver spent longer writing out and parsing the list than the
+    database spent on the query (the same plan either way)."""
+    if _is_postgresql():
+        return Product.member_id == any_(literal(member_ids, ARRAY(Integer)))
+    return Product.member_id.in_(member_ids)
+
+
 def listing_conditions(
     catalog_filter: CatalogFilter, *, member_ids: list[int], category_id: int | None
 ) -> list[ColumnElement[bool]]:
     """Active products of `member_ids` (the approved members, of the chosen
     kecamatan if any) matching the filter, on the products table alone."""
-    found = [Product.status == ProductStatus.ACTIVE, Product.member_id.in_(member_ids)]
+    found = [Product.status == ProductStatus.ACTIVE, _of_members(member_ids)]
     if category_id is not None:
         found.append(Product.category_id == category_id)
     if catalog_filter.price_min is not None:
@@ -165,7 +186,7 @@ def listing_conditions(
     if catalog_filter.delivers_to is not None:
         found.append(Product.member_id.in_(members_delivering_to(catalog_filter.delivers_to)))
     if catalog_filter.min_rating is not None:
-        found.append(Product.rating_count > 0)
+        found.append(IS_REVIEWED)
         found.append(Product.rating_sum >= catalog_filter.min_rating * Product.rating_count)
     if catalog_filter.search is not None:
         found.append(search_condition(catalog_filter.search))
@@ -182,6 +203,23 @@ def listing_counts(where: list[ColumnElement[bool]]) -> Select[tuple[int, int, i
     )
 
 
+def kept_listing_counts() -> Select[tuple[int, int, int]]:
+    """Active products per (member, category) as the triggers keep them
+    (`ListingCount`): what `listing_counts` finds when the filter is only a
+    kecamatan and a category, without counting the products themselves.
+    Every member's: the caller keeps the approved ones'."""
+    return select(
+        ListingCount.member_id, ListingCount.category_id, ListingCount.active_products
+    ).where(ListingCount.active_products > 0)
+
+
+def _turned(order: tuple[UnaryExpression[Any], ...]) -> tuple[UnaryExpression[Any], ...]:
+    return tuple(
+        part.element.asc() if part.modifier is operators.desc_op else part.element.desc()
+        for part in order
+    )
+
+
 def listing_page(
     where: list[ColumnElement[bool]],
     sort: Sort,
@@ -189,28 +227,25 @@ def listing_page(
     limit: int,
     offset: int,
     search: Search | None = None,
+    backwards: bool = False,
 ) -> Select[tuple[Product]]:
     """One page of matching products with what their cards show. The page's
     ids are found first on the indexes alone, so a deep page skips index
     entries rather than whole rows. Sorted by relevance, by tier
-    (`_relevance`), then the best seller."""
-    order = SORT_ORDER[sort]
-    if sort == Sort.RELEVANCE and search is not None:
-        tier = _relevance(search).label("tier")
-        page_ids = (
-            select(Product.id, tier)
-            .where(*where)
-            .order_by(tier, *order)
-            .limit(limit)
-            .offset(offset)
-            .subquery()
-        )
-        outer: tuple[Any, ...] = (page_ids.c.tier, *order)
-    else:
-        page_ids = (
-            select(Product.id).where(*where).order_by(*order).limit(limit).offset(offset)
-        ).subquery()
-        outer = order
+    (`_relevance`), then the best seller. `backwards`: in the reverse order
+    (`offset` counted from the end), for a page nearer the end than the start."""
+    tier = _relevance(search).label("tier") if sort == Sort.RELEVANCE and search else None
+    inner = ((tier.asc(),) if tier is not None else ()) + SORT_ORDER[sort]
+    if backwards:
+        inner = _turned(inner)
+    columns = (Product.id,) if tier is None else (Product.id, tier)
+    page_ids = (
+        select(*columns).where(*where).order_by(*inner).limit(limit).offset(offset).subquery()
+    )
+    outer = inner
+    if tier is not None:  # the outer query orders by the subquery's tier
+        by_tier = page_ids.c.tier.desc() if backwards else page_ids.c.tier.asc()
+        outer = (by_tier, *inner[1:])
     return (
         select(Product)
         .join(page_ids, Product.id == page_ids.c.id)
