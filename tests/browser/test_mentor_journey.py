@@ -96,8 +96,10 @@ def test_the_mentor_logs_a_visit_with_a_photo_and_edits_their_draft(
     thumbnail = phone.locator("[data-visit-photo] img").first
     thumbnail.scroll_into_view_if_needed()
     expect(thumbnail).to_have_attribute("alt", "Foto kunjungan 1: Foto produk dengan cahaya pagi")
+    # A function, not an expression: Playwright evaluates an expression with
+    # eval, which the page's CSP refuses once it has to poll.
     phone.wait_for_function(
-        "document.querySelector('[data-visit-photo] img').naturalWidth > 0"
+        "() => document.querySelector('[data-visit-photo] img').naturalWidth > 0"
     )  # loaded through its private address
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot("65-pendamping-kunjungan-foto")
@@ -117,7 +119,9 @@ def test_the_mentor_logs_a_visit_with_a_photo_and_edits_their_draft(
     phone.goto(live_server + "/anggota/pendamping")
     expect(phone.locator("[data-visit]")).to_contain_text("Latihan memotret keripik")
     phone.locator("[data-visit-photo] img").first.scroll_into_view_if_needed()
-    phone.wait_for_function("document.querySelector('[data-visit-photo] img').naturalWidth > 0")
+    phone.wait_for_function(
+        "() => document.querySelector('[data-visit-photo] img').naturalWidth > 0"
+    )
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot("67-anggota-kunjungan-foto")
     phone.goto(live_server + f"/kelola/produk/{draft_id}")
