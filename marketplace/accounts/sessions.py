@@ -18,6 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import LoginSession, User
 from marketplace.core.db import rows_affected
@@ -69,14 +70,22 @@ def user_for_login(login_key: str, *, now: datetime) -> User | None:
     if parsed is None:
         return None
     user_id, secret_hash = parsed
-    user = db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            LoginSession.secret_hash == secret_hash,
-            LoginSession.expires_at > now,
+    # The roles come joined in the same statement (not selectin's second
+    # one): this runs on every logged-in request, and every access check
+    # reads them.
+    user = (
+        db.session.scalars(
+            select(User)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(
+                User.id == user_id,
+                LoginSession.secret_hash == secret_hash,
+                LoginSession.expires_at > now,
+            )
+            .options(joinedload(User.role_rows))
         )
+        .unique()
+        .first()
     )
     if user is None or not user.is_active:
         return None

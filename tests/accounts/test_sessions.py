@@ -302,3 +302,23 @@ def test_the_daily_chore_deletes_expired_logins_only(app, runner, budi):
     assert result.exit_code == 0, result.output
     assert "1 sesi login kedaluwarsa dihapus." in result.output
     assert [row.secret_hash for row in logins(budi)] == [live_hash]
+
+
+def test_the_logged_in_user_and_their_roles_cost_one_statement(app):
+    """Every logged-in request reads its user by the login key; the roles
+    every access check asks for come in the same statement."""
+    from marketplace.accounts.models import Role
+    from marketplace.accounts.sessions import start_login, user_for_login
+    from tests.sql import recorded_statements
+
+    user = UserFactory(roles=[Role.SHOPPER, Role.TREASURER])
+    now = datetime.now(UTC)
+    start_login(user=user, remember=False, lifetime=timedelta(hours=1), user_agent="", now=now)
+    key = user.get_id()
+    db.session.commit()
+    db.session.expunge_all()
+    with recorded_statements() as seen:
+        found = user_for_login(key, now=now)
+        assert found is not None
+        assert found.roles == {Role.SHOPPER, Role.TREASURER}
+    assert len(seen) == 1

@@ -260,3 +260,31 @@ def test_shopper_sees_the_cancel_done_when_the_mail_server_is_down(make_app, unu
         assert order.status == OrderStatus.CANCELLED
         (email,) = _cancel_emails(order)
         assert email.sent_at is None  # kept for `flask accounts deliver-outbox`
+
+
+def test_checkout_reads_each_thing_once(client, login_as):
+    """The checkout page and placing the order each send a fixed number of
+    statements: the kecamatan chosen is found in the form's list (not read
+    again), and nothing of the order is read back after its commit."""
+    from tests.sql import recorded_statements
+
+    keripik = variant(price=20_000, stock=5)
+    deliver_to(keripik.product.member, "sokaraja", fee=6_000)
+    buyer = login_as(shopper())
+    cart_with(buyer, (keripik, 2))
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["kecamatan_saya"] = "sokaraja"
+    form = _form(keripik.product.member_id, total_seen="46000")
+    with recorded_statements() as page:
+        assert "Buat pesanan" in client.get("/checkout").get_data(as_text=True)
+    with recorded_statements() as placing:
+        placed = client.post("/checkout", data=form)
+    order = db.session.scalars(select(Order)).one()
+    assert placed.location == f"/pesanan/{order.code}"
+    kecamatan_reads = [s for s in page + placing if s.startswith("SELECT kecamatan.id")]
+    assert len(kecamatan_reads) == 2  # the form's list, once per request
+    # The page: the user and roles, cart, kecamatan, last order, cart lines,
+    # variants, fees, the top bar's count and member status. Placing adds the
+    # cart's lock, the order's writes and the email sent after the commit.
+    assert (len(page), len(placing)) == (9, 26)

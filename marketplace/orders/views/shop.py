@@ -241,17 +241,17 @@ def _choices(values: Mapping[str, str]) -> dict[int, str]:
     return choices
 
 
-def _checkout_form(me: User) -> CheckoutForm:
+def _checkout_form(me: User, places: list[Kecamatan]) -> CheckoutForm:
     """The form, on a first visit filled from where the shopper's last order
     went (recipient, number, address) and their own kecamatan; the address
-    only when it is in that kecamatan."""
+    only when it is in that kecamatan. `places` is every kecamatan."""
     form = CheckoutForm()
     form.kecamatan.choices = [SelectChoice(0, "Pilih kecamatan")] + [
-        SelectChoice(k.id, k.name) for k in _kecamatan_list()
+        SelectChoice(k.id, k.name) for k in places
     ]
     if request.method == "GET":
         last = db.session.scalar(queries.last_order_of(me.id))
-        place = my_kecamatan.chosen() or (last.kecamatan if last else None)
+        place = my_kecamatan.chosen(among=places) or (last.kecamatan if last else None)
         form.idempotency_key.data = new_idempotency_key()
         form.name.data = last.contact_name if last else me.name
         form.whatsapp.data = last.contact_whatsapp if last else me.whatsapp
@@ -304,8 +304,11 @@ def _quote(summary: carts.CartSummary, values: Mapping[str, str], payment: str) 
 def checkout():
     me = logged_in_user()
     cart = carts.cart_of(me)
-    form = _checkout_form(me)
-    kecamatan = db.session.get(Kecamatan, form.kecamatan.data or 0)
+    # The list is kept while the request runs: the kecamatan chosen is found
+    # in it rather than read again (each a statement).
+    places = _kecamatan_list()
+    form = _checkout_form(me, places)
+    kecamatan = next((place for place in places if place.id == form.kecamatan.data), None)
     summary = carts.summarise(carts.cart_items(cart), kecamatan)
     if request.method == "GET" and (blocked := _not_ready(summary)):
         flash(*blocked)
@@ -328,17 +331,23 @@ def checkout():
                 rules=CheckoutRules.from_config(current_app.config),
                 expected_total=as_whole(form.total_seen.data),
             )
+            # Read before the commit expires them (after it, each costs a statement).
+            my_kecamatan.remember(kecamatan)
+            code, by_card, words = (
+                order.code,
+                order.payment_method == PaymentMethod.STRIPE,
+                _placed_words(order),
+            )
             db.session.commit()
         except OrderError as refused:
             db.session.rollback()
             error = refused.message
             summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
         else:
-            my_kecamatan.remember(kecamatan)
-            if order.payment_method == PaymentMethod.STRIPE:
+            if by_card:
                 return _pay_by_card(order)
-            flash(_placed_words(order), "success")
-            return redirect(url_for(".order", code=order.code))
+            flash(words, "success")
+            return redirect(url_for(".order", code=code))
     return render_template(
         "orders/checkout.html",
         form=form,
