@@ -564,7 +564,8 @@ def run(args: argparse.Namespace) -> dict:
         },
         "rounds": rounds,
         "median": {
-            key: statistics.median(r["summary"][key] for r in rounds)
+            # rounded: the median of two rounds is their mean, with float noise
+            key: round(statistics.median(r["summary"][key] for r in rounds), 3)
             for key in rounds[0]["summary"]
         }
         if rounds
