@@ -344,7 +344,9 @@ def draft(mentors: list[Mentor], member_id: int):
     form.category_id.choices = category_choices(
         list(db.session.scalars(catalog_queries.categories()))
     )
-    if form.validate_on_submit():
+    if request.method == "POST" and form.rows_changed(request.form):
+        pass  # a variant row added or removed without JavaScript: shown again, nothing saved
+    elif form.validate_on_submit():
         try:
             product = services.draft_product(
                 pairing=pairing,
@@ -442,6 +444,8 @@ def edit_draft(mentors: list[Mentor], member_id: int, product_id: int):
     error = None
     if request.method == "GET":
         form.fill_variants(item.variants)
+    elif form.rows_changed(request.form):
+        pass  # a variant row added or removed without JavaScript: shown again, nothing saved
     elif form.validate_on_submit():
         try:
             _, freed = drafts.edit_draft(
