@@ -25,11 +25,12 @@ Files under static/ are served by WhiteNoise before Flask sees the request:
 `static_file_headers` gives them the same fixed headers."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from wsgiref.headers import Headers
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, request, send_file, session
 
 # What the pages use: our own scripts, styles, images and fonts; Bootstrap's
 # CSS draws its icons (menu toggler, select arrow, checkbox) as data: SVGs.
@@ -174,3 +175,15 @@ def _is_static_file(response: Response) -> bool:
     endpoint = request.endpoint or ""
     is_static = endpoint == "static" or endpoint.endswith(".static")
     return is_static and response.status_code < 400
+
+
+def send_private_file(path: Path, *, mimetype: str, **send_file_options: Any) -> Response:
+    """A stored file only the people a view let in may read (a certificate
+    scan, a mentoring visit's photo): kept in no shared or browser cache,
+    never sniffed as another type, never run as a page."""
+    response = send_file(path, mimetype=mimetype, max_age=0, **send_file_options)
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

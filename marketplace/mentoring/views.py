@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -29,6 +28,7 @@ from marketplace.catalog.forms import STATUS_LABELS, ActionForm, category_choice
 from marketplace.catalog.models import MENTOR_KINDS, Category, Product, ProductStatus
 from marketplace.catalog.services import MAX_VARIANTS, CatalogError, NotFound
 from marketplace.core import clock, variants
+from marketplace.core.headers import send_private_file
 from marketplace.core.storage import storage
 from marketplace.extensions import db, login_manager
 from marketplace.members.access import approved_member
@@ -505,12 +505,7 @@ def visit_photo(photo_id: int, width: int, kind: str):
         abort(404)
     if path is None or not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=mimetype, max_age=0)
-    response.cache_control.private = True
-    response.cache_control.no_store = True
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_private_file(path, mimetype=mimetype)
 
 
 # --- the impact report ---------------------------------------------------------------

@@ -10,7 +10,7 @@ stored scan is deleted again, so a refused upload leaves nothing behind."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -26,6 +26,7 @@ from marketplace.catalog.certificates.forms import (
 )
 from marketplace.catalog.certificates.rules import CertificateError
 from marketplace.catalog.models import Certificate, CertificateProduct, Product, ProductStatus
+from marketplace.core.headers import send_private_file
 from marketplace.core.numbers import as_whole
 from marketplace.core.storage import storage
 from marketplace.core.uploads import ScanRejected, process_scan
@@ -264,15 +265,9 @@ def scan(certificate_id: int):
     if path is None or not path.is_file():
         abort(404)
     is_pdf = path.suffix == ".pdf"
-    response = send_file(
+    return send_private_file(
         path,
         mimetype="application/pdf" if is_pdf else "image/webp",
         as_attachment=is_pdf,
         download_name=f"sertifikat-{certificate.id}{path.suffix}",
-        max_age=0,
     )
-    response.cache_control.private = True
-    response.cache_control.no_store = True
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
