@@ -2,7 +2,8 @@
 naming convention so that migrations name their constraints the same way
 on SQLite and PostgreSQL; Flask-SQLAlchemy's extension, whose engines
 (the app's, the tests', the migrations') all nest savepoints in their
-transaction on SQLite; the page number `paginate` reads."""
+transaction on SQLite and plan every statement with its own values on
+PostgreSQL; the page number `paginate` reads."""
 
 from datetime import datetime
 from typing import Annotated, Any, cast
@@ -60,10 +61,34 @@ def _begin_before_savepoint(connection: Connection, name: str | None) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def plan_with_values_on_postgresql(engine: Engine) -> None:
+    """On a PostgreSQL engine (nothing elsewhere), the server plans every
+    statement for the values it is given (`plan_cache_mode =
+    force_custom_plan`, sent with the connection's own options).
+
+    psycopg prepares a statement on the server after its fifth execution on
+    a connection, and PostgreSQL, after five more, may keep one generic plan
+    for any values. For the catalog's statements that plan is blind to what
+    matters: how many products a search's words match, how many members the
+    array holds. Measured at 100,000 products (issue 17): a search's facet
+    count went from 38 ms to 263 ms at the eleventh request and stayed
+    there, its page from 49 ms to 357 ms, and the kecamatan + category
+    filter doubled. Planning each time costs well under a millisecond."""
+    if engine.dialect.name != "postgresql":
+        return
+    event.listen(engine, "do_connect", _custom_plans)
+
+
+def _custom_plans(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+    options = cparams.get("options", "")  # a DATABASE_URL's own `?options=` stay
+    cparams["options"] = f"{options} -c plan_cache_mode=force_custom_plan".strip()
+
+
 class Database(SQLAlchemy):
     """Flask-SQLAlchemy whose engines nest savepoints in their transaction on
-    SQLite (`begin_before_sqlite_savepoints`, whatever SQLALCHEMY_ENGINE_OPTIONS
-    an app sets), and whose `paginate` reads `?page=` with `page_number`, telling
+    SQLite (`begin_before_sqlite_savepoints`) and plan with each statement's
+    values on PostgreSQL (`plan_with_values_on_postgresql`), whatever
+    SQLALCHEMY_ENGINE_OPTIONS an app sets, and whose `paginate` reads `?page=` with `page_number`, telling
     the user (a flashed message) when it was not a page number."""
 
     def init_app(self, app: Flask) -> None:
@@ -71,6 +96,7 @@ class Database(SQLAlchemy):
         with app.app_context():  # the engines are made, not yet connected
             for engine in self.engines.values():
                 begin_before_sqlite_savepoints(engine)
+                plan_with_values_on_postgresql(engine)
 
     def paginate(self, select: Any, *, page: int | None = None, **kwargs: Any) -> Pagination:
         if page is None and has_request_context():
