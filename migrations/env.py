@@ -43,9 +43,9 @@ def get_metadata():
 
 
 # Full-text search lives outside the models: an FTS5 table with triggers
-# and its vocabulary on SQLite, a generated column with its GIN index on
-# PostgreSQL (see migrations 0001 and 0014).
-SEARCH_OBJECTS = ("products_fts", "ix_products_search", "search_vector")
+# and its vocabulary on SQLite, a generated column with its GIN index and the
+# names' words kept by triggers on PostgreSQL (see migrations 0001, 0014, 0028).
+SEARCH_OBJECTS = ("products_fts", "ix_products_search", "search_vector", "search_words")
 # And the rating sort's expression index and the reviewed products' partial
 # index (migration 0027), which autogenerate does not compare reliably.
 RATING_INDEXES = ("ix_products_top_rated", "ix_products_rated")

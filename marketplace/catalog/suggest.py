@@ -2,12 +2,13 @@
 no product name has replaced by the nearest word one has ("kripk" ->
 "keripik", "bawor" stays).
 
-The words come from the products' names (the full-text index's own
-vocabulary: PostgreSQL's `ts_stat` over the name's weight, SQLite's
-`fts5vocab`) and from `search_words.txt`, counted by how many products
-have each. They are kept in the cache under the catalog's generation, so a
-new product's words count at once and the index is read once per change
-of the catalog, and only when a search has found nothing."""
+The words come from the products' names (on PostgreSQL the table
+`search_words`, kept by triggers, migration 0028; on SQLite the full-text
+index's own vocabulary, `fts5vocab`) and from `search_words.txt`, counted
+by how many products have each. They are kept in the cache under the
+catalog's generation, so a new product's words count at once and they are
+read once per change of the catalog, and only when a search has found
+nothing."""
 
 from difflib import SequenceMatcher
 from typing import cast
@@ -26,10 +27,7 @@ MIN_LIKENESS = 0.8
 MIN_LENGTH = 4
 VOCABULARY_KEY = "catalog/vocabulary/{generation}"
 
-PG_VOCABULARY = text(
-    "SELECT word, ndoc FROM ts_stat("
-    "'SELECT search_vector FROM products WHERE status = ''active''', 'a')"
-)
+PG_VOCABULARY = text("SELECT word, products FROM search_words WHERE products > 0")
 SQLITE_VOCABULARY = text("SELECT term, doc FROM products_fts_vocab WHERE col = 'name'")
 
 
