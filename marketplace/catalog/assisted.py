@@ -9,7 +9,6 @@ from `whatsapp_message`. A save that changes nothing writes and sends
 nothing. Who may help whom is the caller's rule (chapters.services)."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -17,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.mail import queue_email
 from marketplace.accounts.models import User
-from marketplace.catalog import photos, services
+from marketplace.catalog import changes, photos, services
 from marketplace.catalog.models import (
     Category,
     Product,
@@ -27,7 +26,6 @@ from marketplace.catalog.models import (
     ProductStatus,
 )
 from marketplace.catalog.services import VariantChange, VariantInput
-from marketplace.core.money import format_rupiah
 from marketplace.core.storage import LocalStorage
 from marketplace.core.urls import public_url
 from marketplace.extensions import db
@@ -119,86 +117,6 @@ def set_stock_for(
 # --- editing a listing ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Seen:
-    """What the member would notice of a product, to say what a save changed."""
-
-    name: str
-    category: str
-    description: str
-    unit: str
-    weight_grams: int | None
-    status: ProductStatus
-    variants: dict[int, tuple[str, int, int]]  # id -> (name, price, stock)
-
-
-def _seen(product: Product) -> _Seen:
-    return _Seen(
-        name=product.name,
-        category=product.category.name,
-        description=product.description,
-        unit=product.unit,
-        weight_grams=product.weight_grams,
-        status=ProductStatus(product.status),
-        variants={v.id: (v.name, v.price, v.stock) for v in product.variants},
-    )
-
-
-def _grams(weight: int | None) -> str:
-    return "kosong" if weight is None else f"{weight} g"
-
-
-def _variant_changes(before: _Seen, after: _Seen) -> list[str]:
-    said = []
-    for variant_id, (name, price, stock) in after.variants.items():
-        if variant_id not in before.variants:
-            said.append(f"varian {name} ditambahkan ({format_rupiah(price)}, stok {stock})")
-            continue
-        old_name, old_price, old_stock = before.variants[variant_id]
-        if name != old_name:
-            said.append(f"varian {old_name} diganti nama menjadi {name}")
-        if price != old_price:
-            said.append(
-                f"harga {name} diubah dari {format_rupiah(old_price)} "
-                f"menjadi {format_rupiah(price)}"
-            )
-        if stock != old_stock:
-            said.append(f"stok {name} diubah dari {old_stock} menjadi {stock}")
-    said += [
-        f"varian {name} dihapus"
-        for variant_id, (name, _, _) in before.variants.items()
-        if variant_id not in after.variants
-    ]
-    return said
-
-
-def describe_changes(before: _Seen, after: _Seen, photos_added: int = 0) -> str:
-    """What a save changed, in Indonesian, for the history, the email and the
-    WhatsApp message: "Harga Standar diubah dari Rp15.000 menjadi Rp17.000;
-    deskripsi diubah; 1 foto ditambahkan". Empty when nothing changed."""
-    said = []
-    if after.name != before.name:
-        said.append(f"nama diubah dari “{before.name}” menjadi “{after.name}”")
-    if after.category != before.category:
-        said.append(f"kategori diubah dari {before.category} menjadi {after.category}")
-    said += _variant_changes(before, after)
-    if after.description != before.description:
-        said.append("deskripsi diubah")
-    if after.unit != before.unit:
-        said.append(f"satuan diubah dari {before.unit} menjadi {after.unit}")
-    if after.weight_grams != before.weight_grams:
-        said.append(
-            f"berat diubah dari {_grams(before.weight_grams)} menjadi {_grams(after.weight_grams)}"
-        )
-    if after.status != before.status:
-        shown = after.status == ProductStatus.ACTIVE
-        said.append("ditampilkan di pasar" if shown else "disembunyikan dari pasar (jadi draf)")
-    if photos_added:
-        said.append(f"{photos_added} foto ditambahkan")
-    summary = "; ".join(said)
-    return summary[:1].upper() + summary[1:]
-
-
 def update_for(
     *,
     product: Product,
@@ -211,11 +129,12 @@ def update_for(
     `details` as for services.update_product) and add the uploaded photos
     after its own, all or nothing. One ProductChange and one email say what
     changed; a save that changes nothing records and sends nothing (None)."""
-    before = _seen(product)
+    services.hold_for_edit(product)
+    before = changes.Seen.of(product)
     services.update_product(product=product, **details)
     added = photos.add_photos(product=product, uploads=uploads, store=store) if uploads else []
-    summary = describe_changes(before, _seen(product), len(added))
-    return _record(product, helper, summary) if summary else None
+    said = changes.said(before, changes.Seen.of(product), photos_added=len(added))
+    return _record(product, helper, changes.sentence(said)) if said else None
 
 
 # What each photo button does, and how the history says it.

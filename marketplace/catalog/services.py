@@ -291,6 +291,15 @@ def create_product(
     return product
 
 
+def hold_for_edit(product: Product) -> None:
+    """Lock the product's variants until the commit and read them afresh:
+    what an edit replaces, no sale in between. `update_product` holds them
+    itself; who must say what an edit changed (catalog.changes) holds them
+    before looking."""
+    _lock_variants([product.id])
+    db.session.expire(product, ["variants"])
+
+
 def update_product(
     *,
     product: Product,
@@ -313,8 +322,7 @@ def update_product(
     status = ProductStatus(status or product.status)
     if status != product.status and status not in PRODUCT_TRANSITIONS[product.status]:
         raise InvalidTransition(_transition_message(product, status))
-    _lock_variants([product.id])
-    db.session.expire(product, ["variants"])
+    hold_for_edit(product)
     existing = {variant.id: variant for variant in product.variants}
     given = [variant.id for variant in variants if variant.id is not None]
     if len(set(given)) != len(given) or not set(given) <= set(existing):

@@ -8,11 +8,10 @@ member has published (or archived) it, the mentor can only suggest
 pairing the view found (mentoring.access)."""
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from marketplace.catalog import photos, services
+from marketplace.catalog import changes, photos, services
 from marketplace.catalog.models import (
     Category,
     Product,
@@ -21,7 +20,6 @@ from marketplace.catalog.models import (
     ProductStatus,
 )
 from marketplace.catalog.services import VariantInput
-from marketplace.core.money import format_rupiah
 from marketplace.core.storage import LocalStorage
 from marketplace.extensions import db
 from marketplace.mentoring.models import Pairing
@@ -59,75 +57,6 @@ def _hold_draft(product: Product) -> None:
         raise MentoringError(PUBLISHED)
 
 
-@dataclass(frozen=True)
-class _Variant:
-    name: str
-    price: int
-    stock: int
-
-
-@dataclass(frozen=True)
-class _Listing:
-    name: str
-    category: str
-    description: str
-    unit: str
-    weight_grams: int | None
-    variants: dict[int, _Variant]
-
-    @classmethod
-    def of(cls, product: Product) -> "_Listing":
-        return cls(
-            name=product.name,
-            category=product.category.name,
-            description=product.description,
-            unit=product.unit,
-            weight_grams=product.weight_grams,
-            variants={v.id: _Variant(v.name, v.price, v.stock) for v in product.variants},
-        )
-
-
-def _changes(before: _Listing, after: _Listing, added: int, removed: int) -> list[str]:
-    """What changed, in the member's words."""
-    said = []
-    if before.name != after.name:
-        said.append(f"nama “{before.name}” menjadi “{after.name}”")
-    if before.category != after.category:
-        said.append(f"kategori {before.category} menjadi {after.category}")
-    if before.description != after.description:
-        said.append("deskripsi diubah")
-    if before.unit != after.unit:
-        said.append(f"satuan {before.unit} menjadi {after.unit}")
-    if before.weight_grams != after.weight_grams:
-        said.append(f"berat {before.weight_grams or '-'} menjadi {after.weight_grams or '-'} gram")
-    several = len(before.variants) > 1 or len(after.variants) > 1
-    for variant_id, old in before.variants.items():
-        new = after.variants.get(variant_id)
-        label = f" {old.name or 'Standar'}" if several else ""
-        if new is None:
-            said.append(f"varian {old.name or 'Standar'} dihapus")
-            continue
-        if (old.name or "Standar") != (new.name or "Standar"):
-            said.append(f"nama varian {old.name or 'Standar'} menjadi {new.name or 'Standar'}")
-        if old.price != new.price:
-            said.append(
-                f"harga{label} {format_rupiah(old.price)} menjadi {format_rupiah(new.price)}"
-            )
-        if old.stock != new.stock:
-            said.append(f"stok{label} {old.stock} menjadi {new.stock}")
-    for variant_id, new in after.variants.items():
-        if variant_id not in before.variants:
-            said.append(
-                f"varian {new.name or 'Standar'} ditambahkan "
-                f"({format_rupiah(new.price)}, stok {new.stock})"
-            )
-    if added:
-        said.append(f"{added} foto ditambahkan")
-    if removed:
-        said.append(f"{removed} foto dihapus")
-    return said
-
-
 def edit_draft(
     *,
     pairing: Pairing,
@@ -149,7 +78,8 @@ def edit_draft(
     if not is_own_draft(pairing=pairing, product=product):
         raise services.NotFound("Produk tidak ditemukan.")
     _hold_draft(product)
-    before = _Listing.of(product)
+    services.hold_for_edit(product)
+    before = changes.Seen.of(product)
     services.update_product(
         product=product,
         category=category,
@@ -167,7 +97,9 @@ def edit_draft(
         freed += photos.delete_photo(product=product, photo=photo)
     if uploads:
         photos.add_photos(product=product, uploads=uploads, store=store)
-    said = _changes(before, _Listing.of(product), len(uploads), len(removed))
+    said = changes.said(
+        before, changes.Seen.of(product), photos_added=len(uploads), photos_removed=len(removed)
+    )
     if not said:
         raise MentoringError("Tidak ada yang berubah pada draf ini.")
     summary = "Draf diubah pendamping: " + "; ".join(said) + "."

@@ -77,7 +77,7 @@ def test_an_officer_runs_their_chapter_and_helps_a_member(live_server, phone, sc
     fits(phone)
     screenshot("65-cabang-ubah-produk")
     phone.locator("#form-produk [type=submit][name=submit]").click()
-    said = "Harga Standar diubah dari Rp15.000 menjadi Rp17.000; 1 foto ditambahkan"
+    said = "Harga diubah dari Rp15.000 menjadi Rp17.000; 1 foto ditambahkan"
     expect(phone.locator(".alert-success").first).to_contain_text(said)
     expect(phone.get_by_role("heading", name="Foto (2 dari 8)")).to_be_visible()
     tell = phone.get_by_role("link", name="Kabari lewat WhatsApp")

@@ -112,7 +112,7 @@ def test_the_mentor_logs_a_visit_with_a_photo_and_edits_their_draft(
     screenshot("66-pendamping-ubah-draf")
     phone.get_by_role("button", name="Simpan perubahan draf").click()
     expect(phone.locator(".alert").first).to_contain_text("Perubahan draf tersimpan")
-    expect(phone.locator("body")).to_contain_text("harga Rp10.000 menjadi Rp12.000")
+    expect(phone.locator("body")).to_contain_text("harga diubah dari Rp10.000 menjadi Rp12.000")
     phone.context.clear_cookies()
 
     log_in(phone, live_server, "sri@contoh.id")
@@ -125,4 +125,4 @@ def test_the_mentor_logs_a_visit_with_a_photo_and_edits_their_draft(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot("67-anggota-kunjungan-foto")
     phone.goto(live_server + f"/kelola/produk/{draft_id}")
-    expect(phone.locator("body")).to_contain_text("stok 15 menjadi 30")
+    expect(phone.locator("body")).to_contain_text("stok diubah dari 15 menjadi 30")

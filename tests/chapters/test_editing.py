@@ -9,17 +9,21 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import OutboxEmail
 from marketplace.catalog import assisted
+from marketplace.catalog import changes as catalog_changes
 from marketplace.catalog.models import (
     Product,
     ProductChange,
     ProductChangeKind,
     ProductImage,
     ProductStatus,
+    ProductVariant,
 )
+from marketplace.catalog.services import VariantInput
+from marketplace.core.storage import storage
 from marketplace.extensions import db
 from tests.chapters.helpers import BANK_NUMBER, make_cast
 from tests.factories import category
@@ -91,7 +95,7 @@ def test_one_save_is_one_change_saying_what_changed(client, login_as, app):
     assert response.status_code == 302
     (change,) = changes()
     assert change.summary == (
-        "Harga Standar diubah dari Rp15.000 menjadi Rp17.000; deskripsi diubah; 1 foto ditambahkan"
+        "Harga diubah dari Rp15.000 menjadi Rp17.000; deskripsi diubah; 1 foto ditambahkan"
     )
     assert change.kind == ProductChangeKind.ASSISTED
     assert change.changed_by_id == cast["officer_here"].id and change.member_id == member.id
@@ -332,8 +336,40 @@ def test_the_admin_reads_but_does_not_edit(client, login_as):
     assert count(ProductChange) == 0
 
 
-def test_describe_changes_says_nothing_for_nothing(app_context):
+def test_the_changes_say_nothing_for_nothing(app_context):
     cast = make_cast()
-    seen = assisted._seen(cast["product"])
-    assert assisted.describe_changes(seen, seen) == ""
-    assert assisted.describe_changes(seen, seen, photos_added=2) == "2 foto ditambahkan"
+    seen = catalog_changes.Seen.of(cast["product"])
+    assert catalog_changes.said(seen, seen) == []
+    assert catalog_changes.sentence(catalog_changes.said(seen, seen, photos_added=2)) == (
+        "2 foto ditambahkan"
+    )
+
+
+def test_the_history_does_not_count_a_sale_as_the_officers_change(app_context):
+    """A sale commits between the officer's page (stock 3) and their save of
+    a new price with the stock untouched: the stock stays what the sale left
+    (services._stock_after), and the history says only the price changed,
+    as the save holds the variants before it looks (not "stok 3 menjadi 2")."""
+    cast = make_cast()
+    db.session.commit()
+    product, shown = cast["product"], cast["variant"]
+    assert shown.stock == 3  # loaded: what the officer's page showed
+    with db.engine.begin() as elsewhere:  # a checkout, in a connection of its own
+        elsewhere.execute(
+            update(ProductVariant).where(ProductVariant.id == shown.id).values(stock=2)
+        )
+    change = assisted.update_for(
+        product=product,
+        helper=cast["officer_here"],
+        uploads=[],
+        store=storage(),
+        category=product.category,
+        name=product.name,
+        description=product.description,
+        unit=product.unit,
+        weight_grams=product.weight_grams,
+        variants=[VariantInput(id=shown.id, name=shown.name, price=17_000, stock=3, stock_seen=3)],
+    )
+    assert shown.stock == 2
+    assert change is not None
+    assert change.summary == "Harga diubah dari Rp15.000 menjadi Rp17.000"

@@ -221,9 +221,9 @@ def test_the_mentor_edits_their_draft_and_the_member_reads_what_changed(client, 
     assert (edited.kind, edited.changed_by_id) == (ProductChangeKind.DRAFTED, world.mentor_user.id)
     assert edited.acting_as == "Pendamping kampus Unsoed"
     assert edited.summary == (
-        "Draf diubah pendamping: nama “Nopia Bawang” menjadi “Nopia Bawang Merah”; "
-        "deskripsi diubah; harga Rp12.500 menjadi Rp15.000; stok 20 menjadi 25; "
-        "1 foto ditambahkan."
+        "Draf diubah pendamping: nama diubah dari “Nopia Bawang” menjadi "
+        "“Nopia Bawang Merah”; harga diubah dari Rp12.500 menjadi Rp15.000; "
+        "stok diubah dari 20 menjadi 25; deskripsi diubah; 1 foto ditambahkan."
     )
 
     # Removing the photo: the row goes, and its files after the commit.
@@ -238,7 +238,7 @@ def test_the_mentor_edits_their_draft_and_the_member_reads_what_changed(client, 
 
     login_as(world.member.user)
     member_page = client.get(url("catalog.manage.edit", product_id=draft.id)).text
-    assert "harga Rp12.500 menjadi Rp15.000" in member_page
+    assert "harga diubah dari Rp12.500 menjadi Rp15.000" in member_page
 
 
 def test_an_edit_that_changes_nothing_or_a_bad_photo_writes_nothing(client, login_as):
