@@ -114,19 +114,32 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     category_id = category.id if category else None
     kecamatan_id = place.id if place else None
 
-    if catalog_filter.search is not None:
-        queries.prefer_the_search_index()
     kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
-    if _counts_are_kept(catalog_filter):
-        counted = db.session.execute(queries.kept_listing_counts()).tuples()
+    page_members = [
+        id_ for id_, place_id in kecamatan_of.items() if kecamatan_id in (None, place_id)
+    ]
+    page = catalog_filter.page
+    products: list[Product] = []
+    if catalog_filter.search is not None:
+        counted, products = _search(
+            catalog_filter,
+            every_member=list(kecamatan_of),
+            page_members=page_members if kecamatan_id is not None else None,
+            category_id=category_id,
+            per_page=per_page,
+        )
+    elif _counts_are_kept(catalog_filter):
+        counted = list(db.session.execute(queries.kept_listing_counts()).tuples())
     else:
-        counted = db.session.execute(
-            queries.listing_counts(
-                queries.listing_conditions(
-                    catalog_filter, member_ids=list(kecamatan_of), category_id=None
+        counted = list(
+            db.session.execute(
+                queries.listing_counts(
+                    queries.listing_conditions(
+                        catalog_filter, member_ids=list(kecamatan_of), category_id=None
+                    )
                 )
-            )
-        ).tuples()
+            ).tuples()
+        )
     category_counts: Counter[int] = Counter()
     kecamatan_counts: Counter[int] = Counter()
     total = 0
@@ -142,14 +155,10 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
             kecamatan_counts[place_id] += count
         if in_place and in_category:
             total += count
-    page, pages = catalog_filter.page, last_page(catalog_filter.page, total, per_page)
-    products: list[Product] = []
-    if total:
-        member_ids = [
-            id_ for id_, place_id in kecamatan_of.items() if kecamatan_id in (None, place_id)
-        ]
+    pages = last_page(page, total, per_page)
+    if total and catalog_filter.search is None:
         where = queries.listing_conditions(
-            catalog_filter, member_ids=member_ids, category_id=category_id
+            catalog_filter, member_ids=page_members, category_id=category_id
         )
         offset, limit = (page - 1) * per_page, per_page
         # A page past the middle is read from the end, in the reverse order,
@@ -160,12 +169,7 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
             limit = min(per_page, total - offset)
             offset = total - offset - limit
         statement = queries.listing_page(
-            where,
-            catalog_filter.order,
-            limit=limit,
-            offset=offset,
-            search=catalog_filter.search,
-            backwards=backwards,
+            where, catalog_filter.order, limit=limit, offset=offset, backwards=backwards
         )
         products = list(db.session.scalars(statement).unique())
         if backwards:
@@ -187,6 +191,42 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         messages=messages,
         badges=badges_for(products).products,
     )
+
+
+def _search(
+    catalog_filter: CatalogFilter,
+    *,
+    every_member: list[int],
+    page_members: list[int] | None,
+    category_id: int | None,
+    per_page: int,
+) -> tuple[list[tuple[int, int, int]], list[Product]]:
+    """A search's counts per (member, category) over `every_member`, and its
+    page's products among `page_members` (None: all) in `category_id`, from
+    one reading of the matches (`queries.searched`), then the cards."""
+    assert catalog_filter.search is not None
+    queries.prefer_the_search_index()
+    rows = db.session.execute(
+        queries.searched(
+            queries.listing_conditions(catalog_filter, member_ids=every_member, category_id=None),
+            catalog_filter.order,
+            catalog_filter.search,
+            page_members=page_members,
+            category_id=category_id,
+            limit=per_page,
+            offset=(catalog_filter.page - 1) * per_page,
+        )
+    )
+    counted: list[tuple[int, int, int]] = []
+    place_of: dict[int, int] = {}
+    for member_id, product_category_id, count, product_id, place in rows:
+        if product_id is None:
+            counted.append((member_id, product_category_id, count))
+        else:
+            place_of[product_id] = place
+    products = list(db.session.scalars(queries.cards(list(place_of))).unique()) if place_of else []
+    products.sort(key=lambda product: place_of[product.id])
+    return counted, products
 
 
 def _counts_are_kept(catalog_filter: CatalogFilter) -> bool:
