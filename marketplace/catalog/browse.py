@@ -120,12 +120,11 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     if _counts_are_kept(catalog_filter):
         counted = db.session.execute(queries.kept_listing_counts()).tuples()
     else:
+        every_place = queries.listing(
+            catalog_filter, member_ids=list(kecamatan_of), category_id=None
+        )
         counted = db.session.execute(
-            queries.listing_counts(
-                queries.listing_conditions(
-                    catalog_filter, member_ids=list(kecamatan_of), category_id=None
-                )
-            )
+            queries.listing_counts(every_place), every_place.values
         ).tuples()
     category_counts: Counter[int] = Counter()
     kecamatan_counts: Counter[int] = Counter()
@@ -148,9 +147,7 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         member_ids = [
             id_ for id_, place_id in kecamatan_of.items() if kecamatan_id in (None, place_id)
         ]
-        where = queries.listing_conditions(
-            catalog_filter, member_ids=member_ids, category_id=category_id
-        )
+        found = queries.listing(catalog_filter, member_ids=member_ids, category_id=category_id)
         offset, limit = (page - 1) * per_page, per_page
         # A page past the middle is read from the end, in the reverse order,
         # then turned round: the database skips at most half of the matching
@@ -159,15 +156,12 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         if backwards:
             limit = min(per_page, total - offset)
             offset = total - offset - limit
-        statement = queries.listing_page(
-            where,
-            catalog_filter.order,
-            limit=limit,
-            offset=offset,
-            search=catalog_filter.search,
-            backwards=backwards,
+        products = list(
+            db.session.scalars(
+                queries.listing_page(found, catalog_filter.order, backwards=backwards),
+                found.values | {"limit": limit, "offset": offset},
+            ).unique()
         )
-        products = list(db.session.scalars(statement).unique())
         if backwards:
             products.reverse()
     return CatalogPage(
