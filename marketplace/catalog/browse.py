@@ -5,6 +5,7 @@ page, of the shop). A page past the last raises core.pages.PageOutOfRange
 (404)."""
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from marketplace.catalog import queries, suggest
@@ -116,23 +117,29 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
 
     if catalog_filter.search is not None:
         queries.prefer_the_search_index()
-    kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
+    # Matching products per (member, their kecamatan, category), approved
+    # members only, and the kecamatan of the members whose products to list.
+    counted: Sequence[tuple[int, int, int, int]]
     if _counts_are_kept(catalog_filter):
-        counted = db.session.execute(queries.kept_listing_counts()).tuples()
+        # The kept counts come with each member's place: no statement for the
+        # members (one with no active product lists nothing anyway).
+        counted = db.session.execute(queries.kept_listing_counts()).tuples().all()
+        kecamatan_of = {member_id: place_id for member_id, place_id, _, _ in counted}
     else:
+        kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
         every_place = queries.listing(
             catalog_filter, member_ids=list(kecamatan_of), category_id=None
         )
-        counted = db.session.execute(
-            queries.listing_counts(every_place), every_place.values
-        ).tuples()
+        counted = [
+            (member_id, kecamatan_of[member_id], product_category_id, count)
+            for member_id, product_category_id, count in db.session.execute(
+                queries.listing_counts(every_place), every_place.values
+            ).tuples()
+        ]
     category_counts: Counter[int] = Counter()
     kecamatan_counts: Counter[int] = Counter()
     total = 0
-    for member_id, product_category_id, count in counted:
-        place_id = kecamatan_of.get(member_id)
-        if place_id is None:  # a member not approved (kept counts are everyone's)
-            continue
+    for _, place_id, product_category_id, count in counted:
         in_place = kecamatan_id in (None, place_id)
         in_category = category_id in (None, product_category_id)
         if in_place:

@@ -265,14 +265,22 @@ _listing_counts_once = cache(_listing_counts)
 
 
 @cache
-def kept_listing_counts() -> Select[tuple[int, int, int]]:
-    """Active products per (member, category) as the triggers keep them
-    (`ListingCount`): what `listing_counts` finds when the filter is only a
-    kecamatan and a category, without counting the products themselves.
-    Every member's: the caller keeps the approved ones'."""
-    return select(
-        ListingCount.member_id, ListingCount.category_id, ListingCount.active_products
-    ).where(ListingCount.active_products > 0)
+def kept_listing_counts() -> Select[tuple[int, int, int, int]]:
+    """(member, their kecamatan, category, active products) as the triggers
+    keep them (`ListingCount`), of approved members: what `listing_counts`
+    finds when the filter is only a kecamatan and a category, without
+    counting the products themselves, and the members whose products the
+    page lists (one with no active product lists nothing)."""
+    return (
+        select(
+            ListingCount.member_id,
+            Member.kecamatan_id,
+            ListingCount.category_id,
+            ListingCount.active_products,
+        )
+        .join(Member, Member.id == ListingCount.member_id)
+        .where(ListingCount.active_products > 0, is_public_shop())
+    )
 
 
 def _turned(order: tuple[UnaryExpression[Any], ...]) -> tuple[UnaryExpression[Any], ...]:
