@@ -5,6 +5,7 @@ page, of the shop). A page past the last raises core.pages.PageOutOfRange
 (404)."""
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from marketplace.catalog import queries, suggest
@@ -114,39 +115,45 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     category_id = category.id if category else None
     kecamatan_id = place.id if place else None
 
-    kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
-    page_members = [
-        id_ for id_, place_id in kecamatan_of.items() if kecamatan_id in (None, place_id)
-    ]
-    page = catalog_filter.page
+    # Matching products per (member, their kecamatan, category), approved
+    # members only, and the kecamatan of the members whose products to list.
+    counted: Sequence[tuple[int, int, int, int]]
     products: list[Product] = []
     if catalog_filter.search is not None:
-        counted, products = _search(
+        kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
+        searched, products = _search(
+            queries.listing(catalog_filter, member_ids=list(kecamatan_of), category_id=None),
             catalog_filter,
-            every_member=list(kecamatan_of),
-            page_members=page_members if kecamatan_id is not None else None,
+            page_members=None
+            if kecamatan_id is None
+            else [id_ for id_, place_id in kecamatan_of.items() if place_id == kecamatan_id],
             category_id=category_id,
             per_page=per_page,
         )
+        counted = [
+            (member_id, kecamatan_of[member_id], product_category_id, count)
+            for member_id, product_category_id, count in searched
+        ]
     elif _counts_are_kept(catalog_filter):
-        counted = list(db.session.execute(queries.kept_listing_counts()).tuples())
+        # The kept counts come with each member's place: no statement for the
+        # members (one with no active product lists nothing anyway).
+        counted = db.session.execute(queries.kept_listing_counts()).tuples().all()
+        kecamatan_of = {member_id: place_id for member_id, place_id, _, _ in counted}
     else:
-        counted = list(
-            db.session.execute(
-                queries.listing_counts(
-                    queries.listing_conditions(
-                        catalog_filter, member_ids=list(kecamatan_of), category_id=None
-                    )
-                )
-            ).tuples()
+        kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
+        every_place = queries.listing(
+            catalog_filter, member_ids=list(kecamatan_of), category_id=None
         )
+        counted = [
+            (member_id, kecamatan_of[member_id], product_category_id, count)
+            for member_id, product_category_id, count in db.session.execute(
+                queries.listing_counts(every_place), every_place.values
+            ).tuples()
+        ]
     category_counts: Counter[int] = Counter()
     kecamatan_counts: Counter[int] = Counter()
     total = 0
-    for member_id, product_category_id, count in counted:
-        place_id = kecamatan_of.get(member_id)
-        if place_id is None:  # a member not approved (kept counts are everyone's)
-            continue
+    for _, place_id, product_category_id, count in counted:
         in_place = kecamatan_id in (None, place_id)
         in_category = category_id in (None, product_category_id)
         if in_place:
@@ -155,11 +162,12 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
             kecamatan_counts[place_id] += count
         if in_place and in_category:
             total += count
-    pages = last_page(page, total, per_page)
+    page, pages = catalog_filter.page, last_page(catalog_filter.page, total, per_page)
     if total and catalog_filter.search is None:
-        where = queries.listing_conditions(
-            catalog_filter, member_ids=page_members, category_id=category_id
-        )
+        member_ids = [
+            id_ for id_, place_id in kecamatan_of.items() if kecamatan_id in (None, place_id)
+        ]
+        found = queries.listing(catalog_filter, member_ids=member_ids, category_id=category_id)
         offset, limit = (page - 1) * per_page, per_page
         # A page past the middle is read from the end, in the reverse order,
         # then turned round: the database skips at most half of the matching
@@ -168,10 +176,12 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         if backwards:
             limit = min(per_page, total - offset)
             offset = total - offset - limit
-        statement = queries.listing_page(
-            where, catalog_filter.order, limit=limit, offset=offset, backwards=backwards
+        products = list(
+            db.session.scalars(
+                queries.listing_page(found, catalog_filter.order, backwards=backwards),
+                found.values | {"limit": limit, "offset": offset},
+            ).unique()
         )
-        products = list(db.session.scalars(statement).unique())
         if backwards:
             products.reverse()
     return CatalogPage(
@@ -194,28 +204,27 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
 
 
 def _search(
+    found: queries.Listing,
     catalog_filter: CatalogFilter,
     *,
-    every_member: list[int],
     page_members: list[int] | None,
     category_id: int | None,
     per_page: int,
 ) -> tuple[list[tuple[int, int, int]], list[Product]]:
-    """A search's counts per (member, category) over `every_member`, and its
-    page's products among `page_members` (None: all) in `category_id`, from
-    one reading of the matches (`queries.searched`), then the cards."""
-    assert catalog_filter.search is not None
+    """A search's counts per (member, category) over what `found` holds, and
+    its page's products among `page_members` (None: all) in `category_id`,
+    from one reading of the matches (`queries.searched`), then the cards."""
     queries.prefer_the_search_index()
     rows = db.session.execute(
         queries.searched(
-            queries.listing_conditions(catalog_filter, member_ids=every_member, category_id=None),
+            found,
             catalog_filter.order,
-            catalog_filter.search,
             page_members=page_members,
             category_id=category_id,
             limit=per_page,
             offset=(catalog_filter.page - 1) * per_page,
-        )
+        ),
+        found.values,
     )
     counted: list[tuple[int, int, int]] = []
     place_of: dict[int, int] = {}

@@ -10,6 +10,8 @@ about 1 ms of Python, a fifth of such a page (bench/README.md, issue 17).
 Such a statement must not capture anything that changes between requests
 (a date, a setting): bind it instead."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -17,15 +19,16 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     CompoundSelect,
+    Date,
     Integer,
     Select,
     UnaryExpression,
+    and_,
     any_,
     bindparam,
     case,
     column,
     func,
-    literal,
     literal_column,
     select,
     text,
@@ -152,66 +155,130 @@ SORT_ORDER: dict[Sort, tuple[UnaryExpression[Any], ...]] = {
 }
 
 
+@cache
 def approved_members() -> Select[tuple[int, int]]:
     """Every approved member as (id, kecamatan id): few rows, read once per
     listing so the product queries need no join."""
     return select(Member.id, Member.kecamatan_id).where(Member.status == MemberStatus.APPROVED)
 
 
-def _of_members(member_ids: list[int]) -> ColumnElement[bool]:
-    """Products of these members. On PostgreSQL one array value (`= ANY`),
-    not a placeholder per member: with a thousand members SQLAlchemy and
-    the driver spent longer writing out and parsing the list than the
-    database spent on the query (the same plan either way)."""
-    if _is_postgresql():
-        return Product.member_id == any_(literal(member_ids, ARRAY(Integer)))
-    return Product.member_id.in_(member_ids)
+# The listing's statements (its facet counts and its page of cards) are
+# built once per shape of filter: which conditions narrow it, its sort,
+# whether it is read backwards. Every value (the members, the category, the
+# prices, ...) is bound by name when executing, from `Listing.values`, as
+# for the product and shop pages above: building the page's statement with
+# its loader options and its cache key took 0.6 ms of Python per request
+# at 1,000 products, a fifteenth of the page. A search's are built per
+# request: its condition and relevance tiers hold the words searched.
 
 
-def listing_conditions(
+def _of_members(postgresql: bool) -> ColumnElement[bool]:
+    """Products of the members `member_ids`. On PostgreSQL one array value
+    (`= ANY`), not a placeholder per member: with a thousand members
+    SQLAlchemy and the driver spent longer writing out and parsing the list
+    than the database spent on the query (the same plan either way)."""
+    if postgresql:
+        return Product.member_id == any_(bindparam("member_ids", type_=ARRAY(Integer)))
+    return Product.member_id.in_(bindparam("member_ids", expanding=True))
+
+
+# What narrows a listing besides its members, in this order, each with its
+# values bound by name when executing (`listing`).
+NARROWING: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "category_id": lambda: Product.category_id == bindparam("category_id"),
+    "price_min": lambda: Product.max_price >= bindparam("price_min"),
+    "price_max": lambda: Product.min_price <= bindparam("price_max"),
+    "in_stock": lambda: Product.total_stock > 0,
+    "certificate": lambda: has_certificate(bindparam("certificate"), bindparam("on", type_=Date)),
+    "delivers_to": lambda: Product.member_id.in_(members_delivering_to(bindparam("delivers_to"))),
+    "min_rating": lambda: and_(
+        IS_REVIEWED,
+        Product.rating_sum >= bindparam("min_rating", type_=Integer) * Product.rating_count,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The active products of the members `member_ids` (the approved ones,
+    of the chosen kecamatan if any) that match a filter, on the products
+    table alone: `shape` names the conditions (NARROWING) its statements
+    are built with, `values` binds them, and `search`, if any, is built in."""
+
+    shape: tuple[str, ...]
+    values: dict[str, Any]
+    search: Search | None = None
+
+
+def listing(
     catalog_filter: CatalogFilter, *, member_ids: list[int], category_id: int | None
-) -> list[ColumnElement[bool]]:
-    """Active products of `member_ids` (the approved members, of the chosen
-    kecamatan if any) matching the filter, on the products table alone."""
-    found = [Product.status == ProductStatus.ACTIVE, _of_members(member_ids)]
-    if category_id is not None:
-        found.append(Product.category_id == category_id)
-    if catalog_filter.price_min is not None:
-        found.append(Product.max_price >= catalog_filter.price_min)
-    if catalog_filter.price_max is not None:
-        found.append(Product.min_price <= catalog_filter.price_max)
-    if catalog_filter.in_stock:
-        found.append(Product.total_stock > 0)
+) -> Listing:
+    """The listing of `catalog_filter` over the products of `member_ids` (in
+    `category_id`, if any): the conditions it sets, with their values."""
+    chosen: dict[str, Any] = {
+        "category_id": category_id,
+        "price_min": catalog_filter.price_min,
+        "price_max": catalog_filter.price_max,
+        "in_stock": True if catalog_filter.in_stock else None,  # nothing to bind
+        "certificate": catalog_filter.certificate,
+        "delivers_to": catalog_filter.delivers_to,
+        "min_rating": catalog_filter.min_rating,
+    }
+    shape = tuple(name for name in NARROWING if chosen[name] is not None)
+    values = {name: chosen[name] for name in shape if name != "in_stock"}
     if catalog_filter.certificate is not None:
-        found.append(has_certificate(catalog_filter.certificate, today()))
-    if catalog_filter.delivers_to is not None:
-        found.append(Product.member_id.in_(members_delivering_to(catalog_filter.delivers_to)))
-    if catalog_filter.min_rating is not None:
-        found.append(IS_REVIEWED)
-        found.append(Product.rating_sum >= catalog_filter.min_rating * Product.rating_count)
-    if catalog_filter.search is not None:
-        found.append(search_condition(catalog_filter.search))
-    return found
+        values["on"] = today()
+    return Listing(
+        shape=shape, values={"member_ids": member_ids, **values}, search=catalog_filter.search
+    )
 
 
-def listing_counts(where: list[ColumnElement[bool]]) -> Select[tuple[int, int, int]]:
+def _listing_conditions(
+    shape: tuple[str, ...], postgresql: bool, search: Search | None
+) -> list[ColumnElement[bool]]:
+    conditions = [Product.status == ProductStatus.ACTIVE, _of_members(postgresql)]
+    conditions += [NARROWING[name]() for name in shape]
+    if search is not None:
+        conditions.append(search_condition(search))
+    return conditions
+
+
+def listing_counts(found: Listing) -> Select[tuple[int, int, int]]:
     """Matching products per (member, category), from which browse() adds up
-    the counts of every facet at once (an index-only scan)."""
+    the counts of every facet at once (an index-only scan). Executed with
+    `found.values`. Not for a search (`searched`)."""
+    assert found.search is None
+    return _listing_counts_once(found.shape, _is_postgresql())
+
+
+def _listing_counts(shape: tuple[str, ...], postgresql: bool) -> Select[tuple[int, int, int]]:
     return (
         select(Product.member_id, Product.category_id, func.count())
-        .where(*where)
+        .where(*_listing_conditions(shape, postgresql, None))
         .group_by(Product.member_id, Product.category_id)
     )
 
 
-def kept_listing_counts() -> Select[tuple[int, int, int]]:
-    """Active products per (member, category) as the triggers keep them
-    (`ListingCount`): what `listing_counts` finds when the filter is only a
-    kecamatan and a category, without counting the products themselves.
-    Every member's: the caller keeps the approved ones'."""
-    return select(
-        ListingCount.member_id, ListingCount.category_id, ListingCount.active_products
-    ).where(ListingCount.active_products > 0)
+_listing_counts_once = cache(_listing_counts)
+
+
+@cache
+def kept_listing_counts() -> Select[tuple[int, int, int, int]]:
+    """(member, their kecamatan, category, active products) as the triggers
+    keep them (`ListingCount`), of approved members: what `listing_counts`
+    finds when the filter is only a kecamatan and a category, without
+    counting the products themselves, and the members whose products the
+    page lists (one with no active product lists nothing)."""
+    return (
+        select(
+            ListingCount.member_id,
+            Member.kecamatan_id,
+            ListingCount.category_id,
+            ListingCount.active_products,
+        )
+        .join(Member, Member.id == ListingCount.member_id)
+        .where(ListingCount.active_products > 0, is_public_shop())
+    )
 
 
 def _turned(order: tuple[UnaryExpression[Any], ...]) -> tuple[UnaryExpression[Any], ...]:
@@ -223,87 +290,98 @@ def _turned(order: tuple[UnaryExpression[Any], ...]) -> tuple[UnaryExpression[An
 
 def _card_loading() -> tuple[Any, ...]:
     """What a listing's product card shows, loaded with the products: the
-    member, their kecamatan and delivery summary and the category joined,
-    the cover photos in one more query."""
+    member, their kecamatan and delivery summary, the category and the
+    cover photo joined."""
     return (
         joinedload(Product.member).joinedload(Member.kecamatan),
         joinedload(Product.member).undefer_group(DELIVERY_SUMMARY),
         joinedload(Product.category),
-        selectinload(Product.cover_image),
+        joinedload(Product.cover_image),
     )
 
 
-def listing_page(
-    where: list[ColumnElement[bool]],
-    sort: Sort,
-    *,
-    limit: int,
-    offset: int,
-    backwards: bool = False,
+def listing_page(found: Listing, sort: Sort, *, backwards: bool = False) -> Select[tuple[Product]]:
+    """One page of the listing's products (`limit` of them from `offset`,
+    bound with `found.values`) with what their cards show. The page's ids
+    are found first on the indexes alone, so a deep page skips index
+    entries rather than whole rows. `backwards`: in the reverse order
+    (`offset` counted from the end), for a page nearer the end than the
+    start. Not for a search (`searched`)."""
+    assert found.search is None
+    return _listing_page_once(found.shape, sort, backwards, _is_postgresql())
+
+
+def _listing_page(
+    shape: tuple[str, ...], sort: Sort, backwards: bool, postgresql: bool
 ) -> Select[tuple[Product]]:
-    """One page of matching products with what their cards show (a search's
-    page is `searched`). The page's ids are found first on the indexes
-    alone, so a deep page skips index entries rather than whole rows.
-    `backwards`: in the reverse order (`offset` counted from the end), for a
-    page nearer the end than the start."""
     order = SORT_ORDER[sort]
     if backwards:
         order = _turned(order)
-    page_ids = select(Product.id).where(*where).order_by(*order).limit(limit).offset(offset)
-    page = page_ids.subquery()
+    page_ids = (
+        select(Product.id)
+        .where(*_listing_conditions(shape, postgresql, None))
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery()
+    )
     return (
         select(Product)
-        .join(page, Product.id == page.c.id)
+        .join(page_ids, Product.id == page_ids.c.id)
         .order_by(*order)
         .options(*_card_loading())
     )
 
 
+_listing_page_once = cache(_listing_page)
+
+
 def searched(
-    where: list[ColumnElement[bool]],
+    found: Listing,
     sort: Sort,
-    search: Search,
     *,
     page_members: list[int] | None,
     category_id: int | None,
     limit: int,
     offset: int,
 ) -> CompoundSelect:
-    """A search's facet counts and its page's product ids in one statement,
-    which reads the matching products once: rows (member id, category id,
-    count, None, None) per member and category of everything `where` finds,
-    then (None, None, None, product id, place on the page) for the page
-    (`limit` from `offset`), among the products of `page_members` (None: all
-    found) in `category_id` (None: any), in the sort's order, by tier first
-    for relevance (`_relevance`).
+    """A search's facet counts and its page's product ids in one statement
+    (executed with `found.values`), which reads the matching products once:
+    rows (member id, category id, count, None, None) per member and
+    category of everything `found` holds, then (None, None, None, product
+    id, place on the page) for the page (`limit` from `offset`), among the
+    products of `page_members` (None: all found) in `category_id` (None:
+    any), in the sort's order, by tier first for relevance (`_relevance`).
 
     What it buys: a search reads each matching row (its words are
     rechecked there and its member and category are only there); counting
     and paging apart read them twice. At 100,000 products, "keripik" (about
     12,000 matches) took 33 ms of PostgreSQL's time as two statements and
-    23 ms as this one (bench/README.md, issue 17)."""
-    tier = _relevance(search) if sort == Sort.RELEVANCE else literal_column("0")
+    23 ms as this one (bench/README.md, issue 17). Built per request, as
+    its condition and tiers hold the words searched."""
+    assert found.search is not None
+    tier = _relevance(found.search) if sort == Sort.RELEVANCE else literal_column("0")
     order = SORT_ORDER[sort]
     keys = [part.element.label(f"key_{number}") for number, part in enumerate(order)]
-    # Read twice below, so both databases materialise it (one scan).
-    found = (
+    # Read twice below, so both databases materialise it: one scan.
+    matches = (
         select(Product.id, Product.member_id, Product.category_id, tier.label("tier"), *keys)
-        .where(*where)
+        .where(*_listing_conditions(found.shape, _is_postgresql(), found.search))
         .cte("found")
     )
-    by_order = [found.c.tier.asc()] + [
-        found.c[f"key_{number}"].desc()
+    by_order = [matches.c.tier.asc()] + [
+        matches.c[f"key_{number}"].desc()
         if part.modifier is operators.desc_op
-        else found.c[f"key_{number}"].asc()
+        else matches.c[f"key_{number}"].asc()
         for number, part in enumerate(order)
     ]
     chosen: list[ColumnElement[bool]] = []
     if page_members is not None:
-        chosen.append(found.c.member_id.in_(page_members))
+        chosen.append(matches.c.member_id.in_(page_members))
     if category_id is not None:
-        chosen.append(found.c.category_id == category_id)
+        chosen.append(matches.c.category_id == category_id)
     page = (
-        select(found.c.id, *(column.element for column in by_order))
+        select(matches.c.id, *(part.element for part in by_order))
         .where(*chosen)
         .order_by(*by_order)
         .limit(limit)
@@ -311,15 +389,15 @@ def searched(
         .subquery("page")
     )
     in_page = [
-        page.c[found_column.element.name].desc()
-        if found_column.modifier is operators.desc_op
-        else page.c[found_column.element.name].asc()
-        for found_column in by_order
+        page.c[part.element.name].desc()
+        if part.modifier is operators.desc_op
+        else page.c[part.element.name].asc()
+        for part in by_order
     ]
     nothing: ColumnElement[Any] = literal_column("NULL")
     counts = select(
-        found.c.member_id, found.c.category_id, func.count(), nothing, nothing
-    ).group_by(found.c.member_id, found.c.category_id)
+        matches.c.member_id, matches.c.category_id, func.count(), nothing, nothing
+    ).group_by(matches.c.member_id, matches.c.category_id)
     ids = select(nothing, nothing, nothing, page.c.id, func.row_number().over(order_by=in_page))
     return counts.union_all(ids)
 

@@ -1,7 +1,7 @@
 """Reads of membership. Functions named for what they return; a `Select`
 leaves execution and paging to the caller."""
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import BindParameter, Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.members.models import DeliveryRate, Kecamatan, Member, MemberDecision, MemberStatus
@@ -77,8 +77,9 @@ def delivery_rates_of(member_id: int) -> Select[tuple[DeliveryRate]]:
     )
 
 
-def members_delivering_to(kecamatan_slug: str) -> Select[tuple[int]]:
-    """The ids of the members who deliver to the kecamatan of this slug."""
+def members_delivering_to(kecamatan_slug: str | BindParameter[str]) -> Select[tuple[int]]:
+    """The ids of the members who deliver to the kecamatan of this slug
+    (or bound to it when executing)."""
     return (
         select(DeliveryRate.member_id)
         .join(DeliveryRate.kecamatan)

@@ -235,9 +235,9 @@ def test_a_page_costs_the_same_queries_whatever_its_size(app, client):
         assert all(len(item["images"]) == 2 for item in response.json["items"])
         counts[per_page] = len(statements)
 
-    # categories, kecamatan, two facet counts, the page, its covers, its
-    # images, its certificate badges
-    assert counts == {2: 8, 20: 8}
+    # categories, kecamatan, the kept facet counts with their members'
+    # places, the page with its covers, its images, its certificate badges
+    assert counts == {2: 6, 20: 6}
 
 
 def test_detail_has_variants_and_images(catalog: Catalog, get_valid):

@@ -2,8 +2,9 @@
 counts the triggers keep (`listing_counts`), and on PostgreSQL the names'
 words (`search_words`, for "Maksud Anda"), equal the real ones after any
 catalog change; a page past the middle, read from the end, is the same page;
-and on PostgreSQL no listing statement's plan reads the whole products (or
-variants) table."""
+a listing statement built once per shape of filter finds what each
+request's own values ask; and on PostgreSQL no listing statement's plan
+reads the whole products (or variants) table."""
 
 import json
 import random
@@ -14,14 +15,22 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, text
 
-from marketplace.catalog import services
+from marketplace.catalog import queries, services
 from marketplace.catalog.browse import browse
 from marketplace.catalog.filters import CatalogFilter, Sort
-from marketplace.catalog.models import Category, ListingCount, Product, ProductStatus
+from marketplace.catalog.models import (
+    Category,
+    CertificateKind,
+    ListingCount,
+    Product,
+    ProductStatus,
+)
 from marketplace.extensions import db
+from marketplace.members.models import DeliveryRate
 from marketplace.members.services import MemberAction
 from marketplace.members.services import set_status as set_member_status
 from tests import factories
+from tests.catalog.certificate_data import certificate, days_from_today
 from tests.sql import ids_put_back
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -177,6 +186,68 @@ def test_a_search_page_past_the_middle_is_the_same_page(app):
         for p in browse(CatalogFilter(query="keripik", page=page), per_page=3).products
     ]
     assert paged == whole
+
+
+def names(catalog_filter: CatalogFilter) -> set[str]:
+    return {product.name for product in browse(catalog_filter, per_page=50).products}
+
+
+def test_a_statement_built_once_finds_what_each_request_asks(app, monkeypatch):
+    """The listing's statements are built once per shape of filter and keep
+    no value of the request that built them: the same shape with other
+    values (another category, price, rating, certificate, delivery place,
+    page, day) finds other products."""
+    sokaraja, wangon = (factories.kecamatan(slug) for slug in ("sokaraja", "wangon"))
+    getuk = factories.MemberFactory(kecamatan=sokaraja)
+    batik = factories.MemberFactory(kecamatan=wangon)
+    made = {
+        name: factories.ProductFactory(
+            member=member,
+            name=name,
+            category=factories.category(category),
+            variants=[factories.VariantFactory.build(price=price)],
+        )
+        for name, member, category, price in (
+            ("Getuk Goreng", getuk, "makanan-minuman", 8_000),
+            ("Getuk Lindri", getuk, "makanan-minuman", 12_000),
+            ("Batik Tulis", batik, "batik-fashion", 250_000),
+        )
+    }
+    made["Getuk Goreng"].rating_count, made["Getuk Goreng"].rating_sum = 2, 10
+    made["Batik Tulis"].rating_count, made["Batik Tulis"].rating_sum = 2, 6
+    certificate(getuk, product=made["Getuk Goreng"], expires_on=days_from_today(0))
+    certificate(batik, product=made["Batik Tulis"], kind=CertificateKind.PIRT)
+    db.session.add(DeliveryRate(member=batik, kecamatan=sokaraja, fee=5_000))
+    db.session.commit()
+
+    assert names(CatalogFilter(category="makanan-minuman")) == {"Getuk Goreng", "Getuk Lindri"}
+    assert names(CatalogFilter(category="batik-fashion")) == {"Batik Tulis"}
+    assert names(CatalogFilter(kecamatan="wangon")) == {"Batik Tulis"}
+    assert names(CatalogFilter(price_max=10_000)) == {"Getuk Goreng"}
+    assert names(CatalogFilter(price_max=20_000)) == {"Getuk Goreng", "Getuk Lindri"}
+    assert names(CatalogFilter(min_rating=4)) == {"Getuk Goreng"}
+    assert names(CatalogFilter(min_rating=3)) == {"Getuk Goreng", "Batik Tulis"}
+    assert names(CatalogFilter(certificate=CertificateKind.HALAL)) == {"Getuk Goreng"}
+    assert names(CatalogFilter(certificate=CertificateKind.PIRT)) == {"Batik Tulis"}
+    assert names(CatalogFilter(delivers_to="sokaraja")) == {"Batik Tulis"}
+    assert names(CatalogFilter(delivers_to="wangon")) == set()
+    first, second = (
+        browse(CatalogFilter(sort=Sort.CHEAPEST, page=page), per_page=2).products for page in (1, 2)
+    )
+    assert [p.name for p in first + second] == ["Getuk Goreng", "Getuk Lindri", "Batik Tulis"]
+    # The day is bound too: tomorrow the Halal that ends today shows no more.
+    tomorrow = days_from_today(1)
+    monkeypatch.setattr(queries, "today", lambda: tomorrow)
+    assert names(CatalogFilter(certificate=CertificateKind.HALAL)) == set()
+
+    built = [
+        queries.listing_page(
+            queries.listing(CatalogFilter(price_max=price), member_ids=[1], category_id=None),
+            Sort.NEWEST,
+        )
+        for price in (10_000, 20_000)
+    ]
+    assert built[0] is built[1]
 
 
 # --- PostgreSQL at 100,000 products ------------------------------------------

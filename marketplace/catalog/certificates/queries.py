@@ -122,11 +122,14 @@ def is_shown(on: date | BindParameter[date]) -> ColumnElement[bool]:
     )
 
 
-def has_certificate(kind: CertificateKind, on: date) -> ColumnElement[bool]:
+def has_certificate(
+    kind: CertificateKind | BindParameter[CertificateKind], on: date | BindParameter[date]
+) -> ColumnElement[bool]:
     """Products with a shown certificate of `kind` that names them, or a
     shown certificate of their shop that covers them with an admin's
     verification (two subqueries: no join on products, no extra query). A
-    shop's certificate alone badges no product."""
+    shop's certificate alone badges no product. Either may be bound when
+    executing (the listing's statements are built once)."""
     shown = and_(Certificate.kind == kind, is_shown(on))
     return or_(
         Product.id.in_(
