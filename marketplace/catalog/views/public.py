@@ -155,7 +155,7 @@ def kecamatan(slug: str):
     if catalog_page.messages:
         keep_out_of_cache()
     members = db.session.scalars(
-        queries.members_in_kecamatan(catalog_page.selected_kecamatan.id)
+        queries.members_in_kecamatan(), {"kecamatan_id": catalog_page.selected_kecamatan.id}
     ).all()
     return render_template(
         "catalog/kecamatan.html",
