@@ -37,12 +37,12 @@ class CartItem:
 @dataclass
 class CartRow:
     item: CartItem
-    variant: ProductVariant | None
+    variant: ProductVariant
     problems: list[str] = field(default_factory=list)
 
     @property
     def unit_price(self) -> int:
-        return self.variant.price if self.variant else self.item.price_seen
+        return self.variant.price
 
     @property
     def line_total(self) -> int:
@@ -92,10 +92,7 @@ class CartSummary:
 
     @property
     def has_price_changes(self) -> bool:
-        return any(
-            row.variant is not None and row.variant.price != row.item.price_seen
-            for row in self.rows
-        )
+        return any(row.variant.price != row.item.price_seen for row in self.rows)
 
 
 def is_buyable(variant: ProductVariant) -> bool:
@@ -122,13 +119,19 @@ def problems_of(variant: ProductVariant, quantity: int, price_seen: int) -> list
 
 
 def load_variants(variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
+    """The variants with their product, its member and its category (whose
+    rate checkout snapshots), in one statement."""
     ids = sorted(set(variant_ids))
     if not ids:
         return {}
     variants = db.session.scalars(
         select(ProductVariant)
         .where(ProductVariant.id.in_(ids))
-        .options(joinedload(ProductVariant.product).joinedload(Product.member))
+        .options(
+            joinedload(ProductVariant.product).options(
+                joinedload(Product.member), joinedload(Product.category)
+            )
+        )
     ).all()
     return {variant.id: variant for variant in variants}
 

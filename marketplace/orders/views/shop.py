@@ -46,6 +46,7 @@ from marketplace.orders.checkout import (
     Contact,
     Quote,
     accepts_cash,
+    lock_cart,
     new_idempotency_key,
     place_order,
     quote_checkout,
@@ -303,27 +304,32 @@ def _quote(summary: carts.CartSummary, values: Mapping[str, str], payment: str) 
 @verified_email_required
 def checkout():
     me = logged_in_user()
-    cart = carts.cart_of(me)
     # The list is kept while the request runs: the kecamatan chosen is found
     # in it rather than read again (each a statement).
     places = _kecamatan_list()
     form = _checkout_form(me, places)
     kecamatan = next((place for place in places if place.id == form.kecamatan.data), None)
-    summary = carts.summarise(carts.cart_items(cart), kecamatan)
+    # A post locks the cart before reading it, and that one reading is both
+    # what the page shows again and what `place_order` places.
+    locked = lock_cart(buyer=me, kecamatan=kecamatan) if request.method == "POST" else None
+    if locked is not None:
+        summary = locked.summary
+    else:
+        summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
     if request.method == "GET" and (blocked := _not_ready(summary)):
         flash(*blocked)
         return redirect(url_for(".cart"))
     cash_refused_by = _offer_payment(form, summary)
     error = None
-    if request.method == "POST" and cart is None:
+    if request.method == "POST" and locked is None:
         error = "Keranjang Anda kosong."
     elif form.payment_method.data == PaymentMethod.STRIPE and not stripe_api.is_configured():
         error = "Pembayaran kartu belum tersedia. Silakan pilih transfer bank."
-    elif cart is not None and "hitung" not in request.form and form.validate_on_submit():
+    elif locked is not None and "hitung" not in request.form and form.validate_on_submit():
         try:
             order = place_order(
                 buyer=me,
-                cart=cart,
+                cart=locked,
                 contact=_contact(form, kecamatan),
                 choices=_choices(request.form),
                 payment_method=form.payment_method.data,
