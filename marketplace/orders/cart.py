@@ -245,7 +245,14 @@ def cart_items(cart: Cart | None) -> list[CartItem]:
 
 
 def cart_of(user: User) -> Cart | None:
-    return db.session.scalar(select(Cart).where(Cart.user_id == user.id))
+    """The user's cart with its lines (in the same statement: whoever asks reads them)."""
+    return (
+        db.session.scalars(
+            select(Cart).where(Cart.user_id == user.id).options(joinedload(Cart.lines))
+        )
+        .unique()
+        .first()
+    )
 
 
 def open_cart(*, user: User) -> Cart:

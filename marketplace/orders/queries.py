@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from marketplace.members.models import Member
+from marketplace.members.models import Member, MemberStatus
+from marketplace.members.queries import membership_status_of
 from marketplace.orders.events import OrderEvent
 from marketplace.orders.models import Cart, CartLine, Order, OrderPart
 from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
@@ -141,10 +142,16 @@ def new_part_count(user_id: int) -> Select:
     )
 
 
-def cart_quantity(user_id: int) -> Select:
-    """How many pieces the user's cart holds (the top bar's count)."""
-    return (
+def top_bar(user_id: int) -> Select[tuple[int, MemberStatus | None]]:
+    """The top bar's two facts about a logged-in user, in one statement: how
+    many pieces their cart holds (the badge) and their membership's status
+    (None: they never applied)."""
+    cart_pieces = (
         select(func.coalesce(func.sum(CartLine.quantity), 0))
         .join(Cart, Cart.id == CartLine.cart_id)
         .where(Cart.user_id == user_id)
+    )
+    return select(
+        cart_pieces.scalar_subquery(),
+        membership_status_of(user_id).scalar_subquery(),
     )

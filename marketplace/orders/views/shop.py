@@ -7,6 +7,7 @@ form asks `/keranjang/token` for one when it is submitted (static/js/cart.js)
 and posts it like every other form; a post without it is refused."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -37,7 +38,7 @@ from marketplace.core.numbers import as_whole
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
-from marketplace.members.models import Kecamatan
+from marketplace.members.models import Kecamatan, MemberStatus
 from marketplace.orders import cart as carts
 from marketplace.orders import queries
 from marketplace.orders.checkout import (
@@ -100,12 +101,25 @@ def _guest_cart_is_personal(state: BlueprintSetupState) -> None:
     personal_when(state.app, lambda: GUEST_CART in session)
 
 
+@dataclass(frozen=True)
+class TopBar:
+    """What the top bar says of the visitor: how many pieces their cart
+    holds (the badge), and, logged in, their membership's status ("Keanggotaan
+    saya", else "Daftar jadi anggota"; None: they never applied)."""
+
+    cart_pieces: int
+    membership: MemberStatus | None
+
+
 @blueprint.app_template_global()
-def cart_count() -> int:
-    """How many pieces the visitor's cart holds (the top bar's badge)."""
+def top_bar() -> TopBar:
+    """The top bar of this request: one statement for a logged-in visitor
+    (both facts at once), none for a guest (their cart is in the session)."""
     if current_user.is_authenticated:
-        return db.session.scalar(queries.cart_quantity(current_user.id)) or 0
-    return sum(item.quantity for item in carts.guest_items(session.get(GUEST_CART)))
+        pieces, membership = db.session.execute(queries.top_bar(current_user.id)).one()
+        return TopBar(cart_pieces=pieces or 0, membership=membership)
+    guest = carts.guest_items(session.get(GUEST_CART))
+    return TopBar(cart_pieces=sum(item.quantity for item in guest), membership=None)
 
 
 def _kecamatan_list() -> list[Kecamatan]:
@@ -158,12 +172,14 @@ def cart_token():
 def cart_add():
     form = CartAddForm()
     quantity = form.quantity.data if form.validate() else None
-    variant = (
-        db.session.get(ProductVariant, form.variant_id.data or 0) if quantity is not None else None
-    )
+    variant_id = form.variant_id.data or 0
+    # With its product and member, which the checks and the message read.
+    variant = carts.load_variants([variant_id]).get(variant_id) if quantity is not None else None
     if variant is None or quantity is None:
         flash(next(iter(form.quantity.errors), "Produk tidak ditemukan."), "danger")
         return redirect(url_for(".cart"))
+    # Worded before the commit, which expires the variant (read again, two statements).
+    added = f"{variant.product.name} ({variant.name}) masuk keranjang."
     try:
         if current_user.is_authenticated:
             carts.add_to_cart(
@@ -180,7 +196,7 @@ def cart_add():
         db.session.rollback()
         flash(refused.message, "danger")
     else:
-        flash(f"{variant.product.name} ({variant.name}) masuk keranjang.", "success")
+        flash(added, "success")
     return redirect(url_for(".cart"))
 
 
