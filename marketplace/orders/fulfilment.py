@@ -18,7 +18,7 @@ its parts, and are read together when a rule of the order changes."""
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -67,12 +67,18 @@ def lock_order(order: Order) -> Order:
     """Take the order's row lock (PostgreSQL; SQLite has one writer) and
     reload it and its parts as committed, so the checks that follow see what
     another transaction may have just written. The rows must be fetched:
-    the ORM refreshes the objects as it reads them, not when the query runs."""
+    the ORM refreshes the objects as it reads them, not when the query runs.
+    The parts come with their lines and their members (whom every change
+    tells, and whose payables it moves)."""
     return db.session.scalars(
         select(Order)
         .where(Order.id == order.id)
         .with_for_update(of=Order)
-        .options(selectinload(Order.parts).selectinload(OrderPart.lines))
+        .options(
+            selectinload(Order.parts).options(
+                selectinload(OrderPart.lines), joinedload(OrderPart.member)
+            )
+        )
         .execution_options(populate_existing=True)
     ).one()
 

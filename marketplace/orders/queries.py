@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from marketplace.accounts.models import User
 from marketplace.members.models import Member, MemberStatus
 from marketplace.members.queries import membership_status_of
 from marketplace.orders.events import OrderEvent
@@ -42,12 +43,13 @@ def order_of_buyer(code: str, buyer_id: int) -> Select:
 
 
 def order_events(order_id: int) -> Select:
-    """An order's history, oldest first, with who acted (for the timeline)."""
+    """An order's history, oldest first, with who acted and their roles (the
+    timeline names the association's people by role)."""
     return (
         select(OrderEvent)
         .where(OrderEvent.order_id == order_id)
         .order_by(OrderEvent.occurred_at, OrderEvent.id)
-        .options(selectinload(OrderEvent.actor))
+        .options(selectinload(OrderEvent.actor).selectinload(User.role_rows))
     )
 
 
