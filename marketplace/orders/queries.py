@@ -2,13 +2,13 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.members.models import Member, MemberStatus
-from marketplace.members.queries import membership_status_of
 from marketplace.orders.events import OrderEvent
 from marketplace.orders.models import Cart, CartLine, Order, OrderPart
 from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
@@ -144,16 +144,17 @@ def new_part_count(user_id: int) -> Select:
     )
 
 
-def top_bar(user_id: int) -> Select[tuple[int, MemberStatus | None]]:
-    """The top bar's two facts about a logged-in user, in one statement: how
-    many pieces their cart holds (the badge) and their membership's status
-    (None: they never applied)."""
+@cache
+def top_bar() -> Select[tuple[int, MemberStatus | None]]:
+    """The top bar's two facts about the logged-in user `user_id` (bound), in
+    one statement: how many pieces their cart holds (the badge) and their
+    membership's status (None: they never applied). Built once, as it runs
+    on every page they open (see `accounts.sessions._live_login`)."""
+    user_id: BindParameter[int] = bindparam("user_id")
     cart_pieces = (
         select(func.coalesce(func.sum(CartLine.quantity), 0))
         .join(Cart, Cart.id == CartLine.cart_id)
         .where(Cart.user_id == user_id)
     )
-    return select(
-        cart_pieces.scalar_subquery(),
-        membership_status_of(user_id).scalar_subquery(),
-    )
+    membership = select(Member.status).where(Member.user_id == user_id)
+    return select(cart_pieces.scalar_subquery(), membership.scalar_subquery())

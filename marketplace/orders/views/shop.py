@@ -116,7 +116,9 @@ def top_bar() -> TopBar:
     """The top bar of this request: one statement for a logged-in visitor
     (both facts at once), none for a guest (their cart is in the session)."""
     if current_user.is_authenticated:
-        pieces, membership = db.session.execute(queries.top_bar(current_user.id)).one()
+        pieces, membership = db.session.execute(
+            queries.top_bar(), {"user_id": current_user.id}
+        ).one()
         return TopBar(cart_pieces=pieces or 0, membership=membership)
     guest = carts.guest_items(session.get(GUEST_CART))
     return TopBar(cart_pieces=sum(item.quantity for item in guest), membership=None)
