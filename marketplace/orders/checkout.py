@@ -18,11 +18,11 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import User
 from marketplace.core.money import format_rupiah, percent_of
@@ -37,6 +37,7 @@ from marketplace.orders.cart import (
     empty_cart,
     is_buyable,
     summarise,
+    user_cart,
 )
 from marketplace.orders.models import Cart, Order, OrderLine, OrderPart
 from marketplace.orders.services import commission_rate, reserve_stock
@@ -260,10 +261,36 @@ def quote_checkout(
     return Quote(parts=parts, kecamatan=summary.kecamatan, payment_method=method)
 
 
+# Placing an order asks these on every checkout; they are built once, with
+# bound parameters (see `catalog.queries` for what that buys).
+
+
+@cache
+def _code_taken() -> Select[tuple[int]]:
+    return select(Order.id).where(Order.code == bindparam("code"))
+
+
+@cache
+def _open_transfer_totals() -> Select[tuple[int]]:
+    """The totals between `low` and `high` of the transfers still awaited."""
+    return select(Order.total).where(
+        Order.status == OrderStatus.PENDING_PAYMENT,
+        Order.payment_method == PaymentMethod.BANK_TRANSFER,
+        Order.total.between(bindparam("low"), bindparam("high")),
+    )
+
+
+@cache
+def _order_by_key() -> Select[tuple[Order]]:
+    return select(Order).where(
+        Order.idempotency_key == bindparam("key"), Order.buyer_id == bindparam("buyer_id")
+    )
+
+
 def _new_code() -> str:
     for _ in range(10):
         code = "PA-" + "".join(_random.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
+        if db.session.scalar(_code_taken(), {"code": code}) is None:
             return code
     raise OrderError("Kode pesanan tidak bisa dibuat. Silakan coba lagi.")  # pragma: no cover
 
@@ -274,11 +301,8 @@ def _unique_code(base: int) -> int:
     one after another; a partial unique index guards the rest."""
     taken = set(
         db.session.scalars(
-            select(Order.total).where(
-                Order.status == OrderStatus.PENDING_PAYMENT,
-                Order.payment_method == PaymentMethod.BANK_TRANSFER,
-                Order.total.between(base + UNIQUE_CODES[0], base + UNIQUE_CODES[-1]),
-            )
+            _open_transfer_totals(),
+            {"low": base + UNIQUE_CODES[0], "high": base + UNIQUE_CODES[-1]},
         )
     )
     free = [code for code in UNIQUE_CODES if base + code not in taken]
@@ -300,6 +324,13 @@ class LockedCart:
     summary: CartSummary
 
 
+@cache
+def _locked_cart() -> Select[tuple[Cart]]:
+    """`cart.user_cart` under its row lock; run with populate_existing, so a
+    cart this session read before the lock is read again."""
+    return user_cart().with_for_update(of=Cart)
+
+
 def lock_cart(*, buyer: User, kecamatan: Kecamatan | None) -> LockedCart | None:
     """The buyer's cart, locked, then read (None: they have none). One
     checkout per shopper at a time: the same form submitted twice at once
@@ -308,12 +339,7 @@ def lock_cart(*, buyer: User, kecamatan: Kecamatan | None) -> LockedCart | None:
     are read only once the lock is held."""
     cart = (
         db.session.scalars(
-            select(Cart)
-            .where(Cart.user_id == buyer.id)
-            .options(joinedload(Cart.lines))  # in the same statement
-            .with_for_update(of=Cart)
-            # Read again if this session read it before the lock.
-            .execution_options(populate_existing=True)
+            _locked_cart(), {"user_id": buyer.id}, execution_options={"populate_existing": True}
         )
         .unique()
         .first()
@@ -324,9 +350,7 @@ def lock_cart(*, buyer: User, kecamatan: Kecamatan | None) -> LockedCart | None:
 
 
 def existing_order(*, buyer: User, idempotency_key: str) -> Order | None:
-    return db.session.scalar(
-        select(Order).where(Order.idempotency_key == idempotency_key, Order.buyer_id == buyer.id)
-    )
+    return db.session.scalar(_order_by_key(), {"key": idempotency_key, "buyer_id": buyer.id})
 
 
 def place_order(

@@ -16,8 +16,9 @@ who acts, share the row lock and the settling of the order's status from
 its parts, and are read together when a rule of the order changes."""
 
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import User
@@ -70,9 +71,16 @@ def lock_order(order: Order) -> Order:
     the ORM refreshes the objects as it reads them, not when the query runs.
     The parts come with their lines and their members (whom every change
     tells, and whose payables it moves)."""
-    return db.session.scalars(
+    return db.session.scalars(_locked_order(), {"order_id": order.id}).one()
+
+
+@cache
+def _locked_order() -> Select[tuple[Order]]:
+    """Built once, bound `order_id` (see `catalog.queries`): every change of
+    an order or a part takes this lock."""
+    return (
         select(Order)
-        .where(Order.id == order.id)
+        .where(Order.id == bindparam("order_id"))
         .with_for_update(of=Order)
         .options(
             selectinload(Order.parts).options(
@@ -80,7 +88,7 @@ def lock_order(order: Order) -> Order:
             )
         )
         .execution_options(populate_existing=True)
-    ).one()
+    )
 
 
 def _settle_order_status(order: Order, *, by: User, now: datetime) -> None:

@@ -53,12 +53,14 @@ def order_events(order_id: int) -> Select:
     )
 
 
-def last_order_of(buyer_id: int) -> Select:
-    """The buyer's last order: where it went is where the next one starts
-    (its recipient, number, address and kecamatan)."""
+@cache
+def last_order_of() -> Select:
+    """The last order of `buyer_id` (bound): where it went is where the next
+    one starts (its recipient, number, address and kecamatan). Built once,
+    as every checkout page asks it."""
     return (
         select(Order)
-        .where(Order.buyer_id == buyer_id)
+        .where(Order.buyer_id == bindparam("buyer_id"))
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .options(joinedload(Order.kecamatan))
         .limit(1)

@@ -139,7 +139,7 @@ def _chosen_kecamatan() -> Kecamatan | None:
         return picked
     place = my_kecamatan.chosen()
     if place is None and current_user.is_authenticated:
-        last = db.session.scalar(queries.last_order_of(current_user.id))
+        last = db.session.scalar(queries.last_order_of(), {"buyer_id": current_user.id})
         place = last.kecamatan if last else None
     return place
 
@@ -269,7 +269,7 @@ def _checkout_form(me: User, places: list[Kecamatan]) -> CheckoutForm:
         SelectChoice(k.id, k.name) for k in places
     ]
     if request.method == "GET":
-        last = db.session.scalar(queries.last_order_of(me.id))
+        last = db.session.scalar(queries.last_order_of(), {"buyer_id": me.id})
         place = my_kecamatan.chosen(among=places) or (last.kecamatan if last else None)
         form.idempotency_key.data = new_idempotency_key()
         form.name.data = last.contact_name if last else me.name
