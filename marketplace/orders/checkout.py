@@ -37,7 +37,6 @@ from marketplace.orders.cart import (
     empty_cart,
     is_buyable,
     summarise,
-    user_cart,
 )
 from marketplace.orders.models import Cart, Order, OrderLine, OrderPart
 from marketplace.orders.services import commission_rate, reserve_stock
@@ -325,10 +324,13 @@ class LockedCart:
 
 
 @cache
-def _locked_cart() -> Select[tuple[Cart]]:
-    """`cart.user_cart` under its row lock; run with populate_existing, so a
-    cart this session read before the lock is read again."""
-    return user_cart().with_for_update(of=Cart)
+def _cart_lock() -> Select[tuple[Cart]]:
+    """The cart of `user_id` (bound) under its row lock, without its lines.
+    On PostgreSQL a statement that waited for a row lock still reads the
+    other rows as they were when it began: the lines are read by a statement
+    of their own once the lock is held, so a second submit sees the cart
+    the first one emptied (tests/orders/test_concurrency.py)."""
+    return select(Cart).where(Cart.user_id == bindparam("user_id")).with_for_update()
 
 
 def lock_cart(*, buyer: User, kecamatan: Kecamatan | None) -> LockedCart | None:
@@ -337,15 +339,10 @@ def lock_cart(*, buyer: User, kecamatan: Kecamatan | None) -> LockedCart | None:
     waits here for the first submit, then finds the order it placed (or,
     from another tab, the cart it emptied), as the lines, prices and stock
     are read only once the lock is held."""
-    cart = (
-        db.session.scalars(
-            _locked_cart(), {"user_id": buyer.id}, execution_options={"populate_existing": True}
-        )
-        .unique()
-        .first()
-    )
+    cart = db.session.scalar(_cart_lock(), {"user_id": buyer.id})
     if cart is None:
         return None
+    db.session.expire(cart, ["lines"])  # read before the lock, they may be stale
     return LockedCart(cart=cart, summary=summarise(cart_items(cart), kecamatan))
 
 

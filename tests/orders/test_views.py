@@ -287,14 +287,14 @@ def test_checkout_reads_each_thing_once(client, login_as):
     assert len(kecamatan_reads) == 2  # the form's list, once per request
     # The page: the user and roles, kecamatan, last order, the cart with its
     # lines, variants, fees, the top bar (cart count and membership). Placing reads
-    # the cart once, under its lock (the cart with its lines, the variants
+    # the cart once, under its lock (the cart locked, then its lines, the variants
     # with their product, member and category, the fees), then writes the
     # stock (each variant's UPDATE names its product) and the order, and
     # sends the email after the commit (its claim, which returns it, and
     # its sent mark).
     cart_reads = [s for s in placing if s.startswith("SELECT") and "cart_lines" in s]
     assert len(cart_reads) == 1
-    assert (len(page), len(placing)) == (7, 17)
+    assert (len(page), len(placing)) == (7, 18)
 
 
 def test_adding_to_the_cart_reads_the_variant_and_the_cart_once(client, login_as):
