@@ -20,12 +20,11 @@ from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, or_, select, update
 
 from marketplace.accounts.mail_backends import Email, MailDeferred, MailRefused, mail_backend
 from marketplace.accounts.models import OutboxEmail
 from marketplace.core.clock import as_utc
-from marketplace.core.db import rows_affected
 from marketplace.extensions import db
 
 __all__ = ["QUEUED", "Delivery", "Email", "deliver_outbox", "queue_email"]
@@ -80,11 +79,12 @@ def deliver_outbox(
     config = current_app.config
     clock = (lambda: now) if now is not None else _now
     backend = mail_backend(config)
-    query = select(OutboxEmail.id).where(_is_due(clock())).order_by(OutboxEmail.id)
-    if ids is not None:
-        query = query.where(OutboxEmail.id.in_(ids))
-    due = db.session.scalars(query).all()
-    db.session.rollback()  # no transaction stays open while the server talks
+    if ids is not None:  # each claim checks it is due: no need to ask first
+        due = sorted(ids)
+    else:
+        query = select(OutboxEmail.id).where(_is_due(clock())).order_by(OutboxEmail.id)
+        due = list(db.session.scalars(query))
+        db.session.rollback()  # no transaction stays open while the server talks
     delivery = Delivery()
     try:
         for email_id in due:
@@ -129,28 +129,38 @@ def _is_due(now: datetime) -> ColumnElement[bool]:
     )
 
 
+# What an email is sent with (`_email_of`).
+SENT_COLUMNS = (
+    OutboxEmail.id,
+    OutboxEmail.recipient,
+    OutboxEmail.subject,
+    OutboxEmail.body_text,
+    OutboxEmail.body_html,
+    OutboxEmail.created_at,
+)
+
+
 def _claim(email_id: int, *, config: Mapping[str, Any], now: datetime) -> Email | None:
     """Take one due email for the lease and commit; None when it is not due
     any more (sent, claimed by another deliverer, rescheduled)."""
     lease = timedelta(seconds=config["MAIL_CLAIM_SECONDS"])
-    claimed = rows_affected(
-        db.session.execute(
-            update(OutboxEmail)
-            .where(OutboxEmail.id == email_id, _is_due(now))
-            .values(claimed_until=now + lease, attempts=OutboxEmail.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if claimed != 1:
+    # The UPDATE returns what is sent: the claim and the read are one statement.
+    row = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id, _is_due(now))
+        .values(claimed_until=now + lease, attempts=OutboxEmail.attempts + 1)
+        .returning(*SENT_COLUMNS)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if row is None:
         db.session.rollback()
         return None
-    row = db.session.get_one(OutboxEmail, email_id, populate_existing=True)
     email = _email_of(row, sender=config["MAIL_SENDER"])
     db.session.commit()
     return email
 
 
-def _email_of(row: OutboxEmail, *, sender: str) -> Email:
+def _email_of(row: Row[Any], *, sender: str) -> Email:
     created_at = as_utc(row.created_at)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     return Email(

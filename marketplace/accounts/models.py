@@ -38,8 +38,11 @@ class User(Model):
     email_verified_at: Mapped[Timestamp | None]
     created_at: Mapped[Timestamp] = mapped_column(server_default=func.now())
 
+    # Read when asked (a user loaded for an email's address needs none):
+    # the logged-in user's come joined with their login (accounts.sessions),
+    # and a list that shows several users' roles loads them with the list.
     role_rows: Mapped[list["UserRole"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     @property

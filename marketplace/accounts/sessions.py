@@ -16,8 +16,9 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import LoginSession, User
@@ -64,25 +65,33 @@ def start_login(
     return login
 
 
+@cache
+def _live_login() -> Select[tuple[User]]:
+    """The user of a live login, with their roles joined (every access check
+    reads them): bound `user_id`, `secret_hash` and `now`. Built once: this
+    runs on every logged-in request, and building it and its SQLAlchemy
+    cache key cost more Python than running it (bench/README.md, issue 17)."""
+    return (
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == bindparam("user_id"),
+            LoginSession.secret_hash == bindparam("secret_hash"),
+            LoginSession.expires_at > bindparam("now"),
+        )
+        .options(joinedload(User.role_rows))
+    )
+
+
 def user_for_login(login_key: str, *, now: datetime) -> User | None:
     """The active user of a live login, or None (ended, expired, forged)."""
     parsed = _parse(login_key)
     if parsed is None:
         return None
     user_id, secret_hash = parsed
-    # The roles come joined in the same statement (not selectin's second
-    # one): this runs on every logged-in request, and every access check
-    # reads them.
     user = (
         db.session.scalars(
-            select(User)
-            .join(LoginSession, LoginSession.user_id == User.id)
-            .where(
-                User.id == user_id,
-                LoginSession.secret_hash == secret_hash,
-                LoginSession.expires_at > now,
-            )
-            .options(joinedload(User.role_rows))
+            _live_login(), {"user_id": user_id, "secret_hash": secret_hash, "now": now}
         )
         .unique()
         .first()

@@ -28,10 +28,6 @@ def member_of_user(user_id: int) -> Select[tuple[Member]]:
     return select(Member).where(Member.user_id == user_id)
 
 
-def membership_status_of(user_id: int) -> Select[tuple[MemberStatus]]:
-    return select(Member.status).where(Member.user_id == user_id)
-
-
 def members_for_review(
     *, status: MemberStatus | None = None, kecamatan_id: int | None = None
 ) -> Select[tuple[Member]]:

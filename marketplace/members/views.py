@@ -1,7 +1,7 @@
 """Membership: apply, see the application, run the shop profile (under /anggota).
 Every page here is about the logged-in user's own membership: no ids in URLs."""
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from marketplace.accounts.access import logged_in_user, verified_email_required
@@ -24,21 +24,6 @@ def require_login() -> None:
 @blueprint.app_template_filter("status_anggota")
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(MemberStatus(status), status)
-
-
-@blueprint.app_context_processor
-def membership_navigation() -> dict:
-    """`membership_status()` for the navbar: the logged-in user's membership
-    status, or None. Asked (one indexed query) only where the navbar needs it."""
-
-    def membership_status() -> MemberStatus | None:
-        if not current_user.is_authenticated:
-            return None
-        if "membership_status" not in g:
-            g.membership_status = db.session.scalar(queries.membership_status_of(current_user.id))
-        return g.membership_status
-
-    return {"membership_status": membership_status}
 
 
 def _my_membership() -> Member | None:

@@ -5,8 +5,9 @@ member and says what is wrong with each (sold out, less stock, new price)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import User
@@ -37,12 +38,12 @@ class CartItem:
 @dataclass
 class CartRow:
     item: CartItem
-    variant: ProductVariant | None
+    variant: ProductVariant
     problems: list[str] = field(default_factory=list)
 
     @property
     def unit_price(self) -> int:
-        return self.variant.price if self.variant else self.item.price_seen
+        return self.variant.price
 
     @property
     def line_total(self) -> int:
@@ -92,10 +93,7 @@ class CartSummary:
 
     @property
     def has_price_changes(self) -> bool:
-        return any(
-            row.variant is not None and row.variant.price != row.item.price_seen
-            for row in self.rows
-        )
+        return any(row.variant.price != row.item.price_seen for row in self.rows)
 
 
 def is_buyable(variant: ProductVariant) -> bool:
@@ -121,15 +119,29 @@ def problems_of(variant: ProductVariant, quantity: int, price_seen: int) -> list
     return problems
 
 
+@cache
+def _variants() -> Select[tuple[ProductVariant]]:
+    """The variants `ids` (bound) with their product, its member and its
+    category (whose rate checkout snapshots), in one statement. Built once:
+    the product's add-to-cart form, the cart and both checkout requests ask
+    it, and building it with its loader options costs about as much Python
+    as running it (see `catalog.queries`)."""
+    return (
+        select(ProductVariant)
+        .where(ProductVariant.id.in_(bindparam("ids", expanding=True)))
+        .options(
+            joinedload(ProductVariant.product).options(
+                joinedload(Product.member), joinedload(Product.category)
+            )
+        )
+    )
+
+
 def load_variants(variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
     ids = sorted(set(variant_ids))
     if not ids:
         return {}
-    variants = db.session.scalars(
-        select(ProductVariant)
-        .where(ProductVariant.id.in_(ids))
-        .options(joinedload(ProductVariant.product).joinedload(Product.member))
-    ).all()
+    variants = db.session.scalars(_variants(), {"ids": ids}).all()
     return {variant.id: variant for variant in variants}
 
 
@@ -241,8 +253,16 @@ def cart_items(cart: Cart | None) -> list[CartItem]:
     return [CartItem(line.variant_id, line.quantity, line.price_seen) for line in cart.lines]
 
 
+@cache
+def user_cart() -> Select[tuple[Cart]]:
+    """The cart of `user_id` (bound) with its lines, in one statement:
+    whoever asks for the cart reads them. Built once (every cart and
+    checkout request asks it)."""
+    return select(Cart).where(Cart.user_id == bindparam("user_id")).options(joinedload(Cart.lines))
+
+
 def cart_of(user: User) -> Cart | None:
-    return db.session.scalar(select(Cart).where(Cart.user_id == user.id))
+    return db.session.scalars(user_cart(), {"user_id": user.id}).unique().first()
 
 
 def open_cart(*, user: User) -> Cart:

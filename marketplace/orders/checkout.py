@@ -1,7 +1,9 @@
 """Checkout: `place_order` turns a shopper's cart into one Order with a
 OrderPart per member, in one transaction (the caller commits once).
 
-Order of work: refuse bad input before writing anything; reserve the stock
+Order of work: take the cart's row lock, then read the cart once
+(`lock_cart`: what the page shows again and what is placed are that one
+reading); refuse bad input before writing anything; reserve the stock
 (conditional UPDATEs in variant id order, so concurrent checkouts queue on
 the same rows in the same order and never deadlock, and never oversell);
 snapshot the lines; pick an order code and a unique code that makes the
@@ -16,17 +18,16 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
-from marketplace.catalog.models import ProductVariant
 from marketplace.core.money import format_rupiah, percent_of
 from marketplace.core.whatsapp import InvalidWhatsapp, normalise_whatsapp
 from marketplace.extensions import db
-from marketplace.members.delivery import delivery_fees
 from marketplace.members.models import Kecamatan, Member
 from marketplace.orders import notify
 from marketplace.orders.cart import (
@@ -35,7 +36,7 @@ from marketplace.orders.cart import (
     cart_items,
     empty_cart,
     is_buyable,
-    load_variants,
+    summarise,
 )
 from marketplace.orders.models import Cart, Order, OrderLine, OrderPart
 from marketplace.orders.services import commission_rate, reserve_stock
@@ -72,6 +73,9 @@ class CheckoutRules:
 
 
 _random = secrets.SystemRandom()
+
+
+NO_LONGER_SOLD = "Ada produk di keranjang yang sudah tidak dijual. Hapus dulu."
 
 
 class InvalidCheckout(OrderError):
@@ -256,10 +260,36 @@ def quote_checkout(
     return Quote(parts=parts, kecamatan=summary.kecamatan, payment_method=method)
 
 
+# Placing an order asks these on every checkout; they are built once, with
+# bound parameters (see `catalog.queries` for what that buys).
+
+
+@cache
+def _code_taken() -> Select[tuple[int]]:
+    return select(Order.id).where(Order.code == bindparam("code"))
+
+
+@cache
+def _open_transfer_totals() -> Select[tuple[int]]:
+    """The totals between `low` and `high` of the transfers still awaited."""
+    return select(Order.total).where(
+        Order.status == OrderStatus.PENDING_PAYMENT,
+        Order.payment_method == PaymentMethod.BANK_TRANSFER,
+        Order.total.between(bindparam("low"), bindparam("high")),
+    )
+
+
+@cache
+def _order_by_key() -> Select[tuple[Order]]:
+    return select(Order).where(
+        Order.idempotency_key == bindparam("key"), Order.buyer_id == bindparam("buyer_id")
+    )
+
+
 def _new_code() -> str:
     for _ in range(10):
         code = "PA-" + "".join(_random.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
+        if db.session.scalar(_code_taken(), {"code": code}) is None:
             return code
     raise OrderError("Kode pesanan tidak bisa dibuat. Silakan coba lagi.")  # pragma: no cover
 
@@ -270,11 +300,8 @@ def _unique_code(base: int) -> int:
     one after another; a partial unique index guards the rest."""
     taken = set(
         db.session.scalars(
-            select(Order.total).where(
-                Order.status == OrderStatus.PENDING_PAYMENT,
-                Order.payment_method == PaymentMethod.BANK_TRANSFER,
-                Order.total.between(base + UNIQUE_CODES[0], base + UNIQUE_CODES[-1]),
-            )
+            _open_transfer_totals(),
+            {"low": base + UNIQUE_CODES[0], "high": base + UNIQUE_CODES[-1]},
         )
     )
     free = [code for code in UNIQUE_CODES if base + code not in taken]
@@ -286,24 +313,47 @@ def _unique_code(base: int) -> int:
     return _random.choice(free)
 
 
-def _lock_cart(cart: Cart) -> None:
-    """One checkout per shopper at a time: the same form submitted twice at
-    once waits here for the first submit, then finds the order it placed
-    (or, from another tab, the cart it emptied)."""
-    db.session.execute(select(Cart.id).where(Cart.id == cart.id).with_for_update())
-    db.session.expire(cart, ["lines"])
+@dataclass(frozen=True)
+class LockedCart:
+    """A shopper's cart read under its row lock (`lock_cart`), summarised
+    with each member's fee to the kecamatan chosen: what checkout shows
+    again when it refuses, and what `place_order` places."""
+
+    cart: Cart
+    summary: CartSummary
+
+
+@cache
+def _cart_lock() -> Select[tuple[Cart]]:
+    """The cart of `user_id` (bound) under its row lock, without its lines.
+    On PostgreSQL a statement that waited for a row lock still reads the
+    other rows as they were when it began: the lines are read by a statement
+    of their own once the lock is held, so a second submit sees the cart
+    the first one emptied (tests/orders/test_concurrency.py)."""
+    return select(Cart).where(Cart.user_id == bindparam("user_id")).with_for_update()
+
+
+def lock_cart(*, buyer: User, kecamatan: Kecamatan | None) -> LockedCart | None:
+    """The buyer's cart, locked, then read (None: they have none). One
+    checkout per shopper at a time: the same form submitted twice at once
+    waits here for the first submit, then finds the order it placed (or,
+    from another tab, the cart it emptied), as the lines, prices and stock
+    are read only once the lock is held."""
+    cart = db.session.scalar(_cart_lock(), {"user_id": buyer.id})
+    if cart is None:
+        return None
+    db.session.expire(cart, ["lines"])  # read before the lock, they may be stale
+    return LockedCart(cart=cart, summary=summarise(cart_items(cart), kecamatan))
 
 
 def existing_order(*, buyer: User, idempotency_key: str) -> Order | None:
-    return db.session.scalar(
-        select(Order).where(Order.idempotency_key == idempotency_key, Order.buyer_id == buyer.id)
-    )
+    return db.session.scalar(_order_by_key(), {"key": idempotency_key, "buyer_id": buyer.id})
 
 
 def place_order(
     *,
     buyer: User,
-    cart: Cart,
+    cart: LockedCart,
     contact: Contact,
     choices: Mapping[int, str],
     payment_method: str,
@@ -312,48 +362,46 @@ def place_order(
     expected_total: int | None = None,
     now: datetime | None = None,
 ) -> Order:
-    """Place the order of `cart`: `choices` is {member id: "pickup" | "delivery"}.
-    `expected_total` is the total of goods and delivery the shopper was shown
-    (`Quote.total`): another one is refused with TotalChanged, so nobody is
-    asked for more than they saw (but the unique code they were told of).
-    The same `idempotency_key` again returns the order it placed. Raises
-    InvalidCheckout, PriceChanged, TotalChanged, OutOfStock or OrderNotSaved;
-    the caller rolls back."""
+    """Place the order of `cart`, locked and read with the fees to the
+    contact's kecamatan (`lock_cart`): `choices` is {member id: "pickup" |
+    "delivery"}. `expected_total` is the total of goods and delivery the
+    shopper was shown (`Quote.total`): another one is refused with
+    TotalChanged, so nobody is asked for more than they saw (but the unique
+    code they were told of). The same `idempotency_key` again returns the
+    order it placed. Raises InvalidCheckout, PriceChanged, TotalChanged,
+    OutOfStock or OrderNotSaved; the caller rolls back."""
     if not 16 <= len(idempotency_key) <= 64:
         raise InvalidCheckout("Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
-    if cart.user_id != buyer.id:
+    if cart.cart.user_id != buyer.id:
         raise InvalidCheckout("Keranjang ini bukan milik Anda.")
-    _lock_cart(cart)
     already = existing_order(buyer=buyer, idempotency_key=idempotency_key)
     if already is not None:
         return already
     contact = _clean_contact(contact)
     assert contact.kecamatan is not None
+    summary = cart.summary
+    if summary.kecamatan is None or summary.kecamatan.id != contact.kecamatan.id:
+        raise ValueError("the cart was read with the fees to another kecamatan")
     if payment_method not in set(PaymentMethod):
         raise InvalidCheckout("Pilih cara pembayaran: transfer bank atau tunai.")
 
-    items = cart_items(cart)
-    if not items:
+    if summary.is_empty:
         raise InvalidCheckout("Keranjang Anda kosong.")
+    if summary.missing:
+        raise InvalidCheckout(NO_LONGER_SOLD)
     quantities: dict[int, int] = {}
-    for item in items:
-        quantities[item.variant_id] = quantities.get(item.variant_id, 0) + item.quantity
-    variants = load_variants(quantities)
-    for item in items:
-        variant = variants.get(item.variant_id)
-        if variant is None or not is_buyable(variant):
-            raise InvalidCheckout("Ada produk di keranjang yang sudah tidak dijual. Hapus dulu.")
-        if variant.price != item.price_seen:
+    for row in summary.rows:
+        variant = row.variant
+        if not is_buyable(variant):
+            raise InvalidCheckout(NO_LONGER_SOLD)
+        if variant.price != row.item.price_seen:
             raise PriceChanged(
                 f"Harga {variant.product.name} ({variant.name}) sudah berubah. "
                 "Periksa keranjang Anda lalu lanjutkan."
             )
+        quantities[variant.id] = quantities.get(variant.id, 0) + row.item.quantity
 
-    by_member: dict[int, list[ProductVariant]] = {}
-    for variant_id in quantities:
-        variant = variants[variant_id]
-        by_member.setdefault(variant.product.member_id, []).append(variant)
-    members = [variants_of[0].product.member for variants_of in by_member.values()]
+    members = [group.member for group in summary.groups]
     cash = payment_method == PaymentMethod.CASH
     if cash and not accepts_cash(members):
         refusing = ", ".join(member.shop_name for member in members if not member.accepts_cash)
@@ -361,15 +409,17 @@ def place_order(
             f"{refusing} belum menerima pembayaran tunai. Pilih transfer bank, "
             "atau pesan dari toko itu terpisah."
         )
-    fees = delivery_fees(member_ids=[member.id for member in members], kecamatan=contact.kecamatan)
+    fees = {
+        group.member.id: group.delivery_fee
+        for group in summary.groups
+        if group.delivery_fee is not None
+    }
     deliveries = {
         member.id: _delivery_of(member, choices.get(member.id), fees, contact.kecamatan)
         for member in members
     }
 
-    total = sum(variants[id_].price * quantity for id_, quantity in quantities.items()) + sum(
-        fee for _, fee in deliveries.values()
-    )
+    total = summary.subtotal + sum(fee for _, fee in deliveries.values())
     if expected_total is not None and total != expected_total:
         raise TotalChanged(
             f"Total belanja dan ongkir sekarang {format_rupiah(total)}, bukan "
@@ -379,13 +429,18 @@ def place_order(
 
     reserve_stock(
         quantities=quantities,
-        names={v.id: f"{v.product.name} ({v.name})" for v in variants.values()},
+        names={
+            row.variant.id: f"{row.variant.product.name} ({row.variant.name})"
+            for row in summary.rows
+        },
     )
 
     parts = []
-    for member in members:
+    for group in summary.groups:
+        member = group.member
         lines = []
-        for variant in by_member[member.id]:
+        # A variant on two lines of the cart is one line of the order.
+        for variant in {row.variant.id: row.variant for row in group.rows}.values():
             quantity = quantities[variant.id]
             line_total = variant.price * quantity
             rate = commission_rate(
@@ -455,7 +510,7 @@ def place_order(
         db.session.flush()
     except IntegrityError as error:
         raise OrderNotSaved from error
-    empty_cart(cart=cart)
+    empty_cart(cart=cart.cart)
     if cash:
         notify.order_placed_cash(order)
     elif order.payment_method == PaymentMethod.BANK_TRANSFER:

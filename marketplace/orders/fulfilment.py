@@ -16,9 +16,10 @@ who acts, share the row lock and the settling of the order's status from
 its parts, and are read together when a rule of the order changes."""
 
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -67,14 +68,27 @@ def lock_order(order: Order) -> Order:
     """Take the order's row lock (PostgreSQL; SQLite has one writer) and
     reload it and its parts as committed, so the checks that follow see what
     another transaction may have just written. The rows must be fetched:
-    the ORM refreshes the objects as it reads them, not when the query runs."""
-    return db.session.scalars(
+    the ORM refreshes the objects as it reads them, not when the query runs.
+    The parts come with their lines and their members (whom every change
+    tells, and whose payables it moves)."""
+    return db.session.scalars(_locked_order(), {"order_id": order.id}).one()
+
+
+@cache
+def _locked_order() -> Select[tuple[Order]]:
+    """Built once, bound `order_id` (see `catalog.queries`): every change of
+    an order or a part takes this lock."""
+    return (
         select(Order)
-        .where(Order.id == order.id)
+        .where(Order.id == bindparam("order_id"))
         .with_for_update(of=Order)
-        .options(selectinload(Order.parts).selectinload(OrderPart.lines))
+        .options(
+            selectinload(Order.parts).options(
+                selectinload(OrderPart.lines), joinedload(OrderPart.member)
+            )
+        )
         .execution_options(populate_existing=True)
-    ).one()
+    )
 
 
 def _settle_order_status(order: Order, *, by: User, now: datetime) -> None:

@@ -2,11 +2,13 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from marketplace.members.models import Member
+from marketplace.accounts.models import User
+from marketplace.members.models import Member, MemberStatus
 from marketplace.orders.events import OrderEvent
 from marketplace.orders.models import Cart, CartLine, Order, OrderPart
 from marketplace.orders.status import OrderPartStatus, OrderStatus, PaymentMethod
@@ -41,21 +43,24 @@ def order_of_buyer(code: str, buyer_id: int) -> Select:
 
 
 def order_events(order_id: int) -> Select:
-    """An order's history, oldest first, with who acted (for the timeline)."""
+    """An order's history, oldest first, with who acted and their roles (the
+    timeline names the association's people by role)."""
     return (
         select(OrderEvent)
         .where(OrderEvent.order_id == order_id)
         .order_by(OrderEvent.occurred_at, OrderEvent.id)
-        .options(selectinload(OrderEvent.actor))
+        .options(selectinload(OrderEvent.actor).selectinload(User.role_rows))
     )
 
 
-def last_order_of(buyer_id: int) -> Select:
-    """The buyer's last order: where it went is where the next one starts
-    (its recipient, number, address and kecamatan)."""
+@cache
+def last_order_of() -> Select:
+    """The last order of `buyer_id` (bound): where it went is where the next
+    one starts (its recipient, number, address and kecamatan). Built once,
+    as every checkout page asks it."""
     return (
         select(Order)
-        .where(Order.buyer_id == buyer_id)
+        .where(Order.buyer_id == bindparam("buyer_id"))
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .options(joinedload(Order.kecamatan))
         .limit(1)
@@ -141,10 +146,17 @@ def new_part_count(user_id: int) -> Select:
     )
 
 
-def cart_quantity(user_id: int) -> Select:
-    """How many pieces the user's cart holds (the top bar's count)."""
-    return (
+@cache
+def top_bar() -> Select[tuple[int, MemberStatus | None]]:
+    """The top bar's two facts about the logged-in user `user_id` (bound), in
+    one statement: how many pieces their cart holds (the badge) and their
+    membership's status (None: they never applied). Built once, as it runs
+    on every page they open (see `accounts.sessions._live_login`)."""
+    user_id: BindParameter[int] = bindparam("user_id")
+    cart_pieces = (
         select(func.coalesce(func.sum(CartLine.quantity), 0))
         .join(Cart, Cart.id == CartLine.cart_id)
         .where(Cart.user_id == user_id)
     )
+    membership = select(Member.status).where(Member.user_id == user_id)
+    return select(cart_pieces.scalar_subquery(), membership.scalar_subquery())

@@ -9,7 +9,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.catalog.cache import STOCK_ONLY, stock_moved
 from marketplace.catalog.models import Category, Product, ProductVariant
-from marketplace.core.db import rows_affected
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders.models import Order, OrderLine
@@ -45,15 +44,6 @@ def commission_rate(member: Member, category: Category | None, *, default_bps: i
     return default_bps
 
 
-def _product_ids(variant_ids: list[int]) -> dict[int, int]:
-    rows = db.session.execute(
-        select(ProductVariant.id, ProductVariant.product_id).where(
-            ProductVariant.id.in_(variant_ids)
-        )
-    ).all()
-    return {variant_id: product_id for variant_id, product_id in rows}
-
-
 def _expire(model: type, ids: list[int]) -> None:
     """Forget what the session remembers of rows changed by a bulk UPDATE."""
     for row_id in ids:
@@ -62,14 +52,19 @@ def _expire(model: type, ids: list[int]) -> None:
             db.session.expire(row, ["stock"] if model is ProductVariant else ["total_stock"])
 
 
-def _product_quantities(quantities: Mapping[int, int]) -> dict[int, int]:
-    product_of = _product_ids(list(quantities))
-    per_product: dict[int, int] = {}
-    for variant_id, quantity in quantities.items():
-        if variant_id in product_of:
-            product_id = product_of[variant_id]
-            per_product[product_id] = per_product.get(product_id, 0) + quantity
-    return per_product
+def _move_variant_stock(variant_id: int, delta: int) -> int | None:
+    """Add `delta` to one variant's stock, unless that would take it below
+    zero: the variant's product id, or None when nothing moved (too little
+    stock, or no such variant). The UPDATE itself says which product it
+    touched, so the products' totals need no read of their own."""
+    change = update(ProductVariant).where(ProductVariant.id == variant_id)
+    if delta < 0:
+        change = change.where(ProductVariant.stock >= -delta)
+    return db.session.scalar(
+        change.values(stock=ProductVariant.stock + delta)
+        .returning(ProductVariant.product_id)
+        .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
+    )
 
 
 def reserve_stock(*, quantities: Mapping[int, int], names: Mapping[int, str]) -> None:
@@ -77,17 +72,11 @@ def reserve_stock(*, quantities: Mapping[int, int], names: Mapping[int, str]) ->
     one conditional UPDATE per variant, in variant id order (so two carts
     never lock the same rows in opposite orders), then each product's total
     in product id order. Raises OutOfStock; the caller rolls back."""
+    per_product: dict[int, int] = {}
     for variant_id in sorted(quantities):
         quantity = quantities[variant_id]
-        taken = rows_affected(
-            db.session.execute(
-                update(ProductVariant)
-                .where(ProductVariant.id == variant_id, ProductVariant.stock >= quantity)
-                .values(stock=ProductVariant.stock - quantity)
-                .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
-            )
-        )
-        if taken != 1:
+        product_id = _move_variant_stock(variant_id, -quantity)
+        if product_id is None:
             left = db.session.scalar(
                 select(ProductVariant.stock).where(ProductVariant.id == variant_id)
             )
@@ -98,33 +87,31 @@ def reserve_stock(*, quantities: Mapping[int, int], names: Mapping[int, str]) ->
                 f"Stok {name} tinggal {left}, kurang dari {quantity} yang dipesan. "
                 "Kurangi jumlahnya lalu coba lagi."
             )
-    _shift_product_totals(quantities, sign=-1)
+        per_product[product_id] = per_product.get(product_id, 0) - quantity
+    _shift_product_totals(per_product)
     _expire(ProductVariant, list(quantities))
 
 
 def release_stock(*, quantities: Mapping[int, int]) -> None:
     """Give `quantities` back to the stock, in variant id order. Deleted
     variants (no longer in the table) are skipped."""
+    per_product: dict[int, int] = {}
     for variant_id in sorted(quantities):
-        db.session.execute(
-            update(ProductVariant)
-            .where(ProductVariant.id == variant_id)
-            .values(stock=ProductVariant.stock + quantities[variant_id])
-            .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
-        )
-    _shift_product_totals(quantities, sign=1)
+        product_id = _move_variant_stock(variant_id, quantities[variant_id])
+        if product_id is not None:
+            per_product[product_id] = per_product.get(product_id, 0) + quantities[variant_id]
+    _shift_product_totals(per_product)
     _expire(ProductVariant, list(quantities))
 
 
-def _shift_product_totals(quantities: Mapping[int, int], *, sign: int) -> None:
+def _shift_product_totals(per_product: Mapping[int, int]) -> None:
     """Keep `Product.total_stock` (the browsing summary) in step with its
-    variants, by the same delta, and tell the page cache what moved (a
-    product that runs out or comes back changes the listings too). Prices
-    do not change here, so the rest of `catalog.services.refresh_summary`
-    has nothing to do."""
-    per_product = _product_quantities(quantities)
+    variants, by the same delta ({product id: delta}, in product id order),
+    and tell the page cache what moved (a product that runs out or comes
+    back changes the listings too). Prices do not change here, so the rest
+    of `catalog.services.refresh_summary` has nothing to do."""
     for product_id in sorted(per_product):
-        delta = sign * per_product[product_id]
+        delta = per_product[product_id]
         after = db.session.execute(
             update(Product)
             .where(Product.id == product_id)

@@ -49,12 +49,9 @@ def transfer_counts(now: datetime) -> Select:
 
 def order_awaiting_transfer(code: str) -> Select:
     """The order with this code, whatever its status (the service says why
-    it cannot be confirmed), with what confirming it touches."""
-    return (
-        select(Order)
-        .where(Order.code == code)
-        .options(selectinload(Order.parts).selectinload(OrderPart.member))
-    )
+    it cannot be confirmed). Its parts, lines and members come with its row
+    lock (`orders.fulfilment.lock_order`), read once."""
+    return select(Order).where(Order.code == code)
 
 
 def refunds() -> Select:

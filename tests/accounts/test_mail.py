@@ -109,6 +109,22 @@ def test_console_backend_prints_each_email_once(app, capsys):
     assert all(email.sent_at is not None for email in db.session.scalars(db.select(OutboxEmail)))
 
 
+def test_sending_the_emails_a_request_committed_costs_two_statements_each(recorded, recorder):
+    """After a request's commit its emails are known by id: each is claimed
+    by an UPDATE that returns what is sent, then marked sent. Nothing is
+    asked first (the claim checks the email is due)."""
+    from tests.sql import recorded_statements
+
+    ids = [queue_reset_email(f"{name}@contoh.id").id for name in ("a", "b")]
+    db.session.commit()
+    with recorded_statements() as seen:
+        assert deliver_outbox(ids=ids).sent == 2
+    assert [email.recipient for email in recorder.sent] == ["a@contoh.id", "b@contoh.id"]
+    assert [s.split()[0] for s in seen] == ["UPDATE"] * 4
+    assert pending() == []
+    assert deliver_outbox(ids=ids).sent == 0  # sent already: the claims find nothing due
+
+
 def test_deferred_email_is_tried_again_after_a_minute(recorded, recorder):
     recorder.failures["penuh@contoh.id"] = MailDeferred("451 4.2.2 kotak surat penuh")
     deferred = queue_reset_email("penuh@contoh.id").id

@@ -11,6 +11,7 @@ from marketplace.orders import cart as carts
 from marketplace.orders.checkout import (
     CheckoutRules,
     Contact,
+    lock_cart,
     new_idempotency_key,
     place_order,
 )
@@ -55,17 +56,19 @@ def contact(slug: str = "sokaraja", **changes) -> Contact:
 
 
 def checkout(user, cart, choices=None, **changes) -> Order:
+    """Place `user`'s order as the checkout view does: their cart locked and
+    read with the fees to the contact's kecamatan, then placed."""
     members = {line.variant.product.member_id for line in cart.lines}
     arguments = {
         "buyer": user,
-        "cart": cart,
         "contact": contact(),
         "choices": choices if choices is not None else {m: "pickup" for m in members},
         "payment_method": "bank_transfer",
         "idempotency_key": new_idempotency_key(),
         "rules": CheckoutRules.from_config(current_app.config),
-    }
-    return place_order(**(arguments | changes))
+    } | changes
+    locked = lock_cart(buyer=cart.user, kecamatan=arguments["contact"].kecamatan)
+    return place_order(cart=locked, **arguments)
 
 
 def count(model) -> int:

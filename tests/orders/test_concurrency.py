@@ -13,7 +13,12 @@ from marketplace.accounts.models import User
 from marketplace.catalog.models import Product, ProductVariant
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
-from marketplace.orders.checkout import CheckoutRules, new_idempotency_key, place_order
+from marketplace.orders.checkout import (
+    CheckoutRules,
+    lock_cart,
+    new_idempotency_key,
+    place_order,
+)
 from marketplace.orders.models import Order, OrderLine
 from marketplace.orders.services import OutOfStock
 from marketplace.orders.status import OrderError
@@ -37,12 +42,12 @@ def _hammer(app, buyer_ids, *, keys=None):
             try:
                 barrier.wait()
                 buyer = db.session.get(User, buyer_id)
-                cart = carts.cart_of(buyer)
-                members = {line.variant.product.member_id for line in cart.lines}
+                members = {line.variant.product.member_id for line in carts.cart_of(buyer).lines}
+                address = contact()
                 place_order(
                     buyer=buyer,
-                    cart=cart,
-                    contact=contact(),
+                    cart=lock_cart(buyer=buyer, kecamatan=address.kecamatan),
+                    contact=address,
                     choices={member: "pickup" for member in members},
                     payment_method="bank_transfer",
                     idempotency_key=key,
@@ -144,10 +149,12 @@ def test_a_double_submit_at_the_same_moment_places_one_order(make_app):
             try:
                 me = db.session.get(User, buyer_id)
                 barrier.wait()
-                order = place_order(  # the second waits for the first, then gets its order
+                address = contact()
+                order = place_order(
                     buyer=me,
-                    cart=carts.cart_of(me),
-                    contact=contact(),
+                    # The second waits here for the first, then gets its order.
+                    cart=lock_cart(buyer=me, kecamatan=address.kecamatan),
+                    contact=address,
                     choices={keripik_member: "pickup"},
                     payment_method="bank_transfer",
                     idempotency_key=key,
@@ -195,10 +202,11 @@ def test_two_tabs_checking_out_at_once_place_one_order(make_app):
                 cart = carts.cart_of(me)
                 assert len(cart.lines) == 1  # both tabs see the full cart
                 barrier.wait()
+                address = contact()
                 place_order(
                     buyer=me,
-                    cart=cart,
-                    contact=contact(),
+                    cart=lock_cart(buyer=me, kecamatan=address.kecamatan),
+                    contact=address,
                     choices={member_id: "pickup"},
                     payment_method="bank_transfer",
                     idempotency_key=new_idempotency_key(),

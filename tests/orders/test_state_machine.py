@@ -40,7 +40,12 @@ from marketplace.ledger.balances import balance, balances
 from marketplace.members.models import Member
 from marketplace.orders import cart as carts
 from marketplace.orders import fulfilment, payables
-from marketplace.orders.checkout import CheckoutRules, new_idempotency_key, place_order
+from marketplace.orders.checkout import (
+    CheckoutRules,
+    lock_cart,
+    new_idempotency_key,
+    place_order,
+)
 from marketplace.orders.cli import expire_unpaid
 from marketplace.orders.models import CartLine, Order, OrderPart
 from marketplace.orders.settlement import available_account, pending_account
@@ -292,10 +297,11 @@ class OrderLives(RuleBasedStateMachine):
                     )
                 )
             db.session.flush()
+            address = contact()
             return place_order(
                 buyer=user,
-                cart=cart,
-                contact=contact(),
+                cart=lock_cart(buyer=user, kecamatan=address.kecamatan),
+                contact=address,
                 choices={
                     self.member_ids[shop]: "delivery" if wants[shop] else "pickup" for shop in shops
                 },

@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import OutboxEmail
 from marketplace.extensions import db
+from marketplace.members.models import MemberStatus
 from marketplace.orders.models import CartLine, Order
 from marketplace.orders.status import OrderStatus
 from tests import factories
@@ -284,7 +285,54 @@ def test_checkout_reads_each_thing_once(client, login_as):
     assert placed.location == f"/pesanan/{order.code}"
     kecamatan_reads = [s for s in page + placing if s.startswith("SELECT kecamatan.id")]
     assert len(kecamatan_reads) == 2  # the form's list, once per request
-    # The page: the user and roles, cart, kecamatan, last order, cart lines,
-    # variants, fees, the top bar's count and member status. Placing adds the
-    # cart's lock, the order's writes and the email sent after the commit.
-    assert (len(page), len(placing)) == (9, 26)
+    # The page: the user and roles, kecamatan, last order, the cart with its
+    # lines, variants, fees, the top bar (cart count and membership). Placing reads
+    # the cart once, under its lock (the cart locked, then its lines, the variants
+    # with their product, member and category, the fees), then writes the
+    # stock (each variant's UPDATE names its product) and the order, and
+    # sends the email after the commit (its claim, which returns it, and
+    # its sent mark).
+    cart_reads = [s for s in placing if s.startswith("SELECT") and "cart_lines" in s]
+    assert len(cart_reads) == 1
+    assert (len(page), len(placing)) == (7, 18)
+
+
+def test_adding_to_the_cart_reads_the_variant_and_the_cart_once(client, login_as):
+    """The variant comes with its product and member (the checks and the
+    message read them), the cart with its lines, and the message is worded
+    before the commit: nothing is read again after it."""
+    from tests.sql import recorded_statements
+
+    keripik = variant(price=12_000, stock=5)
+    buyer = login_as(shopper())
+    cart_with(buyer, (variant(), 1))
+    db.session.commit()
+    added = {"variant_id": keripik.id, "quantity": 2}
+    with recorded_statements() as adding:
+        response = client.post("/keranjang/tambah", data=added)
+    assert response.location.endswith("/keranjang")
+    lines = db.session.scalars(select(CartLine).order_by(CartLine.id)).all()
+    assert (lines[-1].variant_id, lines[-1].quantity) == (keripik.id, 2)
+    # The user and roles, the variant, the cart with its lines, the new line.
+    assert len(adding) == 4
+    page = client.get("/keranjang").get_data(as_text=True)
+    assert f"{keripik.product.name} ({keripik.name}) masuk keranjang." in page
+
+
+@pytest.mark.parametrize("applied", [False, True])
+def test_the_top_bar_asks_one_statement(client, login_as, applied):
+    """The cart's badge and the membership link of a logged-in shopper come
+    from one statement."""
+    from tests.sql import recorded_statements
+
+    buyer = login_as(shopper())
+    cart_with(buyer, (variant(), 3))
+    if applied:
+        factories.MemberFactory(user=buyer, status=MemberStatus.PENDING)
+    db.session.commit()
+    with recorded_statements() as seen:
+        page = client.get("/pesanan").get_data(as_text=True)
+    assert '<span class="cart-count" aria-hidden="true">3</span>' in page
+    assert ("Keanggotaan saya" in page, "Daftar jadi anggota" in page) == (applied, not applied)
+    top_bar = [s for s in seen if "cart_lines" in s or "members.status" in s]
+    assert len(top_bar) == 1

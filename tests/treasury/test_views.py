@@ -16,6 +16,7 @@ from marketplace.payments import bank_transfer
 from marketplace.payments.models import PaymentReceipt
 from marketplace.treasury.views import payments
 from tests.factories import UserFactory
+from tests.orders.helpers import cart_with, checkout, shopper, variant
 from tests.sql import recorded_statements
 from tests.treasury.helpers import money_written, refund_owed, transfer_order, treasurer
 
@@ -155,7 +156,7 @@ def test_queue_costs_the_same_queries_for_one_order_or_many(client, me, url):
     for _ in range(6):
         transfer_order()
     many = statement_count(client, url)
-    # The user with their roles (one statement), the navbar's membership, the
+    # The user with their roles (one statement), the top bar (cart and membership), the
     # count and the page of orders.
     assert one == many == 4
 
@@ -208,6 +209,27 @@ def test_confirming_the_exact_amount_marks_the_order_paid(client, me):
     assert f"Pembayaran {order.code} diterima" in subjects
     assert balance("cash:bank") == order.total
     assert queue_codes(client.get("/bendahara/transfer").text) == []
+
+
+def test_confirming_reads_the_order_once_and_nothing_after_the_commit(client, me):
+    """The order is found by its code, then read with its parts, lines and
+    members under its row lock; the flash is worded before the commit; the
+    buyer and the member's user are read for their emails, without their
+    roles."""
+    item = variant(price=15_000, stock=50)
+    first, order = (
+        checkout(buyer, cart_with(buyer, (item, 2))) for buyer in (shopper(), shopper())
+    )
+    db.session.commit()
+    confirm(client, first, str(first.total))  # opens the ledger accounts of the member's sales
+    amount = str(order.total)
+    with recorded_statements() as seen:
+        assert confirm(client, order, amount).status_code == 302
+    reads = [s for s in seen if s.startswith("SELECT")]
+    assert len([s for s in reads if re.search(r"\bFROM orders\b", s)]) == 2
+    assert len([s for s in reads if "FROM seller_orders" in s]) == 1
+    assert not [s for s in seen if "user_roles" in s and "login_sessions" not in s]
+    assert len([s for s in reads if "FROM users" in s]) == 3  # the treasurer, the two emails
 
 
 def test_confirming_comes_back_to_the_same_search_and_page(client, me):

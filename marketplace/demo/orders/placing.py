@@ -10,7 +10,7 @@ from marketplace.demo.orders.stories import Story
 from marketplace.extensions import db
 from marketplace.members.models import Member
 from marketplace.orders.cart import add_to_cart, open_cart
-from marketplace.orders.checkout import Contact, place_order
+from marketplace.orders.checkout import Contact, lock_cart, place_order
 from marketplace.orders.models import Order
 from marketplace.orders.status import DeliveryMethod, PaymentMethod
 
@@ -29,14 +29,17 @@ def place(cast: Cast, story: Story, placed: datetime) -> Order | None:
     if not _fill_cart(cast, story.shopper, members):
         return None
     home = cast.homes[story.shopper.id]
+    kecamatan = cast.kecamatan[home.kecamatan]
+    cart = lock_cart(buyer=story.shopper, kecamatan=kecamatan)
+    assert cart is not None  # _fill_cart opened it
     return place_order(
         buyer=story.shopper,
-        cart=open_cart(user=story.shopper),
+        cart=cart,
         contact=Contact(
             name=story.shopper.name,
             whatsapp=home.whatsapp,
             address=home.street,
-            kecamatan=cast.kecamatan[home.kecamatan],
+            kecamatan=kecamatan,
             desa=home.desa,
         ),
         choices=choices,

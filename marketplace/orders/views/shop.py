@@ -7,6 +7,7 @@ form asks `/keranjang/token` for one when it is submitted (static/js/cart.js)
 and posts it like every other form; a post without it is refused."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -37,7 +38,7 @@ from marketplace.core.numbers import as_whole
 from marketplace.core.whatsapp import whatsapp_url
 from marketplace.extensions import db
 from marketplace.members import queries as member_queries
-from marketplace.members.models import Kecamatan
+from marketplace.members.models import Kecamatan, MemberStatus
 from marketplace.orders import cart as carts
 from marketplace.orders import queries
 from marketplace.orders.checkout import (
@@ -46,6 +47,7 @@ from marketplace.orders.checkout import (
     Contact,
     Quote,
     accepts_cash,
+    lock_cart,
     new_idempotency_key,
     place_order,
     quote_checkout,
@@ -99,12 +101,27 @@ def _guest_cart_is_personal(state: BlueprintSetupState) -> None:
     personal_when(state.app, lambda: GUEST_CART in session)
 
 
+@dataclass(frozen=True)
+class TopBar:
+    """What the top bar says of the visitor: how many pieces their cart
+    holds (the badge), and, logged in, their membership's status ("Keanggotaan
+    saya", else "Daftar jadi anggota"; None: they never applied)."""
+
+    cart_pieces: int
+    membership: MemberStatus | None
+
+
 @blueprint.app_template_global()
-def cart_count() -> int:
-    """How many pieces the visitor's cart holds (the top bar's badge)."""
+def top_bar() -> TopBar:
+    """The top bar of this request: one statement for a logged-in visitor
+    (both facts at once), none for a guest (their cart is in the session)."""
     if current_user.is_authenticated:
-        return db.session.scalar(queries.cart_quantity(current_user.id)) or 0
-    return sum(item.quantity for item in carts.guest_items(session.get(GUEST_CART)))
+        pieces, membership = db.session.execute(
+            queries.top_bar(), {"user_id": current_user.id}
+        ).one()
+        return TopBar(cart_pieces=pieces or 0, membership=membership)
+    guest = carts.guest_items(session.get(GUEST_CART))
+    return TopBar(cart_pieces=sum(item.quantity for item in guest), membership=None)
 
 
 def _kecamatan_list() -> list[Kecamatan]:
@@ -122,7 +139,7 @@ def _chosen_kecamatan() -> Kecamatan | None:
         return picked
     place = my_kecamatan.chosen()
     if place is None and current_user.is_authenticated:
-        last = db.session.scalar(queries.last_order_of(current_user.id))
+        last = db.session.scalar(queries.last_order_of(), {"buyer_id": current_user.id})
         place = last.kecamatan if last else None
     return place
 
@@ -157,12 +174,14 @@ def cart_token():
 def cart_add():
     form = CartAddForm()
     quantity = form.quantity.data if form.validate() else None
-    variant = (
-        db.session.get(ProductVariant, form.variant_id.data or 0) if quantity is not None else None
-    )
+    variant_id = form.variant_id.data or 0
+    # With its product and member, which the checks and the message read.
+    variant = carts.load_variants([variant_id]).get(variant_id) if quantity is not None else None
     if variant is None or quantity is None:
         flash(next(iter(form.quantity.errors), "Produk tidak ditemukan."), "danger")
         return redirect(url_for(".cart"))
+    # Worded before the commit, which expires the variant (read again, two statements).
+    added = f"{variant.product.name} ({variant.name}) masuk keranjang."
     try:
         if current_user.is_authenticated:
             carts.add_to_cart(
@@ -179,7 +198,7 @@ def cart_add():
         db.session.rollback()
         flash(refused.message, "danger")
     else:
-        flash(f"{variant.product.name} ({variant.name}) masuk keranjang.", "success")
+        flash(added, "success")
     return redirect(url_for(".cart"))
 
 
@@ -250,7 +269,7 @@ def _checkout_form(me: User, places: list[Kecamatan]) -> CheckoutForm:
         SelectChoice(k.id, k.name) for k in places
     ]
     if request.method == "GET":
-        last = db.session.scalar(queries.last_order_of(me.id))
+        last = db.session.scalar(queries.last_order_of(), {"buyer_id": me.id})
         place = my_kecamatan.chosen(among=places) or (last.kecamatan if last else None)
         form.idempotency_key.data = new_idempotency_key()
         form.name.data = last.contact_name if last else me.name
@@ -303,27 +322,32 @@ def _quote(summary: carts.CartSummary, values: Mapping[str, str], payment: str) 
 @verified_email_required
 def checkout():
     me = logged_in_user()
-    cart = carts.cart_of(me)
     # The list is kept while the request runs: the kecamatan chosen is found
     # in it rather than read again (each a statement).
     places = _kecamatan_list()
     form = _checkout_form(me, places)
     kecamatan = next((place for place in places if place.id == form.kecamatan.data), None)
-    summary = carts.summarise(carts.cart_items(cart), kecamatan)
+    # A post locks the cart before reading it, and that one reading is both
+    # what the page shows again and what `place_order` places.
+    locked = lock_cart(buyer=me, kecamatan=kecamatan) if request.method == "POST" else None
+    if locked is not None:
+        summary = locked.summary
+    else:
+        summary = carts.summarise(carts.cart_items(carts.cart_of(me)), kecamatan)
     if request.method == "GET" and (blocked := _not_ready(summary)):
         flash(*blocked)
         return redirect(url_for(".cart"))
     cash_refused_by = _offer_payment(form, summary)
     error = None
-    if request.method == "POST" and cart is None:
+    if request.method == "POST" and locked is None:
         error = "Keranjang Anda kosong."
     elif form.payment_method.data == PaymentMethod.STRIPE and not stripe_api.is_configured():
         error = "Pembayaran kartu belum tersedia. Silakan pilih transfer bank."
-    elif cart is not None and "hitung" not in request.form and form.validate_on_submit():
+    elif locked is not None and "hitung" not in request.form and form.validate_on_submit():
         try:
             order = place_order(
                 buyer=me,
-                cart=cart,
+                cart=locked,
                 contact=_contact(form, kecamatan),
                 choices=_choices(request.form),
                 payment_method=form.payment_method.data,

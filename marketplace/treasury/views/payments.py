@@ -124,12 +124,13 @@ def confirm_transfer(code: str):
         )
     except OrderError as error:
         return refuse(error.message, url_for(".transfers", **list_place()))
-    db.session.commit()
-    flash(
+    # Worded before the commit, which expires the order (read again, three statements).
+    paid = (
         f"Pesanan {order.code} lunas: {format_rupiah(order.total)} diterima. "
-        "Pembeli dan penjual sudah dikabari lewat email.",
-        "success",
+        "Pembeli dan penjual sudah dikabari lewat email."
     )
+    db.session.commit()
+    flash(paid, "success")
     return redirect(url_for(".transfers", **list_place()))
 
 
