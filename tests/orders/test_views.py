@@ -336,3 +336,27 @@ def test_the_top_bar_asks_one_statement(client, login_as, applied):
     assert ("Keanggotaan saya" in page, "Daftar jadi anggota" in page) == (applied, not applied)
     top_bar = [s for s in seen if "cart_lines" in s or "members.status" in s]
     assert len(top_bar) == 1
+
+
+@pytest.mark.parametrize("payment", ["bank_transfer", "cash"])
+def test_the_same_form_again_after_its_order_goes_to_that_order(client, login_as, payment):
+    """The second submit of one form (a double tap, a slow network) finds the
+    cart already placed: it goes to the order the first placed, whatever the
+    payment (cash is no longer offered for an empty cart, so the form alone
+    would not even validate)."""
+    keripik = variant(price=20_000, stock=5)
+    keripik.product.member.accepts_cash = True
+    buyer = login_as(shopper())
+    cart_with(buyer, (keripik, 1))
+    db.session.commit()
+    form = _form(keripik.product.member_id, payment_method=payment)
+    form[f"pengiriman-{keripik.product.member_id}"] = "pickup"
+
+    first = client.post("/checkout", data=form)
+    second = client.post("/checkout", data=form, follow_redirects=True)
+
+    order = db.session.scalars(select(Order)).one()
+    assert first.status_code == 302 and first.location == f"/pesanan/{order.code}"
+    assert second.request.path == f"/pesanan/{order.code}"
+    assert order.code in second.get_data(as_text=True)
+    assert stock_of(keripik.id) == 4
