@@ -360,6 +360,7 @@ def test_no_listing_statement_reads_the_whole_products_table(app, client, ids_re
         connection.execute(text("VACUUM ANALYZE product_variants"))
         connection.execute(text("VACUUM ANALYZE listing_counts"))
     assert kept_counts() == real_counts()
+    assert kept_words() == real_words()  # counted per statement: 100,000 rows at once
     found: dict[str, list[str]] = {}
     for path in LISTING_PAGES:
         db.session.remove()
@@ -374,10 +375,37 @@ def test_no_listing_statement_reads_the_whole_products_table(app, client, ids_re
             if reads:
                 found.setdefault(path, []).extend(f"{r}: {statement[:120]}" for r in reads)
     # The clean-up would delete 100,000 rows firing every row's triggers and
-    # foreign-key checks (nothing else refers to them): deleted without.
+    # foreign-key checks (nothing else refers to them): deleted without, and
+    # what the triggers keep emptied with them.
     db.session.remove()
     with db.engine.begin() as connection:
         connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for table in ("product_variants", "products", "listing_counts"):
+        for table in ("product_variants", "products", "listing_counts", "search_words"):
             connection.execute(text(f"DELETE FROM {table}"))
     assert found == {}
+
+
+@pytest.mark.postgres
+def test_the_words_follow_statements_of_many_rows(app):
+    """Inserts and deletes are counted per statement (migration 0028): one
+    INSERT … SELECT of several products and one DELETE of several keep the
+    words as `ts_stat` finds them."""
+    member = factories.MemberFactory()
+    category = db.session.scalars(select(Category)).first()
+    db.session.commit()
+    db.session.execute(
+        text(
+            "INSERT INTO products (member_id, category_id, name, slug, description, unit, "
+            "status, min_price, max_price, total_stock, created_at, updated_at) "
+            "SELECT :member, :category, w, 'p-' || n, '', 'pcs', "
+            "CASE WHEN n % 3 = 0 THEN 'draft' ELSE 'active' END, 1000, 1000, 1, now(), now() "
+            "FROM unnest(ARRAY['Keripik Tempe', 'Keripik Pisang', 'Gula Kelapa', "
+            "'Tempe Mendoan', 'Keripik Tempe Pedas']) WITH ORDINALITY AS t(w, n)"
+        ),
+        {"member": member.id, "category": category.id},
+    )
+    db.session.commit()
+    assert kept_words() == real_words() and kept_words()["keripik"] == 3  # "Gula Kelapa" a draft
+    db.session.execute(text("DELETE FROM products WHERE name LIKE 'Keripik%'"))
+    db.session.commit()
+    assert kept_words() == real_words() == {"tempe": 1, "mendoan": 1}
