@@ -5,7 +5,7 @@ page, of the shop). A page past the last raises core.pages.PageOutOfRange
 (404)."""
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from marketplace.catalog import queries, suggest
@@ -119,22 +119,7 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
     # members only, and the kecamatan of the members whose products to list.
     counted: Sequence[tuple[int, int, int, int]]
     products: list[Product] = []
-    if catalog_filter.search is not None:
-        kecamatan_of = dict(db.session.execute(queries.approved_members()).tuples().all())
-        searched, products = _search(
-            queries.listing(catalog_filter, member_ids=list(kecamatan_of), category_id=None),
-            catalog_filter,
-            page_members=None
-            if kecamatan_id is None
-            else [id_ for id_, place_id in kecamatan_of.items() if place_id == kecamatan_id],
-            category_id=category_id,
-            per_page=per_page,
-        )
-        counted = [
-            (member_id, kecamatan_of[member_id], product_category_id, count)
-            for member_id, product_category_id, count in searched
-        ]
-    elif _counts_are_kept(catalog_filter):
+    if _counts_are_kept(catalog_filter):  # never with a search
         # The kept counts come with each member's place: no statement for the
         # members (one with no active product lists nothing anyway).
         counted = db.session.execute(queries.kept_listing_counts()).tuples().all()
@@ -144,11 +129,24 @@ def _browse(catalog_filter: CatalogFilter, *, per_page: int) -> CatalogPage:
         every_place = queries.listing(
             catalog_filter, member_ids=list(kecamatan_of), category_id=None
         )
-        counted = [
-            (member_id, kecamatan_of[member_id], product_category_id, count)
-            for member_id, product_category_id, count in db.session.execute(
+        by_member: Iterable[tuple[int, int, int]]
+        if catalog_filter.search is not None:  # the counts and the page at once
+            by_member, products = _search(
+                every_place,
+                catalog_filter,
+                page_members=None
+                if kecamatan_id is None
+                else [id_ for id_, place_id in kecamatan_of.items() if place_id == kecamatan_id],
+                category_id=category_id,
+                per_page=per_page,
+            )
+        else:
+            by_member = db.session.execute(
                 queries.listing_counts(every_place), every_place.values
             ).tuples()
+        counted = [
+            (member_id, kecamatan_of[member_id], product_category_id, count)
+            for member_id, product_category_id, count in by_member
         ]
     category_counts: Counter[int] = Counter()
     kecamatan_counts: Counter[int] = Counter()
